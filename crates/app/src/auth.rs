@@ -1,0 +1,360 @@
+//! Logging in and out, sessions, and changing one's password.
+
+use crate::actor::Who;
+use crate::audit::{Event, Outcome};
+use crate::{Actor, App, AppError, Origin, Result};
+use argon2::password_hash::{rand_core::OsRng, PasswordHasher, SaltString};
+use argon2::{Argon2, PasswordHash, PasswordVerifier};
+use kangyang_domain::{password, Action, RegionCode, Role, Scope};
+use kangyang_store::sessions::SessionRow;
+use kangyang_store::users::UserRow;
+use kangyang_store::{permissions, sessions, users};
+use rand::RngCore;
+use sm3::{Digest, Sm3};
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
+
+/// A new session's secret token: goes to the browser in the cookie, never stored.
+pub struct SessionToken(pub String);
+
+impl std::fmt::Debug for SessionToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SessionToken(…)")
+    }
+}
+
+/// A password as typed. `Debug` hides it so it cannot reach a log by accident.
+pub struct Password(pub String);
+
+impl std::fmt::Debug for Password {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Password(…)")
+    }
+}
+
+pub(crate) fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    kangyang_domain::audit::hex(&bytes)
+}
+
+/// What is stored for a token: its SM3 hash.
+fn token_hash(token: &str) -> String {
+    kangyang_domain::audit::hex(&Sm3::digest(token.as_bytes()))
+}
+
+/// Hashes a password with argon2id (the crate's defaults: 19 MiB, 2 passes).
+pub(crate) async fn hash_password(password: &str) -> Result<String> {
+    let password = password.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::generate(&mut OsRng);
+        Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|h| h.to_string())
+            .map_err(AppError::internal)
+    })
+    .await
+    .map_err(AppError::internal)?
+}
+
+pub(crate) async fn verify_password(password: &str, hash: &str) -> bool {
+    let password = password.to_owned();
+    let hash = hash.to_owned();
+    tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&hash)
+            .map(|parsed| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok()
+            })
+            .unwrap_or(false)
+    })
+    .await
+    .unwrap_or(false)
+}
+
+/// A hash to verify against when the username is unknown, so that a login
+/// for a missing account takes as long as one with a wrong password.
+async fn decoy_hash() -> &'static str {
+    static DECOY: OnceLock<String> = OnceLock::new();
+    if let Some(h) = DECOY.get() {
+        return h;
+    }
+    let h = hash_password(&random_token()).await.unwrap_or_default();
+    DECOY.get_or_init(|| h)
+}
+
+/// Counts login attempts per IP address in one-minute windows, in memory: a
+/// brute force from one address is slowed whatever accounts it tries.
+pub(crate) struct LoginRateLimiter {
+    per_minute: u32,
+    windows: Mutex<HashMap<String, (i64, u32)>>,
+}
+
+impl LoginRateLimiter {
+    pub(crate) fn new(per_minute: u32) -> LoginRateLimiter {
+        LoginRateLimiter {
+            per_minute,
+            windows: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn allow(&self, ip: &str, now: i64) -> bool {
+        let minute = now / 60;
+        let Ok(mut windows) = self.windows.lock() else {
+            return true;
+        };
+        if windows.len() > 100_000 {
+            windows.retain(|_, (m, _)| *m == minute);
+        }
+        let entry = windows.entry(ip.to_owned()).or_insert((minute, 0));
+        if entry.0 != minute {
+            *entry = (minute, 0);
+        }
+        entry.1 += 1;
+        entry.1 <= self.per_minute
+    }
+}
+
+/// Signs a user in. Every failure gives the same error, whatever its cause.
+pub async fn login(
+    app: &App,
+    username: &str,
+    password: &Password,
+    origin: &Origin,
+) -> Result<(SessionToken, Actor)> {
+    let now = app.now();
+    let cfg = app.config();
+    if !app.login_limiter.allow(&origin.ip, now) {
+        return Err(AppError::RateLimited);
+    }
+    let who = Who::anonymous(username, origin);
+    let fail = |reason: &'static str| Event {
+        action: "login",
+        object_type: "user",
+        object_id: username.to_owned(),
+        result: Outcome::Failed,
+        detail: serde_json::json!({ "reason": reason }),
+    };
+
+    let mut conn = app.store().pool().acquire().await?;
+    let (recent_failures, last_failure) =
+        users::login_failures_since(&mut conn, username, now - cfg.lockout_window).await?;
+    let locked = recent_failures >= cfg.lockout_threshold
+        && last_failure.is_some_and(|t| now < t + cfg.lockout_duration);
+    let user = users::find_by_username(&mut conn, username).await?;
+    drop(conn);
+
+    let Some(user) = user else {
+        verify_password(&password.0, decoy_hash().await).await;
+        record_failure(app, username, origin).await?;
+        app.audit(&who, fail("unknown user")).await?;
+        return Err(AppError::LoginFailed);
+    };
+    if locked {
+        // Not even checked: a locked account gives an attacker no signal.
+        app.audit(&who, fail("locked")).await?;
+        return Err(AppError::LoginFailed);
+    }
+    if !verify_password(&password.0, &user.password_hash).await {
+        record_failure(app, username, origin).await?;
+        app.audit(&who, fail("wrong password")).await?;
+        return Err(AppError::LoginFailed);
+    }
+    if user.disabled_at.is_some() {
+        app.audit(&who, fail("disabled")).await?;
+        return Err(AppError::LoginFailed);
+    }
+    let last_active = user.last_active_at.unwrap_or(user.created_at);
+    if now - last_active > cfg.account_idle_days * 86_400 {
+        let (mut tx, _guard) = app.store().begin_audited().await?;
+        users::set_disabled(&mut tx, user.id, Some(now)).await?;
+        app.audit_in(&mut tx, &who, fail("idle account disabled"))
+            .await?;
+        tx.commit().await?;
+        return Err(AppError::LoginFailed);
+    }
+
+    let token = random_token();
+    let session = SessionRow {
+        token_hash: token_hash(&token),
+        user_id: user.id,
+        csrf_token: random_token(),
+        ip: origin.ip.clone(),
+        created_at: now,
+        last_seen_at: now,
+    };
+    let (mut tx, _guard) = app.store().begin_audited().await?;
+    users::clear_login_failures(&mut tx, username).await?;
+    users::touch_active(&mut tx, user.id, now).await?;
+    sessions::insert(&mut tx, &session).await?;
+    let actor = actor_for(app, &mut tx, user, &session, origin).await?;
+    app.audit_in(
+        &mut tx,
+        &Who::from(&actor),
+        Event {
+            action: "login",
+            object_type: "user",
+            object_id: actor.user_id.to_string(),
+            result: Outcome::Ok,
+            detail: serde_json::Value::Null,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((SessionToken(token), actor))
+}
+
+async fn record_failure(app: &App, username: &str, origin: &Origin) -> Result<()> {
+    let mut conn = app.store().pool().acquire().await?;
+    users::record_login_failure(&mut conn, username, &origin.ip, app.now()).await?;
+    Ok(())
+}
+
+/// The actor behind a session cookie, or `Unauthenticated` when the session is
+/// unknown, idle too long, too old, or its user is disabled.
+pub async fn authenticate(app: &App, token: &str, origin: &Origin) -> Result<Actor> {
+    let now = app.now();
+    let cfg = app.config();
+    let hash = token_hash(token);
+    let mut conn = app.store().pool().acquire().await?;
+    let Some(session) = sessions::find(&mut conn, &hash).await? else {
+        return Err(AppError::Unauthenticated);
+    };
+    if now - session.last_seen_at > cfg.session_idle_timeout
+        || now - session.created_at > cfg.session_absolute_timeout
+    {
+        sessions::delete(&mut conn, &hash).await?;
+        return Err(AppError::Unauthenticated);
+    }
+    let Some(user) = users::find_by_id(&mut conn, session.user_id).await? else {
+        return Err(AppError::Unauthenticated);
+    };
+    if user.disabled_at.is_some() {
+        sessions::delete(&mut conn, &hash).await?;
+        return Err(AppError::Unauthenticated);
+    }
+    // Touch at most once a minute: a page of many requests needs one write, not many.
+    if now - session.last_seen_at >= 60 {
+        sessions::touch(&mut conn, &hash, now).await?;
+        users::touch_active(&mut conn, user.id, now).await?;
+    }
+    actor_for(app, &mut conn, user, &session, origin).await
+}
+
+async fn actor_for(
+    app: &App,
+    conn: &mut kangyang_store::Conn,
+    user: UserRow,
+    session: &SessionRow,
+    origin: &Origin,
+) -> Result<Actor> {
+    let role = Role::parse(&user.role)
+        .ok_or_else(|| AppError::internal(format!("user {} has an unknown role", user.id)))?;
+    let region = RegionCode::parse(&user.region_code).map_err(AppError::internal)?;
+    let scope = match user.facility_id {
+        Some(facility_id) => Scope::Facility {
+            facility_id,
+            region,
+        },
+        None => Scope::Region { region },
+    };
+    let permissions = permissions::for_role(conn, role.as_str())
+        .await?
+        .iter()
+        .filter_map(|a| Action::parse(a))
+        .collect();
+    let expired =
+        app.now() - user.password_changed_at > app.config().password_max_age_days * 86_400;
+    Ok(Actor {
+        user_id: user.id,
+        username: user.username,
+        display_name: user.display_name,
+        role,
+        scope,
+        permissions,
+        origin: origin.clone(),
+        csrf_token: session.csrf_token.clone(),
+        must_change_password: expired || user.must_change_password != 0,
+    })
+}
+
+/// Ends the session behind `token` on the server.
+pub async fn logout(app: &App, actor: &Actor, token: &str) -> Result<()> {
+    let (mut tx, _guard) = app.store().begin_audited().await?;
+    sessions::delete(&mut tx, &token_hash(token)).await?;
+    app.audit_in(
+        &mut tx,
+        &Who::from(actor),
+        Event {
+            action: "logout",
+            object_type: "user",
+            object_id: actor.user_id.to_string(),
+            result: Outcome::Ok,
+            detail: serde_json::Value::Null,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Changes the actor's own password. Every session of the user ends, this one
+/// included: the caller signs in again with the new password.
+pub async fn change_password(
+    app: &App,
+    actor: &Actor,
+    current: &Password,
+    new: &Password,
+) -> Result<()> {
+    let mut conn = app.store().pool().acquire().await?;
+    let user = users::find_by_id(&mut conn, actor.user_id)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    drop(conn);
+    if !verify_password(&current.0, &user.password_hash).await {
+        return Err(AppError::invalid("当前密码", "当前密码不正确"));
+    }
+    let hash = checked_new_password_hash(app, user.id, &user.username, &new.0).await?;
+    let (mut tx, _guard) = app.store().begin_audited().await?;
+    users::set_password(&mut tx, user.id, &hash, false, app.now()).await?;
+    sessions::delete_for_user(&mut tx, user.id).await?;
+    app.audit_in(
+        &mut tx,
+        &Who::from(actor),
+        Event {
+            action: "password.change",
+            object_type: "user",
+            object_id: user.id.to_string(),
+            result: Outcome::Ok,
+            detail: serde_json::Value::Null,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Checks a new password against the policy and the user's recent passwords,
+/// and returns its hash.
+pub(crate) async fn checked_new_password_hash(
+    app: &App,
+    user_id: i64,
+    username: &str,
+    new: &str,
+) -> Result<String> {
+    password::check(new, username).map_err(|e| AppError::invalid("新密码", e.to_string()))?;
+    let mut conn = app.store().pool().acquire().await?;
+    let recent =
+        users::recent_password_hashes(&mut conn, user_id, app.config().password_history).await?;
+    drop(conn);
+    for old in &recent {
+        if verify_password(new, old).await {
+            return Err(AppError::invalid(
+                "新密码",
+                password::PasswordRejection::Reused.to_string(),
+            ));
+        }
+    }
+    hash_password(new).await
+}

@@ -1,0 +1,37 @@
+/// Security settings, with the defaults MLPS 2.0 level 3 deployments expect.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// A session unused this long (seconds) is ended.
+    pub session_idle_timeout: i64,
+    /// A session this old (seconds) is ended however busy it is.
+    pub session_absolute_timeout: i64,
+    /// A password older than this many days must be changed at next login.
+    pub password_max_age_days: i64,
+    /// An account unused this many days is disabled.
+    pub account_idle_days: i64,
+    /// This many failed logins within `lockout_window` lock the account...
+    pub lockout_threshold: i64,
+    pub lockout_window: i64,
+    /// ...for this many seconds.
+    pub lockout_duration: i64,
+    /// Login attempts one IP address may make per minute, whatever the account.
+    pub login_attempts_per_ip_per_minute: u32,
+    /// New passwords may not repeat this many previous ones.
+    pub password_history: i64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            session_idle_timeout: 15 * 60,
+            session_absolute_timeout: 12 * 3600,
+            password_max_age_days: 90,
+            account_idle_days: 90,
+            lockout_threshold: 5,
+            lockout_window: 15 * 60,
+            lockout_duration: 15 * 60,
+            login_attempts_per_ip_per_minute: 30,
+            password_history: 5,
+        }
+    }
+}

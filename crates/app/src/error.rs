@@ -1,0 +1,58 @@
+use kangyang_store::StoreError;
+use thiserror::Error;
+
+/// What can go wrong in a use case, in terms a handler can turn into a
+/// response. Messages are shown to users, so they are Chinese and never carry
+/// a person-level value.
+#[derive(Debug, Error)]
+pub enum AppError {
+    #[error("请先登录")]
+    Unauthenticated,
+    /// One message for every failed login, so the reply does not tell which
+    /// accounts exist or are locked.
+    #[error("用户名或密码错误，或账号已被锁定")]
+    LoginFailed,
+    #[error("没有执行此操作的权限")]
+    Forbidden,
+    #[error("密码已过期或需要修改，请先修改密码")]
+    PasswordChangeRequired,
+    /// Also what an out-of-scope record gives: no hint that it exists.
+    #[error("找不到该记录")]
+    NotFound,
+    #[error("{field}: {message}")]
+    Invalid { field: String, message: String },
+    #[error("{0}")]
+    Conflict(String),
+    #[error("请求过于频繁，请稍后再试")]
+    RateLimited,
+    #[error("服务器内部错误")]
+    Internal(String),
+}
+
+impl AppError {
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> AppError {
+        AppError::Invalid {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    pub fn internal(e: impl std::fmt::Display) -> AppError {
+        AppError::Internal(e.to_string())
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> AppError {
+        match e {
+            StoreError::Duplicate(what) => AppError::Conflict(format!("已存在相同的{what}")),
+            other => AppError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<sqlx::Error> for AppError {
+    fn from(e: sqlx::Error) -> AppError {
+        AppError::Internal(e.to_string())
+    }
+}

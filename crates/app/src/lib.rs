@@ -1,0 +1,66 @@
+//! The use cases of kangyang: everything a user can do.
+//!
+//! Each use case takes the acting user ([`Actor`]), checks the permission its
+//! action needs, limits what it reads and writes to the actor's scope, and
+//! writes the audit trail in the same transaction as the change. Handlers in
+//! the web crate and commands in the CLI only translate to and from these calls.
+
+mod actor;
+pub mod audit;
+pub mod auth;
+mod clock;
+mod config;
+mod error;
+pub mod regions;
+pub mod users;
+
+pub use actor::{Actor, Origin};
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use config::Config;
+pub use error::AppError;
+
+use kangyang_store::Store;
+use std::sync::Arc;
+
+pub type Result<T, E = AppError> = std::result::Result<T, E>;
+
+/// The application: the store, the clock and the settings every use case shares.
+#[derive(Clone)]
+pub struct App {
+    store: Store,
+    clock: Arc<dyn Clock>,
+    config: Arc<Config>,
+    login_limiter: Arc<auth::LoginRateLimiter>,
+}
+
+impl App {
+    /// Prepares a migrated store for use: seeds the permission table and, on a
+    /// new database, the embedded region tree of Guangdong.
+    pub async fn start(store: Store, config: Config, clock: Arc<dyn Clock>) -> Result<App> {
+        let app = App {
+            store,
+            clock,
+            login_limiter: Arc::new(auth::LoginRateLimiter::new(
+                config.login_attempts_per_ip_per_minute,
+            )),
+            config: Arc::new(config),
+        };
+        let mut conn = app.store.pool().acquire().await?;
+        kangyang_store::permissions::seed_defaults(&mut conn).await?;
+        drop(conn);
+        regions::seed_embedded(&app).await?;
+        Ok(app)
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    pub fn now(&self) -> i64 {
+        self.clock.now()
+    }
+}

@@ -1,0 +1,329 @@
+use crate::{AdminCommand, AuditCommand, Command, RegionsCommand, ServeArgs};
+use kangyang_app::{auth::Password, regions, users, App, Config, SystemClock};
+use kangyang_domain::{RegionCode, Role};
+use kangyang_store::Store;
+use kangyang_web::WebConfig;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+type CmdResult = Result<ExitCode, String>;
+
+pub async fn run(command: Command) -> CmdResult {
+    match command {
+        Command::Serve { serve, data } => {
+            let app = open_app(&data.data_dir, data.database_url.as_deref()).await?;
+            serve_app(app, &serve, None).await
+        }
+        Command::Demo {
+            serve,
+            data_dir,
+            database_url,
+            password,
+        } => demo(serve, &data_dir, database_url.as_deref(), password).await,
+        Command::Migrate { data } => {
+            let app = open_app(&data.data_dir, data.database_url.as_deref()).await?;
+            println!(
+                "database at schema version {} ({})",
+                kangyang_store::latest_version(),
+                app.store().dialect().name()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Admin { command, data } => {
+            let app = open_app(&data.data_dir, data.database_url.as_deref()).await?;
+            admin(&app, command).await
+        }
+        Command::Regions {
+            command: RegionsCommand::Import { file },
+            data,
+        } => {
+            let app = open_app(&data.data_dir, data.database_url.as_deref()).await?;
+            let bytes =
+                std::fs::read(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+            let summary = regions::import_from_cli(&app, &bytes, &file.display().to_string())
+                .await
+                .map_err(|e| e.to_string())?;
+            println!(
+                "regions: {} rows read, {} new",
+                summary.total, summary.added
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Audit {
+            command: AuditCommand::Verify,
+            data,
+        } => {
+            let app = open_app(&data.data_dir, data.database_url.as_deref()).await?;
+            match kangyang_app::audit::verify(&app)
+                .await
+                .map_err(|e| e.to_string())?
+            {
+                Ok(n) => {
+                    println!("audit trail intact: {n} rows verified");
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(fault) => {
+                    println!("audit trail BROKEN: {fault}");
+                    Ok(ExitCode::from(2))
+                }
+            }
+        }
+    }
+}
+
+/// Opens the database (SQLite in `data_dir` unless a URL is given), migrates
+/// it, runs the start-up self-checks and prepares the application.
+async fn open_app(data_dir: &Path, database_url: Option<&str>) -> Result<App, String> {
+    let url = match database_url {
+        Some(url) => url.to_owned(),
+        None => sqlite_url(data_dir)?,
+    };
+    let store = Store::open(&url).await.map_err(|e| e.to_string())?;
+    if let Some(health) = store.sqlite_health().await.map_err(|e| e.to_string())? {
+        // SQLite's FULL is 2. Anything less could lose acknowledged writes.
+        if !health.journal_mode.eq_ignore_ascii_case("wal") || health.synchronous != 2 {
+            return Err(format!(
+                "refusing to start: SQLite is in journal_mode={} synchronous={}, expected WAL and FULL (2)",
+                health.journal_mode, health.synchronous
+            ));
+        }
+    }
+    App::start(store, Config::default(), Arc::new(SystemClock))
+        .await
+        .map_err(|e| e.to_string())
+}
+
+/// The SQLite URL of `data_dir/kangyang.db`. Creates the directory (0700) and
+/// the file (0600) when missing, and refuses a file others can read: it holds
+/// the register of a city's most vulnerable people.
+fn sqlite_url(data_dir: &Path) -> Result<String, String> {
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+    if !data_dir.exists() {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(data_dir)
+            .map_err(|e| format!("cannot create {}: {e}", data_dir.display()))?;
+    }
+    let file: PathBuf = data_dir.join("kangyang.db");
+    if !file.exists() {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&file)
+            .map_err(|e| format!("cannot create {}: {e}", file.display()))?;
+    }
+    let mode = std::fs::metadata(&file)
+        .map_err(|e| format!("cannot read {}: {e}", file.display()))?
+        .permissions()
+        .mode();
+    if mode & 0o077 != 0 {
+        return Err(format!(
+            "refusing to start: {} is readable by group or others (mode {:o}); run `chmod 600` on it",
+            file.display(),
+            mode & 0o777
+        ));
+    }
+    Ok(format!("sqlite://{}", file.display()))
+}
+
+async fn serve_app(app: App, args: &ServeArgs, banner: Option<String>) -> CmdResult {
+    let listener = tokio::net::TcpListener::bind((args.host.as_str(), args.port))
+        .await
+        .map_err(|e| format!("cannot listen on {}:{}: {e}", args.host, args.port))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let host = if args.host == "0.0.0.0" {
+        "127.0.0.1"
+    } else {
+        args.host.as_str()
+    };
+    println!("康养服务平台: http://{host}:{}/", addr.port());
+    if let Some(banner) = banner {
+        println!("{banner}");
+    }
+    tracing::info!(%addr, dialect = app.store().dialect().name(), "serving");
+    let config = WebConfig {
+        secure_cookies: args.secure_cookies,
+        trust_proxy: args.trust_proxy,
+    };
+    kangyang_web::serve(listener, app, config)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The demo accounts: username, display name, region.
+const DEMO_ACCOUNTS: [(&str, &str, &str); 3] = [
+    ("province", "广东省（演示）", "44"),
+    ("heshan", "鹤山市（演示）", "440784"),
+    ("yunfu", "云浮市（演示）", "4453"),
+];
+
+async fn demo(
+    serve: ServeArgs,
+    data_dir: &Path,
+    database_url: Option<&str>,
+    password: Option<String>,
+) -> CmdResult {
+    let password = password.unwrap_or_else(generate_password);
+    kangyang_domain::password::check(&password, "").map_err(|e| format!("--password: {e}"))?;
+    let app = open_app(data_dir, database_url).await?;
+    for (username, display_name, region) in DEMO_ACCOUNTS {
+        ensure_demo_account(&app, username, display_name, region, &password).await?;
+    }
+    let mut banner = format!("演示账号（密码均为 {password}）：\n");
+    for (username, display_name, _) in DEMO_ACCOUNTS {
+        banner.push_str(&format!("  {username:<10} {display_name}\n"));
+    }
+    serve_app(app, &serve, Some(banner)).await
+}
+
+async fn ensure_demo_account(
+    app: &App,
+    username: &str,
+    display_name: &str,
+    region: &str,
+    password: &str,
+) -> Result<(), String> {
+    let region = RegionCode::parse(region).map_err(|e| e.to_string())?;
+    match users::find(app, username)
+        .await
+        .map_err(|e| e.to_string())?
+    {
+        None => {
+            users::create_from_cli(
+                app,
+                &users::NewAccount {
+                    username: username.to_owned(),
+                    display_name: display_name.to_owned(),
+                    password: Password(password.to_owned()),
+                    role: Role::Official,
+                    region,
+                    facility_id: None,
+                    must_change_password: false,
+                },
+            )
+            .await
+            .map_err(|e| format!("demo account {username}: {e}"))?;
+        }
+        Some(_) => {
+            users::reset_password_from_cli(app, username, &Password(password.to_owned()), false)
+                .await
+                .map_err(|e| format!("demo account {username}: {e}"))?;
+        }
+    }
+    Ok(())
+}
+
+/// A 16-character password with all four character classes.
+fn generate_password() -> String {
+    use rand::seq::SliceRandom;
+    use rand::Rng;
+    const SETS: [&[u8]; 4] = [
+        b"ABCDEFGHJKLMNPQRSTUVWXYZ",
+        b"abcdefghijkmnpqrstuvwxyz",
+        b"23456789",
+        b"-_.!@#",
+    ];
+    let mut rng = rand::rngs::OsRng;
+    let mut chars: Vec<u8> = SETS
+        .iter()
+        .map(|set| set[rng.gen_range(0..set.len())])
+        .collect();
+    let all: Vec<u8> = SETS.concat();
+    while chars.len() < 16 {
+        chars.push(all[rng.gen_range(0..all.len())]);
+    }
+    chars.shuffle(&mut rng);
+    String::from_utf8_lossy(&chars).into_owned()
+}
+
+fn read_password(file: Option<&Path>) -> Result<Password, String> {
+    if let Some(file) = file {
+        let text = std::fs::read_to_string(file)
+            .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+        let line = text.lines().next().unwrap_or("").to_owned();
+        return Ok(Password(line));
+    }
+    let first = rpassword::prompt_password("密码: ")
+        .map_err(|e| format!("cannot read the password: {e}"))?;
+    let second = rpassword::prompt_password("再次输入密码: ")
+        .map_err(|e| format!("cannot read the password: {e}"))?;
+    if first != second {
+        return Err("the two passwords differ".to_owned());
+    }
+    Ok(Password(first))
+}
+
+async fn admin(app: &App, command: AdminCommand) -> CmdResult {
+    match command {
+        AdminCommand::Create {
+            username,
+            role,
+            region,
+            display_name,
+            password_file,
+        } => {
+            let role = Role::parse(&role).ok_or_else(|| {
+                format!(
+                    "--role: unknown role {role:?}; one of {}",
+                    Role::ALL.map(|r| r.as_str()).join(", ")
+                )
+            })?;
+            let region = match region {
+                Some(code) => RegionCode::parse(&code).map_err(|e| format!("--region: {e}"))?,
+                None => default_region(app).await?,
+            };
+            let password = read_password(password_file.as_deref())?;
+            let id = users::create_from_cli(
+                app,
+                &users::NewAccount {
+                    username: username.clone(),
+                    display_name,
+                    password,
+                    role,
+                    region: region.clone(),
+                    facility_id: None,
+                    must_change_password: false,
+                },
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+            println!(
+                "created user {username} (id {id}, {}, region {region})",
+                role.as_str()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        AdminCommand::ResetPassword {
+            username,
+            password_file,
+        } => {
+            let password = read_password(password_file.as_deref())?;
+            users::reset_password_from_cli(app, &username, &password, true)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!("password of {username} reset; it must be changed at next login");
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// The only province in the database, as the default binding of a new account.
+async fn default_region(app: &App) -> Result<RegionCode, String> {
+    let mut conn = app
+        .store()
+        .pool()
+        .acquire()
+        .await
+        .map_err(|e| e.to_string())?;
+    let roots = kangyang_store::regions::children(&mut conn, None)
+        .await
+        .map_err(|e| e.to_string())?;
+    match roots.as_slice() {
+        [only] => RegionCode::parse(&only.code).map_err(|e| e.to_string()),
+        _ => Err("--region is required: the database holds more than one province".to_owned()),
+    }
+}

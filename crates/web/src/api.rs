@@ -1,0 +1,215 @@
+//! The JSON API under `/api/v1`, described by the OpenAPI document it serves.
+
+use crate::error::ApiError;
+use crate::session::{cleared_cookie, is_secure, session_cookie, ApiSession, ClientOrigin};
+use crate::AppState;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use axum::Json;
+use kangyang_app::regions::{self, ChildView, RegionDetail};
+use kangyang_app::{auth, Actor};
+use serde::{Deserialize, Serialize};
+use utoipa::{OpenApi, ToSchema};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "kangyang 康养 API",
+        description = "Community welfare services platform. Every call but login acts as the \
+            signed-in user (session cookie `kangyang_session`) and sees only that user's region \
+            or facility. State-changing calls must send the session's CSRF token in the \
+            `X-CSRF-Token` header; login returns it."
+    ),
+    paths(login, logout, me, regions_search, region, region_children, healthz),
+    components(schemas(
+        LoginRequest,
+        LoginResponse,
+        UserInfo,
+        ErrorBody,
+        RegionDetail,
+        ChildView
+    ))
+)]
+struct ApiDoc;
+
+pub(crate) async fn openapi() -> impl IntoResponse {
+    Json(ApiDoc::openapi())
+}
+
+/// Every error answer has this shape.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ErrorBody {
+    /// A stable code: unauthenticated, login_failed, forbidden, csrf, not_found, invalid, …
+    error: String,
+    /// What went wrong, in Chinese, for the user.
+    message: String,
+    /// For `invalid`: which field.
+    field: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub(crate) struct LoginRequest {
+    username: String,
+    password: String,
+}
+
+impl std::fmt::Debug for LoginRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginRequest")
+            .field("username", &self.username)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct UserInfo {
+    username: String,
+    display_name: String,
+    role: String,
+    /// The region code the user is bound to.
+    region: String,
+    facility_id: Option<i64>,
+    permissions: Vec<String>,
+    must_change_password: bool,
+}
+
+impl From<&Actor> for UserInfo {
+    fn from(a: &Actor) -> UserInfo {
+        UserInfo {
+            username: a.username.clone(),
+            display_name: a.display_name.clone(),
+            role: a.role.as_str().to_owned(),
+            region: a.scope.region().to_string(),
+            facility_id: a.scope.facility_id(),
+            permissions: a
+                .permissions
+                .iter()
+                .map(|p| p.as_str().to_owned())
+                .collect(),
+            must_change_password: a.must_change_password,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct LoginResponse {
+    /// Send this in the `X-CSRF-Token` header of every state-changing call.
+    csrf_token: String,
+    user: UserInfo,
+}
+
+/// Sign in. Sets the session cookie. Every failure gives the same 401 answer.
+#[utoipa::path(post, path = "/api/v1/login", request_body = LoginRequest,
+    responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
+pub(crate) async fn login(
+    State(state): State<AppState>,
+    ClientOrigin(origin): ClientOrigin,
+    headers: HeaderMap,
+    Json(req): Json<LoginRequest>,
+) -> Result<impl IntoResponse, ApiError> {
+    let (token, actor) = auth::login(
+        &state.app,
+        req.username.trim(),
+        &auth::Password(req.password),
+        &origin,
+    )
+    .await?;
+    let cookie = session_cookie(&token.0, is_secure(&state, &headers));
+    Ok((
+        [(header::SET_COOKIE, cookie)],
+        Json(LoginResponse {
+            csrf_token: actor.csrf_token.clone(),
+            user: UserInfo::from(&actor),
+        }),
+    ))
+}
+
+/// Sign out: the session ends on the server and the cookie is cleared.
+#[utoipa::path(post, path = "/api/v1/logout",
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub(crate) async fn logout(
+    State(state): State<AppState>,
+    ApiSession(session): ApiSession,
+    headers: HeaderMap,
+) -> Result<impl IntoResponse, ApiError> {
+    auth::logout(&state.app, &session.actor, &session.token).await?;
+    Ok((
+        StatusCode::NO_CONTENT,
+        [(
+            header::SET_COOKIE,
+            cleared_cookie(is_secure(&state, &headers)),
+        )],
+    ))
+}
+
+/// The signed-in user.
+#[utoipa::path(get, path = "/api/v1/me", responses((status = 200, body = UserInfo), (status = 401, body = ErrorBody)))]
+pub(crate) async fn me(ApiSession(session): ApiSession) -> Json<UserInfo> {
+    Json(UserInfo::from(&session.actor))
+}
+
+#[derive(Deserialize)]
+pub(crate) struct SearchQuery {
+    #[serde(default)]
+    q: String,
+}
+
+/// Regions of one's scope whose name contains `q`; without `q`, the provinces one may see.
+#[utoipa::path(get, path = "/api/v1/regions", params(("q" = Option<String>, Query, description = "part of a name, e.g. 古劳")),
+    responses((status = 200, body = [RegionDetail]), (status = 401, body = ErrorBody)))]
+pub(crate) async fn regions_search(
+    State(state): State<AppState>,
+    ApiSession(session): ApiSession,
+    Query(query): Query<SearchQuery>,
+) -> Result<impl IntoResponse, ApiError> {
+    let actor = &session.actor;
+    if query.q.trim().is_empty() {
+        let mut out = Vec::new();
+        for root in regions::roots(&state.app, actor).await? {
+            out.push(regions::get(&state.app, actor, &root.code).await?);
+        }
+        return Ok(Json(out));
+    }
+    Ok(Json(regions::search(&state.app, actor, &query.q).await?))
+}
+
+/// One region with its path from the province.
+#[utoipa::path(get, path = "/api/v1/regions/{code}", params(("code" = String, Path, description = "2-12 digit statistical division code")),
+    responses((status = 200, body = RegionDetail), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub(crate) async fn region(
+    State(state): State<AppState>,
+    ApiSession(session): ApiSession,
+    Path(code): Path<String>,
+) -> Result<Json<RegionDetail>, ApiError> {
+    Ok(Json(regions::get(&state.app, &session.actor, &code).await?))
+}
+
+/// The subdivisions of a region, with the size of each one's subtree.
+#[utoipa::path(get, path = "/api/v1/regions/{code}/children", params(("code" = String, Path)),
+    responses((status = 200, body = [ChildView]), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub(crate) async fn region_children(
+    State(state): State<AppState>,
+    ApiSession(session): ApiSession,
+    Path(code): Path<String>,
+) -> Result<Json<Vec<ChildView>>, ApiError> {
+    Ok(Json(
+        regions::children(&state.app, &session.actor, &code).await?,
+    ))
+}
+
+/// Liveness and database reachability.
+#[utoipa::path(get, path = "/healthz", responses((status = 200), (status = 503)))]
+pub(crate) async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
+    match sqlx_ping(&state).await {
+        true => (StatusCode::OK, Json(serde_json::json!({ "status": "ok" }))),
+        false => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(serde_json::json!({ "status": "database unreachable" })),
+        ),
+    }
+}
+
+async fn sqlx_ping(state: &AppState) -> bool {
+    state.app.store().pool().acquire().await.is_ok()
+}

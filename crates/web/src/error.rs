@@ -1,0 +1,121 @@
+//! Turning a use case's error into a response: JSON for the API, a page (or a
+//! redirect to the login page) for the browser. Server errors are logged with
+//! their cause and shown to users only as "服务器内部错误".
+
+use crate::pages::ErrorPage;
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::Json;
+use kangyang_app::AppError;
+
+fn status(e: &AppError) -> StatusCode {
+    match e {
+        AppError::Unauthenticated | AppError::LoginFailed => StatusCode::UNAUTHORIZED,
+        AppError::Forbidden | AppError::PasswordChangeRequired => StatusCode::FORBIDDEN,
+        AppError::NotFound => StatusCode::NOT_FOUND,
+        AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+        AppError::Conflict(_) => StatusCode::CONFLICT,
+        AppError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+        AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+fn code(e: &AppError) -> &'static str {
+    match e {
+        AppError::Unauthenticated => "unauthenticated",
+        AppError::LoginFailed => "login_failed",
+        AppError::Forbidden => "forbidden",
+        AppError::PasswordChangeRequired => "password_change_required",
+        AppError::NotFound => "not_found",
+        AppError::Invalid { .. } => "invalid",
+        AppError::Conflict(_) => "conflict",
+        AppError::RateLimited => "rate_limited",
+        AppError::Internal(_) => "internal",
+    }
+}
+
+fn log_if_internal(e: &AppError) {
+    if let AppError::Internal(cause) = e {
+        // Causes are store and system errors: SQL text and I/O, never bound values.
+        tracing::error!(%cause, "request failed");
+    }
+}
+
+/// An error answered as JSON: `{"error": code, "message": 中文说明, "field": …}`.
+pub(crate) struct ApiError(pub AppError);
+
+impl ApiError {
+    /// Answers with a more specific code than the error's own.
+    pub(crate) fn with_code(self, code: &'static str) -> CodedApiError {
+        CodedApiError(self.0, code)
+    }
+}
+
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
+        ApiError(e)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let code = code(&self.0);
+        CodedApiError(self.0, code).into_response()
+    }
+}
+
+pub(crate) struct CodedApiError(AppError, &'static str);
+
+impl IntoResponse for CodedApiError {
+    fn into_response(self) -> Response {
+        log_if_internal(&self.0);
+        let mut body = serde_json::json!({ "error": self.1, "message": self.0.to_string() });
+        if let AppError::Invalid { field, message } = &self.0 {
+            body["field"] = field.clone().into();
+            body["message"] = message.clone().into();
+        }
+        (status(&self.0), Json(body)).into_response()
+    }
+}
+
+/// An error answered as a page.
+pub(crate) struct PageError(AppError);
+
+impl PageError {
+    pub(crate) fn new(e: AppError) -> PageError {
+        PageError(e)
+    }
+}
+
+impl From<AppError> for PageError {
+    fn from(e: AppError) -> Self {
+        PageError(e)
+    }
+}
+
+impl From<askama::Error> for PageError {
+    fn from(e: askama::Error) -> Self {
+        PageError(AppError::internal(e))
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        match self.0 {
+            AppError::Unauthenticated => Redirect::to("/login").into_response(),
+            AppError::PasswordChangeRequired => Redirect::to("/password").into_response(),
+            e => {
+                log_if_internal(&e);
+                let page = ErrorPage {
+                    status: status(&e).as_u16(),
+                    message: e.to_string(),
+                };
+                match page.render() {
+                    Ok(html) => (status(&e), Html(html)).into_response(),
+                    Err(_) => status(&e).into_response(),
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,295 @@
+//! Server-rendered pages in Chinese. askama escapes every value it prints;
+//! no page renders user-supplied HTML.
+
+use crate::error::PageError;
+use crate::session::{
+    check_form_csrf, cleared_cookie, is_secure, session_cookie, ClientOrigin, PageSession, Session,
+};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use kangyang_app::regions::{self, ChildView, RegionDetail};
+use kangyang_app::{auth, users, Actor, AppError};
+use kangyang_domain::{Action, Role};
+use serde::Deserialize;
+
+/// What the page header shows of the signed-in user.
+pub(crate) struct Nav {
+    display_name: String,
+    role_label: &'static str,
+    home_region: String,
+    csrf_token: String,
+    can_see_permissions: bool,
+}
+
+impl Nav {
+    fn of(actor: &Actor) -> Nav {
+        Nav {
+            display_name: actor.display_name.clone(),
+            role_label: actor.role.label(),
+            home_region: actor.scope.region().to_string(),
+            csrf_token: actor.csrf_token.clone(),
+            can_see_permissions: actor.can(Action::PermissionRead),
+        }
+    }
+}
+
+fn html(t: impl Template) -> Result<Response, PageError> {
+    Ok(Html(t.render()?).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub(crate) struct ErrorPage {
+    pub status: u16,
+    pub message: String,
+}
+
+pub(crate) async fn not_found() -> Response {
+    PageError::new(AppError::NotFound).into_response()
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    username: String,
+    error: Option<String>,
+}
+
+pub(crate) async fn login_form(
+    session: Option<axum::Extension<Session>>,
+) -> Result<Response, PageError> {
+    if session.is_some() {
+        return Ok(Redirect::to("/").into_response());
+    }
+    html(LoginPage {
+        username: String::new(),
+        error: None,
+    })
+}
+
+#[derive(Deserialize)]
+pub(crate) struct LoginForm {
+    username: String,
+    password: String,
+}
+
+pub(crate) async fn login_submit(
+    State(state): State<AppState>,
+    ClientOrigin(origin): ClientOrigin,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Result<Response, PageError> {
+    let username = form.username.trim().to_owned();
+    match auth::login(
+        &state.app,
+        &username,
+        &auth::Password(form.password),
+        &origin,
+    )
+    .await
+    {
+        Ok((token, _actor)) => Ok((
+            [(
+                header::SET_COOKIE,
+                session_cookie(&token.0, is_secure(&state, &headers)),
+            )],
+            Redirect::to("/"),
+        )
+            .into_response()),
+        Err(e @ (AppError::LoginFailed | AppError::RateLimited)) => {
+            let page = LoginPage {
+                username,
+                error: Some(e.to_string()),
+            };
+            Ok((StatusCode::UNAUTHORIZED, Html(page.render()?)).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct CsrfForm {
+    csrf_token: String,
+}
+
+pub(crate) async fn logout(
+    State(state): State<AppState>,
+    PageSession(session): PageSession,
+    headers: HeaderMap,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, PageError> {
+    check_form_csrf(&session, &form.csrf_token)?;
+    auth::logout(&state.app, &session.actor, &session.token).await?;
+    Ok((
+        [(
+            header::SET_COOKIE,
+            cleared_cookie(is_secure(&state, &headers)),
+        )],
+        Redirect::to("/login"),
+    )
+        .into_response())
+}
+
+/// Home: the region the user is bound to.
+pub(crate) async fn home(PageSession(session): PageSession) -> Result<Response, PageError> {
+    if session.actor.must_change_password {
+        return Ok(Redirect::to("/password").into_response());
+    }
+    Ok(Redirect::to(&format!("/regions/{}", session.actor.scope.region())).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "region.html")]
+struct RegionPage {
+    nav: Nav,
+    detail: RegionDetail,
+    children: Vec<ChildView>,
+}
+
+pub(crate) async fn region(
+    State(state): State<AppState>,
+    PageSession(session): PageSession,
+    Path(code): Path<String>,
+) -> Result<Response, PageError> {
+    let actor = &session.actor;
+    let detail = regions::get(&state.app, actor, &code).await?;
+    let children = regions::children(&state.app, actor, &code).await?;
+    html(RegionPage {
+        nav: Nav::of(actor),
+        detail,
+        children,
+    })
+}
+
+#[derive(Deserialize)]
+pub(crate) struct SearchQuery {
+    #[serde(default)]
+    q: String,
+}
+
+#[derive(Template)]
+#[template(path = "region_search.html")]
+struct RegionSearchPage {
+    nav: Nav,
+    q: String,
+    results: Vec<RegionDetail>,
+}
+
+pub(crate) async fn regions_search(
+    State(state): State<AppState>,
+    PageSession(session): PageSession,
+    Query(query): Query<SearchQuery>,
+) -> Result<Response, PageError> {
+    let results = regions::search(&state.app, &session.actor, &query.q).await?;
+    html(RegionSearchPage {
+        nav: Nav::of(&session.actor),
+        q: query.q,
+        results,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "password.html")]
+struct PasswordPage {
+    nav: Nav,
+    forced: bool,
+    error: Option<String>,
+}
+
+pub(crate) async fn password_form(
+    PageSession(session): PageSession,
+) -> Result<Response, PageError> {
+    html(PasswordPage {
+        forced: session.actor.must_change_password,
+        nav: Nav::of(&session.actor),
+        error: None,
+    })
+}
+
+#[derive(Deserialize)]
+pub(crate) struct PasswordForm {
+    csrf_token: String,
+    current: String,
+    new: String,
+    confirm: String,
+}
+
+pub(crate) async fn password_submit(
+    State(state): State<AppState>,
+    PageSession(session): PageSession,
+    headers: HeaderMap,
+    Form(form): Form<PasswordForm>,
+) -> Result<Response, PageError> {
+    check_form_csrf(&session, &form.csrf_token)?;
+    let again = |session: &Session, message: String| -> Result<Response, PageError> {
+        let page = PasswordPage {
+            forced: session.actor.must_change_password,
+            nav: Nav::of(&session.actor),
+            error: Some(message),
+        };
+        Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response())
+    };
+    if form.new != form.confirm {
+        return again(&session, "两次输入的新密码不一致".to_owned());
+    }
+    match auth::change_password(
+        &state.app,
+        &session.actor,
+        &auth::Password(form.current),
+        &auth::Password(form.new),
+    )
+    .await
+    {
+        // Every session ended with the change: sign in again with the new password.
+        Ok(()) => Ok((
+            [(
+                header::SET_COOKIE,
+                cleared_cookie(is_secure(&state, &headers)),
+            )],
+            Redirect::to("/login"),
+        )
+            .into_response()),
+        Err(AppError::Invalid { message, .. }) => again(&session, message),
+        Err(e) => Err(e.into()),
+    }
+}
+
+struct PermissionRow {
+    role_label: &'static str,
+    role: &'static str,
+    allowed: Vec<bool>,
+}
+
+#[derive(Template)]
+#[template(path = "permissions.html")]
+struct PermissionsPage {
+    nav: Nav,
+    actions: Vec<(&'static str, &'static str)>,
+    rows: Vec<PermissionRow>,
+}
+
+pub(crate) async fn permissions(
+    State(state): State<AppState>,
+    PageSession(session): PageSession,
+) -> Result<Response, PageError> {
+    let table = users::permissions(&state.app, &session.actor).await?;
+    let rows = table
+        .iter()
+        .map(|(role, actions): &(Role, Vec<Action>)| PermissionRow {
+            role_label: role.label(),
+            role: role.as_str(),
+            allowed: Action::ALL.iter().map(|a| actions.contains(a)).collect(),
+        })
+        .collect();
+    html(PermissionsPage {
+        nav: Nav::of(&session.actor),
+        actions: Action::ALL
+            .iter()
+            .map(|a| (a.as_str(), a.label()))
+            .collect(),
+        rows,
+    })
+}

@@ -1,0 +1,135 @@
+//! The route table. Routes are registered through [`Routes`], which records
+//! each one's method, path and access, so tests can walk every route the
+//! router really has (a new route cannot be forgotten by the scope tests).
+
+use crate::{api, assets, pages, security_headers, session, AppState};
+use axum::handler::Handler;
+use axum::routing::{get, post, MethodRouter};
+use axum::{middleware, Router};
+
+/// Who may call a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone: login, health, assets, the API description.
+    Public,
+    /// A signed-in user; what they reach is limited by their scope.
+    SignedIn,
+}
+
+/// One registered route.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteInfo {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub access: Access,
+}
+
+struct Routes {
+    router: Router<AppState>,
+    table: Vec<RouteInfo>,
+}
+
+impl Routes {
+    fn add(
+        mut self,
+        method: &'static str,
+        path: &'static str,
+        access: Access,
+        route: MethodRouter<AppState>,
+    ) -> Self {
+        self.table.push(RouteInfo {
+            method,
+            path,
+            access,
+        });
+        self.router = self.router.route(path, route);
+        self
+    }
+
+    fn get<H, T>(self, path: &'static str, access: Access, handler: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.add("GET", path, access, get(handler))
+    }
+
+    fn post<H, T>(self, path: &'static str, access: Access, handler: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.add("POST", path, access, post(handler))
+    }
+}
+
+fn routes() -> Routes {
+    use Access::*;
+    let r = Routes {
+        router: Router::new(),
+        table: Vec::new(),
+    };
+    // Registering the same path twice would make axum panic at start-up; these
+    // paths are distinct, and each path gets its methods in one `route` call.
+    r.get("/healthz", Public, api::healthz)
+        .get("/assets/app.css", Public, assets::css)
+        .get("/api/v1/openapi.json", Public, api::openapi)
+        .post("/api/v1/login", Public, api::login)
+        .post("/api/v1/logout", SignedIn, api::logout)
+        .get("/api/v1/me", SignedIn, api::me)
+        .get("/api/v1/regions", SignedIn, api::regions_search)
+        .get("/api/v1/regions/{code}", SignedIn, api::region)
+        .get(
+            "/api/v1/regions/{code}/children",
+            SignedIn,
+            api::region_children,
+        )
+        .add(
+            "GET",
+            "/login",
+            Public,
+            get(pages::login_form).post(pages::login_submit),
+        )
+        .table_only("POST", "/login", Public)
+        .post("/logout", SignedIn, pages::logout)
+        .add(
+            "GET",
+            "/password",
+            SignedIn,
+            get(pages::password_form).post(pages::password_submit),
+        )
+        .table_only("POST", "/password", SignedIn)
+        .get("/", SignedIn, pages::home)
+        .get("/regions", SignedIn, pages::regions_search)
+        .get("/regions/{code}", SignedIn, pages::region)
+        .get("/admin/permissions", SignedIn, pages::permissions)
+}
+
+impl Routes {
+    /// Records a method already registered together with another on the same path.
+    fn table_only(mut self, method: &'static str, path: &'static str, access: Access) -> Self {
+        self.table.push(RouteInfo {
+            method,
+            path,
+            access,
+        });
+        self
+    }
+}
+
+/// Every route of the router: method, path pattern and who may call it.
+pub fn route_table() -> Vec<RouteInfo> {
+    routes().table
+}
+
+pub(crate) fn build(state: AppState) -> Router {
+    routes()
+        .router
+        .fallback(pages::not_found)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            session::resolve_actor,
+        ))
+        .layer(middleware::from_fn(security_headers::add))
+        .with_state(state)
+}

@@ -1,0 +1,168 @@
+//! Who is asking: the session cookie, the client address, CSRF.
+
+use crate::error::{ApiError, PageError};
+use crate::AppState;
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, Method};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use kangyang_app::{auth, Actor, AppError, Origin};
+use std::net::SocketAddr;
+
+pub(crate) const COOKIE: &str = "kangyang_session";
+pub(crate) const CSRF_HEADER: &str = "x-csrf-token";
+
+/// The signed-in user, put into the request by [`resolve_actor`].
+#[derive(Clone)]
+pub(crate) struct Session {
+    pub actor: Actor,
+    pub token: String,
+}
+
+fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+pub(crate) fn client_origin(
+    parts_headers: &HeaderMap,
+    peer: Option<SocketAddr>,
+    trust_proxy: bool,
+) -> Origin {
+    let forwarded = trust_proxy
+        .then(|| parts_headers.get("x-forwarded-for"))
+        .flatten()
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(',').next())
+        .map(|v| v.trim().to_owned());
+    let ip = forwarded
+        .or_else(|| peer.map(|p| p.ip().to_string()))
+        .unwrap_or_else(|| "unknown".to_owned());
+    Origin { ip }
+}
+
+/// True when the request reached us over TLS, as far as we can tell.
+pub(crate) fn is_secure(state: &AppState, headers: &HeaderMap) -> bool {
+    state.config.secure_cookies
+        || (state.config.trust_proxy
+            && headers
+                .get("x-forwarded-proto")
+                .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https")))
+}
+
+/// The cookie that carries a new session.
+pub(crate) fn session_cookie(token: &str, secure: bool) -> String {
+    format!(
+        "{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict{}",
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+/// The cookie that removes it from the browser.
+pub(crate) fn cleared_cookie(secure: bool) -> String {
+    format!(
+        "{COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{}",
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+/// Resolves the session cookie to an actor for the handlers, and refuses a
+/// state-changing API call that does not carry the session's CSRF token.
+pub(crate) async fn resolve_actor(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0);
+    let origin = client_origin(request.headers(), peer, state.config.trust_proxy);
+    let token = cookie_value(request.headers(), COOKIE).map(str::to_owned);
+    if let Some(token) = token.filter(|t| !t.is_empty() && t.len() <= 128) {
+        match auth::authenticate(&state.app, &token, &origin).await {
+            Ok(actor) => {
+                let changes_state = !matches!(
+                    *request.method(),
+                    Method::GET | Method::HEAD | Method::OPTIONS
+                );
+                if changes_state && request.uri().path().starts_with("/api/") {
+                    let sent = request
+                        .headers()
+                        .get(CSRF_HEADER)
+                        .and_then(|v| v.to_str().ok());
+                    if sent != Some(actor.csrf_token.as_str()) {
+                        return ApiError(AppError::Forbidden)
+                            .with_code("csrf")
+                            .into_response();
+                    }
+                }
+                request.extensions_mut().insert(Session { actor, token });
+            }
+            Err(AppError::Unauthenticated) => {}
+            Err(e) => return ApiError(e).into_response(),
+        }
+    }
+    request.extensions_mut().insert(origin);
+    next.run(request).await
+}
+
+/// The signed-in user of an API call; 401 without one.
+pub(crate) struct ApiSession(pub Session);
+
+impl<S: Send + Sync> FromRequestParts<S> for ApiSession {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<Session>()
+            .cloned()
+            .map(ApiSession)
+            .ok_or(ApiError(AppError::Unauthenticated))
+    }
+}
+
+/// The signed-in user of a page; without one, the browser goes to the login page.
+pub(crate) struct PageSession(pub Session);
+
+impl<S: Send + Sync> FromRequestParts<S> for PageSession {
+    type Rejection = PageError;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<Session>()
+            .cloned()
+            .map(PageSession)
+            .ok_or(PageError::new(AppError::Unauthenticated))
+    }
+}
+
+/// The client's address, as audited.
+pub(crate) struct ClientOrigin(pub Origin);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientOrigin {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientOrigin(
+            parts.extensions.get::<Origin>().cloned().unwrap_or(Origin {
+                ip: "unknown".to_owned(),
+            }),
+        ))
+    }
+}
+
+/// Checks a form's CSRF token against the session's.
+pub(crate) fn check_form_csrf(session: &Session, sent: &str) -> Result<(), PageError> {
+    if sent == session.actor.csrf_token {
+        Ok(())
+    } else {
+        Err(PageError::new(AppError::Forbidden))
+    }
+}
