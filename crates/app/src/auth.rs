@@ -138,10 +138,6 @@ pub async fn login(
     };
 
     let mut conn = app.store().pool().acquire().await?;
-    let (recent_failures, last_failure) =
-        users::login_failures_since(&mut conn, username, now - cfg.lockout_window).await?;
-    let locked = recent_failures >= cfg.lockout_threshold
-        && last_failure.is_some_and(|t| now < t + cfg.lockout_duration);
     let user = users::find_by_username(&mut conn, username).await?;
     drop(conn);
 
@@ -151,14 +147,25 @@ pub async fn login(
         app.audit(&who, fail("unknown user")).await?;
         return Err(AppError::LoginFailed);
     };
-    if locked {
+    if user.locked_until.is_some_and(|until| now < until) {
         // Not even checked: a locked account gives an attacker no signal.
         app.audit(&who, fail("locked")).await?;
         return Err(AppError::LoginFailed);
     }
     if !verify_password(&password.0, &user.password_hash).await {
         record_failure(app, username, origin).await?;
-        app.audit(&who, fail("wrong password")).await?;
+        let mut conn = app.store().pool().acquire().await?;
+        let recent = users::login_failures_since(&mut conn, username, now - cfg.lockout_window).await?;
+        drop(conn);
+        if recent >= cfg.lockout_threshold {
+            let (mut tx, _guard) = app.store().begin_audited().await?;
+            users::set_locked_until(&mut tx, user.id, Some(now + cfg.lockout_duration)).await?;
+            users::clear_login_failures(&mut tx, username).await?;
+            app.audit_in(&mut tx, &who, fail("wrong password; account locked")).await?;
+            tx.commit().await?;
+        } else {
+            app.audit(&who, fail("wrong password")).await?;
+        }
         return Err(AppError::LoginFailed);
     }
     if user.disabled_at.is_some() {
@@ -169,8 +176,7 @@ pub async fn login(
     if now - last_active > cfg.account_idle_days * 86_400 {
         let (mut tx, _guard) = app.store().begin_audited().await?;
         users::set_disabled(&mut tx, user.id, Some(now)).await?;
-        app.audit_in(&mut tx, &who, fail("idle account disabled"))
-            .await?;
+        app.audit_in(&mut tx, &who, fail("idle account disabled")).await?;
         tx.commit().await?;
         return Err(AppError::LoginFailed);
     }
@@ -186,6 +192,7 @@ pub async fn login(
     };
     let (mut tx, _guard) = app.store().begin_audited().await?;
     users::clear_login_failures(&mut tx, username).await?;
+    users::set_locked_until(&mut tx, user.id, None).await?;
     users::touch_active(&mut tx, user.id, now).await?;
     sessions::insert(&mut tx, &session).await?;
     let actor = actor_for(app, &mut tx, user, &session, origin).await?;

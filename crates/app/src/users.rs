@@ -120,6 +120,7 @@ pub async fn reset_password_from_cli(
     let (mut tx, _guard) = app.store().begin_audited().await?;
     users::set_password(&mut tx, user.id, &hash, must_change, app.now()).await?;
     users::clear_login_failures(&mut tx, username).await?;
+    users::set_locked_until(&mut tx, user.id, None).await?;
     sessions::delete_for_user(&mut tx, user.id).await?;
     app.audit_in(
         &mut tx,

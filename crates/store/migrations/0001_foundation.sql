@@ -42,6 +42,8 @@ CREATE TABLE users (
     must_change_password BIGINT NOT NULL DEFAULT 0,
     totp_secret {blob},
     disabled_at BIGINT,
+    -- Set when too many logins failed; no login succeeds before it.
+    locked_until BIGINT,
     last_active_at BIGINT,
     created_at BIGINT NOT NULL
 );

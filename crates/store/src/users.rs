@@ -15,12 +15,13 @@ pub struct UserRow {
     pub must_change_password: i64,
     pub totp_secret: Option<Vec<u8>>,
     pub disabled_at: Option<i64>,
+    pub locked_until: Option<i64>,
     pub last_active_at: Option<i64>,
     pub created_at: i64,
 }
 
 const COLUMNS: &str = "id, username, display_name, password_hash, role, region_code, facility_id, \
-    password_changed_at, must_change_password, totp_secret, disabled_at, last_active_at, created_at";
+    password_changed_at, must_change_password, totp_secret, disabled_at, locked_until, last_active_at, created_at";
 
 pub struct NewUser<'a> {
     pub username: &'a str,
@@ -145,6 +146,15 @@ pub async fn set_disabled(conn: &mut Conn, id: i64, disabled_at: Option<i64>) ->
     Ok(())
 }
 
+pub async fn set_locked_until(conn: &mut Conn, id: i64, until: Option<i64>) -> Result<()> {
+    sqlx::query("UPDATE users SET locked_until = $1 WHERE id = $2")
+        .bind(until)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 pub async fn touch_active(conn: &mut Conn, id: i64, now: i64) -> Result<()> {
     sqlx::query("UPDATE users SET last_active_at = $1 WHERE id = $2")
         .bind(now)
@@ -169,19 +179,16 @@ pub async fn record_login_failure(
     Ok(())
 }
 
-/// Failed logins for `username` at or after `since`: their count and the latest time.
-pub async fn login_failures_since(
-    conn: &mut Conn,
-    username: &str,
-    since: i64,
-) -> Result<(i64, Option<i64>)> {
-    Ok(sqlx::query_as(
-        "SELECT CAST(COUNT(*) AS BIGINT), MAX(at) FROM login_failures WHERE username = $1 AND at >= $2",
+/// How many logins failed for `username` at or after `since`.
+pub async fn login_failures_since(conn: &mut Conn, username: &str, since: i64) -> Result<i64> {
+    let (n,): (i64,) = sqlx::query_as(
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM login_failures WHERE username = $1 AND at >= $2",
     )
     .bind(username)
     .bind(since)
     .fetch_one(conn)
-    .await?)
+    .await?;
+    Ok(n)
 }
 
 pub async fn clear_login_failures(conn: &mut Conn, username: &str) -> Result<()> {
