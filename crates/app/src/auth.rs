@@ -155,13 +155,15 @@ pub async fn login(
     if !verify_password(&password.0, &user.password_hash).await {
         record_failure(app, username, origin).await?;
         let mut conn = app.store().pool().acquire().await?;
-        let recent = users::login_failures_since(&mut conn, username, now - cfg.lockout_window).await?;
+        let recent =
+            users::login_failures_since(&mut conn, username, now - cfg.lockout_window).await?;
         drop(conn);
         if recent >= cfg.lockout_threshold {
             let (mut tx, _guard) = app.store().begin_audited().await?;
             users::set_locked_until(&mut tx, user.id, Some(now + cfg.lockout_duration)).await?;
             users::clear_login_failures(&mut tx, username).await?;
-            app.audit_in(&mut tx, &who, fail("wrong password; account locked")).await?;
+            app.audit_in(&mut tx, &who, fail("wrong password; account locked"))
+                .await?;
             tx.commit().await?;
         } else {
             app.audit(&who, fail("wrong password")).await?;
@@ -176,7 +178,8 @@ pub async fn login(
     if now - last_active > cfg.account_idle_days * 86_400 {
         let (mut tx, _guard) = app.store().begin_audited().await?;
         users::set_disabled(&mut tx, user.id, Some(now)).await?;
-        app.audit_in(&mut tx, &who, fail("idle account disabled")).await?;
+        app.audit_in(&mut tx, &who, fail("idle account disabled"))
+            .await?;
         tx.commit().await?;
         return Err(AppError::LoginFailed);
     }

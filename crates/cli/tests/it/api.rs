@@ -6,144 +6,211 @@ use kangyang_app::Config;
 use kangyang_domain::Role;
 use kangyang_web::{route_table, Access};
 
-backend_test!(gulao_has_thirteen_villages_with_urban_rural, |b: Backend| async move {
-    let t = start_app(b).await;
-    t.user("heshan", Role::Official, "440784").await;
-    let (client, _) = t.login("heshan").await;
-    let (status, body) = get_json(&client, &t.url("/api/v1/regions/440784103/children")).await;
-    assert_eq!(status, 200);
-    let children = body.as_array().unwrap();
-    assert_eq!(children.len(), 13);
-    for c in children {
-        assert!(c["name"].as_str().is_some_and(|n| !n.is_empty()));
-        assert!(matches!(c["urban_rural"].as_str(), Some("urban" | "rural")), "{c}");
-    }
-    assert_eq!(children.iter().filter(|c| c["urban_rural"] == "urban").count(), 1);
-
-    let (status, region) = get_json(&client, &t.url("/api/v1/regions/440784103202")).await;
-    assert_eq!(status, 200);
-    assert_eq!(region["full_name"], "广东省 / 江门市 / 鹤山市 / 古劳镇 / 麦水村委会");
-    assert_eq!(region["level"], "village");
-
-    let (status, found) = get_json(&client, &t.url("/api/v1/regions?q=%E5%8F%A4%E5%8A%B3")).await;
-    assert_eq!(status, 200);
-    assert!(found.as_array().unwrap().iter().any(|r| r["code"] == "440784103"));
-});
-
-backend_test!(unauthenticated_requests_get_401_and_bad_logins_one_message, |b: Backend| async move {
-    let t = start_app(b).await;
-    t.user("heshan", Role::Official, "440784").await;
-    let client = t.client();
-    let (status, body) = get_json(&client, &t.url("/api/v1/regions/440784103")).await;
-    assert_eq!(status, 401);
-    assert_eq!(body["error"], "unauthenticated");
-
-    let attempt = |username: &'static str, password: &'static str| {
-        let client = client.clone();
-        let url = t.url("/api/v1/login");
-        async move {
-            let res = client
-                .post(url)
-                .json(&serde_json::json!({ "username": username, "password": password }))
-                .send()
-                .await
-                .unwrap();
-            (res.status().as_u16(), res.text().await.unwrap())
+backend_test!(
+    gulao_has_thirteen_villages_with_urban_rural,
+    |b: Backend| async move {
+        let t = start_app(b).await;
+        t.user("heshan", Role::Official, "440784").await;
+        let (client, _) = t.login("heshan").await;
+        let (status, body) = get_json(&client, &t.url("/api/v1/regions/440784103/children")).await;
+        assert_eq!(status, 200);
+        let children = body.as_array().unwrap();
+        assert_eq!(children.len(), 13);
+        for c in children {
+            assert!(c["name"].as_str().is_some_and(|n| !n.is_empty()));
+            assert!(
+                matches!(c["urban_rural"].as_str(), Some("urban" | "rural")),
+                "{c}"
+            );
         }
-    };
-    let wrong_password = attempt("heshan", "Not-The-Password-1").await;
-    let unknown_user = attempt("nobody", "Not-The-Password-1").await;
-    assert_eq!(wrong_password.0, 401);
-    assert_eq!(wrong_password, unknown_user, "a failed login must not tell which part was wrong");
-    assert!(!wrong_password.1.contains("heshan"));
-});
+        assert_eq!(
+            children
+                .iter()
+                .filter(|c| c["urban_rural"] == "urban")
+                .count(),
+            1
+        );
 
-backend_test!(another_regions_records_are_not_found_and_the_denial_audited, |b: Backend| async move {
-    let t = start_app(b).await;
-    t.user("heshan", Role::Official, "440784").await;
-    t.user("yunfu", Role::Official, "4453").await;
-    let (heshan, _) = t.login("heshan").await;
-    let (yunfu, _) = t.login("yunfu").await;
-    let (status, _) = get_json(&heshan, &t.url("/api/v1/regions/445302/children")).await;
-    assert_eq!(status, 404);
-    let (status, _) = get_json(&yunfu, &t.url("/api/v1/regions/445302/children")).await;
-    assert_eq!(status, 200);
-    // The path above one's region shows, but only one's own branch of it.
-    let (status, body) = get_json(&heshan, &t.url("/api/v1/regions/4407/children")).await;
-    assert_eq!(status, 200);
-    let codes: Vec<&str> = body.as_array().unwrap().iter().map(|c| c["code"].as_str().unwrap()).collect();
-    assert_eq!(codes, ["440784"]);
-    let (_, found) = get_json(&heshan, &t.url("/api/v1/regions?q=%E5%AE%89%E5%A1%98")).await; // 安塘
-    assert_eq!(found.as_array().unwrap().len(), 0);
+        let (status, region) = get_json(&client, &t.url("/api/v1/regions/440784103202")).await;
+        assert_eq!(status, 200);
+        assert_eq!(
+            region["full_name"],
+            "广东省 / 江门市 / 鹤山市 / 古劳镇 / 麦水村委会"
+        );
+        assert_eq!(region["level"], "village");
 
-    let mut conn = t.app.store().pool().acquire().await.unwrap();
-    let (denials,): (i64,) = sqlx::query_as(
+        let (status, found) =
+            get_json(&client, &t.url("/api/v1/regions?q=%E5%8F%A4%E5%8A%B3")).await;
+        assert_eq!(status, 200);
+        assert!(found
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["code"] == "440784103"));
+    }
+);
+
+backend_test!(
+    unauthenticated_requests_get_401_and_bad_logins_one_message,
+    |b: Backend| async move {
+        let t = start_app(b).await;
+        t.user("heshan", Role::Official, "440784").await;
+        let client = t.client();
+        let (status, body) = get_json(&client, &t.url("/api/v1/regions/440784103")).await;
+        assert_eq!(status, 401);
+        assert_eq!(body["error"], "unauthenticated");
+
+        let attempt = |username: &'static str, password: &'static str| {
+            let client = client.clone();
+            let url = t.url("/api/v1/login");
+            async move {
+                let res = client
+                    .post(url)
+                    .json(&serde_json::json!({ "username": username, "password": password }))
+                    .send()
+                    .await
+                    .unwrap();
+                (res.status().as_u16(), res.text().await.unwrap())
+            }
+        };
+        let wrong_password = attempt("heshan", "Not-The-Password-1").await;
+        let unknown_user = attempt("nobody", "Not-The-Password-1").await;
+        assert_eq!(wrong_password.0, 401);
+        assert_eq!(
+            wrong_password, unknown_user,
+            "a failed login must not tell which part was wrong"
+        );
+        assert!(!wrong_password.1.contains("heshan"));
+    }
+);
+
+backend_test!(
+    another_regions_records_are_not_found_and_the_denial_audited,
+    |b: Backend| async move {
+        let t = start_app(b).await;
+        t.user("heshan", Role::Official, "440784").await;
+        t.user("yunfu", Role::Official, "4453").await;
+        let (heshan, _) = t.login("heshan").await;
+        let (yunfu, _) = t.login("yunfu").await;
+        let (status, _) = get_json(&heshan, &t.url("/api/v1/regions/445302/children")).await;
+        assert_eq!(status, 404);
+        let (status, _) = get_json(&yunfu, &t.url("/api/v1/regions/445302/children")).await;
+        assert_eq!(status, 200);
+        // The path above one's region shows, but only one's own branch of it.
+        let (status, body) = get_json(&heshan, &t.url("/api/v1/regions/4407/children")).await;
+        assert_eq!(status, 200);
+        let codes: Vec<&str> = body
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["code"].as_str().unwrap())
+            .collect();
+        assert_eq!(codes, ["440784"]);
+        let (_, found) = get_json(&heshan, &t.url("/api/v1/regions?q=%E5%AE%89%E5%A1%98")).await; // 安塘
+        assert_eq!(found.as_array().unwrap().len(), 0);
+
+        let mut conn = t.app.store().pool().acquire().await.unwrap();
+        let (denials,): (i64,) = sqlx::query_as(
         "SELECT CAST(COUNT(*) AS BIGINT) FROM audit_log WHERE username = 'heshan' AND result = 'denied' AND object_id = '445302'",
     )
     .fetch_one(&mut *conn)
     .await
     .unwrap();
-    assert_eq!(denials, 1);
-});
-
-backend_test!(five_failures_lock_the_account_for_fifteen_minutes, |b: Backend| async move {
-    let t = start_app_with_clock(b, Config::default()).await;
-    t.user("heshan", Role::Official, "440784").await;
-    let client = t.client();
-    let login = |password: &'static str| {
-        let client = client.clone();
-        let url = t.url("/api/v1/login");
-        async move {
-            client
-                .post(url)
-                .json(&serde_json::json!({ "username": "heshan", "password": password }))
-                .send()
-                .await
-                .unwrap()
-                .status()
-                .as_u16()
-        }
-    };
-    for _ in 0..5 {
-        assert_eq!(login("Wrong-Password-99").await, 401);
-        t.advance(30);
+        assert_eq!(denials, 1);
     }
-    assert_eq!(login(PASSWORD).await, 401, "locked: even the right password is refused");
-    t.advance(14 * 60);
-    assert_eq!(login(PASSWORD).await, 401, "still within 15 minutes of the last failure");
-    t.advance(60);
-    assert_eq!(login(PASSWORD).await, 200, "unlocked after 15 minutes");
-});
+);
 
-backend_test!(sessions_end_at_logout_and_when_idle, |b: Backend| async move {
-    let t = start_app_with_clock(b, Config::default()).await;
-    t.user("heshan", Role::Official, "440784").await;
-    let (client, csrf) = t.login("heshan").await;
-    let me = t.url("/api/v1/me");
-    assert_eq!(get_json(&client, &me).await.0, 200);
+backend_test!(
+    five_failures_lock_the_account_for_fifteen_minutes,
+    |b: Backend| async move {
+        let t = start_app_with_clock(b, Config::default()).await;
+        t.user("heshan", Role::Official, "440784").await;
+        let client = t.client();
+        let login = |password: &'static str| {
+            let client = client.clone();
+            let url = t.url("/api/v1/login");
+            async move {
+                client
+                    .post(url)
+                    .json(&serde_json::json!({ "username": "heshan", "password": password }))
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+                    .as_u16()
+            }
+        };
+        for _ in 0..5 {
+            assert_eq!(login("Wrong-Password-99").await, 401);
+            t.advance(30);
+        }
+        assert_eq!(
+            login(PASSWORD).await,
+            401,
+            "locked: even the right password is refused"
+        );
+        t.advance(14 * 60);
+        assert_eq!(
+            login(PASSWORD).await,
+            401,
+            "still within 15 minutes of the last failure"
+        );
+        t.advance(60);
+        assert_eq!(login(PASSWORD).await, 200, "unlocked after 15 minutes");
+    }
+);
 
-    // A state-changing call without the CSRF token is refused.
-    let res = client.post(t.url("/api/v1/logout")).send().await.unwrap();
-    assert_eq!(res.status(), 403);
-    assert_eq!(get_json(&client, &me).await.0, 200);
+backend_test!(
+    sessions_end_at_logout_and_when_idle,
+    |b: Backend| async move {
+        let t = start_app_with_clock(b, Config::default()).await;
+        t.user("heshan", Role::Official, "440784").await;
+        let (client, csrf) = t.login("heshan").await;
+        let me = t.url("/api/v1/me");
+        assert_eq!(get_json(&client, &me).await.0, 200);
 
-    // Logout ends the session on the server: replaying its cookie fails.
-    let cookie = format!("kangyang_session={}", fresh_session_token(&t).await);
-    let replay = || t.client().get(&me).header("cookie", &cookie).send();
-    assert_eq!(replay().await.unwrap().status(), 200);
-    let res = client.post(t.url("/api/v1/logout")).header("x-csrf-token", &csrf).send().await.unwrap();
-    assert_eq!(res.status(), 204);
-    assert_eq!(get_json(&client, &me).await.0, 401);
-    let res = t.client().post(t.url("/api/v1/logout")).header("cookie", &cookie).send().await.unwrap();
-    assert_eq!(res.status(), 403, "the other session's logout also needs its CSRF token");
-    assert_eq!(replay().await.unwrap().status(), 200, "the other session lives on");
+        // A state-changing call without the CSRF token is refused.
+        let res = client.post(t.url("/api/v1/logout")).send().await.unwrap();
+        assert_eq!(res.status(), 403);
+        assert_eq!(get_json(&client, &me).await.0, 200);
 
-    let (client, _) = t.login("heshan").await;
-    t.advance(14 * 60);
-    assert_eq!(get_json(&client, &me).await.0, 200);
-    t.advance(16 * 60);
-    assert_eq!(get_json(&client, &me).await.0, 401, "idle for 16 minutes");
-});
+        // Logout ends the session on the server: replaying its cookie fails.
+        let cookie = format!("kangyang_session={}", fresh_session_token(&t).await);
+        let replay = || t.client().get(&me).header("cookie", &cookie).send();
+        assert_eq!(replay().await.unwrap().status(), 200);
+        let res = client
+            .post(t.url("/api/v1/logout"))
+            .header("x-csrf-token", &csrf)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 204);
+        assert_eq!(get_json(&client, &me).await.0, 401);
+        let res = t
+            .client()
+            .post(t.url("/api/v1/logout"))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            res.status(),
+            403,
+            "the other session's logout also needs its CSRF token"
+        );
+        assert_eq!(
+            replay().await.unwrap().status(),
+            200,
+            "the other session lives on"
+        );
+
+        let (client, _) = t.login("heshan").await;
+        t.advance(14 * 60);
+        assert_eq!(get_json(&client, &me).await.0, 200);
+        t.advance(16 * 60);
+        assert_eq!(get_json(&client, &me).await.0, 401, "idle for 16 minutes");
+    }
+);
 
 /// Logs in without a cookie jar and returns the session token from Set-Cookie.
 async fn fresh_session_token(t: &crate::support::TestApp) -> String {
@@ -156,56 +223,85 @@ async fn fresh_session_token(t: &crate::support::TestApp) -> String {
     let set_cookie = res.headers()["set-cookie"].to_str().unwrap().to_owned();
     assert!(set_cookie.contains("HttpOnly"));
     assert!(set_cookie.contains("SameSite=Strict"));
-    set_cookie.split(';').next().unwrap().split_once('=').unwrap().1.to_owned()
+    set_cookie
+        .split(';')
+        .next()
+        .unwrap()
+        .split_once('=')
+        .unwrap()
+        .1
+        .to_owned()
 }
 
-backend_test!(every_route_checks_session_and_scope, |b: Backend| async move {
-    let t = start_app(b).await;
-    t.user("heshan", Role::Official, "440784").await;
-    let (own, _) = t.login("heshan").await;
-    let anonymous = t.client();
-    let mut checked = 0;
-    for route in route_table() {
-        let path_own = route.path.replace("{code}", "440784103");
-        let path_other = route.path.replace("{code}", "445302");
-        let request = |client: &reqwest::Client, path: &str| {
-            let url = t.url(path);
-            match route.method {
-                "GET" => client.get(url),
-                "POST" => client.post(url).header("content-type", "application/x-www-form-urlencoded").body("csrf_token=x"),
-                m => panic!("the walk does not know method {m}"),
+backend_test!(
+    every_route_checks_session_and_scope,
+    |b: Backend| async move {
+        let t = start_app(b).await;
+        t.user("heshan", Role::Official, "440784").await;
+        let (own, _) = t.login("heshan").await;
+        let anonymous = t.client();
+        let mut checked = 0;
+        for route in route_table() {
+            let path_own = route.path.replace("{code}", "440784103");
+            let path_other = route.path.replace("{code}", "445302");
+            let request = |client: &reqwest::Client, path: &str| {
+                let url = t.url(path);
+                match route.method {
+                    "GET" => client.get(url),
+                    "POST" => client
+                        .post(url)
+                        .header("content-type", "application/x-www-form-urlencoded")
+                        .body("csrf_token=x"),
+                    m => panic!("the walk does not know method {m}"),
+                }
+            };
+            let res = request(&anonymous, &path_own).send().await.unwrap();
+            let status = res.status().as_u16();
+            match route.access {
+                Access::Public => assert!(
+                    status < 500,
+                    "{} {} gave {status}",
+                    route.method,
+                    route.path
+                ),
+                Access::SignedIn if route.path.starts_with("/api/") => {
+                    assert_eq!(
+                        status, 401,
+                        "{} {} without a session",
+                        route.method, route.path
+                    )
+                }
+                Access::SignedIn => {
+                    assert_eq!(
+                        status, 303,
+                        "{} {} without a session",
+                        route.method, route.path
+                    );
+                    assert_eq!(res.headers()["location"], "/login");
+                }
             }
-        };
-        let res = request(&anonymous, &path_own).send().await.unwrap();
-        let status = res.status().as_u16();
-        match route.access {
-            Access::Public => assert!(status < 500, "{} {} gave {status}", route.method, route.path),
-            Access::SignedIn if route.path.starts_with("/api/") => {
-                assert_eq!(status, 401, "{} {} without a session", route.method, route.path)
-            }
-            Access::SignedIn => {
-                assert_eq!(status, 303, "{} {} without a session", route.method, route.path);
-                assert_eq!(res.headers()["location"], "/login");
+            if route.access == Access::SignedIn
+                && route.method == "GET"
+                && route.path.contains("{code}")
+            {
+                let res = request(&own, &path_own).send().await.unwrap();
+                assert_eq!(res.status(), 200, "{} in scope", route.path);
+                let res = request(&own, &path_other).send().await.unwrap();
+                assert_eq!(res.status(), 404, "{} out of scope", route.path);
+                checked += 1;
             }
         }
-        if route.access == Access::SignedIn && route.method == "GET" && route.path.contains("{code}") {
-            let res = request(&own, &path_own).send().await.unwrap();
-            assert_eq!(res.status(), 200, "{} in scope", route.path);
-            let res = request(&own, &path_other).send().await.unwrap();
-            assert_eq!(res.status(), 404, "{} out of scope", route.path);
-            checked += 1;
-        }
-    }
-    assert!(checked >= 3, "the walk reached the scoped routes");
-    let mut conn = t.app.store().pool().acquire().await.unwrap();
-    let (denials,): (i64,) = sqlx::query_as(
+        assert!(checked >= 3, "the walk reached the scoped routes");
+        let mut conn = t.app.store().pool().acquire().await.unwrap();
+        let (denials,): (i64,) = sqlx::query_as(
         "SELECT CAST(COUNT(*) AS BIGINT) FROM audit_log WHERE result = 'denied' AND object_id = '445302'",
     )
     .fetch_one(&mut *conn)
     .await
     .unwrap();
-    assert_eq!(denials, checked, "each denial is audited");
-});
+        assert_eq!(denials, checked, "each denial is audited");
+    }
+);
 
 #[tokio::test]
 async fn the_openapi_document_describes_every_api_route() {
@@ -213,9 +309,17 @@ async fn the_openapi_document_describes_every_api_route() {
     let (status, doc) = get_json(&t.client(), &t.url("/api/v1/openapi.json")).await;
     assert_eq!(status, 200);
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
-    for route in route_table().iter().filter(|r| r.path.starts_with("/api/v1/") && r.path != "/api/v1/openapi.json") {
+    for route in route_table()
+        .iter()
+        .filter(|r| r.path.starts_with("/api/v1/") && r.path != "/api/v1/openapi.json")
+    {
         let op = &doc["paths"][route.path][route.method.to_lowercase()];
-        assert!(op.is_object(), "{} {} is missing from openapi.json", route.method, route.path);
+        assert!(
+            op.is_object(),
+            "{} {} is missing from openapi.json",
+            route.method,
+            route.path
+        );
     }
 }
 
@@ -233,7 +337,10 @@ async fn pages_carry_the_security_headers_and_healthz_answers() {
     assert_eq!(h["referrer-policy"], "no-referrer");
     let body = res.text().await.unwrap();
     assert!(body.contains("登录"));
-    assert!(!body.contains("http://") && !body.contains("https://"), "no external asset");
+    assert!(
+        !body.contains("http://") && !body.contains("https://"),
+        "no external asset"
+    );
     let (status, health) = get_json(&t.client(), &t.url("/healthz")).await;
     assert_eq!((status, health["status"].as_str()), (200, Some("ok")));
 }

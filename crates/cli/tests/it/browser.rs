@@ -19,13 +19,19 @@ pub struct Browser {
 
 impl Browser {
     pub async fn start(width: u32, height: u32) -> Browser {
-        let chromedriver = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
+        let chromedriver =
+            std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
         let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
         assert!(
-            std::path::Path::new(&chromedriver).exists() && std::path::Path::new(&chromium).exists(),
+            std::path::Path::new(&chromedriver).exists()
+                && std::path::Path::new(&chromium).exists(),
             "browser tests need Debian's chromium and chromium-driver (.ci/run installs them)"
         );
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
         let driver = Command::new(&chromedriver)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
@@ -50,7 +56,15 @@ impl Browser {
                 format!("--window-size={width},{height}"),
                 format!("--user-data-dir={}", profile.path().display()),
             ] } } } });
-        let res: Value = http.post(format!("{root}/session")).json(&caps).send().await.unwrap().json().await.unwrap();
+        let res: Value = http
+            .post(format!("{root}/session"))
+            .json(&caps)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         let session = res["value"]["sessionId"]
             .as_str()
             .unwrap_or_else(|| panic!("chromedriver refused a session: {res}"))
@@ -76,11 +90,16 @@ impl Browser {
     }
 
     pub async fn goto(&self, url: &str) {
-        self.call(reqwest::Method::POST, "/url", Some(json!({ "url": url }))).await;
+        self.call(reqwest::Method::POST, "/url", Some(json!({ "url": url })))
+            .await;
     }
 
     pub async fn current_url(&self) -> String {
-        self.call(reqwest::Method::GET, "/url", None).await.as_str().unwrap().to_owned()
+        self.call(reqwest::Method::GET, "/url", None)
+            .await
+            .as_str()
+            .unwrap()
+            .to_owned()
     }
 
     async fn find_by(&self, using: &str, value: &str) -> String {
@@ -101,7 +120,10 @@ impl Browser {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        panic!("no element {using} {value:?} on {}", self.current_url().await);
+        panic!(
+            "no element {using} {value:?} on {}",
+            self.current_url().await
+        );
     }
 
     pub async fn find(&self, css: &str) -> String {
@@ -110,25 +132,43 @@ impl Browser {
 
     pub async fn count(&self, css: &str) -> usize {
         let v = self
-            .call(reqwest::Method::POST, "/elements", Some(json!({ "using": "css selector", "value": css })))
+            .call(
+                reqwest::Method::POST,
+                "/elements",
+                Some(json!({ "using": "css selector", "value": css })),
+            )
             .await;
         v.as_array().map(Vec::len).unwrap_or(0)
     }
 
     pub async fn type_into(&self, css: &str, text: &str) {
         let el = self.find(css).await;
-        self.call(reqwest::Method::POST, &format!("/element/{el}/value"), Some(json!({ "text": text })))
-            .await;
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{el}/value"),
+            Some(json!({ "text": text })),
+        )
+        .await;
     }
 
     pub async fn click(&self, css: &str) {
         let el = self.find(css).await;
-        self.call(reqwest::Method::POST, &format!("/element/{el}/click"), Some(json!({}))).await;
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{el}/click"),
+            Some(json!({})),
+        )
+        .await;
     }
 
     pub async fn click_link(&self, text: &str) {
         let el = self.find_by("link text", text).await;
-        self.call(reqwest::Method::POST, &format!("/element/{el}/click"), Some(json!({}))).await;
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{el}/click"),
+            Some(json!({})),
+        )
+        .await;
     }
 
     pub async fn text(&self, css: &str) -> String {
@@ -155,11 +195,17 @@ async fn log_in_and_drill_from_the_province_to_gulaos_thirteen_villages() {
     let b = Browser::start(1280, 900).await;
 
     b.goto(&t.url("/regions/44")).await;
-    assert!(b.current_url().await.ends_with("/login"), "a page needs a session");
+    assert!(
+        b.current_url().await.ends_with("/login"),
+        "a page needs a session"
+    );
     b.type_into("#username", "province").await;
     b.type_into("#password", "wrong-password-1A").await;
     b.click("#login-submit").await;
-    assert_eq!(b.text("#login-error").await, "用户名或密码错误，或账号已被锁定");
+    assert_eq!(
+        b.text("#login-error").await,
+        "用户名或密码错误，或账号已被锁定"
+    );
 
     b.type_into("#password", PASSWORD).await;
     b.click("#login-submit").await;
@@ -175,7 +221,12 @@ async fn log_in_and_drill_from_the_province_to_gulaos_thirteen_villages() {
     assert_eq!(b.text("#child-count").await, "下级区划 13 个");
     assert_eq!(b.count("#children tbody tr").await, 13);
     assert!(b.text("#children").await.contains("麦水村委会"));
-    assert_eq!(b.text("#breadcrumbs").await.replace(char::is_whitespace, ""), "广东省/江门市/鹤山市/古劳镇");
+    assert_eq!(
+        b.text("#breadcrumbs")
+            .await
+            .replace(char::is_whitespace, ""),
+        "广东省/江门市/鹤山市/古劳镇"
+    );
 
     // The breadcrumbs lead back up; logging out ends the session.
     b.click_link("鹤山市").await;

@@ -37,7 +37,8 @@ macro_rules! backend_test {
 pub const PASSWORD: &str = "Kangyuan-Gulao-350";
 
 pub fn pg_base() -> String {
-    std::env::var("KANGYANG_TEST_PG").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".to_owned())
+    std::env::var("KANGYANG_TEST_PG")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".to_owned())
 }
 
 /// A database that exists for one test and is removed after it.
@@ -57,7 +58,12 @@ impl TestDb {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().unwrap();
                 let url = format!("sqlite://{}", dir.path().join("kangyang.db").display());
-                TestDb { url, backend, dir: Some(dir), pg_name: None }
+                TestDb {
+                    url,
+                    backend,
+                    dir: Some(dir),
+                    pg_name: None,
+                }
             }
             Backend::Postgres => {
                 let name = format!(
@@ -67,8 +73,16 @@ impl TestDb {
                 );
                 let mut admin = sqlx::PgConnection::connect(&format!("{}/postgres", pg_base()))
                     .await
-                    .unwrap_or_else(|e| panic!("PostgreSQL at {} is not reachable ({e}); start it (see .ci/run)", pg_base()));
-                admin.execute(format!("CREATE DATABASE {name}").as_str()).await.unwrap();
+                    .unwrap_or_else(|e| {
+                        panic!(
+                            "PostgreSQL at {} is not reachable ({e}); start it (see .ci/run)",
+                            pg_base()
+                        )
+                    });
+                admin
+                    .execute(format!("CREATE DATABASE {name}").as_str())
+                    .await
+                    .unwrap();
                 admin.close().await.ok();
                 TestDb {
                     url: format!("{}/{name}", pg_base()),
@@ -86,11 +100,18 @@ impl Drop for TestDb {
         if let Some(name) = self.pg_name.take() {
             // Drop runs outside async: a short-lived thread with its own runtime.
             let _ = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
                 rt.block_on(async move {
-                    if let Ok(mut admin) = sqlx::PgConnection::connect(&format!("{}/postgres", pg_base())).await {
+                    if let Ok(mut admin) =
+                        sqlx::PgConnection::connect(&format!("{}/postgres", pg_base())).await
+                    {
                         let _ = admin
-                            .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
+                            .execute(
+                                format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str(),
+                            )
                             .await;
                     }
                 });
@@ -133,7 +154,12 @@ async fn start(backend: Backend, manual: Option<Arc<ManualClock>>, config: Confi
     tokio::spawn(async move {
         axum_serve(listener, served).await;
     });
-    TestApp { _db: db, app, addr, clock: manual }
+    TestApp {
+        _db: db,
+        app,
+        addr,
+        clock: manual,
+    }
 }
 
 async fn axum_serve(listener: tokio::net::TcpListener, app: App) {
@@ -188,7 +214,10 @@ impl TestApp {
     }
 
     pub fn advance(&self, seconds: i64) {
-        self.clock.as_ref().expect("a manual clock").advance(seconds);
+        self.clock
+            .as_ref()
+            .expect("a manual clock")
+            .advance(seconds);
     }
 }
 
