@@ -31,6 +31,11 @@ pub struct Actor {
     /// The password has expired or was set by an administrator: until it is
     /// changed, nothing but changing it and logging out is allowed.
     pub must_change_password: bool,
+    /// An administrator without a confirmed second factor: until one is set
+    /// up, nothing but that (and logging out) is allowed.
+    pub must_enroll_totp: bool,
+    /// Whether the user has a confirmed second factor.
+    pub totp_enabled: bool,
 }
 
 impl Actor {
@@ -38,10 +43,14 @@ impl Actor {
         self.permissions.contains(&action)
     }
 
-    /// Fails unless the actor may take `action` now.
-    pub(crate) fn require(&self, action: Action) -> Result<()> {
+    /// Fails unless the actor may take `action` now. Use cases call this
+    /// through [`crate::App::require`], which also audits a refusal.
+    pub(crate) fn check(&self, action: Action) -> Result<()> {
         if self.must_change_password {
             return Err(AppError::PasswordChangeRequired);
+        }
+        if self.must_enroll_totp {
+            return Err(AppError::TotpEnrollmentRequired);
         }
         if !self.can(action) {
             return Err(AppError::Forbidden);

@@ -1,7 +1,7 @@
 //! Writing, searching and verifying the audit trail.
 
 use crate::actor::Who;
-use crate::{Actor, App, Result};
+use crate::{Actor, App, AppError, Result};
 use kangyang_domain::audit::{AuditFields, ChainFault, ChainVerifier};
 use kangyang_domain::Action;
 use kangyang_store::audit::{self as store_audit, AuditFilter, AuditRow};
@@ -64,6 +64,19 @@ impl App {
         Ok(())
     }
 
+    /// Fails unless `actor` may take `action` now; a refusal for want of the
+    /// permission is audited. Every use case starts here.
+    pub(crate) async fn require(&self, actor: &Actor, action: Action) -> Result<()> {
+        match actor.check(action) {
+            Err(AppError::Forbidden) => {
+                self.audit_denied(actor, action.as_str(), "permission", "")
+                    .await?;
+                Err(AppError::Forbidden)
+            }
+            other => other,
+        }
+    }
+
     /// Records that `actor` was refused `what` (outside scope, or not permitted).
     pub(crate) async fn audit_denied(
         &self,
@@ -115,7 +128,7 @@ pub async fn search(
     limit: i64,
     offset: i64,
 ) -> Result<(Vec<AuditRow>, i64)> {
-    actor.require(Action::AuditRead)?;
+    app.require(actor, Action::AuditRead).await?;
     let mut conn = app.store().pool().acquire().await?;
     let found = store_audit::search(&mut conn, filter, limit.clamp(1, 500), offset.max(0)).await?;
     drop(conn);
@@ -136,4 +149,40 @@ pub async fn search(
     )
     .await?;
     Ok(found)
+}
+
+/// Every matching row, newest first, for the auditor's export; the export
+/// itself is audited. Capped, so one request cannot hold the server.
+pub async fn export(app: &App, actor: &Actor, filter: &AuditFilter) -> Result<Vec<AuditRow>> {
+    const CAP: i64 = 200_000;
+    app.require(actor, Action::AuditRead).await?;
+    let mut conn = app.store().pool().acquire().await?;
+    let mut rows = Vec::new();
+    loop {
+        let (page, _) = store_audit::search(&mut conn, filter, 5_000, rows.len() as i64).await?;
+        let done = page.len() < 5_000;
+        rows.extend(page);
+        if done || rows.len() as i64 >= CAP {
+            break;
+        }
+    }
+    drop(conn);
+    app.audit(
+        &Who::from(actor),
+        Event {
+            action: "audit.export",
+            object_type: "audit_log",
+            object_id: String::new(),
+            result: Outcome::Ok,
+            detail: serde_json::json!({
+                "rows": rows.len(),
+                "username": filter.username,
+                "action": filter.action,
+                "from": filter.from,
+                "to": filter.to,
+            }),
+        },
+    )
+    .await?;
+    Ok(rows)
 }

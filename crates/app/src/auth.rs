@@ -2,7 +2,7 @@
 
 use crate::actor::Who;
 use crate::audit::{Event, Outcome};
-use crate::{Actor, App, AppError, Origin, Result};
+use crate::{totp, Actor, App, AppError, Origin, Result};
 use argon2::password_hash::{rand_core::OsRng, PasswordHasher, SaltString};
 use argon2::{Argon2, PasswordHash, PasswordVerifier};
 use kangyang_domain::{password, Action, RegionCode, Role, Scope};
@@ -116,13 +116,21 @@ impl LoginRateLimiter {
     }
 }
 
+/// What a user signs in with.
+pub struct Credentials<'a> {
+    pub username: &'a str,
+    pub password: &'a Password,
+    /// The current code of their authenticator, when they have one.
+    pub totp: Option<&'a str>,
+}
+
 /// Signs a user in. Every failure gives the same error, whatever its cause.
 pub async fn login(
     app: &App,
-    username: &str,
-    password: &Password,
+    credentials: &Credentials<'_>,
     origin: &Origin,
 ) -> Result<(SessionToken, Actor)> {
+    let (username, password) = (credentials.username, credentials.password);
     let now = app.now();
     let cfg = app.config();
     if !app.login_limiter.allow(&origin.ip, now) {
@@ -170,6 +178,12 @@ pub async fn login(
         }
         return Err(AppError::LoginFailed);
     }
+    if user.totp_enabled != 0 && !totp_accepted(app, &user, credentials.totp).await? {
+        // A wrong second factor counts towards the lockout like a wrong password.
+        record_failure(app, username, origin).await?;
+        app.audit(&who, fail("wrong or missing TOTP code")).await?;
+        return Err(AppError::LoginFailed);
+    }
     if user.disabled_at.is_some() {
         app.audit(&who, fail("disabled")).await?;
         return Err(AppError::LoginFailed);
@@ -213,6 +227,21 @@ pub async fn login(
     .await?;
     tx.commit().await?;
     Ok((SessionToken(token), actor))
+}
+
+/// Checks a TOTP code against the user's secret and marks its step used.
+async fn totp_accepted(app: &App, user: &UserRow, code: Option<&str>) -> Result<bool> {
+    let (Some(code), Some(sealed)) = (code, user.totp_secret.as_deref()) else {
+        return Ok(false);
+    };
+    let secret = app.keys().decrypt(sealed)?;
+    let secret =
+        crate::crypto::unhex(&secret).ok_or_else(|| AppError::internal("bad TOTP secret"))?;
+    let Some(step) = totp::verify(&secret, code, app.now()) else {
+        return Ok(false);
+    };
+    let mut conn = app.store().pool().acquire().await?;
+    Ok(users::use_totp_step(&mut conn, user.id, step).await?)
 }
 
 async fn record_failure(app: &App, username: &str, origin: &Origin) -> Result<()> {
@@ -276,6 +305,7 @@ async fn actor_for(
         .collect();
     let expired =
         app.now() - user.password_changed_at > app.config().password_max_age_days * 86_400;
+    let totp_enabled = user.totp_enabled != 0;
     Ok(Actor {
         user_id: user.id,
         username: user.username,
@@ -286,6 +316,8 @@ async fn actor_for(
         origin: origin.clone(),
         csrf_token: session.csrf_token.clone(),
         must_change_password: expired || user.must_change_password != 0,
+        must_enroll_totp: role.is_administrator() && !totp_enabled,
+        totp_enabled,
     })
 }
 
@@ -367,4 +399,67 @@ pub(crate) async fn checked_new_password_hash(
         }
     }
     hash_password(new).await
+}
+
+/// A second factor being set up: the secret to type into an authenticator app.
+pub struct TotpEnrollment {
+    /// Base32, as authenticator apps take it.
+    pub secret: String,
+    pub uri: String,
+}
+
+impl std::fmt::Debug for TotpEnrollment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TotpEnrollment(…)")
+    }
+}
+
+/// Starts (or restarts) setting up the actor's authenticator: a new secret is
+/// stored, not yet enabled, until [`confirm_totp`] sees a code made from it.
+pub async fn begin_totp(app: &App, actor: &Actor) -> Result<TotpEnrollment> {
+    if actor.totp_enabled {
+        return Err(AppError::Conflict("已绑定动态口令".to_owned()));
+    }
+    let secret = totp::new_secret();
+    let sealed = app.keys().encrypt(&crate::crypto::hex(&secret))?;
+    let mut conn = app.store().pool().acquire().await?;
+    users::set_totp(&mut conn, actor.user_id, Some(&sealed), false).await?;
+    Ok(TotpEnrollment {
+        secret: totp::base32(&secret),
+        uri: totp::provisioning_uri(&actor.username, &secret),
+    })
+}
+
+/// Enables the pending authenticator once the user proves it works.
+pub async fn confirm_totp(app: &App, actor: &Actor, code: &str) -> Result<()> {
+    let mut conn = app.store().pool().acquire().await?;
+    let user = users::find_by_id(&mut conn, actor.user_id)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    drop(conn);
+    if user.totp_enabled != 0 {
+        return Err(AppError::Conflict("已绑定动态口令".to_owned()));
+    }
+    if !totp_accepted(app, &user, Some(code)).await? {
+        return Err(AppError::invalid(
+            "动态口令",
+            "动态口令不正确，请核对手机时间后重试",
+        ));
+    }
+    let (mut tx, _guard) = app.store().begin_audited().await?;
+    users::enable_totp(&mut tx, user.id).await?;
+    app.audit_in(
+        &mut tx,
+        &Who::from(actor),
+        Event {
+            action: "totp.enable",
+            object_type: "user",
+            object_id: user.id.to_string(),
+            result: Outcome::Ok,
+            detail: serde_json::Value::Null,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }

@@ -16,6 +16,8 @@ pub enum AppError {
     Forbidden,
     #[error("密码已过期或需要修改，请先修改密码")]
     PasswordChangeRequired,
+    #[error("管理员账号须先绑定动态口令（双因素认证）")]
+    TotpEnrollmentRequired,
     /// Also what an out-of-scope record gives: no hint that it exists.
     #[error("找不到该记录")]
     NotFound,
@@ -39,6 +41,15 @@ impl AppError {
 
     pub fn internal(e: impl std::fmt::Display) -> AppError {
         AppError::Internal(e.to_string())
+    }
+
+    /// The message for an operator at the command line: like `Display`, but
+    /// an internal error shows its cause (which users of the web never see).
+    pub fn operator_message(&self) -> String {
+        match self {
+            AppError::Internal(cause) => cause.clone(),
+            other => other.to_string(),
+        }
     }
 }
 

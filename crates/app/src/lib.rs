@@ -8,10 +8,13 @@
 mod actor;
 pub mod audit;
 pub mod auth;
+pub mod civil;
 mod clock;
 mod config;
+pub mod crypto;
 mod error;
 pub mod regions;
+pub mod totp;
 pub mod users;
 
 pub use actor::{Actor, Origin};
@@ -31,21 +34,29 @@ pub struct App {
     clock: Arc<dyn Clock>,
     config: Arc<Config>,
     login_limiter: Arc<auth::LoginRateLimiter>,
+    keys: crypto::Keys,
 }
 
 impl App {
     /// Prepares a migrated store for use: seeds the permission table and, on a
     /// new database, the embedded region tree of Guangdong.
-    pub async fn start(store: Store, config: Config, clock: Arc<dyn Clock>) -> Result<App> {
+    pub async fn start(
+        store: Store,
+        config: Config,
+        clock: Arc<dyn Clock>,
+        keys: crypto::Keys,
+    ) -> Result<App> {
         let app = App {
             store,
             clock,
+            keys,
             login_limiter: Arc::new(auth::LoginRateLimiter::new(
                 config.login_attempts_per_ip_per_minute,
             )),
             config: Arc::new(config),
         };
         let mut conn = app.store.pool().acquire().await?;
+        crypto::check_key_belongs(&mut conn, &app.keys).await?;
         kangyang_store::permissions::seed_defaults(&mut conn).await?;
         drop(conn);
         regions::seed_embedded(&app).await?;
@@ -58,6 +69,11 @@ impl App {
 
     pub fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// The field-encryption and blind-index keys.
+    pub fn keys(&self) -> &crypto::Keys {
+        &self.keys
     }
 
     pub fn now(&self) -> i64 {

@@ -204,7 +204,7 @@ impl App {
     /// Parses `code` and checks it is visible to `actor`; anything else is
     /// `NotFound`, so a user learns nothing of regions outside their scope.
     async fn visible_region(&self, actor: &Actor, code: &str) -> Result<RegionCode> {
-        actor.require(Action::RegionRead)?;
+        self.require(actor, Action::RegionRead).await?;
         let Ok(code) = RegionCode::parse(code) else {
             return Err(AppError::NotFound);
         };
@@ -275,7 +275,7 @@ pub async fn children(app: &App, actor: &Actor, code: &str) -> Result<Vec<ChildV
 
 /// The top of the tree as the actor sees it: the provinces visible to them.
 pub async fn roots(app: &App, actor: &Actor) -> Result<Vec<RegionView>> {
-    actor.require(Action::RegionRead)?;
+    app.require(actor, Action::RegionRead).await?;
     let mut conn = app.store().pool().acquire().await?;
     Ok(regions::children(&mut conn, None)
         .await?
@@ -287,7 +287,7 @@ pub async fn roots(app: &App, actor: &Actor) -> Result<Vec<RegionView>> {
 
 /// Regions within the actor's scope whose name contains `q`, with full names.
 pub async fn search(app: &App, actor: &Actor, q: &str) -> Result<Vec<RegionDetail>> {
-    actor.require(Action::RegionRead)?;
+    app.require(actor, Action::RegionRead).await?;
     let q = q.trim();
     if q.is_empty() {
         return Ok(Vec::new());

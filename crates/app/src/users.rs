@@ -97,7 +97,7 @@ pub async fn create_from_cli(app: &App, account: &NewAccount) -> Result<i64> {
 
 /// Creates an account as a signed-in administrator.
 pub async fn create_as(app: &App, actor: &Actor, account: &NewAccount) -> Result<i64> {
-    actor.require(Action::UserManage)?;
+    app.require(actor, Action::UserManage).await?;
     create(app, &Who::from(actor), account).await
 }
 
@@ -145,14 +145,14 @@ pub async fn find(app: &App, username: &str) -> Result<Option<UserRow>> {
 
 /// All accounts, for an administrator.
 pub async fn list(app: &App, actor: &Actor) -> Result<Vec<UserRow>> {
-    actor.require(Action::UserManage)?;
+    app.require(actor, Action::UserManage).await?;
     let mut conn = app.store().pool().acquire().await?;
     Ok(users::list(&mut conn).await?)
 }
 
 /// Every role with the actions it may take, as in force.
 pub async fn permissions(app: &App, actor: &Actor) -> Result<Vec<(Role, Vec<Action>)>> {
-    actor.require(Action::PermissionRead)?;
+    app.require(actor, Action::PermissionRead).await?;
     let mut conn = app.store().pool().acquire().await?;
     let pairs = kangyang_store::permissions::list(&mut conn).await?;
     Ok(Role::ALL

@@ -1,5 +1,6 @@
-use crate::{AdminCommand, AuditCommand, Command, RegionsCommand, ServeArgs};
-use kangyang_app::{auth::Password, regions, users, App, Config, SystemClock};
+use crate::{AdminCommand, AuditCommand, Command, DataArgs, RegionsCommand, ServeArgs};
+use kangyang_app::crypto::{Keys, KEY_CHECK_SETTING};
+use kangyang_app::{auth::Password, regions, users, App, AppError, Config, SystemClock};
 use kangyang_domain::{RegionCode, Role};
 use kangyang_store::Store;
 use kangyang_web::WebConfig;
@@ -12,7 +13,7 @@ type CmdResult = Result<ExitCode, String>;
 pub async fn run(command: Command) -> CmdResult {
     match command {
         Command::Serve { serve, data } => {
-            let app = open_app(&data.data_dir, data.database_url.as_deref()).await?;
+            let app = open_app(&data).await?;
             serve_app(app, &serve, None).await
         }
         Command::Demo {
@@ -22,7 +23,7 @@ pub async fn run(command: Command) -> CmdResult {
             password,
         } => demo(serve, &data_dir, database_url.as_deref(), password).await,
         Command::Migrate { data } => {
-            let app = open_app(&data.data_dir, data.database_url.as_deref()).await?;
+            let app = open_app(&data).await?;
             println!(
                 "database at schema version {} ({})",
                 kangyang_store::latest_version(),
@@ -31,19 +32,19 @@ pub async fn run(command: Command) -> CmdResult {
             Ok(ExitCode::SUCCESS)
         }
         Command::Admin { command, data } => {
-            let app = open_app(&data.data_dir, data.database_url.as_deref()).await?;
+            let app = open_app(&data).await?;
             admin(&app, command).await
         }
         Command::Regions {
             command: RegionsCommand::Import { file },
             data,
         } => {
-            let app = open_app(&data.data_dir, data.database_url.as_deref()).await?;
+            let app = open_app(&data).await?;
             let bytes =
                 std::fs::read(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
             let summary = regions::import_from_cli(&app, &bytes, &file.display().to_string())
                 .await
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| e.operator_message())?;
             println!(
                 "regions: {} rows read, {} new",
                 summary.total, summary.added
@@ -54,10 +55,10 @@ pub async fn run(command: Command) -> CmdResult {
             command: AuditCommand::Verify,
             data,
         } => {
-            let app = open_app(&data.data_dir, data.database_url.as_deref()).await?;
+            let app = open_app(&data).await?;
             match kangyang_app::audit::verify(&app)
                 .await
-                .map_err(|e| e.to_string())?
+                .map_err(|e| e.operator_message())?
             {
                 Ok(n) => {
                     println!("audit trail intact: {n} rows verified");
@@ -72,12 +73,14 @@ pub async fn run(command: Command) -> CmdResult {
     }
 }
 
-/// Opens the database (SQLite in `data_dir` unless a URL is given), migrates
-/// it, runs the start-up self-checks and prepares the application.
-async fn open_app(data_dir: &Path, database_url: Option<&str>) -> Result<App, String> {
-    let url = match database_url {
-        Some(url) => url.to_owned(),
-        None => sqlite_url(data_dir)?,
+/// Opens the database (SQLite in the data directory unless a URL is given),
+/// migrates it, runs the start-up self-checks, loads the key file and
+/// prepares the application.
+async fn open_app(data: &DataArgs) -> Result<App, String> {
+    ensure_private_dir(&data.data_dir)?;
+    let url = match &data.database_url {
+        Some(url) => url.clone(),
+        None => sqlite_url(&data.data_dir)?,
     };
     let store = Store::open(&url).await.map_err(|e| e.to_string())?;
     if let Some(health) = store.sqlite_health().await.map_err(|e| e.to_string())? {
@@ -89,23 +92,56 @@ async fn open_app(data_dir: &Path, database_url: Option<&str>) -> Result<App, St
             ));
         }
     }
-    App::start(store, Config::default(), Arc::new(SystemClock))
+    // A key file is made only for a database that has never had one; for an
+    // existing database a missing key file is an error, not a fresh start.
+    let mut conn = store.pool().acquire().await.map_err(|e| e.to_string())?;
+    let new_database = kangyang_store::settings::get(&mut conn, KEY_CHECK_SETTING)
         .await
-        .map_err(|e| e.to_string())
+        .map_err(|e| e.to_string())?
+        .is_none();
+    drop(conn);
+    let key_path = data
+        .key_file
+        .clone()
+        .unwrap_or_else(|| data.data_dir.join("kangyang.key"));
+    let (keys, created) = Keys::load_or_create(&key_path, new_database).map_err(|e| {
+        if new_database {
+            e.operator_message()
+        } else {
+            format!(
+                "{} (this database needs the key file it was created with)",
+                e.operator_message()
+            )
+        }
+    })?;
+    if created {
+        eprintln!(
+            "kangyang: created the key file {}; back it up apart from the database: without it the encrypted fields cannot be read",
+            key_path.display()
+        );
+    }
+    App::start(store, Config::default(), Arc::new(SystemClock), keys)
+        .await
+        .map_err(|e| e.operator_message())
+}
+
+fn ensure_private_dir(dir: &Path) -> Result<(), String> {
+    use std::os::unix::fs::DirBuilderExt;
+    if !dir.exists() {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    Ok(())
 }
 
 /// The SQLite URL of `data_dir/kangyang.db`. Creates the directory (0700) and
 /// the file (0600) when missing, and refuses a file others can read: it holds
 /// the register of a city's most vulnerable people.
 fn sqlite_url(data_dir: &Path) -> Result<String, String> {
-    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
-    if !data_dir.exists() {
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(data_dir)
-            .map_err(|e| format!("cannot create {}: {e}", data_dir.display()))?;
-    }
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
     let file: PathBuf = data_dir.join("kangyang.db");
     if !file.exists() {
         std::fs::OpenOptions::new()
@@ -169,7 +205,12 @@ async fn demo(
 ) -> CmdResult {
     let password = password.unwrap_or_else(generate_password);
     kangyang_domain::password::check(&password, "").map_err(|e| format!("--password: {e}"))?;
-    let app = open_app(data_dir, database_url).await?;
+    let app = open_app(&DataArgs {
+        data_dir: data_dir.to_owned(),
+        database_url: database_url.map(str::to_owned),
+        key_file: None,
+    })
+    .await?;
     for (username, display_name, region) in DEMO_ACCOUNTS {
         ensure_demo_account(&app, username, display_name, region, &password).await?;
     }
@@ -190,7 +231,7 @@ async fn ensure_demo_account(
     let region = RegionCode::parse(region).map_err(|e| e.to_string())?;
     match users::find(app, username)
         .await
-        .map_err(|e| e.to_string())?
+        .map_err(|e| e.operator_message())?
     {
         None => {
             users::create_from_cli(
@@ -206,12 +247,14 @@ async fn ensure_demo_account(
                 },
             )
             .await
-            .map_err(|e| format!("demo account {username}: {e}"))?;
+            .map_err(|e: AppError| format!("demo account {username}: {}", e.operator_message()))?;
         }
         Some(_) => {
             users::reset_password_from_cli(app, username, &Password(password.to_owned()), false)
                 .await
-                .map_err(|e| format!("demo account {username}: {e}"))?;
+                .map_err(|e: AppError| {
+                    format!("demo account {username}: {}", e.operator_message())
+                })?;
         }
     }
     Ok(())
@@ -290,7 +333,7 @@ async fn admin(app: &App, command: AdminCommand) -> CmdResult {
                 },
             )
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| e.operator_message())?;
             println!(
                 "created user {username} (id {id}, {}, region {region})",
                 role.as_str()
@@ -304,7 +347,7 @@ async fn admin(app: &App, command: AdminCommand) -> CmdResult {
             let password = read_password(password_file.as_deref())?;
             users::reset_password_from_cli(app, &username, &password, true)
                 .await
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| e.operator_message())?;
             println!("password of {username} reset; it must be changed at next login");
             Ok(ExitCode::SUCCESS)
         }

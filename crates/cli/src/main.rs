@@ -31,6 +31,10 @@ pub struct DataArgs {
     /// A PostgreSQL URL (postgres://user@host/db) to use instead of SQLite.
     #[arg(long, global = true, env = "KANGYANG_DATABASE_URL")]
     database_url: Option<String>,
+    /// The key file for encrypted fields (default: kangyang.key in the data directory).
+    /// Created on a new database; back it up apart from the database.
+    #[arg(long, global = true, env = "KANGYANG_KEY_FILE")]
+    key_file: Option<PathBuf>,
 }
 
 #[derive(Args, Clone)]

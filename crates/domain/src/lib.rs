@@ -5,8 +5,16 @@
 
 pub mod access;
 pub mod audit;
+pub mod date;
+pub mod disability;
+pub mod id_number;
+pub mod mask;
 pub mod password;
 pub mod region;
 
 pub use access::{Action, Role, Scope};
+pub use date::CivilDate;
+pub use disability::{DisabilityCategory, DisabilityCert, DisabilityGrade};
+pub use id_number::{IdNumber, IdNumberError, Sex};
+pub use mask::Phone;
 pub use region::{RegionCode, RegionCodeError, RegionLevel, UrbanRural};

@@ -10,6 +10,12 @@
 -- Integers are BIGINT everywhere so that both decode as i64 through sqlx::Any;
 -- times are Unix seconds (BIGINT), civil dates 'YYYY-MM-DD' text.
 
+-- Installation settings, e.g. the check value that ties the key file to this database.
+CREATE TABLE settings (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+
 CREATE TABLE regions (
     code {code} PRIMARY KEY,
     parent_code {code} REFERENCES regions (code),
@@ -40,7 +46,11 @@ CREATE TABLE users (
     facility_id BIGINT REFERENCES facilities (id),
     password_changed_at BIGINT NOT NULL,
     must_change_password BIGINT NOT NULL DEFAULT 0,
+    -- SM4-GCM ciphertext of the TOTP secret; enabled once the user confirmed a code.
     totp_secret {blob},
+    totp_enabled BIGINT NOT NULL DEFAULT 0,
+    -- The last time step a code was accepted for: no code works twice.
+    totp_last_step BIGINT,
     disabled_at BIGINT,
     -- Set when too many logins failed; no login succeeds before it.
     locked_until BIGINT,

@@ -22,6 +22,7 @@ mod migrate;
 pub mod permissions;
 pub mod regions;
 pub mod sessions;
+pub mod settings;
 pub mod users;
 
 pub use db::{Dialect, SqliteHealth, Store};

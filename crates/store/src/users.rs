@@ -14,6 +14,8 @@ pub struct UserRow {
     pub password_changed_at: i64,
     pub must_change_password: i64,
     pub totp_secret: Option<Vec<u8>>,
+    pub totp_enabled: i64,
+    pub totp_last_step: Option<i64>,
     pub disabled_at: Option<i64>,
     pub locked_until: Option<i64>,
     pub last_active_at: Option<i64>,
@@ -21,7 +23,7 @@ pub struct UserRow {
 }
 
 const COLUMNS: &str = "id, username, display_name, password_hash, role, region_code, facility_id, \
-    password_changed_at, must_change_password, totp_secret, disabled_at, locked_until, last_active_at, created_at";
+    password_changed_at, must_change_password, totp_secret, totp_enabled, totp_last_step, disabled_at, locked_until, last_active_at, created_at";
 
 pub struct NewUser<'a> {
     pub username: &'a str,
@@ -128,13 +130,43 @@ pub async fn recent_password_hashes(conn: &mut Conn, id: i64, n: i64) -> Result<
     Ok(rows.into_iter().map(|(h,)| h).collect())
 }
 
-pub async fn set_totp_secret(conn: &mut Conn, id: i64, secret: Option<&[u8]>) -> Result<()> {
-    sqlx::query("UPDATE users SET totp_secret = $1 WHERE id = $2")
-        .bind(secret.map(<[u8]>::to_vec))
+/// Stores an (encrypted) TOTP secret; `enabled` once the user has confirmed it.
+pub async fn set_totp(
+    conn: &mut Conn,
+    id: i64,
+    sealed_secret: Option<&[u8]>,
+    enabled: bool,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE users SET totp_secret = $1, totp_enabled = $2, totp_last_step = NULL WHERE id = $3",
+    )
+    .bind(sealed_secret.map(<[u8]>::to_vec))
+    .bind(i64::from(enabled))
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn enable_totp(conn: &mut Conn, id: i64) -> Result<()> {
+    sqlx::query("UPDATE users SET totp_enabled = 1 WHERE id = $1")
         .bind(id)
         .execute(conn)
         .await?;
     Ok(())
+}
+
+/// Records the time step of an accepted code, unless one at or after it was
+/// already used; returns false for a replayed code.
+pub async fn use_totp_step(conn: &mut Conn, id: i64, step: i64) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE users SET totp_last_step = $1 WHERE id = $2 AND (totp_last_step IS NULL OR totp_last_step < $1)",
+    )
+    .bind(step)
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 pub async fn set_disabled(conn: &mut Conn, id: i64, disabled_at: Option<i64>) -> Result<()> {

@@ -21,8 +21,19 @@ use utoipa::{OpenApi, ToSchema};
             or facility. State-changing calls must send the session's CSRF token in the \
             `X-CSRF-Token` header; login returns it."
     ),
-    paths(login, logout, me, regions_search, region, region_children, healthz),
+    paths(
+        login,
+        logout,
+        me,
+        regions_search,
+        region,
+        region_children,
+        healthz,
+        crate::audit_pages::api_search
+    ),
     components(schemas(
+        crate::audit_pages::AuditPage,
+        crate::audit_pages::AuditEntry,
         LoginRequest,
         LoginResponse,
         UserInfo,
@@ -52,6 +63,8 @@ pub(crate) struct ErrorBody {
 pub(crate) struct LoginRequest {
     username: String,
     password: String,
+    /// The authenticator's current 6-digit code, for accounts that have one.
+    totp: Option<String>,
 }
 
 impl std::fmt::Debug for LoginRequest {
@@ -72,6 +85,9 @@ pub(crate) struct UserInfo {
     facility_id: Option<i64>,
     permissions: Vec<String>,
     must_change_password: bool,
+    /// An administrator who must first set up an authenticator.
+    must_enroll_totp: bool,
+    totp_enabled: bool,
 }
 
 impl From<&Actor> for UserInfo {
@@ -88,6 +104,8 @@ impl From<&Actor> for UserInfo {
                 .map(|p| p.as_str().to_owned())
                 .collect(),
             must_change_password: a.must_change_password,
+            must_enroll_totp: a.must_enroll_totp,
+            totp_enabled: a.totp_enabled,
         }
     }
 }
@@ -108,13 +126,13 @@ pub(crate) async fn login(
     headers: HeaderMap,
     Json(req): Json<LoginRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let (token, actor) = auth::login(
-        &state.app,
-        req.username.trim(),
-        &auth::Password(req.password),
-        &origin,
-    )
-    .await?;
+    let password = auth::Password(req.password);
+    let credentials = auth::Credentials {
+        username: req.username.trim(),
+        password: &password,
+        totp: req.totp.as_deref(),
+    };
+    let (token, actor) = auth::login(&state.app, &credentials, &origin).await?;
     let cookie = session_cookie(&token.0, is_secure(&state, &headers));
     Ok((
         [(header::SET_COOKIE, cookie)],

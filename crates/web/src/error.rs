@@ -12,7 +12,9 @@ use kangyang_app::AppError;
 fn status(e: &AppError) -> StatusCode {
     match e {
         AppError::Unauthenticated | AppError::LoginFailed => StatusCode::UNAUTHORIZED,
-        AppError::Forbidden | AppError::PasswordChangeRequired => StatusCode::FORBIDDEN,
+        AppError::Forbidden
+        | AppError::PasswordChangeRequired
+        | AppError::TotpEnrollmentRequired => StatusCode::FORBIDDEN,
         AppError::NotFound => StatusCode::NOT_FOUND,
         AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
         AppError::Conflict(_) => StatusCode::CONFLICT,
@@ -27,6 +29,7 @@ fn code(e: &AppError) -> &'static str {
         AppError::LoginFailed => "login_failed",
         AppError::Forbidden => "forbidden",
         AppError::PasswordChangeRequired => "password_change_required",
+        AppError::TotpEnrollmentRequired => "totp_enrollment_required",
         AppError::NotFound => "not_found",
         AppError::Invalid { .. } => "invalid",
         AppError::Conflict(_) => "conflict",
@@ -105,6 +108,7 @@ impl IntoResponse for PageError {
         match self.0 {
             AppError::Unauthenticated => Redirect::to("/login").into_response(),
             AppError::PasswordChangeRequired => Redirect::to("/password").into_response(),
+            AppError::TotpEnrollmentRequired => Redirect::to("/account/totp").into_response(),
             e => {
                 log_if_internal(&e);
                 let page = ErrorPage {

@@ -7,11 +7,13 @@
 
 mod api;
 mod assets;
+mod audit_pages;
 mod error;
 mod pages;
 mod routes;
 mod security_headers;
 mod session;
+mod user_pages;
 
 pub use routes::{route_table, Access, RouteInfo};
 

@@ -17,26 +17,30 @@ use serde::Deserialize;
 
 /// What the page header shows of the signed-in user.
 pub(crate) struct Nav {
-    display_name: String,
-    role_label: &'static str,
-    home_region: String,
-    csrf_token: String,
-    can_see_permissions: bool,
+    pub(crate) display_name: String,
+    pub(crate) role_label: &'static str,
+    pub(crate) home_region: String,
+    pub(crate) csrf_token: String,
+    pub(crate) can_see_permissions: bool,
+    pub(crate) can_audit: bool,
+    pub(crate) can_manage_users: bool,
 }
 
 impl Nav {
-    fn of(actor: &Actor) -> Nav {
+    pub(crate) fn of(actor: &Actor) -> Nav {
         Nav {
             display_name: actor.display_name.clone(),
             role_label: actor.role.label(),
             home_region: actor.scope.region().to_string(),
             csrf_token: actor.csrf_token.clone(),
             can_see_permissions: actor.can(Action::PermissionRead),
+            can_audit: actor.can(Action::AuditRead),
+            can_manage_users: actor.can(Action::UserManage),
         }
     }
 }
 
-fn html(t: impl Template) -> Result<Response, PageError> {
+pub(crate) fn html(t: impl Template) -> Result<Response, PageError> {
     Ok(Html(t.render()?).into_response())
 }
 
@@ -74,6 +78,8 @@ pub(crate) async fn login_form(
 pub(crate) struct LoginForm {
     username: String,
     password: String,
+    #[serde(default)]
+    totp: String,
 }
 
 pub(crate) async fn login_submit(
@@ -83,14 +89,13 @@ pub(crate) async fn login_submit(
     Form(form): Form<LoginForm>,
 ) -> Result<Response, PageError> {
     let username = form.username.trim().to_owned();
-    match auth::login(
-        &state.app,
-        &username,
-        &auth::Password(form.password),
-        &origin,
-    )
-    .await
-    {
+    let password = auth::Password(form.password);
+    let credentials = auth::Credentials {
+        username: &username,
+        password: &password,
+        totp: Some(form.totp.trim()).filter(|c| !c.is_empty()),
+    };
+    match auth::login(&state.app, &credentials, &origin).await {
         Ok((token, _actor)) => Ok((
             [(
                 header::SET_COOKIE,
@@ -137,6 +142,9 @@ pub(crate) async fn logout(
 pub(crate) async fn home(PageSession(session): PageSession) -> Result<Response, PageError> {
     if session.actor.must_change_password {
         return Ok(Redirect::to("/password").into_response());
+    }
+    if session.actor.must_enroll_totp {
+        return Ok(Redirect::to("/account/totp").into_response());
     }
     Ok(Redirect::to(&format!("/regions/{}", session.actor.scope.region())).into_response())
 }
@@ -292,4 +300,68 @@ pub(crate) async fn permissions(
             .collect(),
         rows,
     })
+}
+
+#[derive(Template)]
+#[template(path = "totp.html")]
+struct TotpPage {
+    nav: Nav,
+    enabled: bool,
+    required: bool,
+    secret: String,
+    uri: String,
+    error: Option<String>,
+}
+
+/// Setting up the authenticator: shows a new secret, or that one is bound.
+pub(crate) async fn totp_form(
+    State(state): State<AppState>,
+    PageSession(session): PageSession,
+) -> Result<Response, PageError> {
+    let actor = &session.actor;
+    let (secret, uri) = if actor.totp_enabled {
+        (String::new(), String::new())
+    } else {
+        let enrollment = auth::begin_totp(&state.app, actor).await?;
+        (enrollment.secret, enrollment.uri)
+    };
+    html(TotpPage {
+        nav: Nav::of(actor),
+        enabled: actor.totp_enabled,
+        required: actor.must_enroll_totp,
+        secret,
+        uri,
+        error: None,
+    })
+}
+
+#[derive(Deserialize)]
+pub(crate) struct TotpForm {
+    csrf_token: String,
+    code: String,
+}
+
+pub(crate) async fn totp_submit(
+    State(state): State<AppState>,
+    PageSession(session): PageSession,
+    Form(form): Form<TotpForm>,
+) -> Result<Response, PageError> {
+    check_form_csrf(&session, &form.csrf_token)?;
+    match auth::confirm_totp(&state.app, &session.actor, &form.code).await {
+        Ok(()) => Ok(Redirect::to("/").into_response()),
+        Err(AppError::Invalid { message, .. }) => {
+            // Start over with a new secret: the user re-enters it.
+            let enrollment = auth::begin_totp(&state.app, &session.actor).await?;
+            let page = TotpPage {
+                nav: Nav::of(&session.actor),
+                enabled: false,
+                required: session.actor.must_enroll_totp,
+                secret: enrollment.secret,
+                uri: enrollment.uri,
+                error: Some(message),
+            };
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
 }

@@ -2,7 +2,7 @@
 //! each one's method, path and access, so tests can walk every route the
 //! router really has (a new route cannot be forgotten by the scope tests).
 
-use crate::{api, assets, pages, security_headers, session, AppState};
+use crate::{api, assets, audit_pages, pages, security_headers, session, user_pages, AppState};
 use axum::handler::Handler;
 use axum::routing::{get, post, MethodRouter};
 use axum::{middleware, Router};
@@ -99,10 +99,27 @@ fn routes() -> Routes {
             get(pages::password_form).post(pages::password_submit),
         )
         .table_only("POST", "/password", SignedIn)
+        .add(
+            "GET",
+            "/account/totp",
+            SignedIn,
+            get(pages::totp_form).post(pages::totp_submit),
+        )
+        .table_only("POST", "/account/totp", SignedIn)
         .get("/", SignedIn, pages::home)
         .get("/regions", SignedIn, pages::regions_search)
         .get("/regions/{code}", SignedIn, pages::region)
         .get("/admin/permissions", SignedIn, pages::permissions)
+        .add(
+            "GET",
+            "/admin/users",
+            SignedIn,
+            get(user_pages::list).post(user_pages::create),
+        )
+        .table_only("POST", "/admin/users", SignedIn)
+        .get("/audit", SignedIn, audit_pages::page)
+        .get("/audit/export.csv", SignedIn, audit_pages::export_csv)
+        .get("/api/v1/audit", SignedIn, audit_pages::api_search)
 }
 
 impl Routes {

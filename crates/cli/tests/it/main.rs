@@ -13,3 +13,4 @@ mod api;
 mod browser;
 mod cli;
 mod conformance;
+mod security;

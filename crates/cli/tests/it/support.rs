@@ -1,6 +1,7 @@
 //! Test harness: fresh databases per test, a served app on port 0, helpers.
 
 use kangyang_app::auth::Password;
+use kangyang_app::crypto::Keys;
 use kangyang_app::{users, App, Clock, Config, ManualClock, SystemClock};
 use kangyang_domain::{RegionCode, Role};
 use kangyang_store::Store;
@@ -147,7 +148,9 @@ async fn start(backend: Backend, manual: Option<Arc<ManualClock>>, config: Confi
         Some(c) => c.clone(),
         None => Arc::new(SystemClock),
     };
-    let app = App::start(store, config, clock).await.unwrap();
+    let app = App::start(store, config, clock, Keys::generate().0)
+        .await
+        .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let served = app.clone();
