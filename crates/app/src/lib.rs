@@ -12,8 +12,11 @@ pub mod civil;
 mod clock;
 mod config;
 pub mod crypto;
+pub mod demo_people;
 mod error;
+pub mod persons;
 pub mod regions;
+pub mod sheet;
 pub mod totp;
 pub mod users;
 

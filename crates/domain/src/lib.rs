@@ -10,6 +10,7 @@ pub mod disability;
 pub mod id_number;
 pub mod mask;
 pub mod password;
+pub mod person;
 pub mod region;
 
 pub use access::{Action, Role, Scope};

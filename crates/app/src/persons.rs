@@ -1,0 +1,1 @@
+//! The person register (being written).

@@ -1,0 +1,1 @@
+//! Reading and writing spreadsheets (being written).
