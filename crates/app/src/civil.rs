@@ -24,6 +24,24 @@ pub fn datetime(unix: i64) -> String {
     )
 }
 
+/// The civil date in Shanghai at a Unix time.
+pub fn date_of(unix: i64) -> kangyang_domain::CivilDate {
+    let t = OffsetDateTime::from_unix_timestamp(unix)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+        .to_offset(offset());
+    kangyang_domain::CivilDate::new(t.year().clamp(1, 9999) as u16, u8::from(t.month()), t.day())
+        // Only a time outside the years 1-9999 could fail here.
+        .unwrap_or(kangyang_domain::CivilDate::EPOCH)
+}
+
+/// The date `years` before `date` (29 February becomes 28 February).
+pub fn years_before(date: kangyang_domain::CivilDate, years: u16) -> kangyang_domain::CivilDate {
+    let year = date.year().saturating_sub(years).max(1);
+    kangyang_domain::CivilDate::new(year, date.month(), date.day())
+        .or_else(|_| kangyang_domain::CivilDate::new(year, date.month(), 28))
+        .unwrap_or(date)
+}
+
 /// The Unix time at which a civil date "YYYY-MM-DD" begins in Shanghai.
 pub fn day_start(date: &str) -> Option<i64> {
     let mut parts = date.trim().splitn(3, '-');

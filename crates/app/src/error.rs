@@ -23,6 +23,9 @@ pub enum AppError {
     NotFound,
     #[error("{field}: {message}")]
     Invalid { field: String, message: String },
+    /// A record with one or more bad fields: each named, with what would be right.
+    #[error("{}", .0.iter().map(|e| format!("{}：{}", e.field.header(), e.message)).collect::<Vec<_>>().join("；"))]
+    InvalidFields(Vec<kangyang_domain::person::FieldError>),
     #[error("{0}")]
     Conflict(String),
     #[error("请求过于频繁，请稍后再试")]

@@ -82,4 +82,9 @@ impl App {
     pub fn now(&self) -> i64 {
         self.clock.now()
     }
+
+    /// Today's civil date in Asia/Shanghai.
+    pub fn today(&self) -> kangyang_domain::CivilDate {
+        civil::date_of(self.now())
+    }
 }

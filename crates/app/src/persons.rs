@@ -1,1 +1,859 @@
-//! The person register (being written).
+//! The person register: create, change, read, search, reveal, history.
+//!
+//! Every function takes the actor; reads and writes are limited to the
+//! actor's scope by the store's `PersonScope`, and a record outside it looks
+//! exactly like one that does not exist. Sensitive values are sealed here
+//! (SM4-GCM, blind indexes, masks) before they reach the store, and every
+//! read of a person, search, reveal and change is audited.
+
+use crate::actor::Who;
+use crate::audit::{Event, Outcome};
+use crate::crypto::Keys;
+use crate::{civil, Actor, App, AppError, Result};
+use kangyang_domain::disability::{DisabilityCategory, DisabilityGrade};
+use kangyang_domain::person::{
+    parse_person, ChildCategory, EconomicStatus, Field, FieldError, LivingSituation, PersonRecord,
+    PersonStatus, RawPerson,
+};
+use kangyang_domain::{Action, CivilDate, RegionCode, RegionLevel, Sex};
+use kangyang_store::persons::{self, PersonFilter, PersonRow, PersonScope, StoredPerson};
+use kangyang_store::regions;
+use serde::Serialize;
+
+/// Blind-index kinds: equal values of different kinds index differently.
+const ID_KIND: &str = "id_number";
+const ID_TAIL_KIND: &str = "id_tail4";
+const PHONE_KIND: &str = "phone";
+const CONTENT_KIND: &str = "person content";
+
+/// Turns a valid record into what is stored: sensitive values sealed.
+pub(crate) fn seal(
+    keys: &Keys,
+    r: &PersonRecord,
+    capability_level: Option<String>,
+) -> Result<StoredPerson> {
+    let id = r.id_number.as_str();
+    let opt_seal =
+        |v: Option<&str>| -> Result<Option<Vec<u8>>> { v.map(|v| keys.encrypt(v)).transpose() };
+    let phone = r.phone.as_ref().map(|p| p.as_str());
+    let guardian_phone = r
+        .child
+        .as_ref()
+        .and_then(|c| c.guardian_phone.as_ref())
+        .map(|p| p.as_str());
+    let emergency_phone = r.emergency_contact_phone.as_ref().map(|p| p.as_str());
+    let cert = r.disability.as_ref().and_then(|d| d.certificate.as_ref());
+    let mut stored = StoredPerson {
+        id_index: keys.blind_index(ID_KIND, id),
+        id_cipher: keys.encrypt(id)?,
+        id_masked: r.id_number.masked(),
+        id_tail_index: keys.blind_index(ID_TAIL_KIND, r.id_number.last_digits(4)),
+        name: r.name.clone(),
+        sex: r.id_number.sex().as_str().to_owned(),
+        birth_date: r.id_number.birth_date().to_string(),
+        phone_cipher: opt_seal(phone)?,
+        phone_index: phone.map(|p| keys.blind_index(PHONE_KIND, p)),
+        phone_masked: r.phone.as_ref().map(|p| p.masked()),
+        hukou_region: r.hukou_region.as_ref().map(|c| c.to_string()),
+        village_code: r.village.to_string(),
+        urban_rural: r.village.urban_rural().map(|u| u.as_str().to_owned()),
+        address: r.address.clone(),
+        status: r.status.as_str().to_owned(),
+        status_date: r.status_date.map(|d| d.to_string()),
+        living_situation: r.living_situation.map(|v| v.as_str().to_owned()),
+        economic_status: r.economic_status.map(|v| v.as_str().to_owned()),
+        capability_level,
+        disability_category: r
+            .disability
+            .as_ref()
+            .map(|d| d.category.as_str().to_owned()),
+        disability_grade: r.disability.as_ref().map(|d| i64::from(d.grade.get())),
+        disability_cert_cipher: opt_seal(cert.map(|c| c.as_str()))?,
+        disability_cert_masked: cert.map(|c| c.masked()),
+        child_category: r.child.as_ref().map(|c| c.category.as_str().to_owned()),
+        guardian_name: r.child.as_ref().and_then(|c| c.guardian_name.clone()),
+        guardian_phone_cipher: opt_seal(guardian_phone)?,
+        guardian_phone_masked: r
+            .child
+            .as_ref()
+            .and_then(|c| c.guardian_phone.as_ref())
+            .map(|p| p.masked()),
+        household_no: r.household_no.clone(),
+        emergency_contact_name: r.emergency_contact_name.clone(),
+        emergency_phone_cipher: opt_seal(emergency_phone)?,
+        emergency_phone_masked: r.emergency_contact_phone.as_ref().map(|p| p.masked()),
+        tags: r.tags.join(","),
+        content_mac: String::new(),
+    };
+    // Every plain value, in a fixed order, under the index key.
+    let canonical = [
+        id,
+        &stored.name,
+        phone.unwrap_or(""),
+        stored.hukou_region.as_deref().unwrap_or(""),
+        &stored.village_code,
+        &stored.address,
+        &stored.status,
+        stored.status_date.as_deref().unwrap_or(""),
+        stored.living_situation.as_deref().unwrap_or(""),
+        stored.economic_status.as_deref().unwrap_or(""),
+        stored.disability_category.as_deref().unwrap_or(""),
+        &stored
+            .disability_grade
+            .map(|g| g.to_string())
+            .unwrap_or_default(),
+        cert.map(|c| c.as_str()).unwrap_or(""),
+        stored.child_category.as_deref().unwrap_or(""),
+        stored.guardian_name.as_deref().unwrap_or(""),
+        guardian_phone.unwrap_or(""),
+        stored.household_no.as_deref().unwrap_or(""),
+        stored.emergency_contact_name.as_deref().unwrap_or(""),
+        emergency_phone.unwrap_or(""),
+        &stored.tags,
+    ]
+    .join("\u{1f}");
+    stored.content_mac = keys.blind_index(CONTENT_KIND, &canonical);
+    Ok(stored)
+}
+
+/// A person as shown: sensitive values masked.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PersonView {
+    pub id: i64,
+    pub name: String,
+    /// 4407**********123X
+    pub id_number: String,
+    pub sex: String,
+    pub sex_label: &'static str,
+    pub birth_date: String,
+    pub age: u32,
+    pub phone: Option<String>,
+    pub hukou_region: Option<String>,
+    pub village_code: String,
+    /// 广东省 / 江门市 / 鹤山市 / 古劳镇 / 麦水村委会
+    pub village_name: String,
+    pub urban_rural: Option<String>,
+    pub address: String,
+    pub status: String,
+    pub status_label: &'static str,
+    pub status_date: Option<String>,
+    /// elderly, disabled, child_in_need — any combination.
+    pub categories: Vec<&'static str>,
+    pub living_situation: Option<String>,
+    pub living_situation_label: Option<&'static str>,
+    pub economic_status: Option<String>,
+    pub economic_status_label: Option<&'static str>,
+    pub capability_level: Option<String>,
+    pub disability_category: Option<String>,
+    pub disability_category_label: Option<&'static str>,
+    pub disability_grade: Option<i64>,
+    pub disability_grade_label: Option<&'static str>,
+    pub disability_cert: Option<String>,
+    pub child_category: Option<String>,
+    pub child_category_label: Option<&'static str>,
+    pub guardian_name: Option<String>,
+    pub guardian_phone: Option<String>,
+    pub household_no: Option<String>,
+    pub emergency_contact_name: Option<String>,
+    pub emergency_contact_phone: Option<String>,
+    pub tags: Vec<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+fn label_of<T: Copy>(
+    v: &Option<String>,
+    parse: fn(&str) -> Option<T>,
+    label: fn(T) -> &'static str,
+) -> Option<&'static str> {
+    v.as_deref().and_then(parse).map(label)
+}
+
+impl PersonView {
+    pub(crate) fn from_row(row: PersonRow, village_name: String, today: CivilDate) -> PersonView {
+        let birth = CivilDate::parse(&row.birth_date).unwrap_or(CivilDate::EPOCH);
+        let age = birth.full_years_until(today);
+        let mut categories = Vec::new();
+        if age >= kangyang_domain::person::ELDERLY_AGE {
+            categories.push("elderly");
+        }
+        if row.disability_category.is_some() {
+            categories.push("disabled");
+        }
+        if row.child_category.is_some() {
+            categories.push("child_in_need");
+        }
+        PersonView {
+            id: row.id,
+            sex_label: Sex::parse(&row.sex).map(Sex::label).unwrap_or(""),
+            status_label: PersonStatus::parse(&row.status)
+                .map(PersonStatus::label)
+                .unwrap_or(""),
+            living_situation_label: label_of(
+                &row.living_situation,
+                LivingSituation::parse,
+                LivingSituation::label,
+            ),
+            economic_status_label: label_of(
+                &row.economic_status,
+                EconomicStatus::parse,
+                EconomicStatus::label,
+            ),
+            disability_category_label: label_of(
+                &row.disability_category,
+                DisabilityCategory::parse,
+                DisabilityCategory::label,
+            ),
+            disability_grade_label: row
+                .disability_grade
+                .and_then(|g| u8::try_from(g).ok())
+                .and_then(DisabilityGrade::new)
+                .map(DisabilityGrade::label),
+            child_category_label: label_of(
+                &row.child_category,
+                ChildCategory::parse,
+                ChildCategory::label,
+            ),
+            name: row.name,
+            id_number: row.id_masked,
+            sex: row.sex,
+            birth_date: row.birth_date,
+            age,
+            phone: row.phone_masked,
+            hukou_region: row.hukou_region,
+            village_code: row.village_code,
+            village_name,
+            urban_rural: row.urban_rural,
+            address: row.address,
+            status: row.status,
+            status_date: row.status_date,
+            categories,
+            living_situation: row.living_situation,
+            economic_status: row.economic_status,
+            capability_level: row.capability_level,
+            disability_category: row.disability_category,
+            disability_grade: row.disability_grade,
+            disability_cert: row.disability_cert_masked,
+            child_category: row.child_category,
+            guardian_name: row.guardian_name,
+            guardian_phone: row.guardian_phone_masked,
+            household_no: row.household_no,
+            emergency_contact_name: row.emergency_contact_name,
+            emergency_contact_phone: row.emergency_phone_masked,
+            tags: row
+                .tags
+                .split(',')
+                .filter(|t| !t.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            created_at: civil::datetime(row.created_at),
+            updated_at: civil::datetime(row.updated_at),
+        }
+    }
+}
+
+/// Checks a record's village: it must exist, be current, and lie in the actor's scope.
+pub(crate) async fn check_village(
+    conn: &mut kangyang_store::Conn,
+    actor_scope: &kangyang_domain::Scope,
+    village: &RegionCode,
+) -> Result<(), FieldError> {
+    let bad = |message: String| FieldError {
+        field: Field::Village,
+        message,
+    };
+    let row = regions::get(conn, village.as_str())
+        .await
+        .map_err(|_| bad("区划代码暂时无法核对，请稍后重试".into()))?;
+    match row {
+        None => Err(bad(format!(
+            "区划代码 {village} 不存在：应为现行的 12 位统计用区划代码"
+        ))),
+        Some(r) if r.depth != RegionLevel::Village.depth() => {
+            Err(bad(format!("{village} 不是村（社区）一级的代码")))
+        }
+        Some(r) if r.retired_on.is_some() => Err(bad(format!(
+            "区划代码 {village} 已于 {} 撤销，请改用新的代码",
+            r.retired_on.unwrap_or_default()
+        ))),
+        Some(_) if !actor_scope.covers(village) => {
+            Err(bad(format!("村（社区）{village} 不在您的管辖范围内")))
+        }
+        Some(_) => Ok(()),
+    }
+}
+
+/// The full name of a village, for display.
+async fn village_name(conn: &mut kangyang_store::Conn, code: &str) -> Result<String> {
+    let Ok(code) = RegionCode::parse(code) else {
+        return Ok(code.to_owned());
+    };
+    let ancestry: Vec<String> = code.ancestry().into_iter().map(String::from).collect();
+    let path = regions::get_many(conn, &ancestry).await?;
+    Ok(path
+        .into_iter()
+        .map(|r| r.name)
+        .collect::<Vec<_>>()
+        .join(" / "))
+}
+
+async fn view_of(app: &App, conn: &mut kangyang_store::Conn, row: PersonRow) -> Result<PersonView> {
+    let name = village_name(conn, &row.village_code).await?;
+    Ok(PersonView::from_row(row, name, app.today()))
+}
+
+/// The person `id` if it lies in the actor's scope. Anything else is
+/// `NotFound`, whether the record exists or not, and the refusal is audited
+/// under `action`. Every use case that names a person goes through here.
+async fn scoped_person(app: &App, actor: &Actor, id: i64, action: &str) -> Result<PersonRow> {
+    let mut conn = app.store().pool().acquire().await?;
+    let row = persons::get(&mut conn, &PersonScope::from(&actor.scope), id).await?;
+    drop(conn);
+    match row {
+        Some(row) => Ok(row),
+        None => {
+            app.audit_denied(actor, action, "person", &id.to_string())
+                .await?;
+            Err(AppError::NotFound)
+        }
+    }
+}
+
+/// Creates a person from typed fields; every bad field is reported at once.
+pub async fn create(app: &App, actor: &Actor, raw: &RawPerson) -> Result<i64> {
+    app.require(actor, Action::PersonWrite).await?;
+    let record = validated(app, actor, raw).await?;
+    let stored = seal(app.keys(), &record, None)?;
+    let (mut tx, _guard) = app.store().begin_audited().await?;
+    if persons::find_by_id_index(&mut tx, &stored.id_index)
+        .await?
+        .is_some()
+    {
+        return Err(duplicate_error());
+    }
+    let id = persons::insert(&mut tx, &stored, app.now()).await?;
+    app.audit_in(
+        &mut tx,
+        &Who::from(actor),
+        Event {
+            action: "person.create",
+            object_type: "person",
+            object_id: id.to_string(),
+            result: Outcome::Ok,
+            detail: serde_json::json!({ "changes": changes(None, &stored) }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+fn duplicate_error() -> AppError {
+    AppError::InvalidFields(vec![FieldError {
+        field: Field::IdNumber,
+        message: "该身份证号已登记（每人只能登记一次）；如不在您的名单中，请联系上级民政部门核实"
+            .into(),
+    }])
+}
+
+async fn validated(app: &App, actor: &Actor, raw: &RawPerson) -> Result<PersonRecord> {
+    let checked = parse_person(raw, app.today());
+    let mut errors = match checked.record {
+        Ok(record) => {
+            let mut conn = app.store().pool().acquire().await?;
+            match check_village(&mut conn, &actor.scope, &record.village).await {
+                Ok(()) => return Ok(record),
+                Err(e) => vec![e],
+            }
+        }
+        Err(errors) => errors,
+    };
+    errors.sort_by_key(|e| e.field);
+    Err(AppError::InvalidFields(errors))
+}
+
+/// Changes a person; the audit row lists each changed field, masked where sensitive.
+pub async fn update(app: &App, actor: &Actor, id: i64, raw: &RawPerson) -> Result<()> {
+    app.require(actor, Action::PersonWrite).await?;
+    let old = scoped_person(app, actor, id, "person.update").await?;
+    let record = validated(app, actor, raw).await?;
+    let stored = seal(app.keys(), &record, old.capability_level.clone())?;
+    if stored.content_mac == old.content_mac {
+        return Ok(());
+    }
+    let (mut tx, _guard) = app.store().begin_audited().await?;
+    if let Some((other, _, _)) = persons::find_by_id_index(&mut tx, &stored.id_index).await? {
+        if other != id {
+            return Err(duplicate_error());
+        }
+    }
+    persons::update(&mut tx, id, &stored, app.now()).await?;
+    app.audit_in(
+        &mut tx,
+        &Who::from(actor),
+        Event {
+            action: "person.update",
+            object_type: "person",
+            object_id: id.to_string(),
+            result: Outcome::Ok,
+            detail: serde_json::json!({ "changes": changes(Some(&old), &stored) }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The fields that differ between the stored row and the new values, each as
+/// {field, old, new}. Sensitive fields carry their masked forms only.
+pub(crate) fn changes(old: Option<&PersonRow>, new: &StoredPerson) -> Vec<serde_json::Value> {
+    let mut out = Vec::new();
+    let mut diff = |label: &str, old_v: Option<String>, new_v: Option<String>| {
+        let norm = |v: Option<String>| v.filter(|s| !s.is_empty());
+        let (o, n) = (norm(old_v), norm(new_v));
+        if o != n {
+            out.push(serde_json::json!({ "field": label, "old": o, "new": n }));
+        }
+    };
+    // For sealed values, compare what identifies them and show the masks.
+    let sealed = |old_key: Option<&str>,
+                  new_key: Option<&str>,
+                  old_mask: Option<String>,
+                  new_mask: Option<String>| {
+        if old_key == new_key {
+            (None, None)
+        } else {
+            (
+                old_mask.or(Some(String::new())),
+                new_mask.or(Some(String::new())),
+            )
+        }
+    };
+    let o = old;
+    let (a, b) = sealed(
+        o.map(|r| r.id_index.as_str()),
+        Some(new.id_index.as_str()),
+        o.map(|r| r.id_masked.clone()),
+        Some(new.id_masked.clone()),
+    );
+    diff(Field::IdNumber.header(), a, b);
+    diff(
+        Field::Name.header(),
+        o.map(|r| r.name.clone()),
+        Some(new.name.clone()),
+    );
+    let (a, b) = sealed(
+        o.and_then(|r| r.phone_index.as_deref()),
+        new.phone_index.as_deref(),
+        o.and_then(|r| r.phone_masked.clone()),
+        new.phone_masked.clone(),
+    );
+    diff(Field::Phone.header(), a, b);
+    diff(
+        Field::HukouRegion.header(),
+        o.and_then(|r| r.hukou_region.clone()),
+        new.hukou_region.clone(),
+    );
+    diff(
+        Field::Village.header(),
+        o.map(|r| r.village_code.clone()),
+        Some(new.village_code.clone()),
+    );
+    diff(
+        Field::Address.header(),
+        o.map(|r| r.address.clone()),
+        Some(new.address.clone()),
+    );
+    diff(
+        Field::Status.header(),
+        o.map(|r| r.status.clone()),
+        Some(new.status.clone()),
+    );
+    diff(
+        Field::StatusDate.header(),
+        o.and_then(|r| r.status_date.clone()),
+        new.status_date.clone(),
+    );
+    diff(
+        Field::LivingSituation.header(),
+        o.and_then(|r| r.living_situation.clone()),
+        new.living_situation.clone(),
+    );
+    diff(
+        Field::EconomicStatus.header(),
+        o.and_then(|r| r.economic_status.clone()),
+        new.economic_status.clone(),
+    );
+    diff(
+        Field::DisabilityCategory.header(),
+        o.and_then(|r| r.disability_category.clone()),
+        new.disability_category.clone(),
+    );
+    diff(
+        Field::DisabilityGrade.header(),
+        o.and_then(|r| r.disability_grade.map(|g| g.to_string())),
+        new.disability_grade.map(|g| g.to_string()),
+    );
+    diff(
+        Field::DisabilityCert.header(),
+        o.and_then(|r| r.disability_cert_masked.clone()),
+        new.disability_cert_masked.clone(),
+    );
+    diff(
+        Field::ChildCategory.header(),
+        o.and_then(|r| r.child_category.clone()),
+        new.child_category.clone(),
+    );
+    diff(
+        Field::GuardianName.header(),
+        o.and_then(|r| r.guardian_name.clone()),
+        new.guardian_name.clone(),
+    );
+    diff(
+        Field::GuardianPhone.header(),
+        o.and_then(|r| r.guardian_phone_masked.clone()),
+        new.guardian_phone_masked.clone(),
+    );
+    diff(
+        Field::HouseholdNo.header(),
+        o.and_then(|r| r.household_no.clone()),
+        new.household_no.clone(),
+    );
+    diff(
+        Field::EmergencyContactName.header(),
+        o.and_then(|r| r.emergency_contact_name.clone()),
+        new.emergency_contact_name.clone(),
+    );
+    diff(
+        Field::EmergencyContactPhone.header(),
+        o.and_then(|r| r.emergency_phone_masked.clone()),
+        new.emergency_phone_masked.clone(),
+    );
+    diff(
+        Field::Tags.header(),
+        o.map(|r| r.tags.clone()),
+        Some(new.tags.clone()),
+    );
+    out
+}
+
+/// One person, masked; the read is audited.
+pub async fn get(app: &App, actor: &Actor, id: i64) -> Result<PersonView> {
+    app.require(actor, Action::PersonRead).await?;
+    let row = scoped_person(app, actor, id, "person.read").await?;
+    let mut conn = app.store().pool().acquire().await?;
+    let view = view_of(app, &mut conn, row).await?;
+    drop(conn);
+    app.audit(
+        &Who::from(actor),
+        Event {
+            action: "person.read",
+            object_type: "person",
+            object_id: id.to_string(),
+            result: Outcome::Ok,
+            detail: serde_json::Value::Null,
+        },
+    )
+    .await?;
+    Ok(view)
+}
+
+/// The raw form values of a person, for the edit form (sensitive ones masked:
+/// the form asks for them again only if they change).
+pub async fn form_values(app: &App, actor: &Actor, id: i64) -> Result<(RawPerson, PersonView)> {
+    let view = get(app, actor, id).await?;
+    let mut raw = RawPerson::new();
+    let mut set = |f: Field, v: Option<&str>| {
+        if let Some(v) = v {
+            raw.insert(f, v.to_owned());
+        }
+    };
+    set(Field::Name, Some(&view.name));
+    set(Field::HukouRegion, view.hukou_region.as_deref());
+    set(Field::Village, Some(&view.village_code));
+    set(Field::Address, Some(&view.address));
+    set(Field::Status, Some(view.status_label));
+    set(Field::StatusDate, view.status_date.as_deref());
+    set(Field::LivingSituation, view.living_situation_label);
+    set(Field::EconomicStatus, view.economic_status_label);
+    set(
+        Field::DisabilityCategory,
+        view.disability_category
+            .as_deref()
+            .and_then(DisabilityCategory::parse)
+            .map(DisabilityCategory::short_label),
+    );
+    set(Field::DisabilityGrade, view.disability_grade_label);
+    set(Field::ChildCategory, view.child_category_label);
+    set(Field::GuardianName, view.guardian_name.as_deref());
+    set(Field::HouseholdNo, view.household_no.as_deref());
+    set(
+        Field::EmergencyContactName,
+        view.emergency_contact_name.as_deref(),
+    );
+    let tags = view.tags.join("，");
+    set(Field::Tags, Some(&tags));
+    Ok((raw, view))
+}
+
+/// The sealed values an edit keeps when the form leaves them blank.
+pub async fn sealed_values(app: &App, actor: &Actor, id: i64) -> Result<RawPerson> {
+    app.require(actor, Action::PersonWrite).await?;
+    let row = scoped_person(app, actor, id, "person.update").await?;
+    let keys = app.keys();
+    let open = |v: &Option<Vec<u8>>| -> Result<Option<String>> {
+        v.as_deref().map(|c| keys.decrypt(c)).transpose()
+    };
+    let mut raw = RawPerson::new();
+    raw.insert(Field::IdNumber, keys.decrypt(&row.id_cipher)?);
+    for (field, value) in [
+        (Field::Phone, open(&row.phone_cipher)?),
+        (Field::DisabilityCert, open(&row.disability_cert_cipher)?),
+        (Field::GuardianPhone, open(&row.guardian_phone_cipher)?),
+        (
+            Field::EmergencyContactPhone,
+            open(&row.emergency_phone_cipher)?,
+        ),
+    ] {
+        if let Some(v) = value {
+            raw.insert(field, v);
+        }
+    }
+    Ok(raw)
+}
+
+/// Which sensitive value to reveal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RevealField {
+    IdNumber,
+    Phone,
+    DisabilityCert,
+    GuardianPhone,
+    EmergencyContactPhone,
+}
+
+/// The clear value of one sensitive field. Needs the reveal permission and a
+/// reason; both the reveal and the reason are audited.
+pub async fn reveal(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+    field: RevealField,
+    reason: &str,
+) -> Result<Option<String>> {
+    app.require(actor, Action::PersonReveal).await?;
+    let reason = reason.trim();
+    if reason.chars().count() < 2 {
+        return Err(AppError::invalid("reason", "查看完整信息须填写理由"));
+    }
+    if reason.chars().count() > 200 {
+        return Err(AppError::invalid("reason", "理由不超过 200 个字"));
+    }
+    let row = scoped_person(app, actor, id, "person.reveal").await?;
+    let sealed = match field {
+        RevealField::IdNumber => Some(row.id_cipher.clone()),
+        RevealField::Phone => row.phone_cipher.clone(),
+        RevealField::DisabilityCert => row.disability_cert_cipher.clone(),
+        RevealField::GuardianPhone => row.guardian_phone_cipher.clone(),
+        RevealField::EmergencyContactPhone => row.emergency_phone_cipher.clone(),
+    };
+    let value = sealed.map(|c| app.keys().decrypt(&c)).transpose()?;
+    app.audit(
+        &Who::from(actor),
+        Event {
+            action: "person.reveal",
+            object_type: "person",
+            object_id: id.to_string(),
+            result: Outcome::Ok,
+            detail: serde_json::json!({ "field": format!("{field:?}"), "reason": reason }),
+        },
+    )
+    .await?;
+    Ok(value)
+}
+
+/// A search as users give it.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+#[serde(default)]
+pub struct PersonQuery {
+    /// Part of the name.
+    pub name: String,
+    /// The last four characters of the ID number.
+    pub id_tail: String,
+    /// A region code inside one's scope (town, village…).
+    pub region: String,
+    /// elderly, disabled or child_in_need.
+    pub category: String,
+    pub status: String,
+    pub living_situation: String,
+    pub economic_status: String,
+    pub disability_category: String,
+    pub child_category: String,
+    /// urban or rural.
+    pub urban_rural: String,
+    /// Page number from 1.
+    pub page: Option<i64>,
+}
+
+impl PersonQuery {
+    /// The store filter, or a message naming the bad parameter.
+    pub fn filter(&self, keys: &Keys, today: CivilDate) -> Result<PersonFilter> {
+        let some = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+        let mut f = PersonFilter {
+            name: some(&self.name),
+            ..Default::default()
+        };
+        if let Some(tail) = some(&self.id_tail) {
+            let tail = tail.to_uppercase();
+            if tail.chars().count() != 4 || !tail.chars().all(|c| c.is_ascii_digit() || c == 'X') {
+                return Err(AppError::invalid("id_tail", "请输入身份证号的后 4 位"));
+            }
+            f.id_tail_index = Some(keys.blind_index(ID_TAIL_KIND, &tail));
+        }
+        if let Some(region) = some(&self.region) {
+            f.within = Some(RegionCode::parse(&region).map_err(|_| {
+                AppError::invalid("region", "区划代码应为 2、4、6、9 或 12 位数字")
+            })?);
+        }
+        match self.category.trim() {
+            "" => {}
+            "elderly" => f.born_on_or_before = Some(civil::years_before(today, 60).to_string()),
+            "disabled" => f.disabled = true,
+            "child_in_need" => f.child_in_need = true,
+            _ => {
+                return Err(AppError::invalid(
+                    "category",
+                    "类别应为 elderly、disabled 或 child_in_need",
+                ))
+            }
+        }
+        let coded = |name: &str,
+                     value: &str,
+                     parse: fn(&str) -> Option<&'static str>|
+         -> Result<Option<String>> {
+            let v = value.trim();
+            if v.is_empty() {
+                return Ok(None);
+            }
+            parse(v)
+                .map(|c| Some(c.to_owned()))
+                .ok_or_else(|| AppError::invalid(name, "不是可选值"))
+        };
+        f.status = coded("status", &self.status, |v| {
+            PersonStatus::parse(v).map(PersonStatus::as_str)
+        })?;
+        f.living_situation = coded("living_situation", &self.living_situation, |v| {
+            LivingSituation::parse(v).map(LivingSituation::as_str)
+        })?;
+        f.economic_status = coded("economic_status", &self.economic_status, |v| {
+            EconomicStatus::parse(v).map(EconomicStatus::as_str)
+        })?;
+        f.disability_category = coded("disability_category", &self.disability_category, |v| {
+            DisabilityCategory::parse(v)
+                .or_else(|| DisabilityCategory::parse_label(v))
+                .map(DisabilityCategory::as_str)
+        })?;
+        f.child_category = coded("child_category", &self.child_category, |v| {
+            ChildCategory::parse(v).map(ChildCategory::as_str)
+        })?;
+        f.urban_rural = coded("urban_rural", &self.urban_rural, |v| {
+            kangyang_domain::UrbanRural::parse(v).map(|u| u.as_str())
+        })?;
+        Ok(f)
+    }
+
+    /// The query's parameters for the audit trail (the ID tail is not logged).
+    fn audit_detail(&self) -> serde_json::Value {
+        serde_json::json!({
+            "name": self.name, "id_tail": if self.id_tail.is_empty() { "" } else { "****" },
+            "region": self.region, "category": self.category, "status": self.status,
+            "living_situation": self.living_situation, "economic_status": self.economic_status,
+            "disability_category": self.disability_category, "child_category": self.child_category,
+            "urban_rural": self.urban_rural,
+        })
+    }
+}
+
+pub const PAGE_SIZE: i64 = 50;
+
+/// A page of people matching `query` in the actor's scope, and the total.
+pub async fn search(
+    app: &App,
+    actor: &Actor,
+    query: &PersonQuery,
+) -> Result<(Vec<PersonView>, i64)> {
+    app.require(actor, Action::PersonRead).await?;
+    let filter = query.filter(app.keys(), app.today())?;
+    if let Some(within) = &filter.within {
+        if !actor.scope.covers(within) {
+            app.audit_denied(actor, "person.search", "region", within.as_str())
+                .await?;
+            return Err(AppError::NotFound);
+        }
+    }
+    let page = query.page.unwrap_or(1).max(1);
+    let mut conn = app.store().pool().acquire().await?;
+    let (rows, total) = persons::search(
+        &mut conn,
+        &PersonScope::from(&actor.scope),
+        &filter,
+        PAGE_SIZE,
+        (page - 1) * PAGE_SIZE,
+    )
+    .await?;
+    let mut views = Vec::with_capacity(rows.len());
+    for row in rows {
+        views.push(view_of(app, &mut conn, row).await?);
+    }
+    drop(conn);
+    app.audit(
+        &Who::from(actor),
+        Event {
+            action: "person.search",
+            object_type: "person",
+            object_id: String::new(),
+            result: Outcome::Ok,
+            detail: serde_json::json!({ "query": query.audit_detail(), "total": total }),
+        },
+    )
+    .await?;
+    Ok((views, total))
+}
+
+/// One change in a person's history.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct HistoryEntry {
+    pub time: String,
+    pub username: String,
+    pub action: String,
+    /// [{field, old, new}]
+    #[schema(value_type = Object)]
+    pub changes: serde_json::Value,
+}
+
+/// Who changed which field when, from the audit trail.
+pub async fn history(app: &App, actor: &Actor, id: i64) -> Result<Vec<HistoryEntry>> {
+    app.require(actor, Action::PersonRead).await?;
+    scoped_person(app, actor, id, "person.history").await?;
+    let mut conn = app.store().pool().acquire().await?;
+    let rows = kangyang_store::audit::for_object(
+        &mut conn,
+        "person",
+        &id.to_string(),
+        &["person.create", "person.update", "person.import"],
+    )
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| HistoryEntry {
+            time: civil::datetime(r.at),
+            username: r.username,
+            action: r.action,
+            changes: serde_json::from_str::<serde_json::Value>(&r.detail)
+                .ok()
+                .and_then(|d| d.get("changes").cloned())
+                .unwrap_or(serde_json::Value::Null),
+        })
+        .collect())
+}

@@ -46,6 +46,13 @@ pub struct CivilDate {
 }
 
 impl CivilDate {
+    /// 1970-01-01, a date that always exists (a safe fallback).
+    pub const EPOCH: CivilDate = CivilDate {
+        year: 1970,
+        month: 1,
+        day: 1,
+    };
+
     pub fn new(year: u16, month: u8, day: u8) -> Result<Self, DateError> {
         let valid = (1..=9999).contains(&year)
             && days_in_month(year, month).is_some_and(|last| (1..=last).contains(&day));

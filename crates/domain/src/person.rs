@@ -210,6 +210,50 @@ impl Field {
         }
     }
 
+    /// The key of this field in the JSON API and in form posts.
+    pub fn key(self) -> &'static str {
+        match self {
+            Field::IdNumber => "id_number",
+            Field::Name => "name",
+            Field::Sex => "sex",
+            Field::BirthDate => "birth_date",
+            Field::Phone => "phone",
+            Field::HukouRegion => "hukou_region",
+            Field::Village => "village",
+            Field::Address => "address",
+            Field::Status => "status",
+            Field::StatusDate => "status_date",
+            Field::LivingSituation => "living_situation",
+            Field::EconomicStatus => "economic_status",
+            Field::DisabilityCategory => "disability_category",
+            Field::DisabilityGrade => "disability_grade",
+            Field::DisabilityCert => "disability_cert",
+            Field::ChildCategory => "child_category",
+            Field::GuardianName => "guardian_name",
+            Field::GuardianPhone => "guardian_phone",
+            Field::HouseholdNo => "household_no",
+            Field::EmergencyContactName => "emergency_contact_name",
+            Field::EmergencyContactPhone => "emergency_contact_phone",
+            Field::Tags => "tags",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Field> {
+        Field::ALL.into_iter().find(|f| f.key() == key)
+    }
+
+    /// Sealed at rest and masked on display: a form leaves them blank to keep them.
+    pub fn is_sensitive(self) -> bool {
+        matches!(
+            self,
+            Field::IdNumber
+                | Field::Phone
+                | Field::DisabilityCert
+                | Field::GuardianPhone
+                | Field::EmergencyContactPhone
+        )
+    }
+
     /// Other headers real sheets use for the same column.
     fn aliases(self) -> &'static [&'static str] {
         match self {

@@ -154,3 +154,23 @@ pub async fn search(
     .await?;
     Ok((rows, total))
 }
+
+/// The rows about one object with one of the given actions, oldest first.
+pub async fn for_object(
+    conn: &mut Conn,
+    object_type: &str,
+    object_id: &str,
+    actions: &[&str],
+) -> Result<Vec<AuditRow>> {
+    let rows: Vec<AuditRow> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM audit_log WHERE object_type = $1 AND object_id = $2 ORDER BY id"
+    ))
+    .bind(object_type)
+    .bind(object_id)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter(|r| actions.contains(&r.action.as_str()))
+        .collect())
+}

@@ -20,9 +20,11 @@ mod db;
 mod error;
 mod migrate;
 pub mod permissions;
+pub mod persons;
 pub mod regions;
 pub mod sessions;
 pub mod settings;
+mod sql;
 pub mod users;
 
 pub use db::{Dialect, SqliteHealth, Store};

@@ -29,11 +29,22 @@ use utoipa::{OpenApi, ToSchema};
         region,
         region_children,
         healthz,
-        crate::audit_pages::api_search
+        crate::audit_pages::api_search,
+        crate::person_pages::api_search,
+        crate::person_pages::api_create,
+        crate::person_pages::api_get,
+        crate::person_pages::api_update,
+        crate::person_pages::api_reveal,
+        crate::person_pages::api_history
     ),
     components(schemas(
         crate::audit_pages::AuditPage,
         crate::audit_pages::AuditEntry,
+        crate::person_pages::PersonPage,
+        crate::person_pages::RevealRequest,
+        kangyang_app::persons::PersonView,
+        kangyang_app::persons::HistoryEntry,
+        kangyang_app::persons::RevealField,
         LoginRequest,
         LoginResponse,
         UserInfo,

@@ -158,7 +158,7 @@ fn query_string(q: &AuditQuery, page: Option<i64>) -> String {
 }
 
 /// Percent-encodes a query value (everything but unreserved characters).
-fn percent_encode(v: &str) -> String {
+pub(crate) fn percent_encode(v: &str) -> String {
     v.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {

@@ -16,7 +16,7 @@ fn status(e: &AppError) -> StatusCode {
         | AppError::PasswordChangeRequired
         | AppError::TotpEnrollmentRequired => StatusCode::FORBIDDEN,
         AppError::NotFound => StatusCode::NOT_FOUND,
-        AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+        AppError::Invalid { .. } | AppError::InvalidFields(_) => StatusCode::UNPROCESSABLE_ENTITY,
         AppError::Conflict(_) => StatusCode::CONFLICT,
         AppError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
         AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -31,7 +31,7 @@ fn code(e: &AppError) -> &'static str {
         AppError::PasswordChangeRequired => "password_change_required",
         AppError::TotpEnrollmentRequired => "totp_enrollment_required",
         AppError::NotFound => "not_found",
-        AppError::Invalid { .. } => "invalid",
+        AppError::Invalid { .. } | AppError::InvalidFields(_) => "invalid",
         AppError::Conflict(_) => "conflict",
         AppError::RateLimited => "rate_limited",
         AppError::Internal(_) => "internal",
@@ -77,6 +77,12 @@ impl IntoResponse for CodedApiError {
         if let AppError::Invalid { field, message } = &self.0 {
             body["field"] = field.clone().into();
             body["message"] = message.clone().into();
+        }
+        if let AppError::InvalidFields(errors) = &self.0 {
+            body["errors"] = errors
+                .iter()
+                .map(|e| serde_json::json!({ "field": e.field.key(), "header": e.field.header(), "message": e.message }))
+                .collect();
         }
         (status(&self.0), Json(body)).into_response()
     }

@@ -10,6 +10,7 @@ mod assets;
 mod audit_pages;
 mod error;
 mod pages;
+mod person_pages;
 mod routes;
 mod security_headers;
 mod session;

@@ -24,6 +24,7 @@ pub(crate) struct Nav {
     pub(crate) can_see_permissions: bool,
     pub(crate) can_audit: bool,
     pub(crate) can_manage_users: bool,
+    pub(crate) can_read_persons: bool,
 }
 
 impl Nav {
@@ -36,6 +37,7 @@ impl Nav {
             can_see_permissions: actor.can(Action::PermissionRead),
             can_audit: actor.can(Action::AuditRead),
             can_manage_users: actor.can(Action::UserManage),
+            can_read_persons: actor.can(Action::PersonRead),
         }
     }
 }

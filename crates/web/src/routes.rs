@@ -2,7 +2,9 @@
 //! each one's method, path and access, so tests can walk every route the
 //! router really has (a new route cannot be forgotten by the scope tests).
 
-use crate::{api, assets, audit_pages, pages, security_headers, session, user_pages, AppState};
+use crate::{
+    api, assets, audit_pages, pages, person_pages, security_headers, session, user_pages, AppState,
+};
 use axum::handler::Handler;
 use axum::routing::{get, post, MethodRouter};
 use axum::{middleware, Router};
@@ -120,6 +122,47 @@ fn routes() -> Routes {
         .get("/audit", SignedIn, audit_pages::page)
         .get("/audit/export.csv", SignedIn, audit_pages::export_csv)
         .get("/api/v1/audit", SignedIn, audit_pages::api_search)
+        .add(
+            "GET",
+            "/api/v1/persons",
+            SignedIn,
+            get(person_pages::api_search).post(person_pages::api_create),
+        )
+        .table_only("POST", "/api/v1/persons", SignedIn)
+        .add(
+            "GET",
+            "/api/v1/persons/{id}",
+            SignedIn,
+            get(person_pages::api_get).put(person_pages::api_update),
+        )
+        .table_only("PUT", "/api/v1/persons/{id}", SignedIn)
+        .post(
+            "/api/v1/persons/{id}/reveal",
+            SignedIn,
+            person_pages::api_reveal,
+        )
+        .get(
+            "/api/v1/persons/{id}/history",
+            SignedIn,
+            person_pages::api_history,
+        )
+        .add(
+            "GET",
+            "/persons",
+            SignedIn,
+            get(person_pages::list).post(person_pages::create),
+        )
+        .table_only("POST", "/persons", SignedIn)
+        .get("/persons/new", SignedIn, person_pages::new_form)
+        .add(
+            "GET",
+            "/persons/{id}",
+            SignedIn,
+            get(person_pages::show).post(person_pages::update),
+        )
+        .table_only("POST", "/persons/{id}", SignedIn)
+        .get("/persons/{id}/edit", SignedIn, person_pages::edit_form)
+        .post("/persons/{id}/reveal", SignedIn, person_pages::reveal)
 }
 
 impl Routes {

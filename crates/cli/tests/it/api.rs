@@ -238,20 +238,42 @@ backend_test!(
     |b: Backend| async move {
         let t = start_app(b).await;
         t.user("heshan", Role::Official, "440784").await;
-        let (own, _) = t.login("heshan").await;
+        t.user("yunfu", Role::Official, "4453").await;
+        let (own, csrf) = t.login("heshan").await;
+        let (yunfu, yunfu_csrf) = t.login("yunfu").await;
+        let own_person = crate::persons::create_person(&t, &own, &csrf, "440784103202", 1).await;
+        let other_person =
+            crate::persons::create_person(&t, &yunfu, &yunfu_csrf, "445302001009", 2).await;
         let anonymous = t.client();
-        let mut checked = 0;
+        let mut scoped = 0;
         for route in route_table() {
-            let path_own = route.path.replace("{code}", "440784103");
-            let path_other = route.path.replace("{code}", "445302");
+            let fill = |code: &str, id: i64| {
+                route
+                    .path
+                    .replace("{code}", code)
+                    .replace("{id}", &id.to_string())
+            };
+            let path_own = fill("440784103", own_person);
+            let path_other = fill("445302", other_person);
             let request = |client: &reqwest::Client, path: &str| {
                 let url = t.url(path);
+                let api = route.path.starts_with("/api/");
+                let body = |r: reqwest::RequestBuilder| {
+                    if api {
+                        r.header("x-csrf-token", &csrf)
+                            .json(&serde_json::json!({ "field": "phone", "reason": "核对信息" }))
+                    } else {
+                        r.form(&[
+                            ("csrf_token", csrf.as_str()),
+                            ("field", "phone"),
+                            ("reason", "核对信息"),
+                        ])
+                    }
+                };
                 match route.method {
                     "GET" => client.get(url),
-                    "POST" => client
-                        .post(url)
-                        .header("content-type", "application/x-www-form-urlencoded")
-                        .body("csrf_token=x"),
+                    "POST" => body(client.post(url)),
+                    "PUT" => body(client.put(url)),
                     m => panic!("the walk does not know method {m}"),
                 }
             };
@@ -281,25 +303,46 @@ backend_test!(
                 }
             }
             if route.access == Access::SignedIn
-                && route.method == "GET"
-                && route.path.contains("{code}")
+                && (route.path.contains("{code}") || route.path.contains("{id}"))
             {
                 let res = request(&own, &path_own).send().await.unwrap();
-                assert_eq!(res.status(), 200, "{} in scope", route.path);
+                let status = res.status().as_u16();
+                if route.method == "GET" {
+                    assert_eq!(status, 200, "{} {} in scope", route.method, route.path);
+                } else {
+                    assert!(
+                        ![401, 403, 404].contains(&status) && status < 500,
+                        "{} {} in scope gave {status}",
+                        route.method,
+                        route.path
+                    );
+                }
                 let res = request(&own, &path_other).send().await.unwrap();
-                assert_eq!(res.status(), 404, "{} out of scope", route.path);
-                checked += 1;
+                assert_eq!(
+                    res.status(),
+                    404,
+                    "{} {} out of scope",
+                    route.method,
+                    route.path
+                );
+                scoped += 1;
             }
         }
-        assert!(checked >= 3, "the walk reached the scoped routes");
+        assert!(
+            scoped >= 10,
+            "the walk reached the scoped routes ({scoped})"
+        );
         let mut conn = t.app.store().pool().acquire().await.unwrap();
         let (denials,): (i64,) = sqlx::query_as(
-        "SELECT CAST(COUNT(*) AS BIGINT) FROM audit_log WHERE result = 'denied' AND object_id = '445302'",
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM audit_log WHERE username = 'heshan' AND result = 'denied'",
     )
     .fetch_one(&mut *conn)
     .await
     .unwrap();
-        assert_eq!(denials, checked, "each denial is audited");
+        assert!(
+            denials >= scoped,
+            "each denial is audited ({denials} of {scoped})"
+        );
     }
 );
 

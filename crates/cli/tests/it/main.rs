@@ -13,4 +13,5 @@ mod api;
 mod browser;
 mod cli;
 mod conformance;
+mod persons;
 mod security;

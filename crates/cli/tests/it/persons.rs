@@ -1,0 +1,366 @@
+//! The person register through the API and pages.
+
+use crate::backend_test;
+use crate::support::{get_json, start_app, Backend, TestApp};
+use kangyang_domain::{CivilDate, IdNumber, Role};
+
+/// A valid ID number for a test person: county of `village`, born 1950 + n.
+pub fn id_for(village: &str, n: u16) -> String {
+    IdNumber::from_parts(
+        &village[..6],
+        CivilDate::new(1940 + n % 50, 1 + (n % 12) as u8, 1 + (n % 28) as u8).unwrap(),
+        100 + n,
+    )
+    .unwrap()
+    .as_str()
+    .to_owned()
+}
+
+/// A test person's name (names carry no digits).
+pub fn name_for(n: u16) -> String {
+    const GIVEN: [&str; 10] = [
+        "桂芳", "亚妹", "炳", "锦华", "秀英", "伯", "志强", "丽华", "国明", "玉兰",
+    ];
+    format!("测试{}", GIVEN[usize::from(n % 10)])
+}
+
+/// Creates a person through the API and returns its id.
+pub async fn create_person(
+    t: &TestApp,
+    client: &reqwest::Client,
+    csrf: &str,
+    village: &str,
+    n: u16,
+) -> i64 {
+    let res = client
+        .post(t.url("/api/v1/persons"))
+        .header("x-csrf-token", csrf)
+        .json(&serde_json::json!({
+            "id_number": id_for(village, n),
+            "name": name_for(n),
+            "village": village,
+            "phone": format!("138{:08}", n),
+            "living_situation": "独居",
+            "economic_status": "低保",
+            "address": "第3村民小组12号",
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    let body: serde_json::Value = res.json().await.unwrap();
+    body["id"].as_i64().unwrap()
+}
+
+backend_test!(register_search_and_mask_a_person, |b: Backend| async move {
+    let t = start_app(b).await;
+    t.user("heshan", Role::Official, "440784").await;
+    let (c, csrf) = t.login("heshan").await;
+    let id = create_person(&t, &c, &csrf, "440784103202", 7).await;
+    let full_id = id_for("440784103202", 7);
+    create_person(&t, &c, &csrf, "440784105201", 8).await;
+
+    let (status, p) = get_json(&c, &t.url(&format!("/api/v1/persons/{id}"))).await;
+    assert_eq!(status, 200);
+    assert_eq!(p["name"], name_for(7));
+    assert_eq!(p["id_number"], format!("4407**********{}", &full_id[14..]));
+    assert_eq!(p["phone"], "138****0007");
+    assert_eq!(
+        p["village_name"],
+        "广东省 / 江门市 / 鹤山市 / 古劳镇 / 麦水村委会"
+    );
+    assert_eq!(p["urban_rural"], "rural");
+    assert_eq!(
+        p["birth_date"],
+        full_id[6..14]
+            .chars()
+            .enumerate()
+            .fold(String::new(), |mut s, (i, c)| {
+                if i == 4 || i == 6 {
+                    s.push('-');
+                }
+                s.push(c);
+                s
+            })
+    );
+    assert!(p["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c == "elderly"));
+    assert!(
+        !p.to_string().contains(&full_id),
+        "the API never shows the full ID unasked"
+    );
+
+    let search = |q: &str| {
+        let url = t.url(&format!("/api/v1/persons?{q}"));
+        let c = c.clone();
+        async move { get_json(&c, &url).await }
+    };
+    assert_eq!(search("").await.1["total"], 2);
+    assert_eq!(search("region=440784103").await.1["total"], 1);
+    assert_eq!(
+        search(&format!("id_tail={}", &full_id[14..])).await.1["total"],
+        1
+    );
+    assert_eq!(search("name=%E6%B5%8B%E8%AF%95").await.1["total"], 2); // 测试
+    assert_eq!(
+        search("category=elderly&living_situation=alone").await.1["total"],
+        2
+    );
+    assert_eq!(search("category=disabled").await.1["total"], 0);
+    let (status, body) = search("id_tail=12").await;
+    assert_eq!((status, body["field"].as_str()), (422, Some("id_tail")));
+});
+
+backend_test!(
+    bad_records_name_every_field_and_duplicates_are_refused,
+    |b: Backend| async move {
+        let t = start_app(b).await;
+        t.user("heshan", Role::Official, "440784").await;
+        let (c, csrf) = t.login("heshan").await;
+        let mut wrong_check = id_for("440784103202", 3);
+        let last = wrong_check.pop().unwrap();
+        wrong_check.push(if last == '0' { '1' } else { '0' });
+        let res = c
+        .post(t.url("/api/v1/persons"))
+        .header("x-csrf-token", &csrf)
+        .json(&serde_json::json!({ "id_number": wrong_check, "name": "", "village": "440784103", "living_situation": "独自" }))
+        .send()
+        .await
+        .unwrap();
+        assert_eq!(res.status(), 422);
+        let body: serde_json::Value = res.json().await.unwrap();
+        let fields: Vec<&str> = body["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["field"].as_str().unwrap())
+            .collect();
+        for f in ["id_number", "name", "village", "living_situation"] {
+            assert!(fields.contains(&f), "{f} in {fields:?}");
+        }
+        assert!(
+            !body.to_string().contains(&wrong_check),
+            "error text never repeats the ID number"
+        );
+
+        create_person(&t, &c, &csrf, "440784103202", 4).await;
+        let res = c
+        .post(t.url("/api/v1/persons"))
+        .header("x-csrf-token", &csrf)
+        .json(&serde_json::json!({ "id_number": id_for("440784103202", 4), "name": "重复", "village": "440784103201" }))
+        .send()
+        .await
+        .unwrap();
+        assert_eq!(res.status(), 422);
+        let body: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(body["errors"][0]["field"], "id_number");
+        // Outside one's scope: refused with the village named.
+        let res = c
+        .post(t.url("/api/v1/persons"))
+        .header("x-csrf-token", &csrf)
+        .json(&serde_json::json!({ "id_number": id_for("445302001009", 5), "name": "外地", "village": "445302001009" }))
+        .send()
+        .await
+        .unwrap();
+        assert_eq!(res.status(), 422);
+    }
+);
+
+backend_test!(
+    changes_and_reveals_are_audited_and_shown_in_history,
+    |b: Backend| async move {
+        let t = start_app(b).await;
+        t.user("heshan", Role::Official, "440784").await;
+        t.user("viewer", Role::Viewer, "440784").await;
+        let (c, csrf) = t.login("heshan").await;
+        let id = create_person(&t, &c, &csrf, "440784103202", 9).await;
+        let res = c
+        .put(t.url(&format!("/api/v1/persons/{id}")))
+        .header("x-csrf-token", &csrf)
+        .json(&serde_json::json!({ "name": name_for(9), "village": "440784103202", "living_situation": "空巢", "economic_status": "低保", "address": "第3村民小组12号", "phone": "13900000009" }))
+        .send()
+        .await
+        .unwrap();
+        assert_eq!(res.status(), 204);
+        let (_, history) = get_json(&c, &t.url(&format!("/api/v1/persons/{id}/history"))).await;
+        let history = history.as_array().unwrap();
+        assert_eq!(history.len(), 2);
+        let changes = history[1]["changes"].as_array().unwrap();
+        let change = |field: &str| changes.iter().find(|c| c["field"] == field).cloned();
+        assert_eq!(change("居住状况").unwrap()["old"], "alone");
+        assert_eq!(change("居住状况").unwrap()["new"], "empty_nest");
+        assert_eq!(
+            change("联系电话").unwrap()["new"],
+            "139****0009",
+            "sensitive values masked in the trail"
+        );
+        assert!(
+            change("身份证号").is_none(),
+            "unchanged fields are not listed"
+        );
+
+        let reveal = |client: reqwest::Client, csrf: String, reason: &'static str| {
+            let url = t.url(&format!("/api/v1/persons/{id}/reveal"));
+            async move {
+                let res = client
+                    .post(url)
+                    .header("x-csrf-token", csrf)
+                    .json(&serde_json::json!({ "field": "id_number", "reason": reason }))
+                    .send()
+                    .await
+                    .unwrap();
+                let status = res.status().as_u16();
+                (status, res.json::<serde_json::Value>().await.unwrap())
+            }
+        };
+        assert_eq!(
+            reveal(c.clone(), csrf.clone(), "").await.0,
+            422,
+            "a reason is required"
+        );
+        let (status, body) = reveal(c.clone(), csrf.clone(), "办理补贴需核对").await;
+        assert_eq!(
+            (status, body["value"].as_str()),
+            (200, Some(id_for("440784103202", 9).as_str()))
+        );
+        let (viewer, viewer_csrf) = t.login("viewer").await;
+        assert_eq!(reveal(viewer, viewer_csrf, "想看看").await.0, 403);
+
+        let mut conn = t.app.store().pool().acquire().await.unwrap();
+        let (reveals,): (i64,) = sqlx::query_as("SELECT CAST(COUNT(*) AS BIGINT) FROM audit_log WHERE action = 'person.reveal' AND result = 'ok' AND detail LIKE '%办理补贴需核对%'")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+        assert_eq!(reveals, 1);
+        drop(conn);
+        assert_eq!(
+            get_json(&c, &t.url(&format!("/api/v1/persons/{id}")))
+                .await
+                .0,
+            200
+        );
+        let mut conn = t.app.store().pool().acquire().await.unwrap();
+        let (reads,): (i64,) = sqlx::query_as("SELECT CAST(COUNT(*) AS BIGINT) FROM audit_log WHERE action = 'person.read' AND object_id = $1")
+        .bind(id.to_string())
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+        assert_eq!(reads, 1, "reading the record is audited");
+        // Nowhere in the trail is the ID number in clear.
+        let (leaks,): (i64,) = sqlx::query_as("SELECT CAST(COUNT(*) AS BIGINT) FROM audit_log WHERE detail LIKE $1 OR object_id LIKE $1")
+        .bind(format!("%{}%", id_for("440784103202", 9)))
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+        assert_eq!(leaks, 0);
+    }
+);
+
+backend_test!(
+    people_of_another_region_are_not_found,
+    |b: Backend| async move {
+        let t = start_app(b).await;
+        t.user("heshan", Role::Official, "440784").await;
+        t.user("yunfu", Role::Official, "4453").await;
+        let (heshan, csrf) = t.login("heshan").await;
+        let (yunfu, _) = t.login("yunfu").await;
+        let id = create_person(&t, &heshan, &csrf, "440784103202", 11).await;
+        assert_eq!(
+            get_json(&yunfu, &t.url(&format!("/api/v1/persons/{id}")))
+                .await
+                .0,
+            404
+        );
+        assert_eq!(
+            get_json(&yunfu, &t.url(&format!("/api/v1/persons/{}", id + 1000)))
+                .await
+                .0,
+            404,
+            "the same answer as for no one"
+        );
+        assert_eq!(
+            get_json(&yunfu, &t.url("/api/v1/persons")).await.1["total"],
+            0
+        );
+        assert_eq!(
+            get_json(&yunfu, &t.url("/api/v1/persons?region=440784"))
+                .await
+                .0,
+            404
+        );
+    }
+);
+
+#[tokio::test]
+async fn facility_staff_see_only_their_facilitys_people() {
+    let t = start_app(Backend::Sqlite).await;
+    t.user("heshan", Role::Official, "440784").await;
+    let (c, csrf) = t.login("heshan").await;
+    let enrolled = create_person(&t, &c, &csrf, "440784103202", 21).await;
+    let _other = create_person(&t, &c, &csrf, "440784103202", 22).await;
+    let mut conn = t.app.store().pool().acquire().await.unwrap();
+    let (facility,): (i64,) = sqlx::query_as("INSERT INTO facilities (name, kind, region_code, created_at) VALUES ('古劳镇社区康园中心', 'kangyuan_centre', '440784103', 0) RETURNING id")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO enrolments (person_id, facility_id, start_date) VALUES ($1, $2, '2026-01-05')",
+    )
+    .bind(enrolled)
+    .bind(facility)
+    .execute(&mut *conn)
+    .await
+    .unwrap();
+    drop(conn);
+    kangyang_app::users::create_from_cli(
+        &t.app,
+        &kangyang_app::users::NewAccount {
+            username: "gulao_staff".into(),
+            display_name: String::new(),
+            password: kangyang_app::auth::Password(crate::support::PASSWORD.into()),
+            role: Role::FacilityStaff,
+            region: kangyang_domain::RegionCode::parse("440784103").unwrap(),
+            facility_id: Some(facility),
+            must_change_password: false,
+        },
+    )
+    .await
+    .unwrap();
+    let (staff, _) = t.login("gulao_staff").await;
+    let (_, page) = get_json(&staff, &t.url("/api/v1/persons")).await;
+    assert_eq!(page["total"], 1);
+    assert_eq!(page["persons"][0]["id"], enrolled);
+    assert_eq!(
+        get_json(&staff, &t.url(&format!("/api/v1/persons/{}", enrolled + 1)))
+            .await
+            .0,
+        404
+    );
+}
+
+#[tokio::test]
+async fn the_database_file_holds_no_id_number_in_clear() {
+    let t = start_app(Backend::Sqlite).await;
+    t.user("heshan", Role::Official, "440784").await;
+    let (c, csrf) = t.login("heshan").await;
+    let mut ids = Vec::new();
+    for n in 0..20 {
+        create_person(&t, &c, &csrf, "440784103202", 30 + n).await;
+        ids.push(id_for("440784103202", 30 + n));
+    }
+    let dir = t._db.dir.as_ref().unwrap().path().to_owned();
+    let mut bytes = Vec::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        bytes.extend(std::fs::read(entry.unwrap().path()).unwrap());
+    }
+    assert!(bytes.len() > 100_000);
+    for id in &ids {
+        assert!(
+            !bytes.windows(id.len()).any(|w| w == id.as_bytes()),
+            "an ID number is in clear in the database files"
+        );
+    }
+}

@@ -1,0 +1,518 @@
+//! The person register in the browser and the JSON API.
+
+use crate::error::{ApiError, PageError};
+use crate::pages::{html, Nav};
+use crate::session::{check_form_csrf, ApiSession, PageSession, Session};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::Json;
+use kangyang_app::persons::{self, HistoryEntry, PersonQuery, PersonView, RevealField};
+use kangyang_app::AppError;
+use kangyang_domain::person::{Field, FieldError, RawPerson};
+use kangyang_domain::Action;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+/// The fields a person form shows (sex and birth date come from the ID number).
+fn form_fields() -> impl Iterator<Item = Field> {
+    Field::ALL
+        .into_iter()
+        .filter(|f| !matches!(f, Field::Sex | Field::BirthDate))
+}
+
+/// Reads a form or JSON body of field keys into a raw record.
+fn raw_from(values: &HashMap<String, String>) -> RawPerson {
+    values
+        .iter()
+        .filter_map(|(k, v)| Field::from_key(k).map(|f| (f, v.clone())))
+        .collect()
+}
+
+/// For an edit: blank sensitive inputs keep what is stored.
+async fn merged_for_update(
+    state: &AppState,
+    session: &Session,
+    id: i64,
+    posted: RawPerson,
+) -> Result<RawPerson, AppError> {
+    let mut raw = persons::sealed_values(&state.app, &session.actor, id).await?;
+    for f in form_fields() {
+        let value = posted.get(&f).cloned().unwrap_or_default();
+        if f.is_sensitive() && value.trim().is_empty() {
+            continue;
+        }
+        raw.insert(f, value);
+    }
+    Ok(raw)
+}
+
+// ---- JSON API ----
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct PersonPage {
+    total: i64,
+    page: i64,
+    page_size: i64,
+    persons: Vec<PersonView>,
+}
+
+/// Search the register within one's scope, 50 a page.
+#[utoipa::path(get, path = "/api/v1/persons", params(PersonQuery),
+    responses((status = 200, body = PersonPage), (status = 401, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
+pub(crate) async fn api_search(
+    State(state): State<AppState>,
+    ApiSession(session): ApiSession,
+    Query(query): Query<PersonQuery>,
+) -> Result<Json<PersonPage>, ApiError> {
+    let (persons, total) = persons::search(&state.app, &session.actor, &query).await?;
+    Ok(Json(PersonPage {
+        total,
+        page: query.page.unwrap_or(1).max(1),
+        page_size: persons::PAGE_SIZE,
+        persons,
+    }))
+}
+
+/// Register a person. The body's keys are the field keys (id_number, name,
+/// village, phone, living_situation, …); coded values take the code or the
+/// Chinese name. Every bad field is reported in `errors`.
+#[utoipa::path(post, path = "/api/v1/persons", request_body = Object,
+    responses((status = 201, body = Object), (status = 401, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
+pub(crate) async fn api_create(
+    State(state): State<AppState>,
+    ApiSession(session): ApiSession,
+    Json(values): Json<HashMap<String, String>>,
+) -> Result<impl IntoResponse, ApiError> {
+    let id = persons::create(&state.app, &session.actor, &raw_from(&values)).await?;
+    Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": id }))))
+}
+
+/// One person, sensitive values masked.
+#[utoipa::path(get, path = "/api/v1/persons/{id}", params(("id" = i64, Path)),
+    responses((status = 200, body = PersonView), (status = 401, body = crate::api::ErrorBody), (status = 404, body = crate::api::ErrorBody)))]
+pub(crate) async fn api_get(
+    State(state): State<AppState>,
+    ApiSession(session): ApiSession,
+    Path(id): Path<i64>,
+) -> Result<Json<PersonView>, ApiError> {
+    Ok(Json(persons::get(&state.app, &session.actor, id).await?))
+}
+
+/// Replace a person's record. Sensitive fields left out keep their stored values.
+#[utoipa::path(put, path = "/api/v1/persons/{id}", params(("id" = i64, Path)), request_body = Object,
+    responses((status = 204), (status = 401, body = crate::api::ErrorBody), (status = 404, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
+pub(crate) async fn api_update(
+    State(state): State<AppState>,
+    ApiSession(session): ApiSession,
+    Path(id): Path<i64>,
+    Json(values): Json<HashMap<String, String>>,
+) -> Result<StatusCode, ApiError> {
+    let raw = merged_for_update(&state, &session, id, raw_from(&values)).await?;
+    persons::update(&state.app, &session.actor, id, &raw).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct RevealRequest {
+    field: RevealField,
+    /// Why the full value is needed; kept in the audit trail.
+    reason: String,
+}
+
+/// The full value of one masked field, with a reason (audited).
+#[utoipa::path(post, path = "/api/v1/persons/{id}/reveal", params(("id" = i64, Path)), request_body = RevealRequest,
+    responses((status = 200, body = Object), (status = 403, body = crate::api::ErrorBody), (status = 404, body = crate::api::ErrorBody)))]
+pub(crate) async fn api_reveal(
+    State(state): State<AppState>,
+    ApiSession(session): ApiSession,
+    Path(id): Path<i64>,
+    Json(req): Json<RevealRequest>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let value = persons::reveal(&state.app, &session.actor, id, req.field, &req.reason).await?;
+    Ok(Json(serde_json::json!({ "value": value })))
+}
+
+/// Who changed which field of this person, and when.
+#[utoipa::path(get, path = "/api/v1/persons/{id}/history", params(("id" = i64, Path)),
+    responses((status = 200, body = [HistoryEntry]), (status = 404, body = crate::api::ErrorBody)))]
+pub(crate) async fn api_history(
+    State(state): State<AppState>,
+    ApiSession(session): ApiSession,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<HistoryEntry>>, ApiError> {
+    Ok(Json(
+        persons::history(&state.app, &session.actor, id).await?,
+    ))
+}
+
+// ---- pages ----
+
+struct Choice {
+    value: &'static str,
+    selected: bool,
+}
+
+struct FormField {
+    key: &'static str,
+    header: &'static str,
+    required: bool,
+    value: String,
+    choices: Option<Vec<Choice>>,
+    placeholder: String,
+    error: Option<String>,
+}
+
+fn build_form(
+    values: &RawPerson,
+    errors: &[FieldError],
+    masked: &HashMap<Field, String>,
+) -> Vec<FormField> {
+    form_fields()
+        .map(|f| {
+            let value = if f.is_sensitive() {
+                String::new()
+            } else {
+                values.get(&f).cloned().unwrap_or_default()
+            };
+            FormField {
+                key: f.key(),
+                header: f.header(),
+                required: f.required() && !masked.contains_key(&f),
+                choices: f.choices().map(|cs| {
+                    cs.into_iter()
+                        .map(|c| Choice {
+                            value: c,
+                            selected: value == c,
+                        })
+                        .collect()
+                }),
+                placeholder: masked
+                    .get(&f)
+                    .map(|m| format!("已登记 {m}，不修改请留空"))
+                    .unwrap_or_default(),
+                error: errors
+                    .iter()
+                    .filter(|e| e.field == f)
+                    .map(|e| e.message.clone())
+                    .reduce(|a, b| format!("{a}；{b}")),
+                value,
+            }
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "persons.html")]
+struct PersonsPage {
+    nav: Nav,
+    q: PersonQuery,
+    total: i64,
+    page: i64,
+    pages: i64,
+    persons: Vec<PersonView>,
+    prev: Option<String>,
+    next: Option<String>,
+    query_string: String,
+    can_write: bool,
+    can_export: bool,
+    error: Option<String>,
+}
+
+fn query_string(q: &PersonQuery, page: Option<i64>) -> String {
+    let mut pairs = vec![
+        ("name", q.name.as_str()),
+        ("id_tail", q.id_tail.as_str()),
+        ("region", q.region.as_str()),
+        ("category", q.category.as_str()),
+        ("status", q.status.as_str()),
+        ("living_situation", q.living_situation.as_str()),
+        ("economic_status", q.economic_status.as_str()),
+        ("disability_category", q.disability_category.as_str()),
+        ("child_category", q.child_category.as_str()),
+        ("urban_rural", q.urban_rural.as_str()),
+    ];
+    let page = page.map(|p| p.to_string());
+    if let Some(p) = &page {
+        pairs.push(("page", p));
+    }
+    pairs
+        .into_iter()
+        .filter(|(_, v)| !v.trim().is_empty())
+        .map(|(k, v)| format!("{k}={}", crate::audit_pages::percent_encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+pub(crate) async fn list(
+    State(state): State<AppState>,
+    PageSession(session): PageSession,
+    Query(q): Query<PersonQuery>,
+) -> Result<Response, PageError> {
+    let actor = &session.actor;
+    let (persons, total, error) = match persons::search(&state.app, actor, &q).await {
+        Ok((p, t)) => (p, t, None),
+        Err(AppError::Invalid { message, .. }) => (Vec::new(), 0, Some(message)),
+        Err(e) => return Err(e.into()),
+    };
+    let page = q.page.unwrap_or(1).max(1);
+    let pages = ((total + persons::PAGE_SIZE - 1) / persons::PAGE_SIZE).max(1);
+    html(PersonsPage {
+        nav: Nav::of(actor),
+        total,
+        page,
+        pages,
+        persons,
+        prev: (page > 1).then(|| query_string(&q, Some(page - 1))),
+        next: (page < pages).then(|| query_string(&q, Some(page + 1))),
+        query_string: query_string(&q, None),
+        can_write: actor.can(Action::PersonWrite),
+        can_export: actor.can(Action::PersonExport),
+        q,
+        error,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "person_form.html")]
+struct PersonFormPage {
+    nav: Nav,
+    title: String,
+    action: String,
+    fields: Vec<FormField>,
+    errors: Vec<String>,
+}
+
+pub(crate) async fn new_form(PageSession(session): PageSession) -> Result<Response, PageError> {
+    html(PersonFormPage {
+        nav: Nav::of(&session.actor),
+        title: "新增人员".into(),
+        action: "/persons".into(),
+        fields: build_form(&RawPerson::new(), &[], &HashMap::new()),
+        errors: Vec::new(),
+    })
+}
+
+fn form_again(
+    session: &Session,
+    title: &str,
+    action: String,
+    values: &RawPerson,
+    errors: Vec<FieldError>,
+    masked: &HashMap<Field, String>,
+) -> Result<Response, PageError> {
+    let page = PersonFormPage {
+        nav: Nav::of(&session.actor),
+        title: title.into(),
+        action,
+        fields: build_form(values, &errors, masked),
+        errors: errors
+            .iter()
+            .map(|e| format!("{}：{}", e.field.header(), e.message))
+            .collect(),
+    };
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response())
+}
+
+pub(crate) async fn create(
+    State(state): State<AppState>,
+    PageSession(session): PageSession,
+    Form(values): Form<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    check_form_csrf(
+        &session,
+        values.get("csrf_token").map(String::as_str).unwrap_or(""),
+    )?;
+    let raw = raw_from(&values);
+    match persons::create(&state.app, &session.actor, &raw).await {
+        Ok(id) => Ok(Redirect::to(&format!("/persons/{id}")).into_response()),
+        Err(AppError::InvalidFields(errors)) => form_again(
+            &session,
+            "新增人员",
+            "/persons".into(),
+            &raw,
+            errors,
+            &HashMap::new(),
+        ),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn masked_of(view: &PersonView) -> HashMap<Field, String> {
+    [
+        (Field::IdNumber, Some(view.id_number.clone())),
+        (Field::Phone, view.phone.clone()),
+        (Field::DisabilityCert, view.disability_cert.clone()),
+        (Field::GuardianPhone, view.guardian_phone.clone()),
+        (
+            Field::EmergencyContactPhone,
+            view.emergency_contact_phone.clone(),
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(f, v)| v.map(|v| (f, v)))
+    .collect()
+}
+
+pub(crate) async fn edit_form(
+    State(state): State<AppState>,
+    PageSession(session): PageSession,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    let (values, view) = persons::form_values(&state.app, &session.actor, id).await?;
+    html(PersonFormPage {
+        nav: Nav::of(&session.actor),
+        title: format!("修改：{}", view.name),
+        action: format!("/persons/{id}"),
+        fields: build_form(&values, &[], &masked_of(&view)),
+        errors: Vec::new(),
+    })
+}
+
+pub(crate) async fn update(
+    State(state): State<AppState>,
+    PageSession(session): PageSession,
+    Path(id): Path<i64>,
+    Form(values): Form<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    check_form_csrf(
+        &session,
+        values.get("csrf_token").map(String::as_str).unwrap_or(""),
+    )?;
+    let posted = raw_from(&values);
+    let raw = merged_for_update(&state, &session, id, posted.clone()).await?;
+    match persons::update(&state.app, &session.actor, id, &raw).await {
+        Ok(()) => Ok(Redirect::to(&format!("/persons/{id}")).into_response()),
+        Err(AppError::InvalidFields(errors)) => {
+            let view = persons::get(&state.app, &session.actor, id).await?;
+            form_again(
+                &session,
+                &format!("修改：{}", view.name),
+                format!("/persons/{id}"),
+                &posted,
+                errors,
+                &masked_of(&view),
+            )
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "person.html")]
+struct PersonDetailPage {
+    nav: Nav,
+    p: PersonView,
+    history: Vec<HistoryLine>,
+    can_write: bool,
+    can_reveal: bool,
+    revealed: Option<(String, String)>,
+    reveal_error: Option<String>,
+}
+
+struct HistoryLine {
+    time: String,
+    username: String,
+    action: &'static str,
+    changes: Vec<(String, String, String)>,
+}
+
+fn history_lines(entries: Vec<HistoryEntry>) -> Vec<HistoryLine> {
+    entries
+        .into_iter()
+        .map(|e| HistoryLine {
+            action: match e.action.as_str() {
+                "person.create" => "新增",
+                "person.import" => "导入",
+                _ => "修改",
+            },
+            changes: e
+                .changes
+                .as_array()
+                .map(|cs| {
+                    cs.iter()
+                        .map(|c| {
+                            let s = |k: &str| c[k].as_str().unwrap_or("").to_owned();
+                            (s("field"), s("old"), s("new"))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+            time: e.time,
+            username: e.username,
+        })
+        .collect()
+}
+
+async fn detail(
+    state: &AppState,
+    session: &Session,
+    id: i64,
+    revealed: Option<(String, String)>,
+    reveal_error: Option<String>,
+) -> Result<Response, PageError> {
+    let actor = &session.actor;
+    let p = persons::get(&state.app, actor, id).await?;
+    let history = history_lines(persons::history(&state.app, actor, id).await?);
+    let status = if reveal_error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let page = PersonDetailPage {
+        nav: Nav::of(actor),
+        p,
+        history,
+        can_write: actor.can(Action::PersonWrite),
+        can_reveal: actor.can(Action::PersonReveal),
+        revealed,
+        reveal_error,
+    };
+    Ok((status, Html(page.render()?)).into_response())
+}
+
+pub(crate) async fn show(
+    State(state): State<AppState>,
+    PageSession(session): PageSession,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    detail(&state, &session, id, None, None).await
+}
+
+#[derive(Deserialize)]
+pub(crate) struct RevealForm {
+    csrf_token: String,
+    field: RevealField,
+    reason: String,
+}
+
+pub(crate) async fn reveal(
+    State(state): State<AppState>,
+    PageSession(session): PageSession,
+    Path(id): Path<i64>,
+    Form(form): Form<RevealForm>,
+) -> Result<Response, PageError> {
+    check_form_csrf(&session, &form.csrf_token)?;
+    let label = match form.field {
+        RevealField::IdNumber => "身份证号",
+        RevealField::Phone => "联系电话",
+        RevealField::DisabilityCert => "残疾证号",
+        RevealField::GuardianPhone => "监护人电话",
+        RevealField::EmergencyContactPhone => "紧急联系人电话",
+    };
+    match persons::reveal(&state.app, &session.actor, id, form.field, &form.reason).await {
+        Ok(value) => {
+            let shown = (
+                label.to_owned(),
+                value.unwrap_or_else(|| "（未登记）".into()),
+            );
+            detail(&state, &session, id, Some(shown), None).await
+        }
+        Err(AppError::Invalid { message, .. }) => {
+            detail(&state, &session, id, None, Some(message)).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
