@@ -14,6 +14,7 @@ mod config;
 pub mod crypto;
 pub mod demo_people;
 mod error;
+pub mod import;
 pub mod persons;
 pub mod regions;
 pub mod sheet;

@@ -1,4 +1,6 @@
-use crate::{AdminCommand, AuditCommand, Command, DataArgs, RegionsCommand, ServeArgs};
+use crate::{
+    AdminCommand, AuditCommand, Command, DataArgs, ImportCommand, RegionsCommand, ServeArgs,
+};
 use kangyang_app::crypto::{Keys, KEY_CHECK_SETTING};
 use kangyang_app::{auth::Password, regions, users, App, AppError, Config, SystemClock};
 use kangyang_domain::{RegionCode, Role};
@@ -50,6 +52,35 @@ pub async fn run(command: Command) -> CmdResult {
                 summary.total, summary.added
             );
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Import {
+            command:
+                ImportCommand::Persons {
+                    template: Some(out),
+                    ..
+                },
+            ..
+        } => {
+            let bytes = kangyang_app::sheet::person_template().map_err(|e| e.to_string())?;
+            std::fs::write(&out, bytes)
+                .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+            println!("template written to {}", out.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Import {
+            command:
+                ImportCommand::Persons {
+                    file,
+                    accept_valid,
+                    region,
+                    errors,
+                    template: None,
+                },
+            data,
+        } => {
+            let file = file.ok_or("a FILE to import is required")?;
+            let app = open_app(&data).await?;
+            import_persons(&app, &file, accept_valid, region, errors).await
         }
         Command::Audit {
             command: AuditCommand::Verify,
@@ -369,4 +400,98 @@ async fn default_region(app: &App) -> Result<RegionCode, String> {
         [only] => RegionCode::parse(&only.code).map_err(|e| e.to_string()),
         _ => Err("--region is required: the database holds more than one province".to_owned()),
     }
+}
+
+async fn import_persons(
+    app: &App,
+    file: &Path,
+    accept_valid: bool,
+    region: Option<String>,
+    errors: Option<PathBuf>,
+) -> CmdResult {
+    use kangyang_app::import::{import_file, ImportOptions, Importer};
+    use kangyang_app::sheet::SheetFormat;
+    use std::io::{IsTerminal, Write};
+    let format = SheetFormat::from_file_name(&file.to_string_lossy()).ok_or_else(|| {
+        format!(
+            "{}: only .xlsx, .xls and .csv files can be imported",
+            file.display()
+        )
+    })?;
+    let region = match region {
+        Some(code) => RegionCode::parse(&code).map_err(|e| format!("--region: {e}"))?,
+        None => default_region(app).await?,
+    };
+    let tty = std::io::stderr().is_terminal();
+    // A progress bar on a terminal; a line every 100,000 rows otherwise.
+    let progress = move |phase: &str, done: u64, total: Option<u64>| {
+        let mut err = std::io::stderr();
+        match (tty, total) {
+            (true, Some(total)) if total > 0 => {
+                let filled = (done * 30 / total) as usize;
+                let _ = write!(
+                    err,
+                    "\r{phase} [{}{}] {done}/{total} 行",
+                    "#".repeat(filled),
+                    " ".repeat(30 - filled.min(30))
+                );
+                if done == total {
+                    let _ = writeln!(err);
+                }
+            }
+            (true, _) => {
+                let _ = write!(err, "\r{phase} {done} 行");
+            }
+            (false, _) if done.is_multiple_of(10_000) || total == Some(done) => {
+                let _ = writeln!(err, "{phase} {done} 行");
+            }
+            _ => {}
+        }
+    };
+    let report = import_file(
+        app,
+        &Importer::Cli { region },
+        file,
+        format,
+        ImportOptions { accept_valid },
+        &progress,
+    )
+    .await
+    .map_err(|e| e.operator_message())?;
+    for warning in report.warnings.iter().take(20) {
+        eprintln!("warning: {warning}");
+    }
+    if report.warnings.len() > 20 {
+        eprintln!("warning: … and {} more", report.warnings.len() - 20);
+    }
+    for e in report.errors.iter().take(20) {
+        eprintln!("第 {} 行：{}", e.row, e.message);
+    }
+    if report.rejected > 20 {
+        eprintln!("… and {} more rejected rows", report.rejected - 20);
+    }
+    if report.rejected > 0 {
+        let out = errors.unwrap_or_else(|| {
+            let mut name = file.as_os_str().to_owned();
+            name.push(".errors.xlsx");
+            PathBuf::from(name)
+        });
+        let bytes = report.error_workbook().map_err(|e| e.operator_message())?;
+        std::fs::write(&out, bytes).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+        eprintln!(
+            "the rejected rows, with what is wrong, are in {}",
+            out.display()
+        );
+        if !report.committed {
+            eprintln!(
+                "nothing was imported (all or nothing; --accept-valid imports the valid rows)"
+            );
+        }
+    }
+    println!("{}", report.summary());
+    Ok(if report.rejected == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }

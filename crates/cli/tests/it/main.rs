@@ -13,5 +13,6 @@ mod api;
 mod browser;
 mod cli;
 mod conformance;
+mod import;
 mod persons;
 mod security;

@@ -1,0 +1,394 @@
+//! Importing the register from the sheets towns really keep.
+//!
+//! Two passes over the file. The first reads every row, checks it with the
+//! same rules as the form ([`parse_person`]), checks its village and scope,
+//! finds people listed twice, and looks each up in the register; nothing is
+//! written. The second, only when nothing was rejected (or the user chose to
+//! take the valid rows), writes everything in ONE transaction: a crash or a
+//! kill part-way leaves the register exactly as it was. Re-importing the same
+//! file changes nothing: rows are matched by ID number and compared by their
+//! content MAC.
+
+use crate::actor::Who;
+use crate::audit::{Event, Outcome};
+use crate::persons::{changes, check_village, seal};
+use crate::sheet::{map_headers, SheetError, SheetFormat, SheetReader};
+use crate::{Actor, App, AppError, Result};
+use kangyang_domain::person::{parse_person, Field, PersonRecord};
+use kangyang_domain::{Action, RegionCode, Scope};
+use kangyang_store::persons::{self as store, StoredPerson};
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+/// Rows checked (or written) per batch: one look-up query per batch.
+const BATCH: usize = 500;
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ImportOptions {
+    /// Write the valid rows even when some are rejected.
+    pub accept_valid: bool,
+}
+
+/// A rejected row: its number in the sheet, its cells as they were, and why.
+#[derive(Debug, Clone)]
+pub struct RejectedRow {
+    pub row: u64,
+    pub cells: Vec<String>,
+    pub message: String,
+}
+
+/// What an import found and did.
+#[derive(Debug, Clone, Default)]
+pub struct ImportReport {
+    pub headers: Vec<String>,
+    /// Rows that will be (or were) new people.
+    pub imported: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+    pub rejected: u64,
+    /// The rejected rows, for the error workbook (at most `MAX_KEPT_ERRORS`).
+    pub errors: Vec<RejectedRow>,
+    /// Repairs made without guessing, as "第 N 行 列：说明".
+    pub warnings: Vec<String>,
+    /// Whether anything was written.
+    pub committed: bool,
+}
+
+impl ImportReport {
+    /// The one summary line the CLI ends with.
+    pub fn summary(&self) -> String {
+        format!(
+            "imported {}, updated {}, unchanged {}, rejected {}",
+            self.imported, self.updated, self.unchanged, self.rejected
+        )
+    }
+
+    /// The error workbook: the original rows with an added error column.
+    pub fn error_workbook(&self) -> Result<Vec<u8>> {
+        let rows: Vec<(u64, Vec<String>, String)> = self
+            .errors
+            .iter()
+            .map(|e| (e.row, e.cells.clone(), e.message.clone()))
+            .collect();
+        crate::sheet::error_workbook(&self.headers, &rows).map_err(sheet_error)
+    }
+}
+
+/// Enough to fix a sheet; the count of rejected rows stays exact beyond it.
+const MAX_KEPT_ERRORS: usize = 100_000;
+
+pub(crate) fn sheet_error(e: SheetError) -> AppError {
+    AppError::invalid("文件", e.to_string())
+}
+
+/// Who imports, and within what.
+pub enum Importer<'a> {
+    User(&'a Actor),
+    /// `kangyang import persons` at the command line, limited to a region.
+    Cli {
+        region: RegionCode,
+    },
+}
+
+impl Importer<'_> {
+    fn scope(&self) -> Scope {
+        match self {
+            Importer::User(actor) => actor.scope.clone(),
+            Importer::Cli { region } => Scope::Region {
+                region: region.clone(),
+            },
+        }
+    }
+
+    fn who(&self) -> Who {
+        match self {
+            Importer::User(actor) => Who::from(*actor),
+            Importer::Cli { .. } => Who::cli(),
+        }
+    }
+}
+
+/// What the first pass decided for a valid row.
+enum Plan {
+    New,
+    Update,
+    Unchanged,
+}
+
+/// Reports progress: rows done, and the total once known.
+pub type Progress<'a> = &'a (dyn Fn(&str, u64, Option<u64>) + Send + Sync);
+
+/// Imports a file of people. `progress` is told of each thousand rows.
+pub async fn import_file(
+    app: &App,
+    importer: &Importer<'_>,
+    path: &Path,
+    format: SheetFormat,
+    options: ImportOptions,
+    progress: Progress<'_>,
+) -> Result<ImportReport> {
+    if let Importer::User(actor) = importer {
+        app.require(actor, Action::PersonWrite).await?;
+    }
+    let scope = importer.scope();
+    let today = app.today();
+    let keys = app.keys();
+
+    // ---- pass 1: check every row, write nothing ----
+    let mut reader = SheetReader::open_path(path, format).map_err(sheet_error)?;
+    let headers = reader.headers().to_vec();
+    let map = map_headers(&headers);
+    if !map.is_usable() {
+        return Err(AppError::invalid("表头", map.errors().join("；")));
+    }
+    let mut report = ImportReport {
+        headers: headers.clone(),
+        ..Default::default()
+    };
+    if let Some(w) = map.warning() {
+        report.warnings.push(w);
+    }
+    let mut villages: HashMap<String, std::result::Result<(), String>> = HashMap::new();
+    // First row of each ID number seen, to name both rows of a duplicate.
+    let mut seen: HashMap<u128, u64> = HashMap::new();
+    let mut rejected_rows: HashSet<u64> = HashSet::new();
+    let mut pending: Vec<(u64, Vec<String>, StoredPerson)> = Vec::with_capacity(BATCH);
+    let mut conn = app.store().pool().acquire().await?;
+    let mut rows_read = 0u64;
+    let reject = |report: &mut ImportReport,
+                  rejected_rows: &mut HashSet<u64>,
+                  row: u64,
+                  cells: Vec<String>,
+                  message: String| {
+        report.rejected += 1;
+        rejected_rows.insert(row);
+        if report.errors.len() < MAX_KEPT_ERRORS {
+            report.errors.push(RejectedRow {
+                row,
+                cells,
+                message,
+            });
+        }
+    };
+    loop {
+        let next = reader.next_row();
+        let done = next.is_none();
+        if let Some(item) = next {
+            let (row, cells) = item.map_err(sheet_error)?;
+            rows_read += 1;
+            if rows_read.is_multiple_of(1000) {
+                progress("校验", rows_read, None);
+            }
+            let raw = map.raw_person(&cells);
+            let checked = parse_person(&raw, today);
+            for w in checked.warnings {
+                report
+                    .warnings
+                    .push(format!("第 {row} 行 {}：{}", w.field.header(), w.message));
+            }
+            let record: PersonRecord = match checked.record {
+                Ok(r) => r,
+                Err(errors) => {
+                    let message = errors
+                        .iter()
+                        .map(|e| format!("{}：{}", e.field.header(), e.message))
+                        .collect::<Vec<_>>()
+                        .join("；");
+                    reject(&mut report, &mut rejected_rows, row, cells, message);
+                    continue;
+                }
+            };
+            let village = record.village.to_string();
+            if !villages.contains_key(&village) {
+                let verdict = check_village(&mut conn, &scope, &record.village)
+                    .await
+                    .map_err(|e| format!("{}：{}", e.field.header(), e.message));
+                villages.insert(village.clone(), verdict);
+            }
+            if let Some(Err(message)) = villages.get(&village) {
+                reject(&mut report, &mut rejected_rows, row, cells, message.clone());
+                continue;
+            }
+            let stored = seal(keys, &record, None)?;
+            let key = index_key(&stored.id_index);
+            if let Some(first) = seen.get(&key) {
+                let message = format!(
+                    "{}：同一人在本文件中重复出现（与第 {first} 行身份证号相同）",
+                    Field::IdNumber.header()
+                );
+                reject(&mut report, &mut rejected_rows, row, cells, message);
+                continue;
+            }
+            seen.insert(key, row);
+            pending.push((row, cells, stored));
+        }
+        if pending.len() >= BATCH || (done && !pending.is_empty()) {
+            for (row, cells, plan) in
+                plan_batch(&mut conn, &scope, std::mem::take(&mut pending)).await?
+            {
+                match plan {
+                    Ok(Plan::New) => report.imported += 1,
+                    Ok(Plan::Update) => report.updated += 1,
+                    Ok(Plan::Unchanged) => report.unchanged += 1,
+                    Err(message) => reject(&mut report, &mut rejected_rows, row, cells, message),
+                }
+            }
+        }
+        if done {
+            break;
+        }
+    }
+    drop(conn);
+    progress("校验", rows_read, Some(rows_read));
+    if report.rejected > 0 && !options.accept_valid {
+        // All or nothing: nothing is imported or updated.
+        report.imported = 0;
+        report.updated = 0;
+        return Ok(report);
+    }
+    if report.imported + report.updated == 0 {
+        return Ok(report);
+    }
+
+    // ---- pass 2: write, all in one transaction ----
+    let mut reader = SheetReader::open_path(path, format).map_err(sheet_error)?;
+    let now = app.now();
+    let (mut tx, _guard) = app.store().begin_audited().await?;
+    let who = importer.who();
+    let mut written = 0u64;
+    let mut batch: Vec<StoredPerson> = Vec::with_capacity(BATCH);
+    let mut new_people: Vec<StoredPerson> = Vec::with_capacity(BATCH);
+    let mut rows_done = 0u64;
+    loop {
+        let next = reader.next_row();
+        let done = next.is_none();
+        if let Some(item) = next {
+            let (row, cells) = item.map_err(sheet_error)?;
+            rows_done += 1;
+            if rows_done.is_multiple_of(1000) {
+                progress("写入", rows_done, Some(rows_read));
+            }
+            if rejected_rows.contains(&row) {
+                continue;
+            }
+            let Ok(record) = parse_person(&map.raw_person(&cells), today).record else {
+                continue;
+            };
+            batch.push(seal(keys, &record, None)?);
+        }
+        if batch.len() >= BATCH || (done && !batch.is_empty()) {
+            let indexes: Vec<String> = batch.iter().map(|p| p.id_index.clone()).collect();
+            let existing: HashMap<String, (i64, String)> =
+                store::find_many_by_id_index(&mut tx, &indexes)
+                    .await?
+                    .into_iter()
+                    .map(|(index, id, _, mac)| (index, (id, mac)))
+                    .collect();
+            for person in batch.drain(..) {
+                match existing.get(&person.id_index) {
+                    None => new_people.push(person),
+                    Some((_, mac)) if *mac == person.content_mac => {}
+                    Some((id, _)) => {
+                        let old = store::get(
+                            &mut tx,
+                            &kangyang_store::persons::PersonScope::from(&scope),
+                            *id,
+                        )
+                        .await?;
+                        let Some(old) = old else { continue };
+                        // An assessment's result is not in the sheet: keep it.
+                        let person = StoredPerson {
+                            capability_level: old.capability_level.clone(),
+                            ..person
+                        };
+                        store::update(&mut tx, *id, &person, now).await?;
+                        app.audit_in(
+                            &mut tx,
+                            &who,
+                            Event {
+                                action: "person.import",
+                                object_type: "person",
+                                object_id: id.to_string(),
+                                result: Outcome::Ok,
+                                detail: serde_json::json!({ "changes": changes(Some(&old), &person) }),
+                            },
+                        )
+                        .await?;
+                        written += 1;
+                    }
+                }
+            }
+            written += new_people.len() as u64;
+            store::insert_many(&mut tx, &new_people, now).await?;
+            new_people.clear();
+        }
+        if done {
+            break;
+        }
+    }
+    app.audit_in(
+        &mut tx,
+        &who,
+        Event {
+            action: "person.import.file",
+            object_type: "import",
+            object_id: path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            result: Outcome::Ok,
+            detail: serde_json::json!({
+                "imported": report.imported,
+                "updated": report.updated,
+                "unchanged": report.unchanged,
+                "rejected": report.rejected,
+                "written": written,
+            }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    progress("写入", rows_read, Some(rows_read));
+    report.committed = true;
+    Ok(report)
+}
+
+/// A compact key for the in-file duplicate check: the first 128 bits of the
+/// blind index (16 bytes a row, so a million rows need 16 MB).
+fn index_key(index: &str) -> u128 {
+    u128::from_str_radix(index.get(..32).unwrap_or(index), 16).unwrap_or_default()
+}
+
+/// Decides each pending row against the register in one query.
+async fn plan_batch(
+    conn: &mut kangyang_store::Conn,
+    scope: &Scope,
+    rows: Vec<(u64, Vec<String>, StoredPerson)>,
+) -> Result<Vec<(u64, Vec<String>, std::result::Result<Plan, String>)>> {
+    let indexes: Vec<String> = rows.iter().map(|(_, _, p)| p.id_index.clone()).collect();
+    let existing: HashMap<String, (i64, String, String)> =
+        store::find_many_by_id_index(conn, &indexes)
+            .await?
+            .into_iter()
+            .map(|(index, id, village, mac)| (index, (id, village, mac)))
+            .collect();
+    Ok(rows
+        .into_iter()
+        .map(|(row, cells, person)| {
+            let plan = match existing.get(&person.id_index) {
+                None => Ok(Plan::New),
+                Some((_, village, _))
+                    if !RegionCode::parse(village).is_ok_and(|v| scope.covers(&v)) =>
+                {
+                    Err(format!(
+                        "{}：此人已在其他辖区登记，不能由本辖区导入修改；请联系上级民政部门核实",
+                        Field::IdNumber.header()
+                    ))
+                }
+                Some((_, _, mac)) if *mac == person.content_mac => Ok(Plan::Unchanged),
+                Some(_) => Ok(Plan::Update),
+            };
+            (row, cells, plan)
+        })
+        .collect())
+}
