@@ -392,3 +392,148 @@ async fn plan_batch(
         })
         .collect())
 }
+
+/// Imports started from the web, running in the background.
+#[derive(Clone, Default)]
+pub struct ImportJobs {
+    jobs: std::sync::Arc<std::sync::Mutex<HashMap<u64, Job>>>,
+    next_id: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+struct Job {
+    owner: i64,
+    file_name: String,
+    state: JobState,
+}
+
+/// Where a background import is.
+#[derive(Clone)]
+pub enum JobState {
+    Running {
+        phase: String,
+        done: u64,
+        total: Option<u64>,
+    },
+    Finished(std::sync::Arc<ImportReport>),
+    Failed(String),
+}
+
+/// A background import as its owner sees it.
+#[derive(Clone)]
+pub struct JobView {
+    pub id: u64,
+    pub file_name: String,
+    pub state: JobState,
+}
+
+impl ImportJobs {
+    fn update(&self, id: u64, state: JobState) {
+        if let Ok(mut jobs) = self.jobs.lock() {
+            if let Some(job) = jobs.get_mut(&id) {
+                job.state = state;
+            }
+        }
+    }
+}
+
+/// Starts importing an uploaded file in the background. The file is removed
+/// when the import ends. Returns the job's id, for [`job`].
+pub async fn start_job(
+    app: &App,
+    actor: &Actor,
+    upload: tempfile::TempPath,
+    format: SheetFormat,
+    file_name: String,
+    options: ImportOptions,
+) -> Result<u64> {
+    app.require(actor, Action::PersonWrite).await?;
+    let jobs = app.imports.clone();
+    let id = jobs
+        .next_id
+        .fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+        + 1;
+    if let Ok(mut all) = jobs.jobs.lock() {
+        // Keep the last few hundred jobs' reports; drop the oldest beyond that.
+        if all.len() >= 500 {
+            if let Some(oldest) = all.keys().min().copied() {
+                all.remove(&oldest);
+            }
+        }
+        all.insert(
+            id,
+            Job {
+                owner: actor.user_id,
+                file_name,
+                state: JobState::Running {
+                    phase: "排队".to_owned(),
+                    done: 0,
+                    total: None,
+                },
+            },
+        );
+    }
+    let app = app.clone();
+    let actor = actor.clone();
+    tokio::spawn(async move {
+        let progress_jobs = jobs.clone();
+        let progress = move |phase: &str, done: u64, total: Option<u64>| {
+            progress_jobs.update(
+                id,
+                JobState::Running {
+                    phase: phase.to_owned(),
+                    done,
+                    total,
+                },
+            );
+        };
+        let result = import_file(
+            &app,
+            &Importer::User(&actor),
+            &upload,
+            format,
+            options,
+            &progress,
+        )
+        .await;
+        jobs.update(
+            id,
+            match result {
+                Ok(report) => JobState::Finished(std::sync::Arc::new(report)),
+                Err(AppError::Internal(cause)) => {
+                    tracing::error!(%cause, "background import failed");
+                    JobState::Failed("服务器内部错误，导入未完成，登记册保持不变".to_owned())
+                }
+                Err(e) => JobState::Failed(e.to_string()),
+            },
+        );
+        drop(upload);
+    });
+    Ok(id)
+}
+
+/// A background import of the actor's own; anyone else's is `NotFound`
+/// (and the refusal audited).
+pub async fn job(app: &App, actor: &Actor, id: u64) -> Result<JobView> {
+    let found = {
+        let jobs = app
+            .imports
+            .jobs
+            .lock()
+            .map_err(|_| AppError::internal("import jobs lock"))?;
+        jobs.get(&id)
+            .filter(|job| job.owner == actor.user_id)
+            .map(|job| JobView {
+                id,
+                file_name: job.file_name.clone(),
+                state: job.state.clone(),
+            })
+    };
+    match found {
+        Some(view) => Ok(view),
+        None => {
+            app.audit_denied(actor, "import.read", "import", &id.to_string())
+                .await?;
+            Err(AppError::NotFound)
+        }
+    }
+}

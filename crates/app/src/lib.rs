@@ -12,8 +12,10 @@ pub mod civil;
 mod clock;
 mod config;
 pub mod crypto;
+pub mod demo;
 pub mod demo_people;
 mod error;
+pub mod export;
 pub mod import;
 pub mod persons;
 pub mod regions;
@@ -39,6 +41,7 @@ pub struct App {
     config: Arc<Config>,
     login_limiter: Arc<auth::LoginRateLimiter>,
     keys: crypto::Keys,
+    imports: import::ImportJobs,
 }
 
 impl App {
@@ -54,6 +57,7 @@ impl App {
             store,
             clock,
             keys,
+            imports: import::ImportJobs::default(),
             login_limiter: Arc::new(auth::LoginRateLimiter::new(
                 config.login_attempts_per_ip_per_minute,
             )),

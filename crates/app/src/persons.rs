@@ -764,7 +764,7 @@ impl PersonQuery {
     }
 
     /// The query's parameters for the audit trail (the ID tail is not logged).
-    fn audit_detail(&self) -> serde_json::Value {
+    pub(crate) fn audit_detail(&self) -> serde_json::Value {
         serde_json::json!({
             "name": self.name, "id_tail": if self.id_tail.is_empty() { "" } else { "****" },
             "region": self.region, "category": self.category, "status": self.status,

@@ -23,7 +23,8 @@ pub async fn run(command: Command) -> CmdResult {
             data_dir,
             database_url,
             password,
-        } => demo(serve, &data_dir, database_url.as_deref(), password).await,
+            scale,
+        } => demo(serve, &data_dir, database_url.as_deref(), password, scale).await,
         Command::Migrate { data } => {
             let app = open_app(&data).await?;
             println!(
@@ -233,6 +234,7 @@ async fn demo(
     data_dir: &Path,
     database_url: Option<&str>,
     password: Option<String>,
+    scale: f64,
 ) -> CmdResult {
     let password = password.unwrap_or_else(generate_password);
     kangyang_domain::password::check(&password, "").map_err(|e| format!("--password: {e}"))?;
@@ -245,7 +247,18 @@ async fn demo(
     for (username, display_name, region) in DEMO_ACCOUNTS {
         ensure_demo_account(&app, username, display_name, region, &password).await?;
     }
-    let mut banner = format!("演示账号（密码均为 {password}）：\n");
+    let seeded = kangyang_app::demo::seed_people(&app, scale)
+        .await
+        .map_err(|e| e.operator_message())?;
+    let mut banner = if seeded.seeded {
+        format!(
+            "演示人员：新生成 {} 人（鹤山市、云浮市，均为虚构数据）\n",
+            seeded.people
+        )
+    } else {
+        format!("演示人员：沿用已有的 {} 人\n", seeded.people)
+    };
+    banner.push_str(&format!("演示账号（密码均为 {password}）：\n"));
     for (username, display_name, _) in DEMO_ACCOUNTS {
         banner.push_str(&format!("  {username:<10} {display_name}\n"));
     }

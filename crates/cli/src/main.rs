@@ -75,6 +75,10 @@ enum Command {
         /// The demo accounts' password; generated and printed when not given.
         #[arg(long)]
         password: Option<String>,
+        /// Size of the demo population: 1.0 gives 20-40 people in the register
+        /// per village of Heshan and Yunfu (about 40,000 people).
+        #[arg(long, default_value_t = 1.0)]
+        scale: f64,
     },
     /// Apply the database migrations and exit.
     Migrate {

@@ -185,3 +185,15 @@ pub async fn upsert(conn: &mut Conn, regions: &[NewRegion]) -> Result<u64> {
     let after = count(&mut *conn).await?;
     Ok((after - before).max(0) as u64)
 }
+
+/// Every village-level region under `parent`, in code order.
+pub async fn villages_under(conn: &mut Conn, parent: &RegionCode) -> Result<Vec<RegionRow>> {
+    let (lo, hi) = parent.subtree_range();
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM regions WHERE code >= $1 AND code < $2 AND depth = 5 AND retired_on IS NULL ORDER BY code"
+    ))
+    .bind(&lo)
+    .bind(&hi)
+    .fetch_all(conn)
+    .await?)
+}

@@ -35,7 +35,8 @@ use utoipa::{OpenApi, ToSchema};
         crate::person_pages::api_get,
         crate::person_pages::api_update,
         crate::person_pages::api_reveal,
-        crate::person_pages::api_history
+        crate::person_pages::api_history,
+        crate::import_pages::api_export
     ),
     components(schemas(
         crate::audit_pages::AuditPage,

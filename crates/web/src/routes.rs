@@ -3,7 +3,8 @@
 //! router really has (a new route cannot be forgotten by the scope tests).
 
 use crate::{
-    api, assets, audit_pages, pages, person_pages, security_headers, session, user_pages, AppState,
+    api, assets, audit_pages, import_pages, pages, person_pages, security_headers, session,
+    user_pages, AppState,
 };
 use axum::handler::Handler;
 use axum::routing::{get, post, MethodRouter};
@@ -154,6 +155,25 @@ fn routes() -> Routes {
         )
         .table_only("POST", "/persons", SignedIn)
         .get("/persons/new", SignedIn, person_pages::new_form)
+        .get("/persons/export.csv", SignedIn, import_pages::export_csv)
+        .get("/persons/export.xlsx", SignedIn, import_pages::export_xlsx)
+        .get("/api/v1/persons/export", SignedIn, import_pages::api_export)
+        .get("/imports/template.xlsx", SignedIn, import_pages::template)
+        .get("/imports/new", SignedIn, import_pages::new_form)
+        .add(
+            "POST",
+            "/imports",
+            SignedIn,
+            // Sheets of a whole county run to tens of megabytes.
+            post(import_pages::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(512 * 1024 * 1024)),
+        )
+        .get("/imports/{job}", SignedIn, import_pages::job)
+        .get(
+            "/imports/{job}/errors.xlsx",
+            SignedIn,
+            import_pages::job_errors,
+        )
         .add(
             "GET",
             "/persons/{id}",

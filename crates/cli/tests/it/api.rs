@@ -244,17 +244,21 @@ backend_test!(
         let own_person = crate::persons::create_person(&t, &own, &csrf, "440784103202", 1).await;
         let other_person =
             crate::persons::create_person(&t, &yunfu, &yunfu_csrf, "445302001009", 2).await;
+        let empty_sheet = "身份证号,姓名,居住村（社区）代码\n";
+        let own_job = crate::persons::upload_import(&t, &own, &csrf, empty_sheet).await;
+        let other_job = crate::persons::upload_import(&t, &yunfu, &yunfu_csrf, empty_sheet).await;
         let anonymous = t.client();
         let mut scoped = 0;
         for route in route_table() {
-            let fill = |code: &str, id: i64| {
+            let fill = |code: &str, id: i64, job: u64| {
                 route
                     .path
                     .replace("{code}", code)
                     .replace("{id}", &id.to_string())
+                    .replace("{job}", &job.to_string())
             };
-            let path_own = fill("440784103", own_person);
-            let path_other = fill("445302", other_person);
+            let path_own = fill("440784103", own_person, own_job);
+            let path_other = fill("445302", other_person, other_job);
             let request = |client: &reqwest::Client, path: &str| {
                 let url = t.url(path);
                 let api = route.path.starts_with("/api/");
@@ -302,9 +306,7 @@ backend_test!(
                     assert_eq!(res.headers()["location"], "/login");
                 }
             }
-            if route.access == Access::SignedIn
-                && (route.path.contains("{code}") || route.path.contains("{id}"))
-            {
+            if route.access == Access::SignedIn && route.path.contains('{') {
                 let res = request(&own, &path_own).send().await.unwrap();
                 let status = res.status().as_u16();
                 if route.method == "GET" {

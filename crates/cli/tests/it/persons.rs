@@ -52,6 +52,58 @@ pub async fn create_person(
     body["id"].as_i64().unwrap()
 }
 
+/// Uploads a CSV through the import page, waits for it to finish, returns the job.
+pub async fn upload_import(t: &TestApp, client: &reqwest::Client, csrf: &str, csv: &str) -> u64 {
+    upload_import_with(t, client, csrf, csv, false).await
+}
+
+pub async fn upload_import_with(
+    t: &TestApp,
+    client: &reqwest::Client,
+    csrf: &str,
+    csv: &str,
+    accept_valid: bool,
+) -> u64 {
+    let mut form = reqwest::multipart::Form::new()
+        .text("csrf_token", csrf.to_owned())
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(csv.as_bytes().to_vec()).file_name("名单.csv"),
+        );
+    if accept_valid {
+        form = form.text("accept_valid", "on");
+    }
+    let res = client
+        .post(t.url("/imports"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.status(),
+        303,
+        "{}",
+        res.text().await.unwrap_or_default()
+    );
+    let location = res.headers()["location"].to_str().unwrap().to_owned();
+    let job: u64 = location.trim_start_matches("/imports/").parse().unwrap();
+    for _ in 0..200 {
+        let page = client
+            .get(t.url(&location))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if !page.contains("id=\"import-progress\"") {
+            return job;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the import did not finish");
+}
+
 backend_test!(register_search_and_mask_a_person, |b: Backend| async move {
     let t = start_app(b).await;
     t.user("heshan", Role::Official, "440784").await;
@@ -364,3 +416,124 @@ async fn the_database_file_holds_no_id_number_in_clear() {
         );
     }
 }
+
+backend_test!(
+    imports_from_the_page_and_exports_masked_unless_asked,
+    |b: Backend| async move {
+        let t = start_app(b).await;
+        t.user("heshan", Role::Official, "440784").await;
+        t.user("viewer", Role::Viewer, "440784").await;
+        let (c, csrf) = t.login("heshan").await;
+        let good = id_for("440784103202", 41);
+        let good2 = id_for("440784103203", 42);
+        let csv = format!("姓名,身份证号,居住村（社区）代码,联系电话\n{},{good},440784103202,13800000041\n{},{good2},440784103203,\n错行,{}X,440784103202,\n", name_for(41), name_for(42), &good[..17]);
+        let job = upload_import(&t, &c, &csrf, &csv).await;
+        let page = c
+            .get(t.url(&format!("/imports/{job}")))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            page.contains("imported 0, updated 0, unchanged 0, rejected 1"),
+            "{page}"
+        );
+        let book = c
+            .get(t.url(&format!("/imports/{job}/errors.xlsx")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(book.status(), 200);
+        let mut reader = kangyang_app::sheet::SheetReader::open(
+            book.bytes().await.unwrap().to_vec(),
+            kangyang_app::sheet::SheetFormat::Xlsx,
+        )
+        .unwrap();
+        assert_eq!(reader.by_ref().count(), 1);
+        assert_eq!(get_json(&c, &t.url("/api/v1/persons")).await.1["total"], 0);
+
+        let job = upload_import_with(&t, &c, &csrf, &csv, true).await;
+        let page = c
+            .get(t.url(&format!("/imports/{job}")))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            page.contains("imported 2, updated 0, unchanged 0, rejected 1"),
+            "{page}"
+        );
+        assert_eq!(get_json(&c, &t.url("/api/v1/persons")).await.1["total"], 2);
+        let (viewer, _) = t.login("viewer").await;
+        assert_eq!(
+            viewer
+                .get(t.url(&format!("/imports/{job}")))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            404,
+            "a job is its owner's"
+        );
+
+        let csv_out = c
+            .get(t.url("/persons/export.csv?region=440784103"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(csv_out.status(), 200);
+        let text = csv_out.text().await.unwrap();
+        assert!(text.starts_with("\u{feff}身份证号"));
+        assert_eq!(text.lines().count(), 3);
+        assert!(!text.contains(&good), "masked by default");
+        assert!(text.contains("138****0041"));
+        let full = c
+            .get(t.url("/persons/export.csv?unmasked=1"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(full.contains(&good) && full.contains("13800000041"));
+        assert_eq!(
+            viewer
+                .get(t.url("/persons/export.csv"))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            403,
+            "a viewer may not export"
+        );
+
+        let xlsx = c
+            .get(t.url("/api/v1/persons/export?format=xlsx"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(xlsx.status(), 200);
+        let reader = kangyang_app::sheet::SheetReader::open(
+            xlsx.bytes().await.unwrap().to_vec(),
+            kangyang_app::sheet::SheetFormat::Xlsx,
+        )
+        .unwrap();
+        assert_eq!(reader.count(), 2);
+
+        let mut conn = t.app.store().pool().acquire().await.unwrap();
+        let (exports,): (i64,) = sqlx::query_as("SELECT CAST(COUNT(*) AS BIGINT) FROM audit_log WHERE action = 'person.export' AND result = 'ok'")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+        assert_eq!(exports, 3, "every export is audited");
+        let (unmasked,): (i64,) = sqlx::query_as("SELECT CAST(COUNT(*) AS BIGINT) FROM audit_log WHERE action = 'person.export' AND detail LIKE '%\"unmasked\":true%'")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+        assert_eq!(unmasked, 1);
+    }
+);
