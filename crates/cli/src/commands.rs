@@ -1,5 +1,6 @@
 use crate::{
-    AdminCommand, AuditCommand, Command, DataArgs, ImportCommand, RegionsCommand, ServeArgs,
+    AdminCommand, AuditCommand, BenchCommand, Command, DataArgs, ImportCommand, RegionsCommand,
+    ServeArgs,
 };
 use kangyang_app::crypto::{Keys, KEY_CHECK_SETTING};
 use kangyang_app::{auth::Password, regions, users, App, AppError, Config, SystemClock};
@@ -82,6 +83,25 @@ pub async fn run(command: Command) -> CmdResult {
             let file = file.ok_or("a FILE to import is required")?;
             let app = open_app(&data).await?;
             import_persons(&app, &file, accept_valid, region, errors).await
+        }
+        Command::Bench {
+            command: BenchCommand::Import { rows },
+            data,
+        } => {
+            // A fresh SQLite database in a temporary directory unless a URL is given.
+            let temp = tempfile::tempdir().map_err(|e| e.to_string())?;
+            let data = match data.database_url {
+                Some(_) => data,
+                None => DataArgs {
+                    data_dir: temp.path().to_owned(),
+                    database_url: None,
+                    key_file: None,
+                },
+            };
+            let app = open_app(&data).await?;
+            let url = data.database_url.clone().unwrap_or_default();
+            crate::bench::import(&app, rows, &url).await?;
+            Ok(ExitCode::SUCCESS)
         }
         Command::Audit {
             command: AuditCommand::Verify,

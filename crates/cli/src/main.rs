@@ -1,5 +1,6 @@
 //! `kangyang`: the one binary of the platform.
 
+mod bench;
 mod commands;
 
 use clap::{Args, Parser, Subcommand};
@@ -106,6 +107,13 @@ enum Command {
         #[command(flatten)]
         data: DataArgs,
     },
+    /// Benchmarks that print their figures.
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
+        #[command(flatten)]
+        data: DataArgs,
+    },
     /// The audit trail.
     Audit {
         #[command(subcommand)]
@@ -169,6 +177,17 @@ pub enum ImportCommand {
         /// Write the import template (xlsx with drop-down lists) here and exit.
         #[arg(long, conflicts_with = "file")]
         template: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum BenchCommand {
+    /// Generate a CSV of N people and import it with full validation into a
+    /// fresh database (a temporary SQLite file unless --database-url names an
+    /// empty PostgreSQL database); compare with the engine's raw load.
+    Import {
+        #[arg(long, default_value_t = 1_000_000)]
+        rows: u64,
     },
 }
 

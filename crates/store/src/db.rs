@@ -24,6 +24,27 @@ impl Dialect {
         }
     }
 
+    /// The dialect of an open connection.
+    pub fn of(conn: &crate::Conn) -> Dialect {
+        if conn.backend_name().eq_ignore_ascii_case("sqlite") {
+            Dialect::Sqlite
+        } else {
+            Dialect::Postgres
+        }
+    }
+
+    /// The `n`-th (1-based) placeholder of a statement whose placeholders all
+    /// appear once, in order. SQLite gets a bare `?`: sqlx looks every
+    /// parameter up by name, and SQLite keeps named ones (`$1`, `?1`) in a
+    /// linear list, so a statement with hundreds of them binds in quadratic
+    /// time; bare `?`s are not in that list. PostgreSQL needs `$n`.
+    pub fn placeholder(self, n: usize) -> String {
+        match self {
+            Dialect::Sqlite => "?".to_owned(),
+            Dialect::Postgres => format!("${n}"),
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Dialect::Sqlite => "sqlite",
@@ -110,6 +131,9 @@ impl Store {
                         conn.execute("PRAGMA synchronous = FULL").await?;
                         conn.execute("PRAGMA foreign_keys = ON").await?;
                         conn.execute("PRAGMA busy_timeout = 10000").await?;
+                        // 16 MiB of page cache a connection (the default is 2 MiB):
+                        // a large import spills to the WAL far less often.
+                        conn.execute("PRAGMA cache_size = -16384").await?;
                     }
                     Ok(())
                 })

@@ -147,10 +147,10 @@ pub async fn count(conn: &mut Conn) -> Result<i64> {
 /// Returns how many were new.
 pub async fn upsert(conn: &mut Conn, regions: &[NewRegion]) -> Result<u64> {
     let before = count(&mut *conn).await?;
-    // Multi-row statements: one round trip per 400 rows keeps a province
-    // (about 29,000 rows) to well under a second on either engine, and stays
-    // far below both engines' bound-parameter limits.
-    for chunk in regions.chunks(400) {
+    // Multi-row statements save round trips; 40 rows (200 parameters) a
+    // statement, because SQLite looks parameters up by name in a linear list
+    // and binding cost grows with the square of their number.
+    for chunk in regions.chunks(40) {
         let mut sql = String::from(
             "INSERT INTO regions (code, parent_code, depth, name, urban_rural) VALUES ",
         );

@@ -181,6 +181,62 @@ impl Browser {
     }
 }
 
+impl Browser {
+    /// Runs a script in the page and returns its value.
+    pub async fn eval(&self, script: &str) -> Value {
+        self.call(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(json!({ "script": script, "args": [] })),
+        )
+        .await
+    }
+
+    /// Signs in through the login page.
+    pub async fn login(&self, t: &crate::support::TestApp, username: &str) {
+        self.goto(&t.url("/login")).await;
+        self.type_into("#username", username).await;
+        self.type_into("#password", PASSWORD).await;
+        self.click("#login-submit").await;
+        self.find("#logout").await;
+    }
+
+    /// Asserts that nothing injected ran or linked out on the current page.
+    pub async fn assert_not_defaced(&self, what: &str) {
+        let verdict = self
+            .eval(
+                "return {
+                    title: document.title,
+                    scripts: document.scripts.length,
+                    foreign: Array.from(document.querySelectorAll('a[href], area[href], form[action], iframe, img[src], link[href]'))
+                        .map(e => e.href || e.action || e.src || '')
+                        .filter(u => u && !u.startsWith(location.origin) && !u.startsWith('javascript:void'))
+                        .length,
+                    handlers: Array.from(document.querySelectorAll('*')).filter(e => Array.from(e.attributes).some(a => a.name.startsWith('on'))).length,
+                    pwned: window.__pwned === true,
+                }",
+            )
+            .await;
+        assert!(
+            !verdict["title"].as_str().unwrap_or("").contains("pwned"),
+            "{what}: a script ran ({verdict})"
+        );
+        assert_eq!(verdict["pwned"], false, "{what}: a script ran");
+        assert_eq!(
+            verdict["scripts"], 0,
+            "{what}: a script element is on the page"
+        );
+        assert_eq!(
+            verdict["foreign"], 0,
+            "{what}: a link or resource points to another host"
+        );
+        assert_eq!(
+            verdict["handlers"], 0,
+            "{what}: an element carries an event handler"
+        );
+    }
+}
+
 impl Drop for Browser {
     fn drop(&mut self) {
         let _ = self.driver.kill();
@@ -235,4 +291,138 @@ async fn log_in_and_drill_from_the_province_to_gulaos_thirteen_villages() {
     assert!(b.current_url().await.ends_with("/login"));
     b.goto(&t.url("/regions/44")).await;
     assert!(b.current_url().await.ends_with("/login"));
+}
+
+/// Script and spam-link payloads in every free-text field a user can reach.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn injected_scripts_and_links_never_run_or_show() {
+    let t = start_app(Backend::Sqlite).await;
+    t.user("heshan", Role::Official, "440784").await;
+    let (api, csrf) = t.login("heshan").await;
+    let script = "<script>document.title='pwned';window.__pwned=true</script>";
+    let img = "\"><img src=x onerror=\"window.__pwned=true\">";
+    let link = "<a href=\"http://spam.example/\">便宜发票</a>";
+    let all = format!("{script}{img}{link}");
+    let res = api
+        .post(t.url("/api/v1/persons"))
+        .header("x-csrf-token", &csrf)
+        .json(&serde_json::json!({
+            "id_number": crate::persons::id_for("440784103202", 61),
+            "name": "李<script>window.__pwned=true</script>",
+            "village": "440784103202",
+            "address": all,
+            "household_no": link,
+            "emergency_contact_name": img,
+            "tags": "<b>粗体</b>,<i>x</i>",
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    let id = res.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    let child = api
+        .post(t.url("/api/v1/persons"))
+        .header("x-csrf-token", &csrf)
+        .json(&serde_json::json!({
+            "id_number": IdNumberFor::child(),
+            "name": "王小明",
+            "village": "440784103202",
+            "child_category": "留守",
+            "guardian_name": link,
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(child.status(), 201, "{}", child.text().await.unwrap());
+    let child = child.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    // A change, so the history table shows payloads too.
+    let res = api
+        .put(t.url(&format!("/api/v1/persons/{id}")))
+        .header("x-csrf-token", &csrf)
+        .json(&serde_json::json!({ "name": "李四", "village": "440784103202", "address": script }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+
+    let b = Browser::start(1280, 900).await;
+    // A failed login echoes the username.
+    b.goto(&t.url("/login")).await;
+    b.type_into("#username", &all).await;
+    b.type_into("#password", "wrong-Password-1").await;
+    b.click("#login-submit").await;
+    b.find("#login-error").await;
+    b.assert_not_defaced("login page").await;
+
+    b.login(&t, "heshan").await;
+    let encoded: String = all.bytes().map(|c| format!("%{c:02X}")).collect();
+    for (what, path) in [
+        ("person list", "/persons".to_owned()),
+        ("person list searched", format!("/persons?name={encoded}")),
+        ("person detail", format!("/persons/{id}")),
+        ("person edit form", format!("/persons/{id}/edit")),
+        ("child detail", format!("/persons/{child}")),
+        ("region search", format!("/regions?q={encoded}")),
+        (
+            "person search with a bad region",
+            format!("/persons?region={encoded}"),
+        ),
+    ] {
+        b.goto(&t.url(&path)).await;
+        b.find("main").await;
+        b.assert_not_defaced(what).await;
+    }
+    // The payloads are shown as the text that was typed.
+    b.goto(&t.url(&format!("/persons/{id}"))).await;
+    assert!(b.text("#person-address").await.contains("<script>"));
+    assert!(b.text("#history").await.contains("<script>"));
+}
+
+/// IDs of children for the tests.
+struct IdNumberFor;
+
+impl IdNumberFor {
+    fn child() -> String {
+        kangyang_domain::IdNumber::from_parts(
+            "440784",
+            kangyang_domain::CivilDate::new(2016, 6, 1).unwrap(),
+            211,
+        )
+        .unwrap()
+        .as_str()
+        .to_owned()
+    }
+}
+
+/// A person registered through the form on a phone-width screen.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn register_a_person_through_the_form_and_find_them() {
+    let t = start_app(Backend::Sqlite).await;
+    t.user("heshan", Role::Official, "440784").await;
+    let b = Browser::start(390, 844).await;
+    b.login(&t, "heshan").await;
+    b.goto(&t.url("/persons/new")).await;
+    let id = crate::persons::id_for("440784103202", 71);
+    b.type_into("input[name=name]", "陈桂芳").await;
+    b.type_into("input[name=id_number]", "4407").await;
+    b.type_into("input[name=village]", "440784103202").await;
+    b.click("#save-person").await;
+    // A bad ID number: the form comes back naming the field.
+    assert!(b.text("#form-errors").await.contains("身份证号"));
+    b.eval("document.querySelector('input[name=id_number]').value = ''; return 0;")
+        .await;
+    b.type_into("input[name=id_number]", &id).await;
+    b.eval("document.querySelector('select[name=living_situation]').value = '独居'; return 0;")
+        .await;
+    b.click("#save-person").await;
+    assert_eq!(b.text("#person-name").await, "陈桂芳");
+    assert!(b
+        .text("#person-id-number")
+        .await
+        .starts_with("4407**********"));
+    b.goto(&t.url(&format!("/persons?id_tail={}", &id[14..])))
+        .await;
+    assert_eq!(b.text("#person-total").await, "共 1 人，第 1/1 页");
+    b.click_link("陈桂芳").await;
+    assert!(b.text("#person-facts").await.contains("独居"));
 }

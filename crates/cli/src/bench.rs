@@ -1,0 +1,204 @@
+//! `kangyang bench …`: benchmarks that print figures (never assertions).
+
+use kangyang_app::import::{import_file, ImportOptions, Importer};
+use kangyang_app::sheet::SheetFormat;
+use kangyang_app::App;
+use kangyang_domain::{CivilDate, IdNumber, RegionCode};
+use std::io::Write;
+use std::path::Path;
+use std::process::Command;
+use std::time::Instant;
+
+/// The machine, as a line for the figures.
+pub fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|m| m.trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
+    let mem_kb: u64 = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .next()
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0);
+    format!("{cpu}, {cores} cores, {} GiB", mem_kb / 1024 / 1024)
+}
+
+/// Peak resident memory of this process so far (VmHWM), in MiB.
+pub fn peak_rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(0.0)
+}
+
+/// Writes `rows` valid, distinct people of Heshan's villages as the CSV a town
+/// would send: name, ID number, village, phone, living situation, economic status.
+pub fn write_csv(path: &Path, rows: u64, villages: &[String]) -> std::io::Result<()> {
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
+    writeln!(
+        out,
+        "姓名,身份证号,居住村（社区）代码,联系电话,居住状况,经济状况"
+    )?;
+    const SURNAMES: [&str; 10] = ["陈", "李", "黄", "梁", "张", "林", "刘", "吴", "何", "罗"];
+    const GIVEN: [&str; 10] = [
+        "桂芳", "亚妹", "炳", "锦华", "秀英", "伯", "志强", "丽华", "国明", "玉兰",
+    ];
+    const LIVING: [&str; 3] = ["独居", "空巢", "与家人同住"];
+    const ECONOMIC: [&str; 5] = ["一般", "低保", "特困", "低保边缘", "困难"];
+    for n in 0..rows {
+        // 33,600 birth dates and sequences 0-999 make every ID distinct for
+        // up to 33.6 million rows.
+        let birth = civil_from_day((n % 33_600) as i64);
+        let seq = (n / 33_600) as u16;
+        let village = &villages[(n % villages.len() as u64) as usize];
+        let id = IdNumber::from_parts(&village[..6], birth, seq)
+            .map_err(|e| std::io::Error::other(e.to_string()))?;
+        writeln!(
+            out,
+            "{}{},{},{},1{:010},{},{}",
+            SURNAMES[(n % 10) as usize],
+            GIVEN[(n / 10 % 10) as usize],
+            id.as_str(),
+            village,
+            3_000_000_000u64 + n,
+            LIVING[(n % 3) as usize],
+            ECONOMIC[(n % 5) as usize],
+        )?;
+    }
+    out.flush()
+}
+
+/// A distinct birth date for each `day` in 0..33,600: years of twelve
+/// 28-day months from 1926 (only to spread birth dates).
+fn civil_from_day(day: i64) -> CivilDate {
+    let year = 1926 + (day / 336) as u16;
+    let month = ((day % 336) / 28 + 1) as u8;
+    let dom = (day % 28 + 1) as u8;
+    CivilDate::new(year, month, dom).unwrap_or(CivilDate::EPOCH)
+}
+
+/// Imports `rows` generated people and, in the same run, the raw load of the
+/// same file by the engine's own tool; prints the figures.
+pub async fn import(app: &App, rows: u64, database_url: &str) -> Result<(), String> {
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let csv = dir.path().join("persons.csv");
+    let mut conn = app
+        .store()
+        .pool()
+        .acquire()
+        .await
+        .map_err(|e| e.to_string())?;
+    let heshan = RegionCode::parse("440784").map_err(|e| e.to_string())?;
+    let villages: Vec<String> = kangyang_store::regions::villages_under(&mut conn, &heshan)
+        .await
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .map(|r| r.code)
+        .collect();
+    drop(conn);
+    let started = Instant::now();
+    write_csv(&csv, rows, &villages).map_err(|e| e.to_string())?;
+    let size = std::fs::metadata(&csv).map(|m| m.len()).unwrap_or(0);
+    println!("machine: {}", machine());
+    println!("backend: {}", app.store().dialect().name());
+    println!(
+        "generated {rows} rows ({:.1} MiB) in {:.1} s",
+        size as f64 / 1_048_576.0,
+        started.elapsed().as_secs_f64()
+    );
+
+    let quiet = |_: &str, _: u64, _: Option<u64>| {};
+    let started = Instant::now();
+    let report = import_file(
+        app,
+        &Importer::Cli { region: heshan },
+        &csv,
+        SheetFormat::Csv,
+        ImportOptions::default(),
+        &quiet,
+    )
+    .await
+    .map_err(|e| e.operator_message())?;
+    let ours = started.elapsed().as_secs_f64();
+    println!("kangyang import (validated, encrypted, indexed, one transaction): {ours:.1} s, {:.0} rows/s", rows as f64 / ours);
+    println!("  {}", report.summary());
+    println!("  peak RSS of this process: {:.0} MiB", peak_rss_mib());
+
+    let raw = match app.store().dialect() {
+        kangyang_store::Dialect::Sqlite => raw_sqlite(&csv, dir.path()),
+        kangyang_store::Dialect::Postgres => raw_postgres(&csv, database_url),
+    };
+    match raw {
+        Ok((tool, secs)) => {
+            println!(
+                "{tool} of the same file into an unindexed table: {secs:.1} s, {:.0} rows/s",
+                rows as f64 / secs
+            );
+            println!("ratio kangyang / raw: {:.2}", ours / secs);
+        }
+        Err(e) => println!("raw baseline not measured: {e}"),
+    }
+    Ok(())
+}
+
+fn raw_sqlite(csv: &Path, dir: &Path) -> Result<(&'static str, f64), String> {
+    let db = dir.join("raw.db");
+    let script = format!(
+        "PRAGMA journal_mode=WAL;\nPRAGMA synchronous=FULL;\nCREATE TABLE raw (name TEXT, id_number TEXT, village TEXT, phone TEXT, living TEXT, economic TEXT);\n.import --csv --skip 1 {} raw\n",
+        csv.display()
+    );
+    let started = Instant::now();
+    let out = Command::new("sqlite3")
+        .arg(&db)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .and_then(|mut child| {
+            if let Some(mut stdin) = child.stdin.take() {
+                stdin.write_all(script.as_bytes())?;
+            }
+            child.wait()
+        })
+        .map_err(|e| format!("sqlite3 could not run ({e}); install Debian's sqlite3"))?;
+    if !out.success() {
+        return Err("sqlite3 .import failed".into());
+    }
+    Ok(("sqlite3 .import", started.elapsed().as_secs_f64()))
+}
+
+fn raw_postgres(csv: &Path, url: &str) -> Result<(&'static str, f64), String> {
+    let run = |sql: &str| {
+        Command::new("psql")
+            .args([url, "-q", "-v", "ON_ERROR_STOP=1", "-c", sql])
+            .status()
+            .map_err(|e| format!("psql could not run ({e})"))
+    };
+    run("DROP TABLE IF EXISTS bench_raw; CREATE UNLOGGED TABLE bench_raw (name TEXT, id_number TEXT, village TEXT, phone TEXT, living TEXT, economic TEXT)")?;
+    let started = Instant::now();
+    let status = run(&format!(
+        "\\copy bench_raw FROM '{}' WITH (FORMAT csv, HEADER true)",
+        csv.display()
+    ))?;
+    let secs = started.elapsed().as_secs_f64();
+    let _ = run("DROP TABLE IF EXISTS bench_raw");
+    if !status.success() {
+        return Err("COPY failed".into());
+    }
+    Ok(("PostgreSQL COPY", secs))
+}
