@@ -11,7 +11,7 @@
 
 use crate::actor::Who;
 use crate::audit::{Event, Outcome};
-use crate::persons::{changes, check_village, seal};
+use crate::persons::{changes, check_village, content_mac, id_index, seal};
 use crate::sheet::{map_headers, SheetError, SheetFormat, SheetReader};
 use crate::{Actor, App, AppError, Result};
 use kangyang_domain::person::{parse_person, Field, PersonRecord};
@@ -152,7 +152,7 @@ pub async fn import_file(
     // First row of each ID number seen, to name both rows of a duplicate.
     let mut seen: HashMap<u128, u64> = HashMap::new();
     let mut rejected_rows: HashSet<u64> = HashSet::new();
-    let mut pending: Vec<(u64, Vec<String>, StoredPerson)> = Vec::with_capacity(BATCH);
+    let mut pending: Vec<(u64, Vec<String>, Identity)> = Vec::with_capacity(BATCH);
     let mut conn = app.store().pool().acquire().await?;
     let mut rows_read = 0u64;
     let reject = |report: &mut ImportReport,
@@ -209,8 +209,13 @@ pub async fn import_file(
                 reject(&mut report, &mut rejected_rows, row, cells, message.clone());
                 continue;
             }
-            let stored = seal(keys, &record, None)?;
-            let key = index_key(&stored.id_index);
+            // Pass 1 needs only how to find the person and whether they
+            // changed; the encryption is left to pass 2.
+            let identity = Identity {
+                id_index: id_index(keys, &record),
+                content_mac: content_mac(keys, &record),
+            };
+            let key = index_key(&identity.id_index);
             if let Some(first) = seen.get(&key) {
                 let message = format!(
                     "{}：同一人在本文件中重复出现（与第 {first} 行身份证号相同）",
@@ -220,7 +225,7 @@ pub async fn import_file(
                 continue;
             }
             seen.insert(key, row);
-            pending.push((row, cells, stored));
+            pending.push((row, cells, identity));
         }
         if pending.len() >= BATCH || (done && !pending.is_empty()) {
             for (row, cells, plan) in
@@ -359,11 +364,17 @@ fn index_key(index: &str) -> u128 {
     u128::from_str_radix(index.get(..32).unwrap_or(index), 16).unwrap_or_default()
 }
 
+/// What pass 1 knows of a valid row.
+struct Identity {
+    id_index: String,
+    content_mac: String,
+}
+
 /// Decides each pending row against the register in one query.
 async fn plan_batch(
     conn: &mut kangyang_store::Conn,
     scope: &Scope,
-    rows: Vec<(u64, Vec<String>, StoredPerson)>,
+    rows: Vec<(u64, Vec<String>, Identity)>,
 ) -> Result<Vec<(u64, Vec<String>, std::result::Result<Plan, String>)>> {
     let indexes: Vec<String> = rows.iter().map(|(_, _, p)| p.id_index.clone()).collect();
     let existing: HashMap<String, (i64, String, String)> =

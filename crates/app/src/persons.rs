@@ -44,7 +44,7 @@ pub(crate) fn seal(
     let emergency_phone = r.emergency_contact_phone.as_ref().map(|p| p.as_str());
     let cert = r.disability.as_ref().and_then(|d| d.certificate.as_ref());
     let mut stored = StoredPerson {
-        id_index: keys.blind_index(ID_KIND, id),
+        id_index: id_index(keys, r),
         id_cipher: keys.encrypt(id)?,
         id_masked: r.id_number.masked(),
         id_tail_index: keys.blind_index(ID_TAIL_KIND, r.id_number.last_digits(4)),
@@ -85,35 +85,55 @@ pub(crate) fn seal(
         tags: r.tags.join(","),
         content_mac: String::new(),
     };
-    // Every plain value, in a fixed order, under the index key.
+    stored.content_mac = content_mac(keys, r);
+    Ok(stored)
+}
+
+/// The blind index of a record's ID number: how a person is found.
+pub(crate) fn id_index(keys: &Keys, r: &PersonRecord) -> String {
+    keys.blind_index(ID_KIND, r.id_number.as_str())
+}
+
+/// A keyed hash of every value of a record, in a fixed order: equal records
+/// give equal MACs, so a re-import that changes nothing is recognised
+/// without decrypting anything.
+pub(crate) fn content_mac(keys: &Keys, r: &PersonRecord) -> String {
+    let opt = |v: Option<&str>| v.unwrap_or("").to_owned();
+    let child = r.child.as_ref();
+    let disability = r.disability.as_ref();
     let canonical = [
-        id,
-        &stored.name,
-        phone.unwrap_or(""),
-        stored.hukou_region.as_deref().unwrap_or(""),
-        &stored.village_code,
-        &stored.address,
-        &stored.status,
-        stored.status_date.as_deref().unwrap_or(""),
-        stored.living_situation.as_deref().unwrap_or(""),
-        stored.economic_status.as_deref().unwrap_or(""),
-        stored.disability_category.as_deref().unwrap_or(""),
-        &stored
-            .disability_grade
-            .map(|g| g.to_string())
+        r.id_number.as_str().to_owned(),
+        r.name.clone(),
+        opt(r.phone.as_ref().map(|p| p.as_str())),
+        r.hukou_region
+            .as_ref()
+            .map(|c| c.to_string())
             .unwrap_or_default(),
-        cert.map(|c| c.as_str()).unwrap_or(""),
-        stored.child_category.as_deref().unwrap_or(""),
-        stored.guardian_name.as_deref().unwrap_or(""),
-        guardian_phone.unwrap_or(""),
-        stored.household_no.as_deref().unwrap_or(""),
-        stored.emergency_contact_name.as_deref().unwrap_or(""),
-        emergency_phone.unwrap_or(""),
-        &stored.tags,
+        r.village.to_string(),
+        r.address.clone(),
+        r.status.as_str().to_owned(),
+        r.status_date.map(|d| d.to_string()).unwrap_or_default(),
+        opt(r.living_situation.map(|v| v.as_str())),
+        opt(r.economic_status.map(|v| v.as_str())),
+        opt(disability.map(|d| d.category.as_str())),
+        disability
+            .map(|d| d.grade.get().to_string())
+            .unwrap_or_default(),
+        opt(disability
+            .and_then(|d| d.certificate.as_ref())
+            .map(|c| c.as_str())),
+        opt(child.map(|c| c.category.as_str())),
+        opt(child.and_then(|c| c.guardian_name.as_deref())),
+        opt(child
+            .and_then(|c| c.guardian_phone.as_ref())
+            .map(|p| p.as_str())),
+        opt(r.household_no.as_deref()),
+        opt(r.emergency_contact_name.as_deref()),
+        opt(r.emergency_contact_phone.as_ref().map(|p| p.as_str())),
+        r.tags.join(","),
     ]
     .join("\u{1f}");
-    stored.content_mac = keys.blind_index(CONTENT_KIND, &canonical);
-    Ok(stored)
+    keys.blind_index(CONTENT_KIND, &canonical)
 }
 
 /// A person as shown: sensitive values masked.

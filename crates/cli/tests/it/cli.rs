@@ -9,10 +9,10 @@ fn kangyang(db: &TestDb, args: &[&str]) -> Output {
     cmd.args(args)
         .env_remove("KANGYANG_DATABASE_URL")
         .env("KANGYANG_LOG", "warn");
-    match db.backend {
-        Backend::Sqlite => cmd.arg("--data-dir").arg(db.dir.as_ref().unwrap().path()),
-        Backend::Postgres => cmd.arg("--database-url").arg(&db.url),
-    };
+    cmd.arg("--data-dir").arg(db.dir.as_ref().unwrap().path());
+    if db.backend == Backend::Postgres {
+        cmd.arg("--database-url").arg(&db.url);
+    }
     cmd.output().unwrap()
 }
 

@@ -12,7 +12,25 @@ fn kangyang(db: &TestDb, args: &[&str]) -> Output {
         .env("KANGYANG_LOG", "warn")
         .arg("--data-dir")
         .arg(db.dir.as_ref().unwrap().path());
+    if db.backend == Backend::Postgres {
+        cmd.arg("--database-url").arg(&db.url);
+    }
     cmd.output().unwrap()
+}
+
+fn url_of(db: &TestDb) -> String {
+    match db.backend {
+        Backend::Sqlite => format!(
+            "sqlite://{}",
+            db.dir
+                .as_ref()
+                .unwrap()
+                .path()
+                .join("kangyang.db")
+                .display()
+        ),
+        Backend::Postgres => db.url.clone(),
+    }
 }
 
 fn id(n: u16, birth: (u16, u8, u8)) -> String {
@@ -27,16 +45,7 @@ fn id(n: u16, birth: (u16, u8, u8)) -> String {
 }
 
 async fn person_count(db: &TestDb) -> i64 {
-    let url = format!(
-        "sqlite://{}",
-        db.dir
-            .as_ref()
-            .unwrap()
-            .path()
-            .join("kangyang.db")
-            .display()
-    );
-    let store = kangyang_store::Store::connect(&url).await.unwrap();
+    let store = kangyang_store::Store::connect(&url_of(db)).await.unwrap();
     let (n,): (i64,) = sqlx::query_as("SELECT CAST(COUNT(*) AS BIGINT) FROM persons")
         .fetch_one(store.pool())
         .await
@@ -45,161 +54,154 @@ async fn person_count(db: &TestDb) -> i64 {
     n
 }
 
-#[tokio::test]
-async fn a_mixed_sheet_names_every_bad_row_and_imports_all_or_nothing() {
-    let db = TestDb::new(Backend::Sqlite).await;
-    assert!(kangyang(&db, &["migrate"]).status.success());
-    // Retire one village so a row can point at a retired code.
-    let url = format!(
-        "sqlite://{}",
-        db.dir
-            .as_ref()
-            .unwrap()
-            .path()
-            .join("kangyang.db")
-            .display()
-    );
-    let store = kangyang_store::Store::connect(&url).await.unwrap();
-    sqlx::query("UPDATE regions SET retired_on = '2024-06-30' WHERE code = '440784103212'")
-        .execute(store.pool())
-        .await
-        .unwrap();
-    store.close().await;
+crate::backend_test!(
+    a_mixed_sheet_names_every_bad_row_and_imports_all_or_nothing,
+    |b: Backend| async move {
+        let db = TestDb::new(b).await;
+        assert!(kangyang(&db, &["migrate"]).status.success());
+        // Retire one village so a row can point at a retired code.
+        let store = kangyang_store::Store::connect(&url_of(&db)).await.unwrap();
+        sqlx::query("UPDATE regions SET retired_on = '2024-06-30' WHERE code = '440784103212'")
+            .execute(store.pool())
+            .await
+            .unwrap();
+        store.close().await;
 
-    let good1 = id(101, (1950, 3, 1));
-    let good2 = id(103, (1948, 7, 9));
-    let good3 = id(105, (1985, 5, 5));
-    let with_x = (1..999)
-        .map(|n| id(n, (1960, 2, 2)))
-        .find(|i| i.ends_with('X'))
-        .unwrap();
-    let fullwidth: String = good2
-        .chars()
-        .map(|c| char::from_u32(c as u32 + 0xFEE0).unwrap())
-        .collect();
-    let zeroed = format!("{}000", &id(107, (1951, 1, 1))[..15]);
-    let mut wrong_check = id(109, (1952, 2, 2));
-    let last = wrong_check.pop().unwrap();
-    wrong_check.push(if last == '1' { '2' } else { '1' });
-    let cert_of_other = format!("{}42", id(111, (1970, 1, 1)));
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("花名册.csv");
-    // Headers in another order than the template, as towns' sheets have them.
-    let rows = [
-        "姓名,居住村（社区）代码,身份证号码,出生日期,残疾类别,残疾等级,残疾证号,居住状况"
-            .to_owned(),
-        format!("李桂芳,440784103202,{good1},,,,,独居"),
-        format!("陈伯,440784103201,{fullwidth},,,,,空巢"),
-        format!("黄亚妹,440784103203,{},,,,,", with_x.to_lowercase()),
-        format!("张强,440784103204,{good3},,肢体,二级,{good3}42,"),
-        "梁一,440784103202,4.40784E+17,,,,,".to_owned(),
-        format!("梁二,440784103202,{zeroed},,,,,"),
-        format!("梁三,440784103202,{wrong_check},,,,,"),
-        format!("梁四,440784103202,{},1950-01-01,,,,", id(113, (1953, 3, 3))),
-        format!("梁五,440784103999,{},,,,,", id(115, (1954, 4, 4))),
-        format!("梁六,440784103212,{},,,,,", id(117, (1955, 5, 5))),
-        format!(
-            "梁七,440784103202,{},,肢体,二级,{cert_of_other},",
-            id(119, (1956, 6, 6))
-        ),
-        format!("李桂芳,440784103202,{good1},,,,,独居"),
-    ];
-    std::fs::write(&file, rows.join("\n")).unwrap();
-    let out = kangyang(&db, &["import", "persons", file.to_str().unwrap()]);
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
-    assert_eq!(
-        stdout.trim(),
-        "imported 0, updated 0, unchanged 0, rejected 8",
-        "{stderr}"
-    );
-    for (row, expect) in [
-        (6, "数字"),
-        (7, "Excel"),
-        (8, "校验码"),
-        (9, "出生日期与身份证号不符"),
-        (10, "不存在"),
-        (11, "撤销"),
-        (12, "残疾证号"),
-        (13, "与第 2 行"),
-    ] {
-        let line = stderr
-            .lines()
-            .find(|l| l.starts_with(&format!("第 {row} 行")))
-            .unwrap_or_else(|| panic!("no message for row {row}: {stderr}"));
-        assert!(line.contains(expect), "row {row}: {line}");
-    }
-    for secret in [&good1, &zeroed, &wrong_check] {
+        let good1 = id(101, (1950, 3, 1));
+        let good2 = id(103, (1948, 7, 9));
+        let good3 = id(105, (1985, 5, 5));
+        let with_x = (1..999)
+            .map(|n| id(n, (1960, 2, 2)))
+            .find(|i| i.ends_with('X'))
+            .unwrap();
+        let fullwidth: String = good2
+            .chars()
+            .map(|c| char::from_u32(c as u32 + 0xFEE0).unwrap())
+            .collect();
+        let zeroed = format!("{}000", &id(107, (1951, 1, 1))[..15]);
+        let mut wrong_check = id(109, (1952, 2, 2));
+        let last = wrong_check.pop().unwrap();
+        wrong_check.push(if last == '1' { '2' } else { '1' });
+        let cert_of_other = format!("{}42", id(111, (1970, 1, 1)));
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("花名册.csv");
+        // Headers in another order than the template, as towns' sheets have them.
+        let rows = [
+            "姓名,居住村（社区）代码,身份证号码,出生日期,残疾类别,残疾等级,残疾证号,居住状况"
+                .to_owned(),
+            format!("李桂芳,440784103202,{good1},,,,,独居"),
+            format!("陈伯,440784103201,{fullwidth},,,,,空巢"),
+            format!("黄亚妹,440784103203,{},,,,,", with_x.to_lowercase()),
+            format!("张强,440784103204,{good3},,肢体,二级,{good3}42,"),
+            "梁一,440784103202,4.40784E+17,,,,,".to_owned(),
+            format!("梁二,440784103202,{zeroed},,,,,"),
+            format!("梁三,440784103202,{wrong_check},,,,,"),
+            format!("梁四,440784103202,{},1950-01-01,,,,", id(113, (1953, 3, 3))),
+            format!("梁五,440784103999,{},,,,,", id(115, (1954, 4, 4))),
+            format!("梁六,440784103212,{},,,,,", id(117, (1955, 5, 5))),
+            format!(
+                "梁七,440784103202,{},,肢体,二级,{cert_of_other},",
+                id(119, (1956, 6, 6))
+            ),
+            format!("李桂芳,440784103202,{good1},,,,,独居"),
+        ];
+        std::fs::write(&file, rows.join("\n")).unwrap();
+        let out = kangyang(&db, &["import", "persons", file.to_str().unwrap()]);
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+        assert_eq!(
+            stdout.trim(),
+            "imported 0, updated 0, unchanged 0, rejected 8",
+            "{stderr}"
+        );
+        for (row, expect) in [
+            (6, "数字"),
+            (7, "Excel"),
+            (8, "校验码"),
+            (9, "出生日期与身份证号不符"),
+            (10, "不存在"),
+            (11, "撤销"),
+            (12, "残疾证号"),
+            (13, "与第 2 行"),
+        ] {
+            let line = stderr
+                .lines()
+                .find(|l| l.starts_with(&format!("第 {row} 行")))
+                .unwrap_or_else(|| panic!("no message for row {row}: {stderr}"));
+            assert!(line.contains(expect), "row {row}: {line}");
+        }
+        for secret in [&good1, &zeroed, &wrong_check] {
+            assert!(
+                !stderr.contains(secret.as_str()),
+                "a message repeats an ID number"
+            );
+        }
         assert!(
-            !stderr.contains(secret.as_str()),
-            "a message repeats an ID number"
+            stderr.contains("warning:"),
+            "repairs are reported: {stderr}"
+        );
+        assert_eq!(person_count(&db).await, 0, "all or nothing");
+
+        // The error workbook: the original rows plus what is wrong.
+        let errors = dir.path().join("花名册.csv.errors.xlsx");
+        let mut reader = kangyang_app::sheet::SheetReader::open(
+            std::fs::read(&errors).unwrap(),
+            kangyang_app::sheet::SheetFormat::Xlsx,
+        )
+        .unwrap();
+        assert!(reader.headers().iter().any(|h| h == "错误说明"));
+        assert_eq!(reader.by_ref().count(), 8);
+
+        let out = kangyang(
+            &db,
+            &[
+                "import",
+                "persons",
+                "--accept-valid",
+                file.to_str().unwrap(),
+            ],
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout).trim(),
+            "imported 4, updated 0, unchanged 0, rejected 8"
+        );
+        assert_eq!(out.status.code(), Some(1));
+        assert_eq!(person_count(&db).await, 4);
+        let out = kangyang(
+            &db,
+            &[
+                "import",
+                "persons",
+                "--accept-valid",
+                file.to_str().unwrap(),
+            ],
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout).trim(),
+            "imported 0, updated 0, unchanged 4, rejected 8"
+        );
+
+        // A corrected sheet: one change, the rest as before.
+        let fixed = dir.path().join("fixed.csv");
+        std::fs::write(
+            &fixed,
+            format!(
+                "{}\n{}\n{}\n",
+                rows[0],
+                rows[1].replace("独居", "空巢"),
+                rows[4]
+            ),
+        )
+        .unwrap();
+        let out = kangyang(&db, &["import", "persons", fixed.to_str().unwrap()]);
+        assert!(out.status.success());
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout).trim(),
+            "imported 0, updated 1, unchanged 1, rejected 0"
         );
     }
-    assert!(
-        stderr.contains("warning:"),
-        "repairs are reported: {stderr}"
-    );
-    assert_eq!(person_count(&db).await, 0, "all or nothing");
-
-    // The error workbook: the original rows plus what is wrong.
-    let errors = dir.path().join("花名册.csv.errors.xlsx");
-    let mut reader = kangyang_app::sheet::SheetReader::open(
-        std::fs::read(&errors).unwrap(),
-        kangyang_app::sheet::SheetFormat::Xlsx,
-    )
-    .unwrap();
-    assert!(reader.headers().iter().any(|h| h == "错误说明"));
-    assert_eq!(reader.by_ref().count(), 8);
-
-    let out = kangyang(
-        &db,
-        &[
-            "import",
-            "persons",
-            "--accept-valid",
-            file.to_str().unwrap(),
-        ],
-    );
-    assert_eq!(
-        String::from_utf8_lossy(&out.stdout).trim(),
-        "imported 4, updated 0, unchanged 0, rejected 8"
-    );
-    assert_eq!(out.status.code(), Some(1));
-    assert_eq!(person_count(&db).await, 4);
-    let out = kangyang(
-        &db,
-        &[
-            "import",
-            "persons",
-            "--accept-valid",
-            file.to_str().unwrap(),
-        ],
-    );
-    assert_eq!(
-        String::from_utf8_lossy(&out.stdout).trim(),
-        "imported 0, updated 0, unchanged 4, rejected 8"
-    );
-
-    // A corrected sheet: one change, the rest as before.
-    let fixed = dir.path().join("fixed.csv");
-    std::fs::write(
-        &fixed,
-        format!(
-            "{}\n{}\n{}\n",
-            rows[0],
-            rows[1].replace("独居", "空巢"),
-            rows[4]
-        ),
-    )
-    .unwrap();
-    let out = kangyang(&db, &["import", "persons", fixed.to_str().unwrap()]);
-    assert!(out.status.success());
-    assert_eq!(
-        String::from_utf8_lossy(&out.stdout).trim(),
-        "imported 0, updated 1, unchanged 1, rejected 0"
-    );
-}
+);
 
 #[tokio::test]
 async fn the_template_carries_every_column() {

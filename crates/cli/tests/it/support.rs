@@ -46,7 +46,7 @@ pub fn pg_base() -> String {
 pub struct TestDb {
     pub url: String,
     pub backend: Backend,
-    /// Keeps a SQLite database's directory alive.
+    /// The data directory: the SQLite file (SQLite) and the key file (both).
     pub dir: Option<tempfile::TempDir>,
     pg_name: Option<String>,
 }
@@ -88,7 +88,8 @@ impl TestDb {
                 TestDb {
                     url: format!("{}/{name}", pg_base()),
                     backend,
-                    dir: None,
+                    // The binary's key file lives here.
+                    dir: Some(tempfile::tempdir().unwrap()),
                     pg_name: Some(name),
                 }
             }
