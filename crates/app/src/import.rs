@@ -111,7 +111,7 @@ impl Importer<'_> {
 /// What the first pass decided for a valid row.
 enum Plan {
     New,
-    Update,
+    Update(i64),
     Unchanged,
 }
 
@@ -152,6 +152,12 @@ pub async fn import_file(
     // First row of each ID number seen, to name both rows of a duplicate.
     let mut seen: HashMap<u128, u64> = HashMap::new();
     let mut rejected_rows: HashSet<u64> = HashSet::new();
+    // What pass 2 must do besides inserting: the rows to skip and the rows
+    // that change someone already registered (row → person id). Deciding it
+    // here means pass 2 looks nothing up (and on PostgreSQL a look-up inside
+    // the growing, not yet analysed table would scan it).
+    let mut unchanged_rows: HashSet<u64> = HashSet::new();
+    let mut updates: HashMap<u64, i64> = HashMap::new();
     let mut pending: Vec<(u64, Vec<String>, Identity)> = Vec::with_capacity(BATCH);
     let mut conn = app.store().pool().acquire().await?;
     let mut rows_read = 0u64;
@@ -233,8 +239,14 @@ pub async fn import_file(
             {
                 match plan {
                     Ok(Plan::New) => report.imported += 1,
-                    Ok(Plan::Update) => report.updated += 1,
-                    Ok(Plan::Unchanged) => report.unchanged += 1,
+                    Ok(Plan::Update(id)) => {
+                        report.updated += 1;
+                        updates.insert(row, id);
+                    }
+                    Ok(Plan::Unchanged) => {
+                        report.unchanged += 1;
+                        unchanged_rows.insert(row);
+                    }
                     Err(message) => reject(&mut report, &mut rejected_rows, row, cells, message),
                 }
             }
@@ -261,8 +273,8 @@ pub async fn import_file(
     let (mut tx, _guard) = app.store().begin_audited().await?;
     let who = importer.who();
     let mut written = 0u64;
-    let mut batch: Vec<StoredPerson> = Vec::with_capacity(BATCH);
     let mut new_people: Vec<StoredPerson> = Vec::with_capacity(BATCH);
+    let person_scope = kangyang_store::persons::PersonScope::from(&scope);
     let mut rows_done = 0u64;
     loop {
         let next = reader.next_row();
@@ -273,56 +285,42 @@ pub async fn import_file(
             if rows_done.is_multiple_of(1000) {
                 progress("写入", rows_done, Some(rows_read));
             }
-            if rejected_rows.contains(&row) {
+            if rejected_rows.contains(&row) || unchanged_rows.contains(&row) {
                 continue;
             }
             let Ok(record) = parse_person(&map.raw_person(&cells), today).record else {
                 continue;
             };
-            batch.push(seal(keys, &record, None)?);
-        }
-        if batch.len() >= BATCH || (done && !batch.is_empty()) {
-            let indexes: Vec<String> = batch.iter().map(|p| p.id_index.clone()).collect();
-            let existing: HashMap<String, (i64, String)> =
-                store::find_many_by_id_index(&mut tx, &indexes)
-                    .await?
-                    .into_iter()
-                    .map(|(index, id, _, mac)| (index, (id, mac)))
-                    .collect();
-            for person in batch.drain(..) {
-                match existing.get(&person.id_index) {
-                    None => new_people.push(person),
-                    Some((_, mac)) if *mac == person.content_mac => {}
-                    Some((id, _)) => {
-                        let old = store::get(
-                            &mut tx,
-                            &kangyang_store::persons::PersonScope::from(&scope),
-                            *id,
-                        )
-                        .await?;
-                        let Some(old) = old else { continue };
-                        // An assessment's result is not in the sheet: keep it.
-                        let person = StoredPerson {
-                            capability_level: old.capability_level.clone(),
-                            ..person
-                        };
-                        store::update(&mut tx, *id, &person, now).await?;
-                        app.audit_in(
-                            &mut tx,
-                            &who,
-                            Event {
-                                action: "person.import",
-                                object_type: "person",
-                                object_id: id.to_string(),
-                                result: Outcome::Ok,
-                                detail: serde_json::json!({ "changes": changes(Some(&old), &person) }),
-                            },
-                        )
-                        .await?;
-                        written += 1;
-                    }
+            let person = seal(keys, &record, None)?;
+            match updates.get(&row) {
+                None => new_people.push(person),
+                Some(&id) => {
+                    let Some(old) = store::get(&mut tx, &person_scope, id).await? else {
+                        continue;
+                    };
+                    // An assessment's result is not in the sheet: keep it.
+                    let person = StoredPerson {
+                        capability_level: old.capability_level.clone(),
+                        ..person
+                    };
+                    store::update(&mut tx, id, &person, now).await?;
+                    app.audit_in(
+                        &mut tx,
+                        &who,
+                        Event {
+                            action: "person.import",
+                            object_type: "person",
+                            object_id: id.to_string(),
+                            result: Outcome::Ok,
+                            detail: serde_json::json!({ "changes": changes(Some(&old), &person) }),
+                        },
+                    )
+                    .await?;
+                    written += 1;
                 }
             }
+        }
+        if new_people.len() >= BATCH || (done && !new_people.is_empty()) {
             written += new_people.len() as u64;
             store::insert_many(&mut tx, &new_people, now).await?;
             new_people.clear();
@@ -397,7 +395,7 @@ async fn plan_batch(
                     ))
                 }
                 Some((_, _, mac)) if *mac == person.content_mac => Ok(Plan::Unchanged),
-                Some(_) => Ok(Plan::Update),
+                Some((id, _, _)) => Ok(Plan::Update(*id)),
             };
             (row, cells, plan)
         })

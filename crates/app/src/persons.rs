@@ -393,10 +393,21 @@ async fn validated(app: &App, actor: &Actor, raw: &RawPerson) -> Result<PersonRe
 }
 
 /// Changes a person; the audit row lists each changed field, masked where sensitive.
-pub async fn update(app: &App, actor: &Actor, id: i64, raw: &RawPerson) -> Result<()> {
+pub async fn update(app: &App, actor: &Actor, id: i64, given: &RawPerson) -> Result<()> {
     app.require(actor, Action::PersonWrite).await?;
     let old = scoped_person(app, actor, id, "person.update").await?;
-    let record = validated(app, actor, raw).await?;
+    // Sensitive fields are shown masked, so a form cannot send them back:
+    // left blank, they keep what is stored. Every other field takes what is
+    // given, blank included.
+    let mut raw = open_sensitive(app, &old)?;
+    for f in Field::ALL {
+        let value = given.get(&f).cloned().unwrap_or_default();
+        if f.is_sensitive() && value.trim().is_empty() {
+            continue;
+        }
+        raw.insert(f, value);
+    }
+    let record = validated(app, actor, &raw).await?;
     let stored = seal(app.keys(), &record, old.capability_level.clone())?;
     if stored.content_mac == old.content_mac {
         return Ok(());
@@ -616,10 +627,9 @@ pub async fn form_values(app: &App, actor: &Actor, id: i64) -> Result<(RawPerson
     Ok((raw, view))
 }
 
-/// The sealed values an edit keeps when the form leaves them blank.
-pub async fn sealed_values(app: &App, actor: &Actor, id: i64) -> Result<RawPerson> {
-    app.require(actor, Action::PersonWrite).await?;
-    let row = scoped_person(app, actor, id, "person.update").await?;
+/// The stored sensitive values of a person, opened: what an edit keeps when
+/// it leaves them blank.
+fn open_sensitive(app: &App, row: &PersonRow) -> Result<RawPerson> {
     let keys = app.keys();
     let open = |v: &Option<Vec<u8>>| -> Result<Option<String>> {
         v.as_deref().map(|c| keys.decrypt(c)).transpose()

@@ -138,6 +138,15 @@ pub async fn reset_password_from_cli(
     Ok(())
 }
 
+/// The region of a facility, to bind a facility user to.
+pub async fn facility_region(app: &App, facility_id: i64) -> Result<RegionCode> {
+    let mut conn = app.store().pool().acquire().await?;
+    let code = kangyang_store::facilities::region_of(&mut conn, facility_id)
+        .await?
+        .ok_or_else(|| AppError::invalid("机构", "机构不存在"))?;
+    RegionCode::parse(&code).map_err(AppError::internal)
+}
+
 pub async fn find(app: &App, username: &str) -> Result<Option<UserRow>> {
     let mut conn = app.store().pool().acquire().await?;
     Ok(users::find_by_username(&mut conn, username).await?)

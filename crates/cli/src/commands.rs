@@ -7,6 +7,7 @@ use kangyang_app::{auth::Password, regions, users, App, AppError, Config, System
 use kangyang_domain::{RegionCode, Role};
 use kangyang_store::Store;
 use kangyang_web::WebConfig;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -227,10 +228,14 @@ async fn serve_app(app: App, args: &ServeArgs, banner: Option<String>) -> CmdRes
     } else {
         args.host.as_str()
     };
-    println!("康养服务平台: http://{host}:{}/", addr.port());
+    // A closed stdout (the launcher went away) must not stop the server, so
+    // write errors are ignored here rather than panicking as println! would.
+    let mut out = std::io::stdout();
+    let _ = writeln!(out, "康养服务平台: http://{host}:{}/", addr.port());
     if let Some(banner) = banner {
-        println!("{banner}");
+        let _ = writeln!(out, "{banner}");
     }
+    let _ = out.flush();
     tracing::info!(%addr, dialect = app.store().dialect().name(), "serving");
     let config = WebConfig {
         secure_cookies: args.secure_cookies,
@@ -370,6 +375,7 @@ async fn admin(app: &App, command: AdminCommand) -> CmdResult {
             username,
             role,
             region,
+            facility,
             display_name,
             password_file,
         } => {
@@ -379,9 +385,14 @@ async fn admin(app: &App, command: AdminCommand) -> CmdResult {
                     Role::ALL.map(|r| r.as_str()).join(", ")
                 )
             })?;
-            let region = match region {
-                Some(code) => RegionCode::parse(&code).map_err(|e| format!("--region: {e}"))?,
-                None => default_region(app).await?,
+            let region = match (facility, region) {
+                (Some(id), _) => users::facility_region(app, id)
+                    .await
+                    .map_err(|e| format!("--facility: {}", e.operator_message()))?,
+                (None, Some(code)) => {
+                    RegionCode::parse(&code).map_err(|e| format!("--region: {e}"))?
+                }
+                (None, None) => default_region(app).await?,
             };
             let password = read_password(password_file.as_deref())?;
             let id = users::create_from_cli(
@@ -392,7 +403,7 @@ async fn admin(app: &App, command: AdminCommand) -> CmdResult {
                     password,
                     role,
                     region: region.clone(),
-                    facility_id: None,
+                    facility_id: facility,
                     must_change_password: false,
                 },
             )
@@ -444,7 +455,7 @@ async fn import_persons(
 ) -> CmdResult {
     use kangyang_app::import::{import_file, ImportOptions, Importer};
     use kangyang_app::sheet::SheetFormat;
-    use std::io::{IsTerminal, Write};
+    use std::io::IsTerminal;
     let format = SheetFormat::from_file_name(&file.to_string_lossy()).ok_or_else(|| {
         format!(
             "{}: only .xlsx, .xls and .csv files can be imported",

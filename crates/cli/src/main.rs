@@ -135,6 +135,10 @@ pub enum AdminCommand {
         /// The region code the account is bound to (default: the province, when there is one).
         #[arg(long)]
         region: Option<String>,
+        /// Bind the account to a facility (its id): the user sees only the
+        /// facility's people. The region becomes the facility's.
+        #[arg(long)]
+        facility: Option<i64>,
         #[arg(long, default_value = "")]
         display_name: String,
         /// Read the password from the first line of this file.

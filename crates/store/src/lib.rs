@@ -18,6 +18,7 @@
 pub mod audit;
 mod db;
 mod error;
+pub mod facilities;
 mod migrate;
 pub mod permissions;
 pub mod persons;

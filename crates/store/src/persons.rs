@@ -3,7 +3,7 @@
 //! unscoped read of a person's record here except the blind-index look-up
 //! that keeps one person per ID number.
 
-use crate::sql::Sql;
+use crate::sql::{escape_like, Sql};
 use crate::{Conn, Result, StoreError};
 use kangyang_domain::{RegionCode, Scope};
 
@@ -334,17 +334,6 @@ fn where_clause(sql: &mut Sql, scope: &PersonScope, f: &PersonFilter) {
             sql.push(&format!(" AND p.{column} = ")).bind(v.as_str());
         }
     }
-}
-
-fn escape_like(q: &str) -> String {
-    let mut s = String::with_capacity(q.len());
-    for c in q.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            s.push('\\');
-        }
-        s.push(c);
-    }
-    s
 }
 
 /// A page of matching people, in id order, and how many match in all.

@@ -1,5 +1,6 @@
 //! The region tree (统计用区划代码).
 
+use crate::sql::escape_like;
 use crate::{Conn, Result};
 use kangyang_domain::RegionCode;
 use std::collections::HashMap;
@@ -123,17 +124,6 @@ pub async fn search(
     .bind(limit)
     .fetch_all(conn)
     .await?)
-}
-
-fn escape_like(q: &str) -> String {
-    let mut s = String::with_capacity(q.len());
-    for c in q.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            s.push('\\');
-        }
-        s.push(c);
-    }
-    s
 }
 
 pub async fn count(conn: &mut Conn) -> Result<i64> {

@@ -82,3 +82,15 @@ impl Sql {
         q
     }
 }
+
+/// Escapes the LIKE wildcards (percent, underscore) and the backslash, for a pattern used with ESCAPE backslash.
+pub(crate) fn escape_like(q: &str) -> String {
+    let mut s = String::with_capacity(q.len());
+    for c in q.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            s.push('\\');
+        }
+        s.push(c);
+    }
+    s
+}

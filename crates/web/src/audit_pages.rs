@@ -9,7 +9,7 @@ use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use kangyang_app::{audit, civil, AppError};
+use kangyang_app::{audit, civil, sheet, AppError};
 use kangyang_store::audit::{AuditFilter, AuditRow};
 use serde::{Deserialize, Serialize};
 
@@ -209,10 +209,24 @@ pub(crate) async fn export_csv(
 ) -> Result<Response, PageError> {
     let filter = query.filter()?;
     let rows = audit::export(&state.app, &session.actor, &filter).await?;
-    let mut out = String::from("\u{feff}序号,时间,用户,来源地址,操作,对象类型,对象,结果,详情\n");
+    let mut out = format!(
+        "{}{}",
+        sheet::CSV_BOM,
+        sheet::csv_record(&[
+            "序号",
+            "时间",
+            "用户",
+            "来源地址",
+            "操作",
+            "对象类型",
+            "对象",
+            "结果",
+            "详情"
+        ])
+    );
     for r in rows {
         let e = AuditEntry::from(r);
-        let fields = [
+        out.push_str(&sheet::csv_record(&[
             e.id.to_string(),
             e.time,
             e.username,
@@ -222,10 +236,7 @@ pub(crate) async fn export_csv(
             e.object_id,
             e.result,
             e.detail,
-        ];
-        let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
-        out.push_str(&line.join(","));
-        out.push('\n');
+        ]));
     }
     Ok((
         [
@@ -238,15 +249,4 @@ pub(crate) async fn export_csv(
         out,
     )
         .into_response())
-}
-
-/// Quotes a CSV field, and defuses a leading = + - @ so a spreadsheet does not
-/// run it as a formula (CSV injection).
-fn csv_field(v: &str) -> String {
-    let v = if v.starts_with(['=', '+', '-', '@']) {
-        format!("'{v}")
-    } else {
-        v.to_owned()
-    };
-    format!("\"{}\"", v.replace('"', "\"\""))
 }

@@ -31,24 +31,6 @@ fn raw_from(values: &HashMap<String, String>) -> RawPerson {
         .collect()
 }
 
-/// For an edit: blank sensitive inputs keep what is stored.
-async fn merged_for_update(
-    state: &AppState,
-    session: &Session,
-    id: i64,
-    posted: RawPerson,
-) -> Result<RawPerson, AppError> {
-    let mut raw = persons::sealed_values(&state.app, &session.actor, id).await?;
-    for f in form_fields() {
-        let value = posted.get(&f).cloned().unwrap_or_default();
-        if f.is_sensitive() && value.trim().is_empty() {
-            continue;
-        }
-        raw.insert(f, value);
-    }
-    Ok(raw)
-}
-
 // ---- JSON API ----
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -110,8 +92,7 @@ pub(crate) async fn api_update(
     Path(id): Path<i64>,
     Json(values): Json<HashMap<String, String>>,
 ) -> Result<StatusCode, ApiError> {
-    let raw = merged_for_update(&state, &session, id, raw_from(&values)).await?;
-    persons::update(&state.app, &session.actor, id, &raw).await?;
+    persons::update(&state.app, &session.actor, id, &raw_from(&values)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -382,8 +363,7 @@ pub(crate) async fn update(
         values.get("csrf_token").map(String::as_str).unwrap_or(""),
     )?;
     let posted = raw_from(&values);
-    let raw = merged_for_update(&state, &session, id, posted.clone()).await?;
-    match persons::update(&state.app, &session.actor, id, &raw).await {
+    match persons::update(&state.app, &session.actor, id, &posted).await {
         Ok(()) => Ok(Redirect::to(&format!("/persons/{id}")).into_response()),
         Err(AppError::InvalidFields(errors)) => {
             let view = persons::get(&state.app, &session.actor, id).await?;

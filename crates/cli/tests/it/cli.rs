@@ -1,20 +1,8 @@
 //! The `kangyang` binary as an operator uses it.
 
 use crate::backend_test;
-use crate::support::{Backend, TestDb};
+use crate::support::{kangyang, Backend, TestDb};
 use std::process::{Command, Output};
-
-fn kangyang(db: &TestDb, args: &[&str]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kangyang"));
-    cmd.args(args)
-        .env_remove("KANGYANG_DATABASE_URL")
-        .env("KANGYANG_LOG", "warn");
-    cmd.arg("--data-dir").arg(db.dir.as_ref().unwrap().path());
-    if db.backend == Backend::Postgres {
-        cmd.arg("--database-url").arg(&db.url);
-    }
-    cmd.output().unwrap()
-}
 
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
@@ -27,22 +15,6 @@ fn stderr(o: &Output) -> String {
 /// A database for the binary: SQLite under a data dir, or a PostgreSQL database.
 async fn cli_db(b: Backend) -> TestDb {
     TestDb::new(b).await
-}
-
-/// The URL the test itself uses to reach the binary's database.
-fn url_of(db: &TestDb) -> String {
-    match db.backend {
-        Backend::Sqlite => format!(
-            "sqlite://{}",
-            db.dir
-                .as_ref()
-                .unwrap()
-                .path()
-                .join("kangyang.db")
-                .display()
-        ),
-        Backend::Postgres => db.url.clone(),
-    }
 }
 
 backend_test!(
@@ -122,7 +94,9 @@ backend_test!(
         assert!(stdout(&out).contains("intact"));
 
         // Alter the second row directly in the database.
-        let store = kangyang_store::Store::connect(&url_of(&db)).await.unwrap();
+        let store = kangyang_store::Store::connect(&db.binary_url())
+            .await
+            .unwrap();
         sqlx::query("UPDATE audit_log SET username = 'someone' WHERE id = 2")
             .execute(store.pool())
             .await
@@ -181,7 +155,9 @@ backend_test!(
         let out = kangyang(&db, &["regions", "import", orphan.to_str().unwrap()]);
         assert!(!out.status.success());
 
-        let store = kangyang_store::Store::connect(&url_of(&db)).await.unwrap();
+        let store = kangyang_store::Store::connect(&db.binary_url())
+            .await
+            .unwrap();
         let (hainan,): (i64,) =
             sqlx::query_as("SELECT CAST(COUNT(*) AS BIGINT) FROM regions WHERE code = '46'")
                 .fetch_one(store.pool())
@@ -217,7 +193,9 @@ async fn refuses_a_database_file_others_can_read() {
 async fn refuses_a_schema_newer_than_the_binary() {
     let db = TestDb::new(Backend::Sqlite).await;
     assert!(kangyang(&db, &["migrate"]).status.success());
-    let store = kangyang_store::Store::connect(&url_of(&db)).await.unwrap();
+    let store = kangyang_store::Store::connect(&db.binary_url())
+        .await
+        .unwrap();
     sqlx::query(
         "INSERT INTO kangyang_schema (version, name, applied_at) VALUES (999, 'future', 0)",
     )
@@ -232,4 +210,107 @@ async fn refuses_a_schema_newer_than_the_binary() {
         "{}",
         stderr(&out)
     );
+}
+
+/// The README's first command: `kangyang demo` creates the demo, prints the
+/// URL and the accounts, and serves; run again, it reuses the data.
+#[tokio::test]
+async fn the_demo_serves_the_scenario_and_reuses_its_data() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let start = || {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_kangyang"))
+            .args([
+                "demo",
+                "--port",
+                "0",
+                "--scale",
+                "0.02",
+                "--password",
+                "Demo-Pass-2026!",
+            ])
+            .arg("--data-dir")
+            .arg(dir.path())
+            .env_remove("KANGYANG_DATABASE_URL")
+            .env("KANGYANG_LOG", "warn")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let mut lines = std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok);
+        let mut printed = Vec::new();
+        for line in lines.by_ref() {
+            let last = line.contains("yunfu");
+            printed.push(line);
+            if last {
+                break;
+            }
+        }
+        // Keep reading whatever else it prints, as a terminal would.
+        std::thread::spawn(move || lines.for_each(drop));
+        (child, printed)
+    };
+    let (mut child, printed) = start();
+    let url = printed
+        .iter()
+        .find_map(|l| {
+            l.split_once("http://")
+                .map(|(_, rest)| format!("http://{}", rest.trim_end_matches('/')))
+        })
+        .unwrap_or_else(|| panic!("no URL printed: {printed:?}"));
+    let text = printed.join("\n");
+    for account in ["province", "heshan", "yunfu"] {
+        assert!(text.contains(account), "{text}");
+    }
+    assert!(text.contains("Demo-Pass-2026!"));
+    assert!(
+        text.contains("新生成"),
+        "a new demo generates its people: {text}"
+    );
+
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let res = client
+        .post(format!("{url}/api/v1/login"))
+        .json(&serde_json::json!({ "username": "heshan", "password": "Demo-Pass-2026!" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let children: serde_json::Value = client
+        .get(format!("{url}/api/v1/regions/440784103/children"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(children.as_array().unwrap().len(), 13);
+    let persons: serde_json::Value = client
+        .get(format!("{url}/api/v1/persons?category=disabled"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        persons["total"].as_i64().unwrap() >= 274,
+        "Heshan's trainees are in the register"
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let (mut again, printed) = start();
+    assert!(
+        printed.join("\n").contains("沿用已有的"),
+        "a second start reuses the data"
+    );
+    again.kill().unwrap();
+    again.wait().unwrap();
 }

@@ -1,37 +1,9 @@
 //! `kangyang import persons`: every error real sheets carry, all-or-nothing,
 //! --accept-valid, re-import, and a kill in the middle.
 
-use crate::support::{Backend, TestDb};
+use crate::support::{kangyang, Backend, TestDb};
 use kangyang_domain::{CivilDate, IdNumber};
-use std::process::{Command, Output, Stdio};
-
-fn kangyang(db: &TestDb, args: &[&str]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kangyang"));
-    cmd.args(args)
-        .env_remove("KANGYANG_DATABASE_URL")
-        .env("KANGYANG_LOG", "warn")
-        .arg("--data-dir")
-        .arg(db.dir.as_ref().unwrap().path());
-    if db.backend == Backend::Postgres {
-        cmd.arg("--database-url").arg(&db.url);
-    }
-    cmd.output().unwrap()
-}
-
-fn url_of(db: &TestDb) -> String {
-    match db.backend {
-        Backend::Sqlite => format!(
-            "sqlite://{}",
-            db.dir
-                .as_ref()
-                .unwrap()
-                .path()
-                .join("kangyang.db")
-                .display()
-        ),
-        Backend::Postgres => db.url.clone(),
-    }
-}
+use std::process::{Command, Stdio};
 
 fn id(n: u16, birth: (u16, u8, u8)) -> String {
     IdNumber::from_parts(
@@ -45,7 +17,9 @@ fn id(n: u16, birth: (u16, u8, u8)) -> String {
 }
 
 async fn person_count(db: &TestDb) -> i64 {
-    let store = kangyang_store::Store::connect(&url_of(db)).await.unwrap();
+    let store = kangyang_store::Store::connect(&db.binary_url())
+        .await
+        .unwrap();
     let (n,): (i64,) = sqlx::query_as("SELECT CAST(COUNT(*) AS BIGINT) FROM persons")
         .fetch_one(store.pool())
         .await
@@ -60,7 +34,9 @@ crate::backend_test!(
         let db = TestDb::new(b).await;
         assert!(kangyang(&db, &["migrate"]).status.success());
         // Retire one village so a row can point at a retired code.
-        let store = kangyang_store::Store::connect(&url_of(&db)).await.unwrap();
+        let store = kangyang_store::Store::connect(&db.binary_url())
+            .await
+            .unwrap();
         sqlx::query("UPDATE regions SET retired_on = '2024-06-30' WHERE code = '440784103212'")
             .execute(store.pool())
             .await

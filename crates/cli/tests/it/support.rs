@@ -231,3 +231,36 @@ pub async fn get_json(client: &reqwest::Client, url: &str) -> (u16, serde_json::
     let body = res.json().await.unwrap_or(serde_json::Value::Null);
     (status, body)
 }
+
+/// Runs the `kangyang` binary on a test database (its data directory holds
+/// the SQLite file or, on PostgreSQL, the key file).
+pub fn kangyang(db: &TestDb, args: &[&str]) -> std::process::Output {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_kangyang"));
+    cmd.args(args)
+        .env_remove("KANGYANG_DATABASE_URL")
+        .env("KANGYANG_LOG", "warn")
+        .arg("--data-dir")
+        .arg(db.dir.as_ref().unwrap().path());
+    if db.backend == Backend::Postgres {
+        cmd.arg("--database-url").arg(&db.url);
+    }
+    cmd.output().unwrap()
+}
+
+impl TestDb {
+    /// The URL the test itself uses to reach what the binary wrote.
+    pub fn binary_url(&self) -> String {
+        match self.backend {
+            Backend::Sqlite => format!(
+                "sqlite://{}",
+                self.dir
+                    .as_ref()
+                    .unwrap()
+                    .path()
+                    .join("kangyang.db")
+                    .display()
+            ),
+            Backend::Postgres => self.url.clone(),
+        }
+    }
+}
