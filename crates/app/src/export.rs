@@ -11,9 +11,8 @@ use kangyang_domain::disability::{DisabilityCategory, DisabilityGrade};
 use kangyang_domain::person::{
     ChildCategory, EconomicStatus, Field, LivingSituation, PersonStatus,
 };
-use kangyang_domain::{Action, RegionCode, Sex};
+use kangyang_domain::{Action, Sex};
 use kangyang_store::persons::{self, PersonFilter, PersonRow, PersonScope};
-use kangyang_store::regions;
 use std::collections::HashMap;
 
 const PAGE: i64 = 2_000;
@@ -99,19 +98,7 @@ impl PersonExport {
         let mut out = Vec::with_capacity(page.len());
         for row in page {
             if !self.village_names.contains_key(&row.village_code) {
-                let name = match RegionCode::parse(&row.village_code) {
-                    Ok(code) => {
-                        let ancestry: Vec<String> =
-                            code.ancestry().into_iter().map(String::from).collect();
-                        regions::get_many(&mut conn, &ancestry)
-                            .await?
-                            .into_iter()
-                            .map(|r| r.name)
-                            .collect::<Vec<_>>()
-                            .join("/")
-                    }
-                    Err(_) => String::new(),
-                };
+                let name = crate::persons::village_name(&mut conn, &row.village_code).await?;
                 self.village_names.insert(row.village_code.clone(), name);
             }
             let name = self

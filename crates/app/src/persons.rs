@@ -304,7 +304,7 @@ pub(crate) async fn check_village(
 }
 
 /// The full name of a village, for display.
-async fn village_name(conn: &mut kangyang_store::Conn, code: &str) -> Result<String> {
+pub(crate) async fn village_name(conn: &mut kangyang_store::Conn, code: &str) -> Result<String> {
     let Ok(code) = RegionCode::parse(code) else {
         return Ok(code.to_owned());
     };
@@ -833,8 +833,19 @@ pub async fn search(
     )
     .await?;
     let mut views = Vec::with_capacity(rows.len());
+    let mut names: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+    let today = app.today();
     for row in rows {
-        views.push(view_of(app, &mut conn, row).await?);
+        // A page's people mostly share a few villages: name each once.
+        let name = match names.get(&row.village_code) {
+            Some(name) => name.clone(),
+            None => {
+                let name = village_name(&mut conn, &row.village_code).await?;
+                names.insert(row.village_code.clone(), name.clone());
+                name
+            }
+        };
+        views.push(PersonView::from_row(row, name, today));
     }
     drop(conn);
     app.audit(
