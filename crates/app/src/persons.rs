@@ -191,6 +191,12 @@ fn label_of<T: Copy>(
 
 impl PersonView {
     pub(crate) fn from_row(row: PersonRow, village_name: String, today: CivilDate) -> PersonView {
+        let PersonRow {
+            id,
+            values: row,
+            created_at,
+            updated_at,
+        } = row;
         let birth = CivilDate::parse(&row.birth_date).unwrap_or(CivilDate::EPOCH);
         let age = birth.full_years_until(today);
         let mut categories = Vec::new();
@@ -204,7 +210,7 @@ impl PersonView {
             categories.push("child_in_need");
         }
         PersonView {
-            id: row.id,
+            id,
             sex_label: Sex::parse(&row.sex).map(Sex::label).unwrap_or(""),
             status_label: PersonStatus::parse(&row.status)
                 .map(PersonStatus::label)
@@ -266,8 +272,8 @@ impl PersonView {
                 .filter(|t| !t.is_empty())
                 .map(str::to_owned)
                 .collect(),
-            created_at: civil::datetime(row.created_at),
-            updated_at: civil::datetime(row.updated_at),
+            created_at: civil::datetime(created_at),
+            updated_at: civil::datetime(updated_at),
         }
     }
 }

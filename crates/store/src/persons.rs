@@ -43,45 +43,23 @@ impl PersonScope {
     }
 }
 
-/// A stored person, sensitive values still sealed.
+/// A stored person, sensitive values still sealed: its id and times around
+/// the values written on insert and update.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct PersonRow {
     pub id: i64,
-    pub id_index: String,
-    pub id_cipher: Vec<u8>,
-    pub id_masked: String,
-    pub id_tail_index: String,
-    pub name: String,
-    pub sex: String,
-    pub birth_date: String,
-    pub phone_cipher: Option<Vec<u8>>,
-    pub phone_index: Option<String>,
-    pub phone_masked: Option<String>,
-    pub hukou_region: Option<String>,
-    pub village_code: String,
-    pub urban_rural: Option<String>,
-    pub address: String,
-    pub status: String,
-    pub status_date: Option<String>,
-    pub living_situation: Option<String>,
-    pub economic_status: Option<String>,
-    pub capability_level: Option<String>,
-    pub disability_category: Option<String>,
-    pub disability_grade: Option<i64>,
-    pub disability_cert_cipher: Option<Vec<u8>>,
-    pub disability_cert_masked: Option<String>,
-    pub child_category: Option<String>,
-    pub guardian_name: Option<String>,
-    pub guardian_phone_cipher: Option<Vec<u8>>,
-    pub guardian_phone_masked: Option<String>,
-    pub household_no: Option<String>,
-    pub emergency_contact_name: Option<String>,
-    pub emergency_phone_cipher: Option<Vec<u8>>,
-    pub emergency_phone_masked: Option<String>,
-    pub tags: String,
-    pub content_mac: String,
+    #[sqlx(flatten)]
+    pub values: StoredPerson,
     pub created_at: i64,
     pub updated_at: i64,
+}
+
+/// Reading a row's values reads through to them (`row.name`).
+impl std::ops::Deref for PersonRow {
+    type Target = StoredPerson;
+    fn deref(&self) -> &StoredPerson {
+        &self.values
+    }
 }
 
 /// The columns written on insert and update, in order.
@@ -132,7 +110,7 @@ const ALL_COLUMNS: &str =
     p.emergency_phone_masked, p.tags, p.content_mac, p.created_at, p.updated_at";
 
 /// What is written for a person: everything but the id and creation time.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, sqlx::FromRow)]
 pub struct StoredPerson {
     pub id_index: String,
     pub id_cipher: Vec<u8>,
