@@ -147,6 +147,12 @@ pub async fn facility_region(app: &App, facility_id: i64) -> Result<RegionCode> 
     RegionCode::parse(&code).map_err(AppError::internal)
 }
 
+/// Whether any account exists (a new installation has none).
+pub async fn any_exist(app: &App) -> Result<bool> {
+    let mut conn = app.store().pool().acquire().await?;
+    Ok(users::count(&mut conn).await? > 0)
+}
+
 pub async fn find(app: &App, username: &str) -> Result<Option<UserRow>> {
     let mut conn = app.store().pool().acquire().await?;
     Ok(users::find_by_username(&mut conn, username).await?)

@@ -18,7 +18,14 @@ pub async fn run(command: Command) -> CmdResult {
     match command {
         Command::Serve { serve, data } => {
             let app = open_app(&data).await?;
-            serve_app(app, &serve, None).await
+            // There is no default account: say how to make the first one.
+            let hint = match users::any_exist(&app).await.map_err(|e| e.operator_message())? {
+                true => None,
+                false => Some(
+                    "尚无用户账号。先运行 `kangyang admin create --username admin` 创建系统管理员。".to_owned(),
+                ),
+            };
+            serve_app(app, &serve, hint).await
         }
         Command::Demo {
             serve,

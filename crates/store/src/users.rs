@@ -54,6 +54,13 @@ pub async fn find_by_id(conn: &mut Conn, id: i64) -> Result<Option<UserRow>> {
     )
 }
 
+pub async fn count(conn: &mut Conn) -> Result<i64> {
+    let (n,): (i64,) = sqlx::query_as("SELECT CAST(COUNT(*) AS BIGINT) FROM users")
+        .fetch_one(conn)
+        .await?;
+    Ok(n)
+}
+
 pub async fn list(conn: &mut Conn) -> Result<Vec<UserRow>> {
     Ok(
         sqlx::query_as(&format!("SELECT {COLUMNS} FROM users ORDER BY username"))

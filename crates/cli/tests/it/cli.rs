@@ -314,3 +314,59 @@ async fn the_demo_serves_the_scenario_and_reuses_its_data() {
     again.kill().unwrap();
     again.wait().unwrap();
 }
+
+#[tokio::test]
+async fn an_account_can_be_bound_to_a_facility() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    assert!(kangyang(&db, &["migrate"]).status.success());
+    let store = kangyang_store::Store::connect(&db.binary_url())
+        .await
+        .unwrap();
+    let (facility,): (i64,) = sqlx::query_as(
+        "INSERT INTO facilities (name, kind, region_code, created_at) VALUES ('古劳镇社区康园中心', 'kangyuan_centre', '440784103', 0) RETURNING id",
+    )
+    .fetch_one(store.pool())
+    .await
+    .unwrap();
+    store.close().await;
+    let dir = tempfile::tempdir().unwrap();
+    let pw = dir.path().join("pw");
+    std::fs::write(&pw, "Kangyuan-Gulao-350\n").unwrap();
+    let facility = facility.to_string();
+    let out = kangyang(
+        &db,
+        &[
+            "admin",
+            "create",
+            "--username",
+            "gulao_staff",
+            "--role",
+            "facility_staff",
+            "--facility",
+            &facility,
+            "--password-file",
+            pw.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("region 440784103"),
+        "bound to the facility's town: {}",
+        stdout(&out)
+    );
+    let out = kangyang(
+        &db,
+        &[
+            "admin",
+            "create",
+            "--username",
+            "nowhere",
+            "--facility",
+            "9999",
+            "--password-file",
+            pw.to_str().unwrap(),
+        ],
+    );
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("--facility"), "{}", stderr(&out));
+}
