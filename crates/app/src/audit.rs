@@ -17,6 +17,19 @@ pub(crate) struct Event<'a> {
     pub detail: serde_json::Value,
 }
 
+impl<'a> Event<'a> {
+    /// A successful action on an object, with nothing more to say.
+    pub fn ok(action: &'a str, object_type: &'a str, object_id: String) -> Event<'a> {
+        Event {
+            action,
+            object_type,
+            object_id,
+            result: Outcome::Ok,
+            detail: serde_json::Value::Null,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Outcome {
     Ok,

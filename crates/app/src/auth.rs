@@ -216,13 +216,7 @@ pub async fn login(
     app.audit_in(
         &mut tx,
         &Who::from(&actor),
-        Event {
-            action: "login",
-            object_type: "user",
-            object_id: actor.user_id.to_string(),
-            result: Outcome::Ok,
-            detail: serde_json::Value::Null,
-        },
+        Event::ok("login", "user", actor.user_id.to_string()),
     )
     .await?;
     tx.commit().await?;
@@ -328,13 +322,7 @@ pub async fn logout(app: &App, actor: &Actor, token: &str) -> Result<()> {
     app.audit_in(
         &mut tx,
         &Who::from(actor),
-        Event {
-            action: "logout",
-            object_type: "user",
-            object_id: actor.user_id.to_string(),
-            result: Outcome::Ok,
-            detail: serde_json::Value::Null,
-        },
+        Event::ok("logout", "user", actor.user_id.to_string()),
     )
     .await?;
     tx.commit().await?;
@@ -364,13 +352,7 @@ pub async fn change_password(
     app.audit_in(
         &mut tx,
         &Who::from(actor),
-        Event {
-            action: "password.change",
-            object_type: "user",
-            object_id: user.id.to_string(),
-            result: Outcome::Ok,
-            detail: serde_json::Value::Null,
-        },
+        Event::ok("password.change", "user", user.id.to_string()),
     )
     .await?;
     tx.commit().await?;
@@ -451,13 +433,7 @@ pub async fn confirm_totp(app: &App, actor: &Actor, code: &str) -> Result<()> {
     app.audit_in(
         &mut tx,
         &Who::from(actor),
-        Event {
-            action: "totp.enable",
-            object_type: "user",
-            object_id: user.id.to_string(),
-            result: Outcome::Ok,
-            detail: serde_json::Value::Null,
-        },
+        Event::ok("totp.enable", "user", user.id.to_string()),
     )
     .await?;
     tx.commit().await?;

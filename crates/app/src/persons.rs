@@ -583,13 +583,7 @@ pub async fn get(app: &App, actor: &Actor, id: i64) -> Result<PersonView> {
     drop(conn);
     app.audit(
         &Who::from(actor),
-        Event {
-            action: "person.read",
-            object_type: "person",
-            object_id: id.to_string(),
-            result: Outcome::Ok,
-            detail: serde_json::Value::Null,
-        },
+        Event::ok("person.read", "person", id.to_string()),
     )
     .await?;
     Ok(view)

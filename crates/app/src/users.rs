@@ -125,13 +125,7 @@ pub async fn reset_password_from_cli(
     app.audit_in(
         &mut tx,
         &Who::cli(),
-        Event {
-            action: "password.reset",
-            object_type: "user",
-            object_id: user.id.to_string(),
-            result: Outcome::Ok,
-            detail: serde_json::Value::Null,
-        },
+        Event::ok("password.reset", "user", user.id.to_string()),
     )
     .await?;
     tx.commit().await?;
