@@ -6,6 +6,7 @@
 //! the web crate and commands in the CLI only translate to and from these calls.
 
 mod actor;
+pub mod assessments;
 pub mod audit;
 pub mod auth;
 pub mod civil;
@@ -13,12 +14,17 @@ mod clock;
 mod config;
 pub mod crypto;
 pub mod demo;
+pub mod demo_centres;
 pub mod demo_people;
 mod error;
 pub mod export;
+pub mod facilities;
+pub mod funds;
 pub mod import;
+pub mod pairing;
 pub mod persons;
 pub mod regions;
+pub mod services;
 pub mod sheet;
 pub mod totp;
 pub mod users;
@@ -68,6 +74,7 @@ impl App {
         kangyang_store::permissions::seed_defaults(&mut conn).await?;
         drop(conn);
         regions::seed_embedded(&app).await?;
+        assessments::seed_templates(&app).await?;
         Ok(app)
     }
 

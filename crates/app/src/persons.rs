@@ -21,7 +21,7 @@ use kangyang_store::regions;
 use serde::Serialize;
 
 /// Blind-index kinds: equal values of different kinds index differently.
-const ID_KIND: &str = "id_number";
+pub(crate) const ID_KIND: &str = "id_number";
 const ID_TAIL_KIND: &str = "id_tail4";
 const PHONE_KIND: &str = "phone";
 const CONTENT_KIND: &str = "person content";

@@ -277,11 +277,30 @@ async fn demo(
     })
     .await?;
     for (username, display_name, region) in DEMO_ACCOUNTS {
-        ensure_demo_account(&app, username, display_name, region, &password).await?;
+        ensure_demo_account(&app, username, display_name, region, None, &password).await?;
     }
     let seeded = kangyang_app::demo::seed_people(&app, scale)
         .await
         .map_err(|e| e.operator_message())?;
+    kangyang_app::demo_centres::seed_centres(&app)
+        .await
+        .map_err(|e| e.operator_message())?;
+    // The Gulao centre's staff account: the phone sign-in sheet.
+    let gulao =
+        kangyang_app::demo_centres::centre_id(&app, kangyang_app::demo_centres::GULAO_CENTRE)
+            .await
+            .map_err(|e| e.operator_message())?;
+    if let Some(gulao) = gulao {
+        ensure_demo_account(
+            &app,
+            "gulao",
+            "古劳镇康园中心（演示）",
+            "440784103",
+            Some(gulao),
+            &password,
+        )
+        .await?;
+    }
     let mut banner = if seeded.seeded {
         format!(
             "演示人员：新生成 {} 人（鹤山市、云浮市，均为虚构数据）\n",
@@ -294,6 +313,9 @@ async fn demo(
     for (username, display_name, _) in DEMO_ACCOUNTS {
         banner.push_str(&format!("  {username:<10} {display_name}\n"));
     }
+    if gulao.is_some() {
+        banner.push_str("  gulao      古劳镇康园中心工作人员（手机签到）\n");
+    }
     serve_app(app, &serve, Some(banner)).await
 }
 
@@ -302,6 +324,7 @@ async fn ensure_demo_account(
     username: &str,
     display_name: &str,
     region: &str,
+    facility_id: Option<i64>,
     password: &str,
 ) -> Result<(), String> {
     let region = RegionCode::parse(region).map_err(|e| e.to_string())?;
@@ -316,9 +339,13 @@ async fn ensure_demo_account(
                     username: username.to_owned(),
                     display_name: display_name.to_owned(),
                     password: Password(password.to_owned()),
-                    role: Role::Official,
+                    role: if facility_id.is_some() {
+                        Role::FacilityStaff
+                    } else {
+                        Role::Official
+                    },
                     region,
-                    facility_id: None,
+                    facility_id,
                     must_change_password: false,
                 },
             )

@@ -26,10 +26,12 @@ pub enum Role {
     SocialWorker,
     /// 只读查看: figures and records of their region, no changes.
     Viewer,
+    /// 心理咨询师: a facility's counsellor, the only role that reads counselling notes.
+    Counsellor,
 }
 
 impl Role {
-    pub const ALL: [Role; 7] = [
+    pub const ALL: [Role; 8] = [
         Role::SystemAdmin,
         Role::SecurityAdmin,
         Role::Auditor,
@@ -37,6 +39,7 @@ impl Role {
         Role::FacilityStaff,
         Role::SocialWorker,
         Role::Viewer,
+        Role::Counsellor,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -48,6 +51,7 @@ impl Role {
             Role::FacilityStaff => "facility_staff",
             Role::SocialWorker => "social_worker",
             Role::Viewer => "viewer",
+            Role::Counsellor => "counsellor",
         }
     }
 
@@ -64,6 +68,7 @@ impl Role {
             Role::FacilityStaff => "机构工作人员",
             Role::SocialWorker => "社工",
             Role::Viewer => "只读查看",
+            Role::Counsellor => "心理咨询师",
         }
     }
 
@@ -99,10 +104,18 @@ pub enum Action {
     PersonReveal,
     /// Export people of one's scope.
     PersonExport,
+    /// See facilities of one's scope, their figures, ratings and funds.
+    FacilityRead,
+    /// Create and change facilities, ratings, brand projects, pairings and funds.
+    FacilityManage,
+    /// Enrol people and record attendance, services and piecework output.
+    ServiceRecord,
+    /// Write and read counselling notes.
+    CounsellingNotes,
 }
 
 impl Action {
-    pub const ALL: [Action; 9] = [
+    pub const ALL: [Action; 13] = [
         Action::RegionRead,
         Action::RegionImport,
         Action::UserManage,
@@ -112,6 +125,10 @@ impl Action {
         Action::PersonWrite,
         Action::PersonReveal,
         Action::PersonExport,
+        Action::FacilityRead,
+        Action::FacilityManage,
+        Action::ServiceRecord,
+        Action::CounsellingNotes,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -125,6 +142,10 @@ impl Action {
             Action::PersonWrite => "person.write",
             Action::PersonReveal => "person.reveal",
             Action::PersonExport => "person.export",
+            Action::FacilityRead => "facility.read",
+            Action::FacilityManage => "facility.manage",
+            Action::ServiceRecord => "service.record",
+            Action::CounsellingNotes => "counselling.notes",
         }
     }
 
@@ -143,6 +164,10 @@ impl Action {
             Action::PersonWrite => "新增和修改人员",
             Action::PersonReveal => "查看完整敏感信息",
             Action::PersonExport => "导出人员",
+            Action::FacilityRead => "查看服务机构",
+            Action::FacilityManage => "管理服务机构、评星、资金",
+            Action::ServiceRecord => "入托、签到、服务和计件记录",
+            Action::CounsellingNotes => "心理咨询记录",
         }
     }
 }
@@ -160,10 +185,27 @@ pub fn default_permissions(role: Role) -> &'static [Action] {
             PersonWrite,
             PersonReveal,
             PersonExport,
+            FacilityRead,
+            FacilityManage,
+            ServiceRecord,
         ],
-        Role::FacilityStaff => &[RegionRead, PersonRead, PersonWrite],
-        Role::SocialWorker => &[RegionRead, PersonRead, PersonWrite],
-        Role::Viewer => &[RegionRead, PersonRead],
+        Role::FacilityStaff => &[
+            RegionRead,
+            PersonRead,
+            PersonWrite,
+            FacilityRead,
+            ServiceRecord,
+        ],
+        Role::SocialWorker => &[RegionRead, PersonRead, PersonWrite, FacilityRead],
+        Role::Viewer => &[RegionRead, PersonRead, FacilityRead],
+        // Counselling notes are for counsellors alone: not even officials read them.
+        Role::Counsellor => &[
+            RegionRead,
+            PersonRead,
+            FacilityRead,
+            ServiceRecord,
+            CounsellingNotes,
+        ],
     }
 }
 

@@ -4,14 +4,18 @@
 //! other crates depend on this one; it depends on nothing of ours.
 
 pub mod access;
+pub mod assessment;
 pub mod audit;
 pub mod date;
 pub mod disability;
+pub mod facility;
 pub mod id_number;
 pub mod mask;
+pub mod money;
 pub mod password;
 pub mod person;
 pub mod region;
+pub mod services;
 
 pub use access::{Action, Role, Scope};
 pub use date::CivilDate;

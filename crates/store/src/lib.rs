@@ -15,14 +15,18 @@
 //! Functions take a `&mut AnyConnection` so a use case can run several of
 //! them, and its audit row, in one transaction.
 
+pub mod assessments;
 pub mod audit;
 mod db;
 mod error;
 pub mod facilities;
+pub mod funds;
 mod migrate;
+pub mod pairing;
 pub mod permissions;
 pub mod persons;
 pub mod regions;
+pub mod services;
 pub mod sessions;
 pub mod settings;
 mod sql;

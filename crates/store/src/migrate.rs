@@ -22,6 +22,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "person register",
         sql: include_str!("../migrations/0002_person_register.sql"),
     },
+    Migration {
+        version: 3,
+        name: "facilities",
+        sql: include_str!("../migrations/0003_facilities.sql"),
+    },
 ];
 
 pub fn latest_version() -> i64 {

@@ -4,16 +4,21 @@ use crate::{Conn, Result};
 use kangyang_domain::access::default_permissions;
 use kangyang_domain::Role;
 
-/// Fills `role_permissions` with the defaults when it is empty.
+/// Fills `role_permissions` with the defaults: all of them on a new
+/// database, and on an upgraded one the defaults of actions the table has
+/// never held (actions a newer version added). An action the table already
+/// knows keeps the grants in force, so what a security administrator changed
+/// stays changed.
 pub async fn seed_defaults(conn: &mut Conn) -> Result<()> {
-    let (n,): (i64,) = sqlx::query_as("SELECT CAST(COUNT(*) AS BIGINT) FROM role_permissions")
-        .fetch_one(&mut *conn)
+    let known: Vec<(String,)> = sqlx::query_as("SELECT DISTINCT action FROM role_permissions")
+        .fetch_all(&mut *conn)
         .await?;
-    if n > 0 {
-        return Ok(());
-    }
+    let known: std::collections::HashSet<String> = known.into_iter().map(|(a,)| a).collect();
     for role in Role::ALL {
-        for action in default_permissions(role) {
+        for action in default_permissions(role)
+            .iter()
+            .filter(|a| !known.contains(a.as_str()))
+        {
             sqlx::query("INSERT INTO role_permissions (role, action) VALUES ($1, $2)")
                 .bind(role.as_str())
                 .bind(action.as_str())

@@ -416,3 +416,36 @@ pub async fn insert_many(conn: &mut Conn, people: &[StoredPerson], now: i64) -> 
     }
     Ok(())
 }
+
+/// A person with a disability, as an eligibility check needs them.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct DisabledPerson {
+    pub id: i64,
+    pub village_code: String,
+    pub birth_date: String,
+    pub status: String,
+    pub disability_category: String,
+    pub disability_grade: i64,
+}
+
+/// People with a disability inside the scope, born in `[born_after, born_on_or_before]`,
+/// in id order. The caller applies the eligibility rule.
+pub async fn disabled_between(
+    conn: &mut Conn,
+    scope: &PersonScope,
+    born_after: &str,
+    born_on_or_before: &str,
+) -> Result<Vec<DisabledPerson>> {
+    let mut sql = Sql::new(
+        "SELECT p.id, p.village_code, p.birth_date, p.status, p.disability_category, \
+         p.disability_grade FROM persons p WHERE p.disability_category IS NOT NULL \
+         AND p.disability_grade IS NOT NULL AND p.birth_date > ",
+    );
+    sql.bind(born_after)
+        .push(" AND p.birth_date <= ")
+        .bind(born_on_or_before)
+        .push(" AND");
+    scope.apply(&mut sql);
+    sql.push(" ORDER BY p.id");
+    Ok(sql.query_as().fetch_all(conn).await?)
+}

@@ -36,7 +36,15 @@ use utoipa::{OpenApi, ToSchema};
         crate::person_pages::api_update,
         crate::person_pages::api_reveal,
         crate::person_pages::api_history,
-        crate::import_pages::api_export
+        crate::import_pages::api_export,
+        crate::facility_pages::api_list,
+        crate::facility_pages::api_create,
+        crate::facility_pages::api_get,
+        crate::facility_pages::api_trainees,
+        crate::facility_pages::api_enrol,
+        crate::facility_pages::api_mark,
+        crate::facility_pages::api_rate,
+        crate::facility_pages::api_overview
     ),
     components(schemas(
         crate::audit_pages::AuditPage,
@@ -51,7 +59,16 @@ use utoipa::{OpenApi, ToSchema};
         UserInfo,
         ErrorBody,
         RegionDetail,
-        ChildView
+        ChildView,
+        kangyang_app::facilities::FacilityView,
+        kangyang_app::facilities::FacilityInput,
+        kangyang_app::facilities::KangyuanOverview,
+        kangyang_app::facilities::CentreLine,
+        kangyang_app::services::TraineeView,
+        kangyang_app::services::EnrolRequest,
+        kangyang_app::services::Mark,
+        kangyang_app::assessments::RatingInput,
+        crate::facility_pages::MarkRequest
     ))
 )]
 struct ApiDoc;

@@ -9,6 +9,7 @@ mod api;
 mod assets;
 mod audit_pages;
 mod error;
+mod facility_pages;
 mod import_pages;
 mod pages;
 mod person_pages;

@@ -25,6 +25,9 @@ pub(crate) struct Nav {
     pub(crate) can_audit: bool,
     pub(crate) can_manage_users: bool,
     pub(crate) can_read_persons: bool,
+    pub(crate) can_read_facilities: bool,
+    /// Officials see the Kangyuan overview of their region.
+    pub(crate) can_see_overview: bool,
 }
 
 impl Nav {
@@ -38,6 +41,9 @@ impl Nav {
             can_audit: actor.can(Action::AuditRead),
             can_manage_users: actor.can(Action::UserManage),
             can_read_persons: actor.can(Action::PersonRead),
+            can_read_facilities: actor.can(Action::FacilityRead),
+            can_see_overview: actor.can(Action::FacilityRead)
+                && actor.scope.facility_id().is_none(),
         }
     }
 }

@@ -3,8 +3,8 @@
 //! router really has (a new route cannot be forgotten by the scope tests).
 
 use crate::{
-    api, assets, audit_pages, import_pages, pages, person_pages, security_headers, session,
-    user_pages, AppState,
+    api, assets, audit_pages, facility_pages, import_pages, pages, person_pages, security_headers,
+    session, user_pages, AppState,
 };
 use axum::handler::Handler;
 use axum::routing::{get, post, MethodRouter};
@@ -183,6 +183,84 @@ fn routes() -> Routes {
         .table_only("POST", "/persons/{id}", SignedIn)
         .get("/persons/{id}/edit", SignedIn, person_pages::edit_form)
         .post("/persons/{id}/reveal", SignedIn, person_pages::reveal)
+        .add(
+            "GET",
+            "/api/v1/facilities",
+            SignedIn,
+            get(facility_pages::api_list).post(facility_pages::api_create),
+        )
+        .table_only("POST", "/api/v1/facilities", SignedIn)
+        .get(
+            "/api/v1/facilities/{facility}",
+            SignedIn,
+            facility_pages::api_get,
+        )
+        .add(
+            "GET",
+            "/api/v1/facilities/{facility}/enrolments",
+            SignedIn,
+            get(facility_pages::api_trainees).post(facility_pages::api_enrol),
+        )
+        .table_only("POST", "/api/v1/facilities/{facility}/enrolments", SignedIn)
+        .post(
+            "/api/v1/facilities/{facility}/attendance",
+            SignedIn,
+            facility_pages::api_mark,
+        )
+        .post(
+            "/api/v1/facilities/{facility}/ratings",
+            SignedIn,
+            facility_pages::api_rate,
+        )
+        .get(
+            "/api/v1/regions/{code}/kangyuan",
+            SignedIn,
+            facility_pages::api_overview,
+        )
+        .get("/facilities", SignedIn, facility_pages::list)
+        .get("/facilities/{facility}", SignedIn, facility_pages::show)
+        .post(
+            "/facilities/{facility}/enrolments",
+            SignedIn,
+            facility_pages::enrol,
+        )
+        .post(
+            "/facilities/{facility}/leave",
+            SignedIn,
+            facility_pages::leave,
+        )
+        .post(
+            "/facilities/{facility}/services",
+            SignedIn,
+            facility_pages::add_service,
+        )
+        .add(
+            "GET",
+            "/facilities/{facility}/attendance",
+            SignedIn,
+            get(facility_pages::attendance).post(facility_pages::mark),
+        )
+        .table_only("POST", "/facilities/{facility}/attendance", SignedIn)
+        .post(
+            "/facilities/{facility}/attendance/day",
+            SignedIn,
+            facility_pages::mark_day,
+        )
+        .get(
+            "/facilities/{facility}/attendance.xlsx",
+            SignedIn,
+            facility_pages::attendance_xlsx,
+        )
+        .get(
+            "/facilities/{facility}/payout.xlsx",
+            SignedIn,
+            facility_pages::payout_xlsx,
+        )
+        .get(
+            "/regions/{code}/kangyuan",
+            SignedIn,
+            facility_pages::overview,
+        )
 }
 
 impl Routes {

@@ -1,0 +1,205 @@
+//! The assessment engine at work: templates stored as data, rating rounds,
+//! and the star rating of facilities (the provincial 1-3 stars of Kangyuan
+//! centres). Later programmes (station standardisation, brand competitions,
+//! capability) add templates, not code.
+
+use crate::actor::Who;
+use crate::audit::Event;
+use crate::facilities::scoped_facility;
+use crate::{Actor, App, AppError, Result};
+use kangyang_domain::assessment::{kangyuan_star_template, Scored, Template};
+use kangyang_domain::{Action, CivilDate, RegionCode};
+use kangyang_store::assessments::{self as store, NewAssessment};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Stores the built-in templates on a database that lacks them; a template
+/// already stored (perhaps corrected by an evaluator) is left alone.
+pub(crate) async fn seed_templates(app: &App) -> Result<()> {
+    let mut conn = app.store().pool().acquire().await?;
+    for t in [kangyuan_star_template()] {
+        if store::template(&mut conn, &t.code).await?.is_none() {
+            let body = serde_json::to_string(&t).map_err(AppError::internal)?;
+            store::put_template(&mut conn, &t.code, &t.name, &body, app.now()).await?;
+        }
+    }
+    Ok(())
+}
+
+/// A stored template by code.
+pub async fn template(app: &App, code: &str) -> Result<Template> {
+    let mut conn = app.store().pool().acquire().await?;
+    let body = store::template(&mut conn, code)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    serde_json::from_str(&body).map_err(AppError::internal)
+}
+
+/// Opens a rating round for a region (e.g. "2023 年度康园中心星级评定").
+pub async fn open_round(
+    app: &App,
+    actor: &Actor,
+    template_code: &str,
+    name: &str,
+    region: &RegionCode,
+    opened_on: CivilDate,
+) -> Result<i64> {
+    app.require(actor, Action::FacilityManage).await?;
+    if !actor.scope.covers(region) {
+        return Err(AppError::invalid("区划", "不在您的管辖范围内"));
+    }
+    template(app, template_code).await?;
+    if name.trim().is_empty() {
+        return Err(AppError::invalid("名称", "请填写评定轮次名称"));
+    }
+    let (mut tx, _guard) = app.store().begin_audited().await?;
+    let id = store::add_round(
+        &mut tx,
+        template_code,
+        name.trim(),
+        region.as_str(),
+        &opened_on.to_string(),
+        app.now(),
+    )
+    .await?;
+    app.audit_in(
+        &mut tx,
+        &Who::from(actor),
+        Event::ok("rating.round", "rating_round", id.to_string()),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// A filled-in score sheet.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(default)]
+pub struct RatingInput {
+    pub template: String,
+    pub round_id: Option<i64>,
+    /// Criterion code → points.
+    pub scores: BTreeMap<String, u32>,
+    /// What the rating rests on: documents seen, site visit notes.
+    pub evidence: String,
+    pub assessed_on: String,
+    /// Who assessed (the panel).
+    pub assessor: String,
+}
+
+/// Rates a facility with a template: every criterion scored, the total
+/// turned into a result, all kept as its rating history.
+pub async fn rate_facility(
+    app: &App,
+    actor: &Actor,
+    facility_id: i64,
+    input: &RatingInput,
+) -> Result<Scored> {
+    app.require(actor, Action::FacilityManage).await?;
+    let facility = scoped_facility(app, actor, facility_id, "rating.create").await?;
+    let template = template(app, input.template.trim()).await?;
+    let scored = template.score(&input.scores).map_err(|errors| {
+        AppError::invalid(
+            "评分",
+            errors
+                .into_iter()
+                .map(|e| {
+                    if e.criterion.is_empty() {
+                        e.message
+                    } else {
+                        format!("{}：{}", e.criterion, e.message)
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("；"),
+        )
+    })?;
+    let day = CivilDate::parse(input.assessed_on.trim())
+        .map_err(|_| AppError::invalid("评定日期", "日期应为 YYYY-MM-DD"))?;
+    if input.assessor.trim().is_empty() {
+        return Err(AppError::invalid("评定人", "请填写评定人或评定组"));
+    }
+    let mut conn = app.store().pool().acquire().await?;
+    if let Some(round) = input.round_id {
+        let r = store::round(&mut conn, round).await?;
+        let fits = r.is_some_and(|r| {
+            r.template_code == template.code && facility.region_code.starts_with(&r.region_code)
+        });
+        if !fits {
+            return Err(AppError::invalid(
+                "评定轮次",
+                "该轮次不存在，或不适用于此机构",
+            ));
+        }
+    }
+    drop(conn);
+    let scores = serde_json::to_string(&input.scores).map_err(AppError::internal)?;
+    let (mut tx, _guard) = app.store().begin_audited().await?;
+    store::add_assessment(
+        &mut tx,
+        &NewAssessment {
+            template_code: &template.code,
+            round_id: input.round_id,
+            subject_type: "facility",
+            subject_id: facility_id,
+            region_code: &facility.region_code,
+            scores: &scores,
+            total: i64::from(scored.total),
+            result: scored.result.as_ref().map(|r| r.result.as_str()),
+            evidence: input.evidence.trim(),
+            assessed_on: &day.to_string(),
+            assessor: input.assessor.trim(),
+            by: Some(actor.user_id),
+        },
+        app.now(),
+    )
+    .await?;
+    let mut event = Event::ok("rating.create", "facility", facility_id.to_string());
+    event.detail = serde_json::json!({ "template": template.code, "total": scored.total,
+        "result": scored.result.as_ref().map(|r| r.result.clone()) });
+    app.audit_in(&mut tx, &Who::from(actor), event).await?;
+    tx.commit().await?;
+    Ok(scored)
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RatingView {
+    pub round: Option<String>,
+    pub assessed_on: String,
+    pub total: i64,
+    pub result_label: String,
+    pub assessor: String,
+    pub evidence: String,
+}
+
+/// A facility's rating history under a template, newest first.
+pub async fn facility_history(
+    app: &App,
+    actor: &Actor,
+    facility_id: i64,
+    template_code: &str,
+) -> Result<Vec<RatingView>> {
+    app.require(actor, Action::FacilityRead).await?;
+    scoped_facility(app, actor, facility_id, "rating.read").await?;
+    let template = template(app, template_code).await?;
+    let mut conn = app.store().pool().acquire().await?;
+    Ok(
+        store::history(&mut conn, template_code, "facility", facility_id)
+            .await?
+            .into_iter()
+            .map(|a| RatingView {
+                round: a.round_name,
+                assessed_on: a.assessed_on,
+                total: a.total,
+                result_label: a
+                    .result
+                    .as_deref()
+                    .and_then(|r| template.result_label(r))
+                    .unwrap_or("未达星级")
+                    .to_owned(),
+                assessor: a.assessor,
+                evidence: a.evidence,
+            })
+            .collect(),
+    )
+}

@@ -1,0 +1,846 @@
+//! Facilities (服务机构): their record, rooms, villages served, relocations,
+//! brand projects, star ratings shown with them, and the Kangyuan overview of
+//! a region. Reads need `FacilityRead` and are limited to the actor's scope
+//! (a facility user sees only their own facility); changes need
+//! `FacilityManage`.
+
+use crate::actor::Who;
+use crate::audit::Event;
+use crate::{Actor, App, AppError, Result};
+use kangyang_domain::facility::{EligibilityRule, FacilityKind};
+use kangyang_domain::money::{per_mille, percent_string, Fen};
+use kangyang_domain::services::working_days;
+use kangyang_domain::{Action, CivilDate, RegionCode, RegionLevel};
+use kangyang_store::facilities::{self as store, FacilityRow, FacilityScope, FacilityValues};
+use kangyang_store::{funds, pairing, regions, services as store_services};
+use serde::{Deserialize, Serialize};
+
+/// A facility as typed in a form or sent to the API: every value a string,
+/// checked here.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(default)]
+pub struct FacilityInput {
+    pub name: String,
+    /// A kind code (kangyuan_centre, nursing_home, …) or its Chinese name.
+    pub kind: String,
+    /// The region the facility lies in: a town (9 digits) or village (12).
+    pub region: String,
+    pub address: String,
+    /// WGS-84 degrees, e.g. 112.95.
+    pub longitude: String,
+    pub latitude: String,
+    pub floor_area_m2: String,
+    pub capacity: String,
+    pub opening_hours: String,
+    pub operator: String,
+    pub contact_name: String,
+    pub contact_phone: String,
+    /// Village codes the facility serves, separated by commas or spaces.
+    pub villages: String,
+}
+
+/// The facility `id` if it lies in the actor's scope; otherwise `NotFound`,
+/// and the refusal is audited under `action`. Every use case that names a
+/// facility goes through here.
+pub(crate) async fn scoped_facility(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+    action: &str,
+) -> Result<FacilityRow> {
+    let mut conn = app.store().pool().acquire().await?;
+    let row = store::get(&mut conn, &FacilityScope::from(&actor.scope), id).await?;
+    drop(conn);
+    match row {
+        Some(row) => Ok(row),
+        None => {
+            app.audit_denied(actor, action, "facility", &id.to_string())
+                .await?;
+            Err(AppError::NotFound)
+        }
+    }
+}
+
+fn optional_number(field: &str, s: &str, max: i64) -> Result<Option<i64>> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    match s.parse::<i64>() {
+        Ok(n) if (0..=max).contains(&n) => Ok(Some(n)),
+        _ => Err(AppError::invalid(
+            field,
+            format!("应为 0 到 {max} 之间的整数"),
+        )),
+    }
+}
+
+/// Degrees to microdegrees; `bound` is 180 for longitude, 90 for latitude.
+fn optional_degrees(field: &str, s: &str, bound: f64) -> Result<Option<i64>> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    match s.parse::<f64>() {
+        Ok(d) if d.is_finite() && d.abs() <= bound => Ok(Some((d * 1e6).round() as i64)),
+        _ => Err(AppError::invalid(
+            field,
+            format!("应为 -{bound} 到 {bound} 之间的度数，如 112.96"),
+        )),
+    }
+}
+
+async fn validated(
+    app: &App,
+    actor: &Actor,
+    input: &FacilityInput,
+    eligibility: Option<&str>,
+) -> Result<(FacilityValues, Vec<String>)> {
+    let name = input.name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(AppError::invalid("名称", "请填写机构名称（100 字以内）"));
+    }
+    let kind = FacilityKind::parse(input.kind.trim()).ok_or_else(|| {
+        AppError::invalid(
+            "类型",
+            format!(
+                "应为以下之一：{}",
+                FacilityKind::ALL
+                    .iter()
+                    .map(|k| k.label())
+                    .collect::<Vec<_>>()
+                    .join("、")
+            ),
+        )
+    })?;
+    let region = RegionCode::parse(input.region.trim())
+        .map_err(|_| AppError::invalid("所在区划", "应为 9 位镇（街道）或 12 位村（社区）代码"))?;
+    if !actor.scope.covers(&region) {
+        return Err(AppError::invalid("所在区划", "不在您的管辖范围内"));
+    }
+    let mut conn = app.store().pool().acquire().await?;
+    if regions::get(&mut conn, region.as_str()).await?.is_none() {
+        return Err(AppError::invalid("所在区划", "区划代码不存在"));
+    }
+    let mut villages = Vec::new();
+    for code in input
+        .villages
+        .split(|c: char| c == ',' || c == '，' || c.is_whitespace())
+        .filter(|c| !c.is_empty())
+    {
+        let village = RegionCode::parse(code)
+            .ok()
+            .filter(|v| v.level() == RegionLevel::Village)
+            .ok_or_else(|| {
+                AppError::invalid("服务村（社区）", format!("{code} 不是 12 位村（社区）代码"))
+            })?;
+        if !actor.scope.covers(&village) || regions::get(&mut conn, code).await?.is_none() {
+            return Err(AppError::invalid(
+                "服务村（社区）",
+                format!("{code} 不存在或不在您的管辖范围内"),
+            ));
+        }
+        villages.push(village.to_string());
+    }
+    villages.sort();
+    villages.dedup();
+    let eligibility = match eligibility {
+        Some(json) => json.to_owned(),
+        None => serde_json::to_string(&kind.default_eligibility()).map_err(AppError::internal)?,
+    };
+    let text = |s: &str, field: &str, max: usize| -> Result<String> {
+        let s = s.trim();
+        if s.chars().count() > max {
+            return Err(AppError::invalid(field, format!("不超过 {max} 字")));
+        }
+        Ok(s.to_owned())
+    };
+    Ok((
+        FacilityValues {
+            name: name.to_owned(),
+            kind: kind.as_str().to_owned(),
+            region_code: region.to_string(),
+            address: text(&input.address, "地址", 200)?,
+            longitude_e6: optional_degrees("经度", &input.longitude, 180.0)?,
+            latitude_e6: optional_degrees("纬度", &input.latitude, 90.0)?,
+            floor_area_m2: optional_number("面积（平方米）", &input.floor_area_m2, 1_000_000)?,
+            capacity: optional_number("床位/学位", &input.capacity, 100_000)?,
+            opening_hours: text(&input.opening_hours, "开放时间", 100)?,
+            operator: text(&input.operator, "运营方", 100)?,
+            contact_name: text(&input.contact_name, "联系人", 50)?,
+            contact_phone: text(&input.contact_phone, "联系电话", 30)?,
+            eligibility,
+        },
+        villages,
+    ))
+}
+
+/// Registers a facility. Its first site is its address, from today.
+pub async fn create(app: &App, actor: &Actor, input: &FacilityInput) -> Result<i64> {
+    app.require(actor, Action::FacilityManage).await?;
+    let (values, villages) = validated(app, actor, input, None).await?;
+    let (mut tx, _guard) = app.store().begin_audited().await?;
+    let id = store::insert(&mut tx, &values, app.now()).await?;
+    store::set_villages(&mut tx, id, &villages).await?;
+    store::add_site(
+        &mut tx,
+        id,
+        &values.address,
+        values.floor_area_m2,
+        Some(&app.today().to_string()),
+        "",
+    )
+    .await?;
+    app.audit_in(
+        &mut tx,
+        &Who::from(actor),
+        Event::ok("facility.create", "facility", id.to_string()),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Changes a facility's record (its eligibility rule is kept).
+pub async fn update(app: &App, actor: &Actor, id: i64, input: &FacilityInput) -> Result<()> {
+    app.require(actor, Action::FacilityManage).await?;
+    let old = scoped_facility(app, actor, id, "facility.update").await?;
+    let (values, villages) = validated(app, actor, input, Some(&old.eligibility)).await?;
+    let (mut tx, _guard) = app.store().begin_audited().await?;
+    store::update(&mut tx, id, &values, app.now()).await?;
+    store::set_villages(&mut tx, id, &villages).await?;
+    app.audit_in(
+        &mut tx,
+        &Who::from(actor),
+        Event::ok("facility.update", "facility", id.to_string()),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Sets who a facility may enrol.
+pub async fn set_eligibility(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+    rule: &EligibilityRule,
+) -> Result<()> {
+    app.require(actor, Action::FacilityManage).await?;
+    let old = scoped_facility(app, actor, id, "facility.eligibility").await?;
+    rule.validate()
+        .map_err(|m| AppError::invalid("入托条件", m))?;
+    let mut values = old.values.clone();
+    values.eligibility = serde_json::to_string(rule).map_err(AppError::internal)?;
+    let (mut tx, _guard) = app.store().begin_audited().await?;
+    store::update(&mut tx, id, &values, app.now()).await?;
+    let mut event = Event::ok("facility.eligibility", "facility", id.to_string());
+    event.detail = serde_json::json!({ "rule": rule.describe() });
+    app.audit_in(&mut tx, &Who::from(actor), event).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The rule a facility enrols by: its stored rule, or its kind's default
+/// when none was stored.
+pub(crate) fn eligibility_of(row: &FacilityRow) -> EligibilityRule {
+    let kind = FacilityKind::parse(&row.kind);
+    match serde_json::from_str::<EligibilityRule>(&row.eligibility) {
+        Ok(rule) if rule != EligibilityRule::default() || kind.is_none() => rule,
+        _ => kind
+            .map(FacilityKind::default_eligibility)
+            .unwrap_or_default(),
+    }
+}
+
+/// Moves a facility to a new site: the current site is closed on `day` and
+/// kept in its history.
+pub async fn relocate(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+    address: &str,
+    floor_area_m2: Option<i64>,
+    day: CivilDate,
+    note: &str,
+) -> Result<()> {
+    app.require(actor, Action::FacilityManage).await?;
+    let old = scoped_facility(app, actor, id, "facility.relocate").await?;
+    if address.trim().is_empty() {
+        return Err(AppError::invalid("新地址", "请填写新址"));
+    }
+    let mut values = old.values.clone();
+    values.address = address.trim().to_owned();
+    values.floor_area_m2 = floor_area_m2;
+    let (mut tx, _guard) = app.store().begin_audited().await?;
+    store::close_current_site(&mut tx, id, &day.to_string()).await?;
+    store::add_site(
+        &mut tx,
+        id,
+        &values.address,
+        floor_area_m2,
+        Some(&day.to_string()),
+        note.trim(),
+    )
+    .await?;
+    store::update(&mut tx, id, &values, app.now()).await?;
+    app.audit_in(
+        &mut tx,
+        &Who::from(actor),
+        Event::ok("facility.relocate", "facility", id.to_string()),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Adds a room (name, function, area).
+pub async fn add_room(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+    name: &str,
+    function: &str,
+    area_m2: Option<i64>,
+) -> Result<i64> {
+    app.require(actor, Action::FacilityManage).await?;
+    scoped_facility(app, actor, id, "facility.room").await?;
+    if name.trim().is_empty() {
+        return Err(AppError::invalid("房间名称", "请填写房间名称"));
+    }
+    let (mut tx, _guard) = app.store().begin_audited().await?;
+    let room = store::add_room(&mut tx, id, name.trim(), function.trim(), area_m2).await?;
+    app.audit_in(
+        &mut tx,
+        &Who::from(actor),
+        Event::ok("facility.room", "facility", id.to_string()),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(room)
+}
+
+/// A brand project (一康园一品牌) with its milestones.
+pub async fn add_brand_project(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+    name: &str,
+    description: &str,
+    started_on: CivilDate,
+    milestones: &[(String, CivilDate, Option<CivilDate>)],
+) -> Result<i64> {
+    app.require(actor, Action::FacilityManage).await?;
+    scoped_facility(app, actor, id, "facility.brand").await?;
+    if name.trim().is_empty() {
+        return Err(AppError::invalid("项目名称", "请填写品牌项目名称"));
+    }
+    let (mut tx, _guard) = app.store().begin_audited().await?;
+    let project = store::add_brand_project(
+        &mut tx,
+        id,
+        name.trim(),
+        description.trim(),
+        &started_on.to_string(),
+        app.now(),
+    )
+    .await?;
+    for (title, planned, done) in milestones {
+        store::add_milestone(
+            &mut tx,
+            project,
+            title,
+            &planned.to_string(),
+            done.map(|d| d.to_string()).as_deref(),
+        )
+        .await?;
+    }
+    app.audit_in(
+        &mut tx,
+        &Who::from(actor),
+        Event::ok("facility.brand", "facility", id.to_string()),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(project)
+}
+
+// ---- reading ----
+
+/// A facility as shown in lists and the API.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct FacilityView {
+    pub id: i64,
+    pub name: String,
+    /// kangyuan_centre, nursing_home, …
+    pub kind: String,
+    pub kind_label: &'static str,
+    pub region_code: String,
+    pub address: String,
+    pub longitude: Option<f64>,
+    pub latitude: Option<f64>,
+    pub floor_area_m2: Option<i64>,
+    pub capacity: Option<i64>,
+    pub opening_hours: String,
+    pub operator: String,
+    pub contact_name: String,
+    pub contact_phone: String,
+    /// Who may be enrolled, in words.
+    pub eligibility: String,
+    /// People enrolled now.
+    pub current_enrolled: i64,
+    /// The latest provincial star rating: 1-3, or none yet.
+    pub stars: Option<u8>,
+}
+
+/// "3_star" → 3.
+pub(crate) fn stars_of(result: Option<&str>) -> Option<u8> {
+    result
+        .and_then(|r| r.split('_').next())
+        .and_then(|n| n.parse().ok())
+}
+
+fn view(row: &FacilityRow, current_enrolled: i64, star_result: Option<&str>) -> FacilityView {
+    FacilityView {
+        id: row.id,
+        name: row.name.clone(),
+        kind: row.kind.clone(),
+        kind_label: FacilityKind::parse(&row.kind)
+            .map(FacilityKind::label)
+            .unwrap_or(""),
+        region_code: row.region_code.clone(),
+        address: row.address.clone(),
+        longitude: row.longitude_e6.map(|v| v as f64 / 1e6),
+        latitude: row.latitude_e6.map(|v| v as f64 / 1e6),
+        floor_area_m2: row.floor_area_m2,
+        capacity: row.capacity,
+        opening_hours: row.opening_hours.clone(),
+        operator: row.operator.clone(),
+        contact_name: row.contact_name.clone(),
+        contact_phone: row.contact_phone.clone(),
+        eligibility: eligibility_of(row).describe(),
+        current_enrolled,
+        stars: stars_of(star_result),
+    }
+}
+
+/// Which facilities to list.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FacilityQuery {
+    /// A kind code, e.g. kangyuan_centre.
+    #[serde(rename = "type")]
+    #[param(rename = "type")]
+    pub kind: Option<String>,
+    /// A region code: only facilities within it.
+    pub region: Option<String>,
+}
+
+/// Facilities in the actor's scope, by kind and region.
+pub async fn list(app: &App, actor: &Actor, q: &FacilityQuery) -> Result<Vec<FacilityView>> {
+    app.require(actor, Action::FacilityRead).await?;
+    let kind = match q.kind.as_deref().map(str::trim).filter(|k| !k.is_empty()) {
+        None => None,
+        Some(k) => Some(
+            FacilityKind::parse(k)
+                .ok_or_else(|| AppError::invalid("type", "不是已知的机构类型代码"))?,
+        ),
+    };
+    let within = match q.region.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
+        None => None,
+        Some(r) => Some(
+            RegionCode::parse(r)
+                .map_err(|_| AppError::invalid("region", "区划代码应为 2、4、6、9 或 12 位数字"))?
+                .subtree_range(),
+        ),
+    };
+    let mut conn = app.store().pool().acquire().await?;
+    let rows = store::list(
+        &mut conn,
+        &FacilityScope::from(&actor.scope),
+        kind.map(FacilityKind::as_str),
+        within.as_ref().map(|(lo, hi)| (lo.as_str(), hi.as_str())),
+    )
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|s| {
+            let row = FacilityRow {
+                id: s.id,
+                values: s.values.clone(),
+                created_at: s.created_at,
+                updated_at: s.updated_at,
+            };
+            view(&row, s.current_enrolled, s.star_result.as_deref())
+        })
+        .collect())
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RoomView {
+    pub name: String,
+    pub function: String,
+    pub area_m2: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SiteView {
+    pub address: String,
+    pub floor_area_m2: Option<i64>,
+    pub moved_in: String,
+    pub moved_out: Option<String>,
+    pub note: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BrandView {
+    pub name: String,
+    pub description: String,
+    pub started_on: String,
+    /// (title, planned, done)
+    pub milestones: Vec<(String, String, Option<String>)>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PairingView {
+    pub org_name: String,
+    pub org_kind: String,
+    pub started_on: String,
+    pub visits: i64,
+    pub money: String,
+    pub goods: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ProjectView {
+    pub id: i64,
+    pub name: String,
+    pub kind: String,
+    pub budget: String,
+    pub allocated: String,
+    pub spent: String,
+    pub budget_fen: i64,
+    pub spent_fen: i64,
+    /// Spent over budget, e.g. "64.0%".
+    pub progress: String,
+    /// (source, amount)
+    pub funding_mix: Vec<(String, String)>,
+}
+
+/// Everything the centre page shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct FacilityDetail {
+    pub facility: FacilityView,
+    pub region_name: String,
+    pub rooms: Vec<RoomView>,
+    pub villages: Vec<(String, String)>,
+    pub sites: Vec<SiteView>,
+    /// This month's attendance rate so far, e.g. "91.3%".
+    pub attendance_rate: Option<String>,
+    pub brand_projects: Vec<BrandView>,
+    pub pairings: Vec<PairingView>,
+    pub projects: Vec<ProjectView>,
+    /// Products of its piecework orders: the product display.
+    pub products: Vec<String>,
+}
+
+pub(crate) async fn project_views(
+    conn: &mut kangyang_store::Conn,
+    projects: Vec<funds::ProjectSummary>,
+) -> Result<Vec<ProjectView>> {
+    let mut out = Vec::with_capacity(projects.len());
+    for p in projects {
+        let mix = funds::funding_mix(conn, p.id).await?;
+        out.push(ProjectView {
+            id: p.id,
+            name: p.name,
+            kind: p.kind,
+            budget: Fen(p.budget_fen).yuan_string(),
+            allocated: Fen(p.allocated_fen).yuan_string(),
+            spent: Fen(p.spent_fen).yuan_string(),
+            budget_fen: p.budget_fen,
+            spent_fen: p.spent_fen,
+            progress: per_mille(p.spent_fen, p.budget_fen)
+                .map(percent_string)
+                .unwrap_or_else(|| "—".to_owned()),
+            funding_mix: mix
+                .into_iter()
+                .map(|(name, _, fen)| (name, Fen(fen).yuan_string()))
+                .collect(),
+        });
+    }
+    Ok(out)
+}
+
+/// The attendance rate of a month up to `until`: days present over the
+/// trainee-days expected (each working day, each trainee enrolled that day).
+pub(crate) async fn attendance_rate(
+    conn: &mut kangyang_store::Conn,
+    facility_id: i64,
+    year: u16,
+    month: u8,
+    until: CivilDate,
+) -> Result<Option<i64>> {
+    let days: Vec<String> = working_days(i32::from(year), u32::from(month))
+        .into_iter()
+        .filter(|d| *d <= until)
+        .map(|d| d.to_string())
+        .collect();
+    let (Some(first), Some(last)) = (days.first(), days.last()) else {
+        return Ok(None);
+    };
+    let trainees = store_services::trainees(conn, facility_id, Some((first, last))).await?;
+    let expected: i64 = days
+        .iter()
+        .map(|d| {
+            trainees
+                .iter()
+                .filter(|t| {
+                    t.start_date.as_str() <= d.as_str()
+                        && t.end_date.as_deref().is_none_or(|e| e >= d.as_str())
+                })
+                .count() as i64
+        })
+        .sum();
+    let marks = store_services::attendance_between(conn, facility_id, first, last).await?;
+    let present = marks
+        .iter()
+        .filter(|(_, day, present)| *present && days.binary_search(day).is_ok())
+        .count() as i64;
+    Ok(per_mille(present, expected))
+}
+
+/// One facility with its rooms, sites, figures, projects and partners.
+pub async fn detail(app: &App, actor: &Actor, id: i64) -> Result<FacilityDetail> {
+    app.require(actor, Action::FacilityRead).await?;
+    let row = scoped_facility(app, actor, id, "facility.read").await?;
+    let mut conn = app.store().pool().acquire().await?;
+    let scope = FacilityScope::from(&actor.scope);
+    let summary = store::list(
+        &mut conn,
+        &scope,
+        None,
+        Some((row.region_code.as_str(), &format!("{}~", row.region_code))),
+    )
+    .await?
+    .into_iter()
+    .find(|s| s.id == id);
+    let (enrolled, star) = summary
+        .map(|s| (s.current_enrolled, s.star_result))
+        .unwrap_or((0, None));
+    let today = app.today();
+    let rate = attendance_rate(&mut conn, id, today.year(), today.month(), today).await?;
+    let (lo, hi) = RegionCode::parse("44")
+        .map_err(AppError::internal)?
+        .subtree_range();
+    let projects = funds::projects(&mut conn, &lo, &hi, Some(id)).await?;
+    let mut brand_projects = Vec::new();
+    for b in store::brand_projects(&mut conn, id).await? {
+        let milestones = store::milestones(&mut conn, b.id)
+            .await?
+            .into_iter()
+            .map(|m| (m.title, m.planned_on, m.done_on))
+            .collect();
+        brand_projects.push(BrandView {
+            name: b.name,
+            description: b.description,
+            started_on: b.started_on,
+            milestones,
+        });
+    }
+    let mut products: Vec<String> = store_services::orders(&mut conn, id)
+        .await?
+        .into_iter()
+        .map(|o| o.product)
+        .collect();
+    products.sort();
+    products.dedup();
+    let detail = FacilityDetail {
+        facility: view(&row, enrolled, star.as_deref()),
+        region_name: crate::persons::village_name(&mut conn, &row.region_code).await?,
+        rooms: store::rooms(&mut conn, id)
+            .await?
+            .into_iter()
+            .map(|r| RoomView {
+                name: r.name,
+                function: r.function,
+                area_m2: r.area_m2,
+            })
+            .collect(),
+        villages: store::villages(&mut conn, id).await?,
+        sites: store::sites(&mut conn, id)
+            .await?
+            .into_iter()
+            .map(|s| SiteView {
+                address: s.address,
+                floor_area_m2: s.floor_area_m2,
+                moved_in: s.moved_in.unwrap_or_default(),
+                moved_out: s.moved_out,
+                note: s.note,
+            })
+            .collect(),
+        attendance_rate: rate.map(percent_string),
+        brand_projects,
+        pairings: pairing::for_facility(&mut conn, id)
+            .await?
+            .into_iter()
+            .map(|p| PairingView {
+                org_name: p.org_name,
+                org_kind: p.org_kind,
+                started_on: p.started_on,
+                visits: p.visits,
+                money: Fen(p.money_fen).yuan_string(),
+                goods: p.goods,
+            })
+            .collect(),
+        projects: project_views(&mut conn, projects).await?,
+        products,
+    };
+    Ok(detail)
+}
+
+// ---- the Kangyuan overview of a region ----
+
+/// One centre's line on the overview.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CentreLine {
+    pub id: i64,
+    pub name: String,
+    pub town: String,
+    pub floor_area_m2: Option<i64>,
+    pub rooms: i64,
+    pub villages_served: i64,
+    pub trainees: i64,
+    pub stars: Option<u8>,
+    pub attendance_rate: Option<String>,
+}
+
+/// A region's Kangyuan figures, every one computed from the records.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct KangyuanOverview {
+    pub region_code: String,
+    pub region_name: String,
+    pub centres: i64,
+    pub trainees: i64,
+    /// Centres rated three, two and one star, and not yet rated.
+    pub three_star: i64,
+    pub two_star: i64,
+    pub one_star: i64,
+    pub unrated: i64,
+    pub lines: Vec<CentreLine>,
+    /// Building and equipment projects for the region's centres, with budget and spending.
+    #[schema(value_type = Vec<Object>)]
+    pub projects: Vec<ProjectView>,
+    /// Money from departments and society (non-government sources) for those projects, yuan.
+    pub raised: String,
+    pub raised_fen: i64,
+    /// Programmes across centres (the charity lunch…): name, budget, centres served.
+    pub programmes: Vec<(String, String, i64)>,
+    /// Organisations currently paired with centres or people of the region.
+    pub paired_organisations: i64,
+}
+
+/// Fund-source kinds that count as "raised from departments and society"
+/// rather than budgeted by a level of government.
+pub const RAISED_KINDS: [&str; 2] = ["department", "donation"];
+
+pub async fn kangyuan_overview(
+    app: &App,
+    actor: &Actor,
+    region: &RegionCode,
+) -> Result<KangyuanOverview> {
+    app.require(actor, Action::FacilityRead).await?;
+    if !actor.scope.covers(region) || actor.scope.facility_id().is_some() {
+        app.audit_denied(actor, "facility.overview", "region", region.as_str())
+            .await?;
+        return Err(AppError::NotFound);
+    }
+    let mut conn = app.store().pool().acquire().await?;
+    let (lo, hi) = region.subtree_range();
+    let centres = store::list(
+        &mut conn,
+        &FacilityScope::from(&actor.scope),
+        Some(FacilityKind::KangyuanCentre.as_str()),
+        Some((&lo, &hi)),
+    )
+    .await?;
+    let today = app.today();
+    let mut lines = Vec::with_capacity(centres.len());
+    let (mut stars, mut trainees) = ([0i64; 4], 0);
+    for c in &centres {
+        let star = stars_of(c.star_result.as_deref());
+        stars[usize::from(star.unwrap_or(0).min(3))] += 1;
+        trainees += c.current_enrolled;
+        let town = RegionCode::parse(&c.values.region_code)
+            .ok()
+            .and_then(|r| {
+                r.ancestry()
+                    .into_iter()
+                    .find(|a| a.level() == RegionLevel::Town)
+                    .map(|a| a.to_string())
+            })
+            .unwrap_or_default();
+        let town_name = regions::get(&mut conn, &town)
+            .await?
+            .map(|r| r.name)
+            .unwrap_or_default();
+        lines.push(CentreLine {
+            id: c.id,
+            name: c.values.name.clone(),
+            town: town_name,
+            floor_area_m2: c.values.floor_area_m2,
+            rooms: store::rooms(&mut conn, c.id).await?.len() as i64,
+            villages_served: store::villages(&mut conn, c.id).await?.len() as i64,
+            trainees: c.current_enrolled,
+            stars: star,
+            attendance_rate: attendance_rate(&mut conn, c.id, today.year(), today.month(), today)
+                .await?
+                .map(percent_string),
+        });
+    }
+    let all_projects = funds::projects(&mut conn, &lo, &hi, None).await?;
+    let centre_ids: Vec<i64> = centres.iter().map(|c| c.id).collect();
+    let (building, programmes): (Vec<_>, Vec<_>) = all_projects
+        .into_iter()
+        .filter(|p| p.facility_id.is_none_or(|f| centre_ids.contains(&f)))
+        .partition(|p| p.facility_id.is_some());
+    let raised_fen = building_raised(&mut conn, &building).await?;
+    let programmes = programmes
+        .into_iter()
+        .filter(|p| p.facility_count > 0)
+        .map(|p| (p.name, Fen(p.budget_fen).yuan_string(), p.facility_count))
+        .collect();
+    let region_name = crate::persons::village_name(&mut conn, region.as_str()).await?;
+    Ok(KangyuanOverview {
+        region_code: region.to_string(),
+        region_name,
+        centres: centres.len() as i64,
+        trainees,
+        three_star: stars[3],
+        two_star: stars[2],
+        one_star: stars[1],
+        unrated: stars[0],
+        lines,
+        projects: project_views(&mut conn, building).await?,
+        raised: Fen(raised_fen).yuan_string(),
+        raised_fen,
+        programmes,
+        paired_organisations: pairing::paired_org_count(&mut conn, &lo, &hi).await?,
+    })
+}
+
+/// What departments and society gave to the given projects.
+async fn building_raised(
+    conn: &mut kangyang_store::Conn,
+    projects: &[funds::ProjectSummary],
+) -> Result<i64> {
+    let mut total = 0i64;
+    for p in projects {
+        for (_, kind, fen) in funds::funding_mix(conn, p.id).await? {
+            if RAISED_KINDS.contains(&kind.as_str()) {
+                total = total.saturating_add(fen);
+            }
+        }
+    }
+    Ok(total)
+}

@@ -1,0 +1,188 @@
+//! Pairing (结对帮扶): organisations — party branches, companies, volunteer
+//! teams — paired with centres or with people, and the help they give.
+
+use crate::actor::Who;
+use crate::audit::Event;
+use crate::facilities::scoped_facility;
+use crate::{Actor, App, AppError, Result};
+use kangyang_domain::money::Fen;
+use kangyang_domain::{Action, CivilDate, RegionCode};
+use kangyang_store::pairing as store;
+use kangyang_store::persons::{self, PersonScope};
+
+pub const ORG_KINDS: [(&str, &str); 4] = [
+    ("party_branch", "党组织"),
+    ("company", "企业"),
+    ("volunteer_team", "志愿服务队"),
+    ("other", "其他组织"),
+];
+
+pub const HELP_KINDS: [(&str, &str); 3] = [("visit", "走访"), ("money", "资金"), ("goods", "物资")];
+
+pub async fn add_org(
+    app: &App,
+    actor: &Actor,
+    name: &str,
+    kind: &str,
+    region: &str,
+    contact: &str,
+) -> Result<i64> {
+    app.require(actor, Action::FacilityManage).await?;
+    let region = RegionCode::parse(region.trim())
+        .ok()
+        .filter(|r| actor.scope.covers(r))
+        .ok_or_else(|| AppError::invalid("区划", "区划代码不存在或不在您的管辖范围内"))?;
+    if name.trim().is_empty() {
+        return Err(AppError::invalid("名称", "请填写组织名称"));
+    }
+    if !ORG_KINDS.iter().any(|(k, _)| *k == kind) {
+        return Err(AppError::invalid(
+            "类别",
+            "应为党组织、企业、志愿服务队或其他组织",
+        ));
+    }
+    let (mut tx, _guard) = app.store().begin_audited().await?;
+    let id = store::add_org(
+        &mut tx,
+        name.trim(),
+        kind,
+        region.as_str(),
+        contact.trim(),
+        app.now(),
+    )
+    .await?;
+    app.audit_in(
+        &mut tx,
+        &Who::from(actor),
+        Event::ok("pairing.org", "partner_org", id.to_string()),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// What an organisation is paired with.
+#[derive(Debug, Clone, Copy)]
+pub enum PairWith {
+    Facility(i64),
+    Person(i64),
+}
+
+pub async fn pair(
+    app: &App,
+    actor: &Actor,
+    org_id: i64,
+    with: PairWith,
+    started_on: CivilDate,
+) -> Result<i64> {
+    app.require(actor, Action::FacilityManage).await?;
+    let mut conn = app.store().pool().acquire().await?;
+    let org_region = store::org_region(&mut conn, org_id).await?;
+    drop(conn);
+    if !org_region
+        .and_then(|r| RegionCode::parse(&r).ok())
+        .is_some_and(|r| actor.scope.covers(&r))
+    {
+        app.audit_denied(actor, "pairing.create", "partner_org", &org_id.to_string())
+            .await?;
+        return Err(AppError::NotFound);
+    }
+    let (facility, person, region) = match with {
+        PairWith::Facility(id) => {
+            let f = scoped_facility(app, actor, id, "pairing.create").await?;
+            (Some(id), None, f.region_code.clone())
+        }
+        PairWith::Person(id) => {
+            let mut conn = app.store().pool().acquire().await?;
+            let p = persons::get(&mut conn, &PersonScope::from(&actor.scope), id).await?;
+            drop(conn);
+            let Some(p) = p else {
+                app.audit_denied(actor, "pairing.create", "person", &id.to_string())
+                    .await?;
+                return Err(AppError::NotFound);
+            };
+            (None, Some(id), p.village_code.clone())
+        }
+    };
+    let (mut tx, _guard) = app.store().begin_audited().await?;
+    let id = store::pair(
+        &mut tx,
+        org_id,
+        facility,
+        person,
+        &region,
+        &started_on.to_string(),
+    )
+    .await?;
+    app.audit_in(
+        &mut tx,
+        &Who::from(actor),
+        Event::ok("pairing.create", "pairing", id.to_string()),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Help given under a pairing.
+#[derive(Debug, Clone, Copy)]
+pub struct HelpInput<'a> {
+    pub pairing_id: i64,
+    pub day: CivilDate,
+    /// visit, money or goods.
+    pub kind: &'a str,
+    pub amount: Fen,
+    pub goods: &'a str,
+    pub notes: &'a str,
+}
+
+/// Records help given under a pairing (a visit, money, goods).
+pub async fn add_help(app: &App, actor: &Actor, help: &HelpInput<'_>) -> Result<i64> {
+    let HelpInput {
+        pairing_id,
+        day,
+        kind,
+        amount,
+        goods,
+        notes,
+    } = *help;
+    app.require(actor, Action::FacilityManage).await?;
+    if !HELP_KINDS.iter().any(|(k, _)| *k == kind) {
+        return Err(AppError::invalid("类别", "应为走访、资金或物资"));
+    }
+    if amount.0 < 0 {
+        return Err(AppError::invalid("金额", "金额不能为负数"));
+    }
+    let (mut tx, _guard) = app.store().begin_audited().await?;
+    let region = store::pairing_region(&mut tx, pairing_id).await?;
+    if !region
+        .and_then(|r| RegionCode::parse(&r).ok())
+        .is_some_and(|r| actor.scope.covers(&r))
+    {
+        drop(tx);
+        app.audit_denied(actor, "pairing.help", "pairing", &pairing_id.to_string())
+            .await?;
+        return Err(AppError::NotFound);
+    }
+    let id = store::add_help(
+        &mut tx,
+        &store::NewHelp {
+            pairing_id,
+            day: &day.to_string(),
+            kind,
+            amount_fen: amount.0,
+            goods: goods.trim(),
+            notes: notes.trim(),
+        },
+        app.now(),
+    )
+    .await?;
+    app.audit_in(
+        &mut tx,
+        &Who::from(actor),
+        Event::ok("pairing.help", "pairing", pairing_id.to_string()),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}

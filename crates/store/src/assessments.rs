@@ -1,0 +1,162 @@
+//! The assessment engine's storage: templates (as JSON), rating rounds and
+//! scored assessments of facilities, people or projects.
+
+use crate::{Conn, Result};
+
+/// Stores a template, replacing one with the same code.
+pub async fn put_template(
+    conn: &mut Conn,
+    code: &str,
+    name: &str,
+    body: &str,
+    now: i64,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO assessment_templates (code, name, body, updated_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (code) DO UPDATE SET name = excluded.name, body = excluded.body, \
+         updated_at = excluded.updated_at",
+    )
+    .bind(code)
+    .bind(name)
+    .bind(body)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A template's JSON body.
+pub async fn template(conn: &mut Conn, code: &str) -> Result<Option<String>> {
+    let row: Option<(String,)> =
+        sqlx::query_as("SELECT body FROM assessment_templates WHERE code = $1")
+            .bind(code)
+            .fetch_optional(conn)
+            .await?;
+    Ok(row.map(|(b,)| b))
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RoundRow {
+    pub id: i64,
+    pub template_code: String,
+    pub name: String,
+    pub region_code: String,
+    pub opened_on: String,
+}
+
+pub async fn add_round(
+    conn: &mut Conn,
+    template_code: &str,
+    name: &str,
+    region_code: &str,
+    opened_on: &str,
+    now: i64,
+) -> Result<i64> {
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO rating_rounds (template_code, name, region_code, opened_on, created_at) \
+         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(template_code)
+    .bind(name)
+    .bind(region_code)
+    .bind(opened_on)
+    .bind(now)
+    .fetch_one(conn)
+    .await?;
+    Ok(id)
+}
+
+pub async fn round(conn: &mut Conn, id: i64) -> Result<Option<RoundRow>> {
+    Ok(sqlx::query_as(
+        "SELECT id, template_code, name, region_code, opened_on FROM rating_rounds WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// Rounds whose region lies in or above `[lo, hi)`'s subtree root `region`.
+pub async fn rounds(conn: &mut Conn, lo: &str, hi: &str) -> Result<Vec<RoundRow>> {
+    Ok(sqlx::query_as(
+        "SELECT id, template_code, name, region_code, opened_on FROM rating_rounds \
+         WHERE region_code >= $1 AND region_code < $2 ORDER BY opened_on DESC, id DESC",
+    )
+    .bind(lo)
+    .bind(hi)
+    .fetch_all(conn)
+    .await?)
+}
+
+pub struct NewAssessment<'a> {
+    pub template_code: &'a str,
+    pub round_id: Option<i64>,
+    pub subject_type: &'a str,
+    pub subject_id: i64,
+    pub region_code: &'a str,
+    /// JSON object: criterion code → score.
+    pub scores: &'a str,
+    pub total: i64,
+    pub result: Option<&'a str>,
+    pub evidence: &'a str,
+    pub assessed_on: &'a str,
+    pub assessor: &'a str,
+    pub by: Option<i64>,
+}
+
+pub async fn add_assessment(conn: &mut Conn, a: &NewAssessment<'_>, now: i64) -> Result<i64> {
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO assessments (template_code, round_id, subject_type, subject_id, region_code, \
+         scores, total, result, evidence, assessed_on, assessor, recorded_by, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+    )
+    .bind(a.template_code)
+    .bind(a.round_id)
+    .bind(a.subject_type)
+    .bind(a.subject_id)
+    .bind(a.region_code)
+    .bind(a.scores)
+    .bind(a.total)
+    .bind(a.result)
+    .bind(a.evidence)
+    .bind(a.assessed_on)
+    .bind(a.assessor)
+    .bind(a.by)
+    .bind(now)
+    .fetch_one(conn)
+    .await?;
+    Ok(id)
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AssessmentRow {
+    pub id: i64,
+    pub template_code: String,
+    pub round_name: Option<String>,
+    pub scores: String,
+    pub total: i64,
+    pub result: Option<String>,
+    pub evidence: String,
+    pub assessed_on: String,
+    pub assessor: String,
+}
+
+/// A subject's assessments under one template, newest first: its history.
+pub async fn history(
+    conn: &mut Conn,
+    template_code: &str,
+    subject_type: &str,
+    subject_id: i64,
+) -> Result<Vec<AssessmentRow>> {
+    Ok(sqlx::query_as(
+        "SELECT a.id, a.template_code, r.name AS round_name, a.scores, a.total, a.result, \
+         a.evidence, a.assessed_on, a.assessor FROM assessments a \
+         LEFT JOIN rating_rounds r ON r.id = a.round_id \
+         WHERE a.template_code = $1 AND a.subject_type = $2 AND a.subject_id = $3 \
+         ORDER BY a.assessed_on DESC, a.id DESC",
+    )
+    .bind(template_code)
+    .bind(subject_type)
+    .bind(subject_id)
+    .fetch_all(conn)
+    .await?)
+}

@@ -1,0 +1,553 @@
+//! Facilities in the browser and the JSON API: the facility list, a centre's
+//! page, the phone sign-in sheet, monthly sheets, and the Kangyuan overview.
+//!
+//! Form fields arrive as strings and are checked by the use cases, after the
+//! facility's scope: a facility outside one's scope is "not found" whatever
+//! the form says.
+
+use crate::error::{ApiError, PageError};
+use crate::pages::{html, Nav};
+use crate::session::{check_form_csrf, ApiSession, PageSession};
+use crate::AppState;
+use askama::Template;
+use axum::body::Body;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Json;
+use kangyang_app::assessments::{self, RatingInput, RatingView};
+use kangyang_app::facilities::{
+    self, FacilityDetail, FacilityInput, FacilityQuery, FacilityView, KangyuanOverview,
+};
+use kangyang_app::services::{
+    self, AttendanceDay, EnrolRequest, Mark, OrderView, ServiceInput, ServiceView, TraineeView,
+};
+use kangyang_app::{AppError, Result as AppResult};
+use kangyang_domain::assessment::Scored;
+use kangyang_domain::facility::FacilityKind;
+use kangyang_domain::services::ServiceKind;
+use kangyang_domain::{Action, RegionCode};
+use kangyang_store::facilities::STAR_TEMPLATE;
+use serde::Deserialize;
+use std::collections::HashMap;
+
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+fn xlsx(name: &str, bytes: Vec<u8>) -> Response {
+    // File names are ours (ASCII), never user input.
+    (
+        [
+            (header::CONTENT_TYPE, XLSX.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        Body::from(bytes),
+    )
+        .into_response()
+}
+
+fn region_param(code: &str) -> AppResult<RegionCode> {
+    // An unparseable code names nothing: not found, like an unknown one.
+    RegionCode::parse(code).map_err(|_| AppError::NotFound)
+}
+
+/// A person id from a form: missing or malformed reads as 0, which the use
+/// case refuses with a field error (after it has checked the facility's scope).
+fn id_field(s: &str) -> i64 {
+    s.trim().parse().unwrap_or(0)
+}
+
+// ---- JSON API ----
+
+/// Facilities in one's scope: `type` (e.g. kangyuan_centre) and `region` filter.
+/// Each comes with its current enrolment count and latest star rating.
+#[utoipa::path(get, path = "/api/v1/facilities", params(FacilityQuery),
+    responses((status = 200, body = [FacilityView]), (status = 401, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
+pub(crate) async fn api_list(
+    State(state): State<AppState>,
+    ApiSession(session): ApiSession,
+    Query(q): Query<FacilityQuery>,
+) -> Result<Json<Vec<FacilityView>>, ApiError> {
+    Ok(Json(
+        facilities::list(&state.app, &session.actor, &q).await?,
+    ))
+}
+
+/// Register a facility in one's region.
+#[utoipa::path(post, path = "/api/v1/facilities", request_body = FacilityInput,
+    responses((status = 201, body = Object), (status = 403, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
+pub(crate) async fn api_create(
+    State(state): State<AppState>,
+    ApiSession(session): ApiSession,
+    Json(input): Json<FacilityInput>,
+) -> Result<impl IntoResponse, ApiError> {
+    let id = facilities::create(&state.app, &session.actor, &input).await?;
+    Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": id }))))
+}
+
+/// One facility with its rooms, villages served, sites, figures and projects.
+#[utoipa::path(get, path = "/api/v1/facilities/{facility}", params(("facility" = i64, Path)),
+    responses((status = 200, body = Object), (status = 404, body = crate::api::ErrorBody)))]
+pub(crate) async fn api_get(
+    State(state): State<AppState>,
+    ApiSession(session): ApiSession,
+    Path(facility): Path<i64>,
+) -> Result<Json<FacilityDetail>, ApiError> {
+    Ok(Json(
+        facilities::detail(&state.app, &session.actor, facility).await?,
+    ))
+}
+
+/// The facility's current trainees.
+#[utoipa::path(get, path = "/api/v1/facilities/{facility}/enrolments", params(("facility" = i64, Path)),
+    responses((status = 200, body = [TraineeView]), (status = 404, body = crate::api::ErrorBody)))]
+pub(crate) async fn api_trainees(
+    State(state): State<AppState>,
+    ApiSession(session): ApiSession,
+    Path(facility): Path<i64>,
+) -> Result<Json<Vec<TraineeView>>, ApiError> {
+    Ok(Json(
+        services::trainees(&state.app, &session.actor, facility, false).await?,
+    ))
+}
+
+/// Enrol a person (by `person_id` or `id_number`); refused with the rule that failed.
+#[utoipa::path(post, path = "/api/v1/facilities/{facility}/enrolments", params(("facility" = i64, Path)), request_body = EnrolRequest,
+    responses((status = 201, body = Object), (status = 404, body = crate::api::ErrorBody), (status = 409, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
+pub(crate) async fn api_enrol(
+    State(state): State<AppState>,
+    ApiSession(session): ApiSession,
+    Path(facility): Path<i64>,
+    Json(req): Json<EnrolRequest>,
+) -> Result<impl IntoResponse, ApiError> {
+    let id = services::enrol(&state.app, &session.actor, facility, &req).await?;
+    Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": id }))))
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(default)]
+pub(crate) struct MarkRequest {
+    person_id: i64,
+    /// YYYY-MM-DD; today when left out.
+    day: Option<String>,
+    /// present, absent or clear.
+    mark: Option<Mark>,
+}
+
+/// Mark one trainee present or absent for a day (or take the mark back).
+#[utoipa::path(post, path = "/api/v1/facilities/{facility}/attendance", params(("facility" = i64, Path)), request_body = MarkRequest,
+    responses((status = 204), (status = 404, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
+pub(crate) async fn api_mark(
+    State(state): State<AppState>,
+    ApiSession(session): ApiSession,
+    Path(facility): Path<i64>,
+    Json(req): Json<MarkRequest>,
+) -> Result<StatusCode, ApiError> {
+    let day = req.day.unwrap_or_else(|| state.app.today().to_string());
+    services::mark(
+        &state.app,
+        &session.actor,
+        facility,
+        req.person_id,
+        &day,
+        req.mark.unwrap_or(Mark::Present),
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Rate a facility with an assessment template (e.g. kangyuan_star): every
+/// criterion's score; the answer is the total and the result.
+#[utoipa::path(post, path = "/api/v1/facilities/{facility}/ratings", params(("facility" = i64, Path)), request_body = RatingInput,
+    responses((status = 201, body = Object), (status = 404, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
+pub(crate) async fn api_rate(
+    State(state): State<AppState>,
+    ApiSession(session): ApiSession,
+    Path(facility): Path<i64>,
+    Json(input): Json<RatingInput>,
+) -> Result<(StatusCode, Json<Scored>), ApiError> {
+    let scored = assessments::rate_facility(&state.app, &session.actor, facility, &input).await?;
+    Ok((StatusCode::CREATED, Json(scored)))
+}
+
+/// The Kangyuan figures of a region: centres, trainees, star ratings,
+/// projects and their funding, programmes and paired organisations.
+#[utoipa::path(get, path = "/api/v1/regions/{code}/kangyuan", params(("code" = String, Path)),
+    responses((status = 200, body = KangyuanOverview), (status = 404, body = crate::api::ErrorBody)))]
+pub(crate) async fn api_overview(
+    State(state): State<AppState>,
+    ApiSession(session): ApiSession,
+    Path(code): Path<String>,
+) -> Result<Json<KangyuanOverview>, ApiError> {
+    let region = region_param(&code)?;
+    Ok(Json(
+        facilities::kangyuan_overview(&state.app, &session.actor, &region).await?,
+    ))
+}
+
+// ---- pages ----
+
+#[derive(Template)]
+#[template(path = "facilities.html")]
+struct FacilitiesPage {
+    nav: Nav,
+    facilities: Vec<FacilityView>,
+    kinds: Vec<(&'static str, &'static str)>,
+    kind: String,
+    region: String,
+}
+
+pub(crate) async fn list(
+    State(state): State<AppState>,
+    PageSession(session): PageSession,
+    Query(q): Query<FacilityQuery>,
+) -> Result<Response, PageError> {
+    let actor = &session.actor;
+    // A facility user has one facility: their list is their page.
+    if let Some(own) = actor.scope.facility_id() {
+        return Ok(Redirect::to(&format!("/facilities/{own}")).into_response());
+    }
+    let facilities = facilities::list(&state.app, actor, &q).await?;
+    html(FacilitiesPage {
+        nav: Nav::of(actor),
+        facilities,
+        kinds: FacilityKind::ALL
+            .iter()
+            .map(|k| (k.as_str(), k.label()))
+            .collect(),
+        kind: q.kind.unwrap_or_default(),
+        region: q.region.unwrap_or_default(),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "facility.html")]
+struct FacilityPage {
+    nav: Nav,
+    d: FacilityDetail,
+    trainees: Vec<TraineeView>,
+    ratings: Vec<RatingView>,
+    services: Vec<ServiceView>,
+    orders: Vec<OrderView>,
+    service_kinds: Vec<(&'static str, &'static str)>,
+    month: String,
+    can_record: bool,
+    message: Option<String>,
+    error: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(crate) struct Flash {
+    ok: Option<String>,
+}
+
+async fn facility_page(
+    state: &AppState,
+    session: &crate::session::Session,
+    id: i64,
+    message: Option<String>,
+    error: Option<String>,
+) -> Result<FacilityPage, AppError> {
+    let app = &state.app;
+    let actor = &session.actor;
+    let d = facilities::detail(app, actor, id).await?;
+    let can_record = actor.can(Action::ServiceRecord);
+    let trainees = if actor.can(Action::PersonRead) {
+        services::trainees(app, actor, id, false).await?
+    } else {
+        Vec::new()
+    };
+    let today = app.today();
+    Ok(FacilityPage {
+        nav: Nav::of(actor),
+        trainees,
+        ratings: assessments::facility_history(app, actor, id, STAR_TEMPLATE).await?,
+        services: services::services(app, actor, id).await?,
+        orders: services::orders(app, actor, id).await?,
+        service_kinds: ServiceKind::ALL
+            .iter()
+            .map(|k| (k.as_str(), k.label()))
+            .collect(),
+        month: format!("{}-{:02}", today.year(), today.month()),
+        can_record,
+        message,
+        error,
+        d,
+    })
+}
+
+pub(crate) async fn show(
+    State(state): State<AppState>,
+    PageSession(session): PageSession,
+    Path(facility): Path<i64>,
+    Query(flash): Query<Flash>,
+) -> Result<Response, PageError> {
+    let message = match flash.ok.as_deref() {
+        Some("enrolled") => Some("已登记入托".to_owned()),
+        Some("service") => Some("服务记录已保存".to_owned()),
+        _ => None,
+    };
+    html(facility_page(&state, &session, facility, message, None).await?)
+}
+
+/// Renders the centre page again with the error of a form, keeping the status.
+async fn page_with_error(
+    state: &AppState,
+    session: &crate::session::Session,
+    facility: i64,
+    e: AppError,
+) -> Result<Response, PageError> {
+    let status = match &e {
+        AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+        AppError::Conflict(_) => StatusCode::CONFLICT,
+        _ => return Err(e.into()),
+    };
+    let page = facility_page(state, session, facility, None, Some(e.to_string())).await?;
+    Ok((status, axum::response::Html(page.render()?)).into_response())
+}
+
+pub(crate) async fn enrol(
+    State(state): State<AppState>,
+    PageSession(session): PageSession,
+    Path(facility): Path<i64>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let field = |k: &str| form.get(k).cloned().unwrap_or_default();
+    check_form_csrf(&session, &field("csrf_token"))?;
+    let req = EnrolRequest {
+        person_id: None,
+        id_number: Some(field("id_number")),
+        start_date: Some(field("start_date")),
+    };
+    match services::enrol(&state.app, &session.actor, facility, &req).await {
+        Ok(_) => Ok(Redirect::to(&format!("/facilities/{facility}?ok=enrolled")).into_response()),
+        Err(e) => page_with_error(&state, &session, facility, e).await,
+    }
+}
+
+pub(crate) async fn leave(
+    State(state): State<AppState>,
+    PageSession(session): PageSession,
+    Path(facility): Path<i64>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let field = |k: &str| form.get(k).cloned().unwrap_or_default();
+    check_form_csrf(&session, &field("csrf_token"))?;
+    match services::leave(
+        &state.app,
+        &session.actor,
+        facility,
+        id_field(&field("person_id")),
+        &field("end_date"),
+        &field("reason"),
+    )
+    .await
+    {
+        Ok(()) => Ok(Redirect::to(&format!("/facilities/{facility}")).into_response()),
+        Err(e) => page_with_error(&state, &session, facility, e).await,
+    }
+}
+
+pub(crate) async fn add_service(
+    State(state): State<AppState>,
+    PageSession(session): PageSession,
+    Path(facility): Path<i64>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let field = |k: &str| {
+        form.iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    check_form_csrf(&session, &field("csrf_token"))?;
+    let input = ServiceInput {
+        kind: field("kind"),
+        day: field("day"),
+        title: field("title"),
+        group_activity: field("group_activity") == "1",
+        participants: form
+            .iter()
+            .filter(|(k, _)| k == "participant")
+            .map(|(_, v)| id_field(v))
+            .collect(),
+        notes: field("notes"),
+    };
+    match services::add_service(&state.app, &session.actor, facility, &input).await {
+        Ok(_) => Ok(Redirect::to(&format!("/facilities/{facility}?ok=service")).into_response()),
+        Err(e) => page_with_error(&state, &session, facility, e).await,
+    }
+}
+
+// ---- the sign-in sheet ----
+
+#[derive(Template)]
+#[template(path = "attendance.html")]
+struct AttendancePage {
+    nav: Nav,
+    sheet: AttendanceDay,
+    is_today: bool,
+    month: String,
+    error: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(crate) struct DayParam {
+    day: Option<String>,
+}
+
+pub(crate) async fn attendance(
+    State(state): State<AppState>,
+    PageSession(session): PageSession,
+    Path(facility): Path<i64>,
+    Query(p): Query<DayParam>,
+) -> Result<Response, PageError> {
+    let (sheet, error) = match services::attendance_day(
+        &state.app,
+        &session.actor,
+        facility,
+        p.day.as_deref(),
+    )
+    .await
+    {
+        Ok(sheet) => (sheet, None),
+        Err(e @ AppError::Invalid { .. }) => (
+            services::attendance_day(&state.app, &session.actor, facility, None).await?,
+            Some(e.to_string()),
+        ),
+        Err(e) => return Err(e.into()),
+    };
+    let today = state.app.today();
+    html(AttendancePage {
+        nav: Nav::of(&session.actor),
+        is_today: sheet.day == today.to_string(),
+        month: sheet.day.get(..7).unwrap_or("").to_owned(),
+        sheet,
+        error,
+    })
+}
+
+/// One tap: saved at once, then back to the same line of the sheet.
+pub(crate) async fn mark(
+    State(state): State<AppState>,
+    PageSession(session): PageSession,
+    Path(facility): Path<i64>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let field = |k: &str| form.get(k).cloned().unwrap_or_default();
+    check_form_csrf(&session, &field("csrf_token"))?;
+    let mark = match field("mark").as_str() {
+        "absent" => Mark::Absent,
+        "clear" => Mark::Clear,
+        _ => Mark::Present,
+    };
+    let person = id_field(&field("person_id"));
+    let day = field("day");
+    services::mark(&state.app, &session.actor, facility, person, &day, mark).await?;
+    Ok(Redirect::to(&format!(
+        "/facilities/{facility}/attendance?day={}#p{person}",
+        crate::audit_pages::percent_encode(&day)
+    ))
+    .into_response())
+}
+
+/// A whole missed day at once: ticked trainees present, the rest absent.
+pub(crate) async fn mark_day(
+    State(state): State<AppState>,
+    PageSession(session): PageSession,
+    Path(facility): Path<i64>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let field = |k: &str| {
+        form.iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    check_form_csrf(&session, &field("csrf_token"))?;
+    let present: Vec<i64> = form
+        .iter()
+        .filter(|(k, _)| k == "present")
+        .map(|(_, v)| id_field(v))
+        .collect();
+    let day = field("day");
+    services::mark_day(&state.app, &session.actor, facility, &day, &present).await?;
+    Ok(Redirect::to(&format!(
+        "/facilities/{facility}/attendance?day={}",
+        crate::audit_pages::percent_encode(&day)
+    ))
+    .into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(crate) struct MonthParam {
+    month: String,
+}
+
+/// The monthly attendance sheet (xlsx).
+pub(crate) async fn attendance_xlsx(
+    State(state): State<AppState>,
+    PageSession(session): PageSession,
+    Path(facility): Path<i64>,
+    Query(p): Query<MonthParam>,
+) -> Result<Response, PageError> {
+    let month = if p.month.trim().is_empty() {
+        let t = state.app.today();
+        format!("{}-{:02}", t.year(), t.month())
+    } else {
+        p.month
+    };
+    let bytes =
+        services::attendance_month_xlsx(&state.app, &session.actor, facility, &month).await?;
+    Ok(xlsx(
+        &format!("attendance-{facility}-{}.xlsx", month.trim()),
+        bytes,
+    ))
+}
+
+/// The monthly piecework payout sheet (xlsx).
+pub(crate) async fn payout_xlsx(
+    State(state): State<AppState>,
+    PageSession(session): PageSession,
+    Path(facility): Path<i64>,
+    Query(p): Query<MonthParam>,
+) -> Result<Response, PageError> {
+    let month = if p.month.trim().is_empty() {
+        let t = state.app.today();
+        format!("{}-{:02}", t.year(), t.month())
+    } else {
+        p.month
+    };
+    let bytes = services::payout_xlsx(&state.app, &session.actor, facility, &month).await?;
+    Ok(xlsx(
+        &format!("payout-{facility}-{}.xlsx", month.trim()),
+        bytes,
+    ))
+}
+
+// ---- the overview ----
+
+#[derive(Template)]
+#[template(path = "kangyuan.html")]
+struct OverviewPage {
+    nav: Nav,
+    o: KangyuanOverview,
+}
+
+pub(crate) async fn overview(
+    State(state): State<AppState>,
+    PageSession(session): PageSession,
+    Path(code): Path<String>,
+) -> Result<Response, PageError> {
+    let region = region_param(&code)?;
+    let o = facilities::kangyuan_overview(&state.app, &session.actor, &region).await?;
+    html(OverviewPage {
+        nav: Nav::of(&session.actor),
+        o,
+    })
+}
