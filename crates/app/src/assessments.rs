@@ -97,7 +97,15 @@ pub async fn rate_facility(
 ) -> Result<Scored> {
     app.require(actor, Action::FacilityManage).await?;
     let facility = scoped_facility(app, actor, facility_id, "rating.create").await?;
-    let template = template(app, input.template.trim()).await?;
+    let template = match template(app, input.template.trim()).await {
+        Err(AppError::NotFound) => {
+            return Err(AppError::invalid(
+                "template",
+                "评定模板不存在，如 kangyuan_star",
+            ))
+        }
+        other => other?,
+    };
     let scored = template.score(&input.scores).map_err(|errors| {
         AppError::invalid(
             "评分",

@@ -692,7 +692,7 @@ pub async fn add_counselling(
     Ok(id)
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CounsellingView {
     pub person_id: i64,
     pub name: String,

@@ -44,6 +44,8 @@ use utoipa::{OpenApi, ToSchema};
         crate::facility_pages::api_enrol,
         crate::facility_pages::api_mark,
         crate::facility_pages::api_rate,
+        crate::facility_pages::api_counselling,
+        crate::facility_pages::api_add_counselling,
         crate::facility_pages::api_overview
     ),
     components(schemas(
@@ -68,7 +70,9 @@ use utoipa::{OpenApi, ToSchema};
         kangyang_app::services::EnrolRequest,
         kangyang_app::services::Mark,
         kangyang_app::assessments::RatingInput,
-        crate::facility_pages::MarkRequest
+        crate::facility_pages::MarkRequest,
+        crate::facility_pages::CounsellingRequest,
+        kangyang_app::services::CounsellingView
     ))
 )]
 struct ApiDoc;

@@ -20,7 +20,8 @@ use kangyang_app::facilities::{
     self, FacilityDetail, FacilityInput, FacilityQuery, FacilityView, KangyuanOverview,
 };
 use kangyang_app::services::{
-    self, AttendanceDay, EnrolRequest, Mark, OrderView, ServiceInput, ServiceView, TraineeView,
+    self, AttendanceDay, CounsellingView, EnrolRequest, Mark, OrderView, ServiceInput, ServiceView,
+    TraineeView,
 };
 use kangyang_app::{AppError, Result as AppResult};
 use kangyang_domain::assessment::Scored;
@@ -156,6 +157,48 @@ pub(crate) async fn api_mark(
     )
     .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(default)]
+pub(crate) struct CounsellingRequest {
+    person_id: i64,
+    day: String,
+    notes: String,
+}
+
+/// Record a counselling session (counsellors only; the notes are sealed).
+#[utoipa::path(post, path = "/api/v1/facilities/{facility}/counselling", params(("facility" = i64, Path)), request_body = CounsellingRequest,
+    responses((status = 201, body = Object), (status = 403, body = crate::api::ErrorBody), (status = 404, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
+pub(crate) async fn api_add_counselling(
+    State(state): State<AppState>,
+    ApiSession(session): ApiSession,
+    Path(facility): Path<i64>,
+    Json(req): Json<CounsellingRequest>,
+) -> Result<impl IntoResponse, ApiError> {
+    let id = services::add_counselling(
+        &state.app,
+        &session.actor,
+        facility,
+        req.person_id,
+        &req.day,
+        &req.notes,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": id }))))
+}
+
+/// The facility's counselling sessions with their notes (counsellors only; audited).
+#[utoipa::path(get, path = "/api/v1/facilities/{facility}/counselling", params(("facility" = i64, Path)),
+    responses((status = 200, body = [CounsellingView]), (status = 403, body = crate::api::ErrorBody), (status = 404, body = crate::api::ErrorBody)))]
+pub(crate) async fn api_counselling(
+    State(state): State<AppState>,
+    ApiSession(session): ApiSession,
+    Path(facility): Path<i64>,
+) -> Result<Json<Vec<CounsellingView>>, ApiError> {
+    Ok(Json(
+        services::counselling(&state.app, &session.actor, facility).await?,
+    ))
 }
 
 /// Rate a facility with an assessment template (e.g. kangyuan_star): every

@@ -207,6 +207,17 @@ fn routes() -> Routes {
             SignedIn,
             facility_pages::api_mark,
         )
+        .add(
+            "GET",
+            "/api/v1/facilities/{facility}/counselling",
+            SignedIn,
+            get(facility_pages::api_counselling).post(facility_pages::api_add_counselling),
+        )
+        .table_only(
+            "POST",
+            "/api/v1/facilities/{facility}/counselling",
+            SignedIn,
+        )
         .post(
             "/api/v1/facilities/{facility}/ratings",
             SignedIn,

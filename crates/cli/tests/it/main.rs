@@ -13,6 +13,7 @@ mod api;
 mod browser;
 mod cli;
 mod conformance;
+mod facilities;
 mod import;
 mod persons;
 mod security;

@@ -1,0 +1,561 @@
+//! Facilities and the Kangyuan centres: the Heshan scenario's figures, the
+//! reach of centre staff, enrolment by rule, attendance, piecework and
+//! counselling, through a real server.
+
+use crate::backend_test;
+use crate::persons::name_for;
+use crate::support::{get_json, start_app, Backend, TestApp, PASSWORD};
+use kangyang_app::auth::Password;
+use kangyang_app::demo_centres::{centre_id, seed_centres, GULAO_CENTRE};
+use kangyang_app::users;
+use kangyang_domain::{CivilDate, IdNumber, RegionCode, Role};
+
+/// The demo scenario on a small population: Heshan's 274 trainees are always
+/// generated, the rest of the register at 1%.
+async fn scenario(t: &TestApp) {
+    kangyang_app::demo::seed_people(&t.app, 0.01).await.unwrap();
+    assert_eq!(seed_centres(&t.app).await.unwrap(), 11);
+    assert_eq!(
+        seed_centres(&t.app).await.unwrap(),
+        0,
+        "seeding twice adds nothing"
+    );
+}
+
+/// Creates a user bound to a facility.
+async fn staff(t: &TestApp, username: &str, role: Role, facility: i64, region: &str) {
+    users::create_from_cli(
+        &t.app,
+        &users::NewAccount {
+            username: username.to_owned(),
+            display_name: String::new(),
+            password: Password(PASSWORD.to_owned()),
+            role,
+            region: RegionCode::parse(region).unwrap(),
+            facility_id: Some(facility),
+            must_change_password: false,
+        },
+    )
+    .await
+    .unwrap();
+}
+
+async fn post_json(
+    client: &reqwest::Client,
+    csrf: &str,
+    url: &str,
+    body: serde_json::Value,
+) -> (u16, serde_json::Value) {
+    let res = client
+        .post(url)
+        .header("x-csrf-token", csrf)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(serde_json::Value::Null))
+}
+
+async fn overview(t: &TestApp, client: &reqwest::Client) -> serde_json::Value {
+    let (status, o) = get_json(client, &t.url("/api/v1/regions/440784/kangyuan")).await;
+    assert_eq!(status, 200, "{o}");
+    o
+}
+
+backend_test!(
+    heshan_overview_figures_come_from_the_records,
+    |b: Backend| async move {
+        let t = start_app(b).await;
+        scenario(&t).await;
+        t.user("heshan", Role::Official, "440784").await;
+        let (client, csrf) = t.login("heshan").await;
+
+        let (status, centres) = get_json(
+            &client,
+            &t.url("/api/v1/facilities?type=kangyuan_centre&region=440784"),
+        )
+        .await;
+        assert_eq!(status, 200);
+        let centres = centres.as_array().unwrap();
+        assert_eq!(centres.len(), 11);
+        let stars = |n: u64| centres.iter().filter(|c| c["stars"] == n).count();
+        assert_eq!((stars(3), stars(2), stars(1)), (7, 3, 1));
+        let enrolled: i64 = centres
+            .iter()
+            .map(|c| c["current_enrolled"].as_i64().unwrap())
+            .sum();
+        assert_eq!(enrolled, 274);
+
+        let o = overview(&t, &client).await;
+        assert_eq!(o["centres"], 11);
+        assert_eq!(o["trainees"], 274);
+        assert_eq!(
+            (
+                o["three_star"].clone(),
+                o["two_star"].clone(),
+                o["one_star"].clone()
+            ),
+            (7.into(), 3.into(), 1.into())
+        );
+        assert_eq!(
+            o["raised_fen"], 60_000_000,
+            "600,000 yuan from departments and society"
+        );
+        assert_eq!(o["paired_organisations"], 62);
+        assert_eq!(
+            o["programmes"][0],
+            serde_json::json!(["爱心午餐", "250,000.00", 11])
+        );
+        let gulao = o["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["name"] == GULAO_CENTRE)
+            .unwrap()
+            .clone();
+        assert_eq!(
+            (
+                gulao["floor_area_m2"].clone(),
+                gulao["rooms"].clone(),
+                gulao["villages_served"].clone()
+            ),
+            (350.into(), 5.into(), 13.into())
+        );
+        let budgets: Vec<(String, String)> = o["projects"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                (
+                    p["name"].as_str().unwrap().to_owned(),
+                    p["budget"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        for (name, budget) in [
+            ("古劳镇康园中心新址改建", "470,000.00"),
+            ("址山镇康园中心新增功能室", "200,000.00"),
+            ("鹤城镇康园中心新址设备及装修", "450,000.00"),
+        ] {
+            assert!(
+                budgets.contains(&(name.to_owned(), budget.to_owned())),
+                "{budgets:?}"
+            );
+        }
+        let zhishan = centres
+            .iter()
+            .find(|c| c["name"] == "址山镇康园中心")
+            .unwrap();
+        let (_, detail) = get_json(
+            &client,
+            &t.url(&format!("/api/v1/facilities/{}", zhishan["id"])),
+        )
+        .await;
+        assert!(detail["rooms"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["area_m2"] == 55));
+
+        // The page shows the same figures.
+        let page = client
+            .get(t.url("/regions/440784/kangyuan"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains(r#"id="fig-trainees">274<"#), "{page}");
+        assert!(page.contains(r#"id="fig-raised">600,000.00<"#));
+        assert!(page.contains(r#"id="fig-paired">62<"#));
+
+        // Change records; the figures follow.
+        let gulao_id = gulao["id"].as_i64().unwrap();
+        let (_, trainees) = get_json(
+            &client,
+            &t.url(&format!("/api/v1/facilities/{gulao_id}/enrolments")),
+        )
+        .await;
+        let leaver = trainees[0]["person_id"].as_i64().unwrap();
+        let res = client
+            .post(t.url(&format!("/facilities/{gulao_id}/leave")))
+            .form(&[
+                ("csrf_token", csrf.as_str()),
+                ("person_id", &leaver.to_string()),
+                ("end_date", &t.app.today().to_string()),
+                ("reason", "外出务工"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 303);
+        let o = overview(&t, &client).await;
+        assert_eq!(o["trainees"], 273);
+
+        // A three-star centre re-rated at 80 points becomes two-star.
+        let template = kangyang_domain::assessment::kangyuan_star_template();
+        let mut left = 80u32;
+        let scores: serde_json::Map<String, serde_json::Value> = template
+            .criteria()
+            .map(|c| {
+                let s = c.max_score.min(left);
+                left -= s;
+                (c.code.clone(), s.into())
+            })
+            .collect();
+        let (status, scored) = post_json(
+            &client,
+            &csrf,
+            &t.url(&format!("/api/v1/facilities/{gulao_id}/ratings")),
+            serde_json::json!({ "template": "kangyuan_star", "scores": scores,
+                "assessed_on": t.app.today().to_string(), "assessor": "复评组", "evidence": "复评" }),
+        )
+        .await;
+        assert_eq!(status, 201, "{scored}");
+        assert_eq!(scored["total"], 80);
+        assert_eq!(scored["result"]["result"], "2_star");
+        let o = overview(&t, &client).await;
+        assert_eq!(
+            (o["three_star"].clone(), o["two_star"].clone()),
+            (6.into(), 4.into())
+        );
+
+        // The leaver comes back: enrolled again, counted again.
+        let (status, body) = post_json(
+            &client,
+            &csrf,
+            &t.url(&format!("/api/v1/facilities/{gulao_id}/enrolments")),
+            serde_json::json!({ "person_id": leaver }),
+        )
+        .await;
+        assert_eq!(status, 201, "{body}");
+        assert_eq!(overview(&t, &client).await["trainees"], 274);
+    }
+);
+
+backend_test!(
+    centre_staff_reach_only_their_own_centre,
+    |b: Backend| async move {
+        let t = start_app(b).await;
+        scenario(&t).await;
+        let gulao = centre_id(&t.app, GULAO_CENTRE).await.unwrap().unwrap();
+        let longkou = centre_id(&t.app, "龙口镇康园中心").await.unwrap().unwrap();
+        staff(&t, "centrestaff", Role::FacilityStaff, gulao, "440784103").await;
+        t.user("heshan", Role::Official, "440784").await;
+        let (official, _) = t.login("heshan").await;
+        let (client, csrf) = t.login("centrestaff").await;
+
+        let (_, list) = get_json(&client, &t.url("/api/v1/facilities")).await;
+        let names: Vec<&str> = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, [GULAO_CENTRE]);
+        let (status, own) = get_json(
+            &client,
+            &t.url(&format!("/api/v1/facilities/{gulao}/enrolments")),
+        )
+        .await;
+        assert_eq!(status, 200);
+        let own_trainee = own[0]["person_id"].as_i64().unwrap();
+        assert_eq!(
+            get_json(&client, &t.url(&format!("/api/v1/persons/{own_trainee}")))
+                .await
+                .0,
+            200
+        );
+
+        let (_, theirs) = get_json(
+            &official,
+            &t.url(&format!("/api/v1/facilities/{longkou}/enrolments")),
+        )
+        .await;
+        let their_trainee = theirs[0]["person_id"].as_i64().unwrap();
+        for path in [
+            format!("/api/v1/facilities/{longkou}"),
+            format!("/api/v1/facilities/{longkou}/enrolments"),
+            format!("/facilities/{longkou}"),
+            format!("/facilities/{longkou}/attendance"),
+            format!("/api/v1/persons/{their_trainee}"),
+            "/api/v1/regions/440784/kangyuan".to_owned(),
+        ] {
+            assert_eq!(get_json(&client, &t.url(&path)).await.0, 404, "{path}");
+        }
+        let (status, _) = post_json(
+            &client,
+            &csrf,
+            &t.url(&format!("/api/v1/facilities/{longkou}/enrolments")),
+            serde_json::json!({ "person_id": own_trainee }),
+        )
+        .await;
+        assert_eq!(status, 404, "enrolling into another centre");
+        let (status, body) = post_json(
+            &client,
+            &csrf,
+            &t.url(&format!("/api/v1/facilities/{gulao}/enrolments")),
+            serde_json::json!({ "person_id": their_trainee }),
+        )
+        .await;
+        assert_eq!(
+            status, 422,
+            "another centre's trainee lives outside Gulao: {body}"
+        );
+        let (status, _) = post_json(
+            &client,
+            &csrf,
+            &t.url(&format!("/api/v1/facilities/{longkou}/attendance")),
+            serde_json::json!({ "person_id": their_trainee }),
+        )
+        .await;
+        assert_eq!(status, 404);
+
+        let mut conn = t.app.store().pool().acquire().await.unwrap();
+        let (denials,): (i64,) = sqlx::query_as(
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM audit_log WHERE username = 'centrestaff' AND result = 'denied'",
+        )
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+        assert!(denials >= 6, "denials are audited ({denials})");
+    }
+);
+
+/// A person for enrolment tests: born `age` years before today, with a disability.
+async fn disabled_person(
+    t: &TestApp,
+    client: &reqwest::Client,
+    csrf: &str,
+    n: u16,
+    age: u16,
+    category: &str,
+    grade: &str,
+) -> (i64, String) {
+    let today = t.app.today();
+    let birth = CivilDate::new(today.year() - age, 1, 1 + (n % 28) as u8).unwrap();
+    let id_number = IdNumber::from_parts("440784", birth, 500 + n)
+        .unwrap()
+        .as_str()
+        .to_owned();
+    let (status, body) = post_json(
+        client,
+        csrf,
+        &t.url("/api/v1/persons"),
+        serde_json::json!({
+            "id_number": id_number, "name": name_for(n), "village": "440784103202",
+            "address": "第3村民小组12号", "disability_category": category, "disability_grade": grade,
+        }),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    (body["id"].as_i64().unwrap(), id_number)
+}
+
+backend_test!(
+    enrolment_follows_the_centres_rule_and_says_which_failed,
+    |b: Backend| async move {
+        let t = start_app(b).await;
+        t.user("heshan", Role::Official, "440784").await;
+        let (client, csrf) = t.login("heshan").await;
+        let (status, body) = post_json(
+            &client,
+            &csrf,
+            &t.url("/api/v1/facilities"),
+            serde_json::json!({ "name": "古劳镇康园中心", "kind": "kangyuan_centre", "region": "440784103",
+                "address": "古劳镇新墟路", "floor_area_m2": "350", "villages": "440784103202 440784103203" }),
+        )
+        .await;
+        assert_eq!(status, 201, "{body}");
+        let centre = body["id"].as_i64().unwrap();
+        let enrol_url = t.url(&format!("/api/v1/facilities/{centre}/enrolments"));
+        let enrol = |person: serde_json::Value| post_json(&client, &csrf, &enrol_url, person);
+
+        let (ok, ok_number) = disabled_person(&t, &client, &csrf, 1, 30, "智力残疾", "三级").await;
+        let (physical_mild, _) =
+            disabled_person(&t, &client, &csrf, 2, 30, "肢体残疾", "三级").await;
+        let (old, _) = disabled_person(&t, &client, &csrf, 3, 63, "精神残疾", "二级").await;
+        let (old_and_mild, _) =
+            disabled_person(&t, &client, &csrf, 4, 63, "肢体残疾", "四级").await;
+
+        let (status, body) = enrol(serde_json::json!({ "id_number": ok_number })).await;
+        assert_eq!(status, 201, "enrolled by ID number: {body}");
+        let (status, body) = enrol(serde_json::json!({ "person_id": ok })).await;
+        assert_eq!(status, 409, "already enrolled: {body}");
+
+        let (status, body) = enrol(serde_json::json!({ "person_id": physical_mild })).await;
+        assert_eq!(status, 422);
+        let message = body["message"].as_str().unwrap();
+        assert!(
+            message.contains("肢体残疾"),
+            "names the disability rule: {message}"
+        );
+        assert!(!message.contains("岁"), "age was fine: {message}");
+
+        let (status, body) = enrol(serde_json::json!({ "person_id": old })).await;
+        assert_eq!(status, 422);
+        assert!(body["message"].as_str().unwrap().contains("63"), "{body}");
+
+        let (status, body) = enrol(serde_json::json!({ "person_id": old_and_mild })).await;
+        assert_eq!(status, 422);
+        let message = body["message"].as_str().unwrap();
+        assert!(
+            message.contains("岁") && message.contains("残疾"),
+            "both rules: {message}"
+        );
+        assert!(
+            !message.contains(&name_for(4)),
+            "no personal data in the message"
+        );
+
+        let (_, trainees) = get_json(
+            &client,
+            &t.url(&format!("/api/v1/facilities/{centre}/enrolments")),
+        )
+        .await;
+        let ids: Vec<i64> = trainees
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["person_id"].as_i64().unwrap())
+            .collect();
+        assert_eq!(ids, [ok]);
+    }
+);
+
+backend_test!(
+    attendance_piecework_and_counselling_are_recorded_and_kept_apart,
+    |b: Backend| async move {
+        let t = start_app(b).await;
+        scenario(&t).await;
+        let gulao = centre_id(&t.app, GULAO_CENTRE).await.unwrap().unwrap();
+        staff(&t, "centrestaff", Role::FacilityStaff, gulao, "440784103").await;
+        staff(&t, "counsellor", Role::Counsellor, gulao, "440784103").await;
+        let (client, csrf) = t.login("centrestaff").await;
+        let (counsellor, counsellor_csrf) = t.login("counsellor").await;
+        let (_, trainees) = get_json(
+            &client,
+            &t.url(&format!("/api/v1/facilities/{gulao}/enrolments")),
+        )
+        .await;
+        let trainee = trainees[0]["person_id"].as_i64().unwrap();
+        let today = t.app.today().to_string();
+
+        // Attendance: absent, then present; the last mark stands, once.
+        for mark in ["absent", "present"] {
+            let (status, body) = post_json(
+                &client,
+                &csrf,
+                &t.url(&format!("/api/v1/facilities/{gulao}/attendance")),
+                serde_json::json!({ "person_id": trainee, "day": today, "mark": mark }),
+            )
+            .await;
+            assert_eq!(status, 204, "{body}");
+        }
+        let mut conn = t.app.store().pool().acquire().await.unwrap();
+        let rows: Vec<(i64,)> = sqlx::query_as(
+            "SELECT present FROM attendance WHERE facility_id = $1 AND person_id = $2 AND day = $3",
+        )
+        .bind(gulao)
+        .bind(trainee)
+        .bind(&today)
+        .fetch_all(&mut *conn)
+        .await
+        .unwrap();
+        assert_eq!(rows, [(1,)]);
+        let (status, body) = post_json(
+            &client,
+            &csrf,
+            &t.url(&format!("/api/v1/facilities/{gulao}/attendance")),
+            serde_json::json!({ "person_id": trainee, "day": "2099-01-01" }),
+        )
+        .await;
+        assert_eq!(status, 422, "a future day: {body}");
+        assert!(body["message"].as_str().unwrap().contains("以后"));
+
+        // Piecework: the payout is pieces × unit price, summed per trainee.
+        let month = &today[..7];
+        let payout = client
+            .get(t.url(&format!("/facilities/{gulao}/payout.xlsx?month={month}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(payout.status(), 200);
+        let bytes = payout.bytes().await.unwrap();
+        let mut book: calamine::Xlsx<_> =
+            calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec())).unwrap();
+        let sheet = calamine::Reader::worksheet_range_at(&mut book, 0)
+            .unwrap()
+            .unwrap();
+        let rows: Vec<Vec<String>> = sheet
+            .rows()
+            .map(|r| r.iter().map(|c| c.to_string()).collect())
+            .collect();
+        assert!(rows[0][0].contains(GULAO_CENTRE));
+        assert_eq!(rows[1][1], "姓名");
+        let (expected_fen,): (i64,) = sqlx::query_as(
+            "SELECT CAST(COALESCE(SUM(w.quantity * o.unit_price_fen), 0) AS BIGINT) FROM piecework_output w \
+             JOIN piecework_orders o ON o.id = w.order_id WHERE o.facility_id = $1 AND w.day >= $2 AND w.day <= $3",
+        )
+        .bind(gulao)
+        .bind(format!("{month}-01"))
+        .bind(format!("{month}-31"))
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+        let total_row = rows
+            .iter()
+            .find(|r| r.get(1).is_some_and(|c| c == "合计"))
+            .unwrap();
+        let total: f64 = total_row[5].parse().unwrap();
+        assert_eq!((total * 100.0).round() as i64, expected_fen);
+
+        // Counselling notes: counsellors write and read them; staff cannot.
+        let note = "情绪稳定，家属反映睡眠改善";
+        let res = counsellor
+            .post(t.url(&format!("/api/v1/facilities/{gulao}/counselling")))
+            .header("x-csrf-token", &counsellor_csrf)
+            .json(&serde_json::json!({ "person_id": trainee, "day": today, "notes": note }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 201);
+        let (status, sessions) = get_json(
+            &counsellor,
+            &t.url(&format!("/api/v1/facilities/{gulao}/counselling")),
+        )
+        .await;
+        assert_eq!(status, 200);
+        assert_eq!(sessions[0]["notes"], note);
+        assert_eq!(
+            get_json(
+                &client,
+                &t.url(&format!("/api/v1/facilities/{gulao}/counselling"))
+            )
+            .await
+            .0,
+            403
+        );
+        let longkou = centre_id(&t.app, "龙口镇康园中心").await.unwrap().unwrap();
+        assert_eq!(
+            get_json(
+                &counsellor,
+                &t.url(&format!("/api/v1/facilities/{longkou}/counselling"))
+            )
+            .await
+            .0,
+            404,
+            "a counsellor reads only their own centre's notes"
+        );
+        let (stored,): (Vec<u8>,) = sqlx::query_as("SELECT notes_cipher FROM counselling_sessions")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+        assert!(
+            !String::from_utf8_lossy(&stored).contains("睡眠"),
+            "notes are sealed at rest"
+        );
+    }
+);
