@@ -135,21 +135,33 @@ async fn scoped_project(app: &App, actor: &Actor, id: i64, action: &str) -> Resu
     Ok(())
 }
 
-/// Allocates money from a source to a project.
+/// An amount typed in yuan, more than nothing.
+fn positive_yuan(s: &str) -> Result<Fen> {
+    let amount = Fen::parse_yuan(s).map_err(|m| AppError::invalid("金额", m))?;
+    if amount.0 <= 0 {
+        return Err(AppError::invalid("金额", "金额应大于 0"));
+    }
+    Ok(amount)
+}
+
+fn day_of(s: &str) -> Result<CivilDate> {
+    CivilDate::parse(s.trim()).map_err(|_| AppError::invalid("日期", "日期应为 YYYY-MM-DD"))
+}
+
+/// Allocates money (typed in yuan) from a source to a project on a day.
 pub async fn allocate(
     app: &App,
     actor: &Actor,
     source_id: i64,
     project_id: i64,
-    amount: Fen,
-    day: CivilDate,
+    amount: &str,
+    day: &str,
     note: &str,
 ) -> Result<i64> {
     app.require(actor, Action::FacilityManage).await?;
     scoped_project(app, actor, project_id, "fund.allocate").await?;
-    if amount.0 <= 0 {
-        return Err(AppError::invalid("金额", "金额应大于 0"));
-    }
+    let amount = positive_yuan(amount)?;
+    let day = day_of(day)?;
     let mut conn = app.store().pool().acquire().await?;
     let (lo, hi) = actor.scope.region().subtree_range();
     // A source of the actor's region or one above it (a provincial fund
@@ -191,20 +203,19 @@ pub async fn allocate(
     Ok(id)
 }
 
-/// Records money spent on a project.
+/// Records money (typed in yuan) spent on a project on a day.
 pub async fn spend(
     app: &App,
     actor: &Actor,
     project_id: i64,
-    amount: Fen,
-    day: CivilDate,
+    amount: &str,
+    day: &str,
     item: &str,
 ) -> Result<i64> {
     app.require(actor, Action::FacilityManage).await?;
     scoped_project(app, actor, project_id, "fund.spend").await?;
-    if amount.0 <= 0 {
-        return Err(AppError::invalid("金额", "金额应大于 0"));
-    }
+    let amount = positive_yuan(amount)?;
+    let day = day_of(day)?;
     if item.trim().is_empty() {
         return Err(AppError::invalid("支出事项", "请填写支出事项"));
     }

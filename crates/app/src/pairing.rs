@@ -128,10 +128,12 @@ pub async fn pair(
 #[derive(Debug, Clone, Copy)]
 pub struct HelpInput<'a> {
     pub pairing_id: i64,
-    pub day: CivilDate,
+    /// YYYY-MM-DD.
+    pub day: &'a str,
     /// visit, money or goods.
     pub kind: &'a str,
-    pub amount: Fen,
+    /// Yuan; blank for none.
+    pub amount: &'a str,
     pub goods: &'a str,
     pub notes: &'a str,
 }
@@ -147,23 +149,28 @@ pub async fn add_help(app: &App, actor: &Actor, help: &HelpInput<'_>) -> Result<
         notes,
     } = *help;
     app.require(actor, Action::FacilityManage).await?;
-    if !HELP_KINDS.iter().any(|(k, _)| *k == kind) {
-        return Err(AppError::invalid("类别", "应为走访、资金或物资"));
-    }
-    if amount.0 < 0 {
-        return Err(AppError::invalid("金额", "金额不能为负数"));
-    }
-    let (mut tx, _guard) = app.store().begin_audited().await?;
-    let region = store::pairing_region(&mut tx, pairing_id).await?;
+    let mut conn = app.store().pool().acquire().await?;
+    let region = store::pairing_region(&mut conn, pairing_id).await?;
+    drop(conn);
     if !region
         .and_then(|r| RegionCode::parse(&r).ok())
         .is_some_and(|r| actor.scope.covers(&r))
     {
-        drop(tx);
         app.audit_denied(actor, "pairing.help", "pairing", &pairing_id.to_string())
             .await?;
         return Err(AppError::NotFound);
     }
+    if !HELP_KINDS.iter().any(|(k, _)| *k == kind) {
+        return Err(AppError::invalid("类别", "应为走访、资金或物资"));
+    }
+    let amount = if amount.trim().is_empty() {
+        Fen(0)
+    } else {
+        Fen::parse_yuan(amount).map_err(|m| AppError::invalid("金额", m))?
+    };
+    let day = CivilDate::parse(day.trim())
+        .map_err(|_| AppError::invalid("日期", "日期应为 YYYY-MM-DD"))?;
+    let (mut tx, _guard) = app.store().begin_audited().await?;
     let id = store::add_help(
         &mut tx,
         &store::NewHelp {

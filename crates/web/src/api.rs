@@ -46,7 +46,15 @@ use utoipa::{OpenApi, ToSchema};
         crate::facility_pages::api_rate,
         crate::facility_pages::api_counselling,
         crate::facility_pages::api_add_counselling,
-        crate::facility_pages::api_overview
+        crate::facility_pages::api_overview,
+        crate::funds_api::add_source,
+        crate::funds_api::add_project,
+        crate::funds_api::allocate,
+        crate::funds_api::spend,
+        crate::funds_api::projects,
+        crate::funds_api::add_org,
+        crate::funds_api::pair,
+        crate::funds_api::add_help
     ),
     components(schemas(
         crate::audit_pages::AuditPage,
@@ -72,7 +80,13 @@ use utoipa::{OpenApi, ToSchema};
         kangyang_app::assessments::RatingInput,
         crate::facility_pages::MarkRequest,
         crate::facility_pages::CounsellingRequest,
-        kangyang_app::services::CounsellingView
+        kangyang_app::services::CounsellingView,
+        crate::funds_api::SourceRequest,
+        crate::funds_api::ProjectRequest,
+        crate::funds_api::MoneyRequest,
+        crate::funds_api::OrgRequest,
+        crate::funds_api::PairRequest,
+        crate::funds_api::HelpRequest
     ))
 )]
 struct ApiDoc;

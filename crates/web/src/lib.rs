@@ -10,6 +10,7 @@ mod assets;
 mod audit_pages;
 mod error;
 mod facility_pages;
+mod funds_api;
 mod import_pages;
 mod pages;
 mod person_pages;

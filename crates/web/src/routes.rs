@@ -3,8 +3,8 @@
 //! router really has (a new route cannot be forgotten by the scope tests).
 
 use crate::{
-    api, assets, audit_pages, facility_pages, import_pages, pages, person_pages, security_headers,
-    session, user_pages, AppState,
+    api, assets, audit_pages, facility_pages, funds_api, import_pages, pages, person_pages,
+    security_headers, session, user_pages, AppState,
 };
 use axum::handler::Handler;
 use axum::routing::{get, post, MethodRouter};
@@ -227,6 +227,30 @@ fn routes() -> Routes {
             "/api/v1/regions/{code}/kangyuan",
             SignedIn,
             facility_pages::api_overview,
+        )
+        .post("/api/v1/funds/sources", SignedIn, funds_api::add_source)
+        .post("/api/v1/funds/projects", SignedIn, funds_api::add_project)
+        .post(
+            "/api/v1/funds/projects/{project}/allocations",
+            SignedIn,
+            funds_api::allocate,
+        )
+        .post(
+            "/api/v1/funds/projects/{project}/expenditures",
+            SignedIn,
+            funds_api::spend,
+        )
+        .get(
+            "/api/v1/regions/{code}/funds",
+            SignedIn,
+            funds_api::projects,
+        )
+        .post("/api/v1/partner-orgs", SignedIn, funds_api::add_org)
+        .post("/api/v1/pairings", SignedIn, funds_api::pair)
+        .post(
+            "/api/v1/pairings/{pairing}/help",
+            SignedIn,
+            funds_api::add_help,
         )
         .get("/facilities", SignedIn, facility_pages::list)
         .get("/facilities/{facility}", SignedIn, facility_pages::show)

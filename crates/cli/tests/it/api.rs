@@ -262,6 +262,54 @@ backend_test!(
         };
         let own_facility = facility(&own, &csrf, "440784103").await;
         let other_facility = facility(&yunfu, &yunfu_csrf, "445302001").await;
+        let create = |client: &reqwest::Client, csrf: &str, path: &str, body: serde_json::Value| {
+            let req = client
+                .post(t.url(path))
+                .header("x-csrf-token", csrf)
+                .json(&body);
+            async move {
+                let res = req.send().await.unwrap();
+                assert_eq!(res.status(), 201);
+                res.json::<serde_json::Value>().await.unwrap()["id"]
+                    .as_i64()
+                    .unwrap()
+            }
+        };
+        let project = |client, csrf, region: &str, facility: i64| {
+            create(
+                client,
+                csrf,
+                "/api/v1/funds/projects",
+                serde_json::json!({
+                "name": "新址改建", "kind": "construction", "region": region,
+                "facility_id": facility, "budget": "470000", "started_on": "2026-02-01" }),
+            )
+        };
+        let own_project = project(&own, &csrf, "440784", own_facility).await;
+        let other_project = project(&yunfu, &yunfu_csrf, "4453", other_facility).await;
+        let pairing = |client: &reqwest::Client, csrf: &str, region: &str, facility: i64| {
+            let (client, csrf, region) = (client.clone(), csrf.to_owned(), region.to_owned());
+            async move {
+                let org = create(
+                    &client,
+                    &csrf,
+                    "/api/v1/partner-orgs",
+                    serde_json::json!({
+                    "name": "机关党支部", "kind": "party_branch", "region": region }),
+                )
+                .await;
+                create(
+                    &client,
+                    &csrf,
+                    "/api/v1/pairings",
+                    serde_json::json!({
+                    "org_id": org, "facility_id": facility, "started_on": "2026-03-01" }),
+                )
+                .await
+            }
+        };
+        let own_pairing = pairing(&own, &csrf, "440784", own_facility).await;
+        let other_pairing = pairing(&yunfu, &yunfu_csrf, "4453", other_facility).await;
         let anonymous = t.client();
         let mut scoped = 0;
         for route in route_table() {
@@ -273,8 +321,12 @@ backend_test!(
                     .replace("{job}", &job.to_string())
                     .replace("{facility}", &facility.to_string())
             };
-            let path_own = fill("440784103", own_person, own_job, own_facility);
-            let path_other = fill("445302", other_person, other_job, other_facility);
+            let path_own = fill("440784103", own_person, own_job, own_facility)
+                .replace("{project}", &own_project.to_string())
+                .replace("{pairing}", &own_pairing.to_string());
+            let path_other = fill("445302", other_person, other_job, other_facility)
+                .replace("{project}", &other_project.to_string())
+                .replace("{pairing}", &other_pairing.to_string());
             let request = |client: &reqwest::Client, path: &str| {
                 let url = t.url(path);
                 let api = route.path.starts_with("/api/");

@@ -48,14 +48,22 @@ impl Browser {
         }
         let profile = tempfile::tempdir().unwrap();
         // The flags keep chromium from reaching out to the network at start.
+        let mut options = json!({ "binary": chromium, "args": [
+            "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+            "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--disable-extensions",
+            format!("--window-size={width},{height}"),
+            format!("--user-data-dir={}", profile.path().display()),
+        ] });
+        // Headless chromium widens a window to at least 500 px, so a phone's
+        // screen is emulated: its width, and pages laid out by their viewport tag.
+        if width < 500 {
+            options["mobileEmulation"] = json!({ "deviceMetrics": {
+                "width": width, "height": height, "pixelRatio": 3.0, "mobile": true, "touch": true,
+            } });
+        }
         let caps = json!({ "capabilities": { "alwaysMatch": { "browserName": "chrome",
-            "goog:chromeOptions": { "binary": chromium, "args": [
-                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-quic", "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--disable-extensions",
-                format!("--window-size={width},{height}"),
-                format!("--user-data-dir={}", profile.path().display()),
-            ] } } } });
+            "goog:chromeOptions": options } } });
         let res: Value = http
             .post(format!("{root}/session"))
             .json(&caps)
@@ -425,4 +433,264 @@ async fn register_a_person_through_the_form_and_find_them() {
     assert_eq!(b.text("#person-total").await, "共 1 人，第 1/1 页");
     b.click_link("陈桂芳").await;
     assert!(b.text("#person-facts").await.contains("独居"));
+}
+
+/// ISO weekday (1 Monday … 7 Sunday) by Sakamoto's method, kept apart from
+/// the app's own calendar code so the test checks it rather than repeats it.
+fn iso_weekday(date: kangyang_domain::CivilDate) -> u32 {
+    const T: [i64; 12] = [0, 3, 2, 5, 0, 3, 5, 1, 4, 6, 2, 4];
+    let (m, d) = (usize::from(date.month()), i64::from(date.day()));
+    let y = i64::from(date.year()) - i64::from(m < 3);
+    let sunday_is_0 = (y + y / 4 - y / 100 + y / 400 + T[m - 1] + d).rem_euclid(7);
+    if sunday_is_0 == 0 {
+        7
+    } else {
+        sunday_is_0 as u32
+    }
+}
+
+/// Gulao centre's staff member signs trainees in on a phone: the tap is saved
+/// (it survives a reload and is in the database), the sheet fits the screen,
+/// and the month's xlsx sign-in sheet shows it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attendance_tapped_on_a_phone_is_saved_and_in_the_months_sheet() {
+    use kangyang_app::demo_centres::{centre_id, seed_centres, GULAO_CENTRE};
+    use kangyang_app::sheet::{SheetFormat, SheetReader};
+
+    let t = start_app(Backend::Sqlite).await;
+    kangyang_app::demo::seed_people(&t.app, 0.01).await.unwrap();
+    seed_centres(&t.app).await.unwrap();
+    let gulao = centre_id(&t.app, GULAO_CENTRE).await.unwrap().unwrap();
+    let staff = kangyang_app::users::create_from_cli(
+        &t.app,
+        &kangyang_app::users::NewAccount {
+            username: "gulao-staff".to_owned(),
+            display_name: "古劳康园社工".to_owned(),
+            password: kangyang_app::auth::Password(PASSWORD.to_owned()),
+            role: Role::FacilityStaff,
+            region: kangyang_domain::RegionCode::parse("440784103").unwrap(),
+            facility_id: Some(gulao),
+            must_change_password: false,
+        },
+    )
+    .await
+    .unwrap();
+
+    // The latest working day: today, or last Friday at a weekend.
+    let today = t.app.today();
+    let day = (0..3)
+        .map(|back| kangyang_app::civil::date_of(t.app.now() - back * 86_400))
+        .find(|d| iso_weekday(*d) <= 5)
+        .unwrap();
+
+    let b = Browser::start(390, 844).await;
+    let width = b.eval("return window.innerWidth;").await;
+    assert_eq!(width, 390, "the window is phone-wide");
+    b.login(&t, "gulao-staff").await;
+    b.click("#nav-facilities").await;
+    assert_eq!(
+        b.current_url().await,
+        t.url(&format!("/facilities/{gulao}")),
+        "staff land on their own centre"
+    );
+    assert_eq!(b.text("#facility-name").await, GULAO_CENTRE);
+    let fits = "return [document.documentElement.scrollWidth, window.innerWidth];";
+    let facility_fit = b.eval(fits).await;
+    b.click("#signin-link").await;
+    assert!(b.text("#signin-summary").await.starts_with("今天："));
+    if day != today {
+        b.eval(&format!(
+            "document.getElementById('signin-day').value = '{day}'; return 0;"
+        ))
+        .await;
+        b.click("form.filters button").await;
+        assert!(b
+            .text("#signin-summary")
+            .await
+            .starts_with(&day.to_string()));
+    }
+    let sheet_url = t.url(&format!("/facilities/{gulao}/attendance?day={day}"));
+
+    // The whole sheet fits the phone's width: nothing to scroll sideways.
+    let fit = b.eval(fits).await;
+    assert!(
+        fit[0].as_i64().unwrap() <= fit[1].as_i64().unwrap(),
+        "the sign-in sheet is wider than the phone (scrollWidth, innerWidth): {fit}"
+    );
+
+    // The last trainee whose name no one else on the sheet has: far down a
+    // long list, so coming back to their line after the tap matters.
+    let lines = b
+        .eval(
+            "return Array.from(document.querySelectorAll('#signin-list li'))
+                .map(li => [li.id, li.querySelector('.who').textContent]);",
+        )
+        .await;
+    let lines: Vec<(String, String)> = lines
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                l[0].as_str().unwrap().to_owned(),
+                l[1].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert!(lines.len() > 10, "Gulao has its trainees: {}", lines.len());
+    let (li, name) = lines
+        .iter()
+        .rev()
+        .find(|(_, n)| lines.iter().filter(|(_, m)| m == n).count() == 1)
+        .unwrap()
+        .clone();
+    let person: i64 = li.trim_start_matches('p').parse().unwrap();
+    async fn class(b: &Browser, li: &str) -> String {
+        let script = format!("return document.getElementById('{li}').className;");
+        b.eval(&script).await.as_str().unwrap().to_owned()
+    }
+    async fn count(b: &Browser, id: &str) -> usize {
+        b.text(&format!("#{id}")).await.parse().unwrap()
+    }
+
+    // A trainee already signed in is taken back first (撤销).
+    if class(&b, &li).await == "is-present" {
+        b.click(&format!("#{li} button[value=clear]")).await;
+        b.find(&format!("#{li}:not(.is-present)")).await;
+    }
+    let was_absent = class(&b, &li).await == "is-absent";
+    let (present, absent) = (
+        count(&b, "present-count").await,
+        count(&b, "absent-count").await,
+    );
+
+    b.click(&format!("#{li} button[value=present]")).await;
+    b.find(&format!("#{li}.is-present")).await;
+    assert!(
+        b.current_url().await.ends_with(&format!("#{li}")),
+        "back at the trainee's line: {}",
+        b.current_url().await
+    );
+    let seen = b
+        .eval(&format!(
+            "const r = document.getElementById('{li}').getBoundingClientRect();
+             return r.top >= 0 && r.bottom <= window.innerHeight;"
+        ))
+        .await;
+    assert_eq!(seen, true, "the tapped line is on screen after saving");
+    assert_eq!(count(&b, "present-count").await, present + 1);
+    assert_eq!(
+        count(&b, "absent-count").await,
+        absent - usize::from(was_absent)
+    );
+    assert!(b.text(&format!("#{li}")).await.contains("已签到"));
+
+    // Saved: a fresh load shows it, and so does the database.
+    b.goto(&sheet_url).await;
+    assert_eq!(class(&b, &li).await, "is-present");
+    assert_eq!(count(&b, "present-count").await, present + 1);
+    let stored = || async {
+        let mut conn = t.app.store().pool().acquire().await.unwrap();
+        sqlx::query_as::<_, (i64, Option<i64>)>(
+            "SELECT present, recorded_by FROM attendance \
+             WHERE facility_id = $1 AND person_id = $2 AND day = $3",
+        )
+        .bind(gulao)
+        .bind(person)
+        .bind(day.to_string())
+        .fetch_optional(&mut *conn)
+        .await
+        .unwrap()
+    };
+    assert_eq!(stored().await, Some((1, Some(staff))));
+
+    // The month's sheet, downloaded from the link on the page.
+    let month = format!("{:04}-{:02}", day.year(), day.month());
+    let href = b
+        .eval("return document.getElementById('month-sheet').getAttribute('href');")
+        .await;
+    assert_eq!(
+        href,
+        format!("/facilities/{gulao}/attendance.xlsx?month={month}")
+    );
+    let (api, _) = t.login("gulao-staff").await;
+    let month_sheet = || async {
+        let res = api.get(t.url(href.as_str().unwrap())).send().await.unwrap();
+        assert_eq!(res.status(), 200);
+        let bytes = res.bytes().await.unwrap().to_vec();
+        let mut sheet = SheetReader::open(bytes, SheetFormat::Xlsx).unwrap();
+        let title = sheet.headers()[0].clone();
+        let rows: Vec<Vec<String>> = sheet.by_ref().map(|r| r.unwrap().1).collect();
+        (title, rows)
+    };
+    let (title, rows) = month_sheet().await;
+    assert_eq!(
+        title,
+        format!("{GULAO_CENTRE} {}年{}月学员签到表", day.year(), day.month())
+    );
+    let header = &rows[0];
+    let working: Vec<String> = (1..=31u8)
+        .filter_map(|d| kangyang_domain::CivilDate::new(day.year(), day.month(), d).ok())
+        .filter(|d| iso_weekday(*d) <= 5)
+        .map(|d| format!("{:02}", d.day()))
+        .collect();
+    assert_eq!(header[0], "姓名");
+    assert_eq!(
+        header[1..=working.len()],
+        working[..],
+        "one column per working day"
+    );
+    assert_eq!(
+        header[working.len() + 1..working.len() + 4],
+        ["出勤天数", "应出勤天数", "出勤率"]
+    );
+    let total = rows.iter().position(|r| r[0] == "合计").unwrap();
+    let trainees = &rows[1..total];
+    let (enrolled,): (i64,) = {
+        let mut conn = t.app.store().pool().acquire().await.unwrap();
+        let (from, to) = (format!("{month}-01"), format!("{month}-31"));
+        sqlx::query_as(
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM enrolments WHERE facility_id = $1 \
+             AND start_date <= $3 AND (end_date IS NULL OR end_date >= $2)",
+        )
+        .bind(gulao)
+        .bind(from)
+        .bind(to)
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap()
+    };
+    assert_eq!(trainees.len() as i64, enrolled, "one row per trainee");
+    for (_, n) in &lines {
+        assert!(
+            trainees.iter().any(|r| &r[0] == n),
+            "{n}, on the day's sheet, is in the month's"
+        );
+    }
+    let column = 1 + working
+        .iter()
+        .position(|d| *d == format!("{:02}", day.day()))
+        .unwrap();
+    let row_of = |rows: &[Vec<String>]| {
+        let mine: Vec<&Vec<String>> = rows.iter().filter(|r| r[0] == name).collect();
+        assert_eq!(mine.len(), 1, "one row for {name}");
+        mine[0].clone()
+    };
+    assert_eq!(row_of(trainees)[column], "√", "{name} on {day}");
+
+    // Taken back: the line, the count, the database and the sheet follow.
+    b.click(&format!("#{li} button[value=clear]")).await;
+    b.find(&format!("#{li}:not(.is-present)")).await;
+    assert_eq!(count(&b, "present-count").await, present);
+    assert!(!b.text(&format!("#{li}")).await.contains("已签到"));
+    assert_eq!(stored().await, None);
+    let (_, rows) = month_sheet().await;
+    let total = rows.iter().position(|r| r[0] == "合计").unwrap();
+    assert_eq!(row_of(&rows[1..total])[column], "", "{name} on {day}");
+
+    // The centre's own page, where the staff start, fits the phone too.
+    assert!(
+        facility_fit[0].as_i64().unwrap() <= facility_fit[1].as_i64().unwrap(),
+        "the centre's page is wider than the phone (scrollWidth, innerWidth): {facility_fit}"
+    );
 }

@@ -232,6 +232,43 @@ backend_test!(
         .await;
         assert_eq!(status, 201, "{body}");
         assert_eq!(overview(&t, &client).await["trainees"], 274);
+
+        // A further donation to Gulao's rebuild is money raised; a new pairing counts.
+        let (status, source) = post_json(
+            &client,
+            &csrf,
+            &t.url("/api/v1/funds/sources"),
+            serde_json::json!({ "name": "鹤山市慈善会", "kind": "donation", "region": "440784" }),
+        )
+        .await;
+        assert_eq!(status, 201, "{source}");
+        let (_, projects) = get_json(&client, &t.url("/api/v1/regions/440784/funds")).await;
+        let rebuild = projects
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == "古劳镇康园中心新址改建")
+            .unwrap();
+        let (status, body) = post_json(&client, &csrf,
+            &t.url(&format!("/api/v1/funds/projects/{}/allocations", rebuild["id"])),
+            serde_json::json!({ "source_id": source["id"], "amount": "12,345.67", "day": t.app.today().to_string() })).await;
+        assert_eq!(status, 201, "{body}");
+        let (status, body) = post_json(&client, &csrf,
+            &t.url(&format!("/api/v1/funds/projects/{}/allocations", rebuild["id"])),
+            serde_json::json!({ "source_id": source["id"], "amount": "12.345", "day": t.app.today().to_string() })).await;
+        assert_eq!(status, 422, "{body}");
+        assert!(
+            body["message"].as_str().unwrap().contains("两位小数"),
+            "{body}"
+        );
+        let (_, org) = post_json(&client, &csrf, &t.url("/api/v1/partner-orgs"),
+            serde_json::json!({ "name": "鹤山市慈善会党支部", "kind": "party_branch", "region": "440784" })).await;
+        let (status, body) = post_json(&client, &csrf, &t.url("/api/v1/pairings"),
+            serde_json::json!({ "org_id": org["id"], "facility_id": gulao_id, "started_on": t.app.today().to_string() })).await;
+        assert_eq!(status, 201, "{body}");
+        let o = overview(&t, &client).await;
+        assert_eq!(o["raised_fen"], 60_000_000 + 1_234_567);
+        assert_eq!(o["paired_organisations"], 63);
     }
 );
 
