@@ -20,12 +20,12 @@ use kangyang_app::facilities::{
     self, FacilityDetail, FacilityInput, FacilityQuery, FacilityView, KangyuanOverview,
 };
 use kangyang_app::services::{
-    self, AttendanceDay, CounsellingView, EnrolRequest, Mark, OrderView, ServiceInput, ServiceView,
-    TraineeView,
+    self, AttendanceDay, CounsellingView, EnrolRequest, Mark, OrderInput, OrderView, ServiceInput,
+    ServiceView, TraineeView,
 };
 use kangyang_app::{AppError, Result as AppResult};
 use kangyang_domain::assessment::Scored;
-use kangyang_domain::facility::FacilityKind;
+use kangyang_domain::facility::{EligibilityRule, FacilityKind};
 use kangyang_domain::services::ServiceKind;
 use kangyang_domain::{Action, RegionCode};
 use kangyang_store::facilities::STAR_TEMPLATE;
@@ -154,6 +154,75 @@ pub(crate) async fn api_mark(
         req.person_id,
         &day,
         req.mark.unwrap_or(Mark::Present),
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Set who a facility may enrol: an age range and the disabilities accepted.
+#[utoipa::path(put, path = "/api/v1/facilities/{facility}/eligibility", params(("facility" = i64, Path)), request_body = Object,
+    responses((status = 204), (status = 404, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
+pub(crate) async fn api_set_eligibility(
+    State(state): State<AppState>,
+    ApiSession(session): ApiSession,
+    Path(facility): Path<i64>,
+    Json(rule): Json<EligibilityRule>,
+) -> Result<StatusCode, ApiError> {
+    facilities::set_eligibility(&state.app, &session.actor, facility, &rule).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Take on a piecework order from a partner company.
+#[utoipa::path(post, path = "/api/v1/facilities/{facility}/orders", params(("facility" = i64, Path)), request_body = OrderInput,
+    responses((status = 201, body = Object), (status = 404, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
+pub(crate) async fn api_add_order(
+    State(state): State<AppState>,
+    ApiSession(session): ApiSession,
+    Path(facility): Path<i64>,
+    Json(input): Json<OrderInput>,
+) -> Result<impl IntoResponse, ApiError> {
+    let id = services::add_order(&state.app, &session.actor, facility, &input).await?;
+    Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": id }))))
+}
+
+/// The facility's piecework orders with their progress.
+#[utoipa::path(get, path = "/api/v1/facilities/{facility}/orders", params(("facility" = i64, Path)),
+    responses((status = 200, body = [OrderView]), (status = 404, body = crate::api::ErrorBody)))]
+pub(crate) async fn api_orders(
+    State(state): State<AppState>,
+    ApiSession(session): ApiSession,
+    Path(facility): Path<i64>,
+) -> Result<Json<Vec<OrderView>>, ApiError> {
+    Ok(Json(
+        services::orders(&state.app, &session.actor, facility).await?,
+    ))
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(default)]
+pub(crate) struct OutputRequest {
+    person_id: i64,
+    day: String,
+    quantity: i64,
+}
+
+/// Record a trainee's output of a day on an order (replaces that day's figure).
+#[utoipa::path(post, path = "/api/v1/facilities/{facility}/orders/{order}/output", params(("facility" = i64, Path), ("order" = i64, Path)), request_body = OutputRequest,
+    responses((status = 204), (status = 404, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
+pub(crate) async fn api_record_output(
+    State(state): State<AppState>,
+    ApiSession(session): ApiSession,
+    Path((facility, order)): Path<(i64, i64)>,
+    Json(r): Json<OutputRequest>,
+) -> Result<StatusCode, ApiError> {
+    services::record_output(
+        &state.app,
+        &session.actor,
+        facility,
+        order,
+        r.person_id,
+        &r.day,
+        r.quantity,
     )
     .await?;
     Ok(StatusCode::NO_CONTENT)

@@ -208,6 +208,24 @@ fn routes() -> Routes {
             facility_pages::api_mark,
         )
         .add(
+            "PUT",
+            "/api/v1/facilities/{facility}/eligibility",
+            SignedIn,
+            axum::routing::put(facility_pages::api_set_eligibility),
+        )
+        .add(
+            "GET",
+            "/api/v1/facilities/{facility}/orders",
+            SignedIn,
+            get(facility_pages::api_orders).post(facility_pages::api_add_order),
+        )
+        .table_only("POST", "/api/v1/facilities/{facility}/orders", SignedIn)
+        .post(
+            "/api/v1/facilities/{facility}/orders/{order}/output",
+            SignedIn,
+            facility_pages::api_record_output,
+        )
+        .add(
             "GET",
             "/api/v1/facilities/{facility}/counselling",
             SignedIn,

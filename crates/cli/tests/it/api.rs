@@ -308,6 +308,19 @@ backend_test!(
                 .await
             }
         };
+        let order = |client, csrf, facility: i64| {
+            let path = format!("/api/v1/facilities/{facility}/orders");
+            create(
+                client,
+                csrf,
+                &path,
+                serde_json::json!({
+                "company": "某制衣厂", "product": "服装剪线头", "unit_price": "0.08",
+                "quantity": "20000", "start_date": "2026-01-05", "due_date": "2026-12-31" }),
+            )
+        };
+        let own_order = order(&own, &csrf, own_facility).await;
+        let other_order = order(&yunfu, &yunfu_csrf, other_facility).await;
         let own_pairing = pairing(&own, &csrf, "440784", own_facility).await;
         let other_pairing = pairing(&yunfu, &yunfu_csrf, "4453", other_facility).await;
         let anonymous = t.client();
@@ -323,10 +336,12 @@ backend_test!(
             };
             let path_own = fill("440784103", own_person, own_job, own_facility)
                 .replace("{project}", &own_project.to_string())
-                .replace("{pairing}", &own_pairing.to_string());
+                .replace("{pairing}", &own_pairing.to_string())
+                .replace("{order}", &own_order.to_string());
             let path_other = fill("445302", other_person, other_job, other_facility)
                 .replace("{project}", &other_project.to_string())
-                .replace("{pairing}", &other_pairing.to_string());
+                .replace("{pairing}", &other_pairing.to_string())
+                .replace("{order}", &other_order.to_string());
             let request = |client: &reqwest::Client, path: &str| {
                 let url = t.url(path);
                 let api = route.path.starts_with("/api/");

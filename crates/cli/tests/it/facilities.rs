@@ -512,7 +512,44 @@ backend_test!(
         assert_eq!(status, 422, "a future day: {body}");
         assert!(body["message"].as_str().unwrap().contains("以后"));
 
-        // Piecework: the payout is pieces × unit price, summed per trainee.
+        // Piecework: an order taken on, a day's output recorded, progress follows.
+        let (status, order) = post_json(
+            &client,
+            &csrf,
+            &t.url(&format!("/api/v1/facilities/{gulao}/orders")),
+            serde_json::json!({ "company": "某纸品公司", "product": "礼品袋粘贴", "unit_price": "0.15",
+                "quantity": "1000", "start_date": today, "due_date": today }),
+        )
+        .await;
+        assert_eq!(status, 201, "{order}");
+        for quantity in [100, 120] {
+            let res = client
+                .post(t.url(&format!("/api/v1/facilities/{gulao}/orders/{}/output", order["id"])))
+                .header("x-csrf-token", &csrf)
+                .json(&serde_json::json!({ "person_id": trainee, "day": today, "quantity": quantity }))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 204);
+        }
+        let (_, orders) = get_json(
+            &client,
+            &t.url(&format!("/api/v1/facilities/{gulao}/orders")),
+        )
+        .await;
+        let taken = orders
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["id"] == order["id"])
+            .unwrap();
+        assert_eq!(
+            (taken["produced"].clone(), taken["progress"].clone()),
+            (120.into(), "12.0%".into()),
+            "the day's figure is replaced, not added"
+        );
+
+        // The payout is pieces × unit price, summed per trainee.
         let month = &today[..7];
         let payout = client
             .get(t.url(&format!("/facilities/{gulao}/payout.xlsx?month={month}")))
@@ -548,6 +585,11 @@ backend_test!(
             .unwrap();
         let total: f64 = total_row[5].parse().unwrap();
         assert_eq!((total * 100.0).round() as i64, expected_fen);
+        assert!(
+            rows.iter()
+                .any(|r| r.get(2).is_some_and(|c| c == "礼品袋粘贴") && r[5] == "18.00"),
+            "120 pieces at 0.15 yuan: {rows:?}"
+        );
 
         // Counselling notes: counsellors write and read them; staff cannot.
         let note = "情绪稳定，家属反映睡眠改善";
