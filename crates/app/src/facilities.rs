@@ -610,29 +610,35 @@ pub(crate) async fn attendance_rate(
     Ok(per_mille(present, expected))
 }
 
+/// The province a region lies in.
+pub(crate) fn province_of(region: &RegionCode) -> RegionCode {
+    region
+        .ancestry()
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| region.clone())
+}
+
 /// One facility with its rooms, sites, figures, projects and partners.
 pub async fn detail(app: &App, actor: &Actor, id: i64) -> Result<FacilityDetail> {
     app.require(actor, Action::FacilityRead).await?;
     let row = scoped_facility(app, actor, id, "facility.read").await?;
     let mut conn = app.store().pool().acquire().await?;
     let scope = FacilityScope::from(&actor.scope);
-    let summary = store::list(
-        &mut conn,
-        &scope,
-        None,
-        Some((row.region_code.as_str(), &format!("{}~", row.region_code))),
-    )
-    .await?
-    .into_iter()
-    .find(|s| s.id == id);
+    let region = RegionCode::parse(&row.region_code).map_err(AppError::internal)?;
+    let (region_lo, region_hi) = region.subtree_range();
+    let summary = store::list(&mut conn, &scope, None, Some((&region_lo, &region_hi)))
+        .await?
+        .into_iter()
+        .find(|s| s.id == id);
     let (enrolled, star) = summary
         .map(|s| (s.current_enrolled, s.star_result))
         .unwrap_or((0, None));
     let today = app.today();
     let rate = attendance_rate(&mut conn, id, today.year(), today.month(), today).await?;
-    let (lo, hi) = RegionCode::parse("44")
-        .map_err(AppError::internal)?
-        .subtree_range();
+    // A facility's projects may be held at any level above it (a city's
+    // programme across centres), so look through its whole province.
+    let (lo, hi) = province_of(&region).subtree_range();
     let projects = funds::projects(&mut conn, &lo, &hi, Some(id)).await?;
     let mut brand_projects = Vec::new();
     for b in store::brand_projects(&mut conn, id).await? {

@@ -166,9 +166,7 @@ pub async fn allocate(
     let (lo, hi) = actor.scope.region().subtree_range();
     // A source of the actor's region or one above it (a provincial fund
     // allocating to a county's project).
-    let (root_lo, root_hi) = RegionCode::parse("44")
-        .map_err(AppError::internal)?
-        .subtree_range();
+    let (root_lo, root_hi) = crate::facilities::province_of(actor.scope.region()).subtree_range();
     let known = store::sources(&mut conn, &root_lo, &root_hi)
         .await?
         .into_iter()
