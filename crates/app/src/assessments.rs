@@ -7,7 +7,9 @@ use crate::actor::Who;
 use crate::audit::Event;
 use crate::facilities::scoped_facility;
 use crate::{Actor, App, AppError, Result};
-use kangyang_domain::assessment::{kangyuan_star_template, Scored, Template};
+use kangyang_domain::assessment::{
+    brand_competition_template, kangyuan_star_template, Scored, Template,
+};
 use kangyang_domain::{Action, CivilDate, RegionCode};
 use kangyang_store::assessments::{self as store, NewAssessment};
 use serde::{Deserialize, Serialize};
@@ -17,7 +19,7 @@ use std::collections::BTreeMap;
 /// already stored (perhaps corrected by an evaluator) is left alone.
 pub(crate) async fn seed_templates(app: &App) -> Result<()> {
     let mut conn = app.store().pool().acquire().await?;
-    for t in [kangyuan_star_template()] {
+    for t in [kangyuan_star_template(), brand_competition_template()] {
         if store::template(&mut conn, &t.code).await?.is_none() {
             let body = serde_json::to_string(&t).map_err(AppError::internal)?;
             store::put_template(&mut conn, &t.code, &t.name, &body, app.now()).await?;
@@ -85,6 +87,8 @@ pub struct RatingInput {
     pub assessed_on: String,
     /// Who assessed (the panel).
     pub assessor: String,
+    /// Rate this brand project of the facility instead of the facility itself.
+    pub brand_project_id: Option<i64>,
 }
 
 /// Rates a facility with a template: every criterion scored, the total
@@ -128,6 +132,18 @@ pub async fn rate_facility(
         return Err(AppError::invalid("评定人", "请填写评定人或评定组"));
     }
     let mut conn = app.store().pool().acquire().await?;
+    let (subject_type, subject_id) = match input.brand_project_id {
+        None => ("facility", facility_id),
+        Some(project) => {
+            let belongs = kangyang_store::facilities::brand_project(&mut conn, project)
+                .await?
+                .is_some_and(|p| p.facility_id == facility_id);
+            if !belongs {
+                return Err(AppError::invalid("品牌项目", "该品牌项目不属于此机构"));
+            }
+            ("brand_project", project)
+        }
+    };
     if let Some(round) = input.round_id {
         let r = store::round(&mut conn, round).await?;
         let fits = r.is_some_and(|r| {
@@ -148,8 +164,8 @@ pub async fn rate_facility(
         &NewAssessment {
             template_code: &template.code,
             round_id: input.round_id,
-            subject_type: "facility",
-            subject_id: facility_id,
+            subject_type,
+            subject_id,
             region_code: &facility.region_code,
             scores: &scores,
             total: i64::from(scored.total),
@@ -164,6 +180,7 @@ pub async fn rate_facility(
     .await?;
     let mut event = Event::ok("rating.create", "facility", facility_id.to_string());
     event.detail = serde_json::json!({ "template": template.code, "total": scored.total,
+        "subject": subject_type, "subject_id": subject_id,
         "result": scored.result.as_ref().map(|r| r.result.clone()) });
     app.audit_in(&mut tx, &Who::from(actor), event).await?;
     tx.commit().await?;
@@ -210,4 +227,21 @@ pub async fn facility_history(
             })
             .collect(),
     )
+}
+
+/// Opens a rating round through the API: the template, a name, the region it covers.
+pub async fn open_round_typed(
+    app: &App,
+    actor: &Actor,
+    template_code: &str,
+    name: &str,
+    region: &str,
+    opened_on: &str,
+) -> Result<i64> {
+    app.require(actor, Action::FacilityManage).await?;
+    let region = RegionCode::parse(region.trim())
+        .map_err(|_| AppError::invalid("区划", "区划代码应为 2、4、6、9 或 12 位数字"))?;
+    let day = CivilDate::parse(opened_on.trim())
+        .map_err(|_| AppError::invalid("开始日期", "日期应为 YYYY-MM-DD"))?;
+    open_round(app, actor, template_code.trim(), name, &region, day).await
 }

@@ -8,7 +8,7 @@
 use crate::actor::Who;
 use crate::audit::Event;
 use crate::{civil, App, AppError, Result};
-use kangyang_domain::assessment::kangyuan_star_template;
+use kangyang_domain::assessment::{brand_competition_template, kangyuan_star_template, Template};
 use kangyang_domain::disability::{DisabilityCategory, DisabilityGrade};
 use kangyang_domain::facility::{Applicant, EligibilityRule, FacilityKind};
 use kangyang_domain::money::Fen;
@@ -392,6 +392,31 @@ async fn add_centre(app: &App, tx: &mut Tx, c: &Centre, i: usize) -> Result<i64>
     ] {
         store::add_milestone(tx, brand, title, &planned, done.then_some(planned.as_str())).await?;
     }
+    // The competition: centres' brand projects scored against each other.
+    let template = brand_competition_template();
+    let scores = scores_for(&template, 68 + (i as u32 * 7) % 28);
+    let scored = template
+        .score(&scores)
+        .map_err(|e| AppError::internal(format!("demo scores: {e:?}")))?;
+    assessments::add_assessment(
+        tx,
+        &NewAssessment {
+            template_code: &template.code,
+            round_id: None,
+            subject_type: "brand_project",
+            subject_id: brand,
+            region_code: c.town,
+            scores: &serde_json::to_string(&scores).map_err(AppError::internal)?,
+            total: i64::from(scored.total),
+            result: scored.result.as_ref().map(|r| r.result.as_str()),
+            evidence: "现场展示与材料评审",
+            assessed_on: &format!("{year}-10-20"),
+            assessor: "鹤山市残联品牌评比组",
+            by: None,
+        },
+        now,
+    )
+    .await?;
     Ok(id)
 }
 
@@ -469,9 +494,8 @@ async fn add_services_and_orders(
     Ok(())
 }
 
-/// Scores that add up to `total`, each within its criterion's maximum.
-fn scores_for(total: u32) -> BTreeMap<String, u32> {
-    let template = kangyuan_star_template();
+/// Scores on `template` that add up to `total`, each within its criterion's maximum.
+fn scores_for(template: &Template, total: u32) -> BTreeMap<String, u32> {
     let max = template.max_total().max(1);
     let mut scores: BTreeMap<String, u32> = template
         .criteria()
@@ -514,7 +538,7 @@ async fn add_ratings(app: &App, tx: &mut Tx, ids: &[i64]) -> Result<()> {
                 target_total(c.stars, i),
             ),
         ] {
-            let scores = scores_for(total);
+            let scores = scores_for(&template, total);
             let scored = template
                 .score(&scores)
                 .map_err(|e| AppError::internal(format!("demo scores: {e:?}")))?;

@@ -393,6 +393,18 @@ pub struct FacilityView {
     pub stars: Option<u8>,
 }
 
+/// The brand competition's template.
+pub const BRAND_TEMPLATE: &str = "brand_competition";
+
+fn prize_label(result: &str) -> &'static str {
+    match result {
+        "first" => "一等奖",
+        "second" => "二等奖",
+        "third" => "三等奖",
+        _ => "",
+    }
+}
+
 /// "3_star" → 3.
 pub(crate) fn stars_of(result: Option<&str>) -> Option<u8> {
     result
@@ -494,7 +506,11 @@ pub struct SiteView {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct BrandView {
+    pub id: i64,
     pub name: String,
+    /// The latest competition score and prize ("二等奖"), if scored.
+    pub score: Option<i64>,
+    pub prize: Option<String>,
     pub description: String,
     pub started_on: String,
     /// (title, planned, done)
@@ -647,7 +663,17 @@ pub async fn detail(app: &App, actor: &Actor, id: i64) -> Result<FacilityDetail>
             .into_iter()
             .map(|m| (m.title, m.planned_on, m.done_on))
             .collect();
+        let latest =
+            kangyang_store::assessments::history(&mut conn, BRAND_TEMPLATE, "brand_project", b.id)
+                .await?
+                .into_iter()
+                .next();
         brand_projects.push(BrandView {
+            id: b.id,
+            score: latest.as_ref().map(|a| a.total),
+            prize: latest
+                .and_then(|a| a.result)
+                .map(|r| prize_label(&r).to_owned()),
             name: b.name,
             description: b.description,
             started_on: b.started_on,
@@ -719,6 +745,8 @@ pub struct CentreLine {
     pub trainees: i64,
     pub stars: Option<u8>,
     pub attendance_rate: Option<String>,
+    /// The centre's best brand-competition score, if scored.
+    pub brand_score: Option<i64>,
 }
 
 /// A region's Kangyuan figures, every one computed from the records.
@@ -802,6 +830,7 @@ pub async fn kangyuan_overview(
             attendance_rate: attendance_rate(&mut conn, c.id, today.year(), today.month(), today)
                 .await?
                 .map(percent_string),
+            brand_score: brand_score(&mut conn, c.id).await?,
         });
     }
     let all_projects = funds::projects(&mut conn, &lo, &hi, None).await?;
@@ -833,6 +862,21 @@ pub async fn kangyuan_overview(
         programmes,
         paired_organisations: pairing::paired_org_count(&mut conn, &lo, &hi).await?,
     })
+}
+
+/// A centre's best latest brand-competition score over its brand projects.
+async fn brand_score(conn: &mut kangyang_store::Conn, facility_id: i64) -> Result<Option<i64>> {
+    let mut best = None;
+    for b in store::brand_projects(conn, facility_id).await? {
+        let latest =
+            kangyang_store::assessments::history(conn, BRAND_TEMPLATE, "brand_project", b.id)
+                .await?
+                .into_iter()
+                .next()
+                .map(|a| a.total);
+        best = best.max(latest);
+    }
+    Ok(best)
 }
 
 /// What departments and society gave to the given projects.

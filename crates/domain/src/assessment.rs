@@ -344,6 +344,56 @@ pub fn kangyuan_star_template() -> Template {
     }
 }
 
+/// The "one centre, one brand" competition (一康园一品牌): centres' brand
+/// projects scored against each other, with prizes at 85, 75 and 60 of 100
+/// points. Heshan's campaign published its aims (a distinctive project per
+/// centre, scored and compared), not a score sheet; these criteria follow
+/// those aims and are data an organiser edits.
+pub fn brand_competition_template() -> Template {
+    let criterion = |code: &str, text: &str, max_score: u32| Criterion {
+        code: code.to_owned(),
+        text: text.to_owned(),
+        max_score,
+    };
+    let threshold = |min_total: u32, result: &str, label: &str| Threshold {
+        min_total,
+        result: result.to_owned(),
+        label: label.to_owned(),
+    };
+    Template {
+        code: "brand_competition".to_owned(),
+        name: "一康园一品牌评比".to_owned(),
+        groups: vec![
+            CriterionGroup {
+                name: "品牌特色".to_owned(),
+                criteria: vec![
+                    criterion("distinct", "主题鲜明，结合本地特色，有别于其他中心", 25),
+                    criterion("plan", "方案完整，里程碑按期完成", 15),
+                ],
+            },
+            CriterionGroup {
+                name: "学员与成效".to_owned(),
+                criteria: vec![
+                    criterion("participation", "学员普遍参与，能力得到提升", 25),
+                    criterion("outcome", "形成产品、作品或服务成果", 15),
+                ],
+            },
+            CriterionGroup {
+                name: "影响与持续".to_owned(),
+                criteria: vec![
+                    criterion("influence", "社会参与和宣传影响", 10),
+                    criterion("sustain", "有持续运营的资金、场地和合作方", 10),
+                ],
+            },
+        ],
+        thresholds: vec![
+            threshold(60, "third", "三等奖"),
+            threshold(75, "second", "二等奖"),
+            threshold(85, "first", "一等奖"),
+        ],
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -476,5 +526,17 @@ mod tests {
             thresholds: Vec::new(),
         };
         assert_eq!(t.validate(), Err(vec!["模板没有任何评分项".to_owned()]));
+    }
+
+    #[test]
+    fn the_brand_competition_sheet_is_a_valid_hundred_point_template() {
+        let t = brand_competition_template();
+        assert!(t.validate().is_ok());
+        assert_eq!(t.max_total(), 100);
+        let all: BTreeMap<String, u32> = t
+            .criteria()
+            .map(|c| (c.code.clone(), c.max_score))
+            .collect();
+        assert_eq!(t.score(&all).unwrap().result.unwrap().label, "一等奖");
     }
 }

@@ -348,6 +348,15 @@ pub async fn add_brand_project(
     Ok(id)
 }
 
+pub async fn brand_project(conn: &mut Conn, id: i64) -> Result<Option<BrandProjectRow>> {
+    Ok(sqlx::query_as(
+        "SELECT id, facility_id, name, description, started_on FROM brand_projects WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(conn)
+    .await?)
+}
+
 pub async fn brand_projects(conn: &mut Conn, facility_id: i64) -> Result<Vec<BrandProjectRow>> {
     Ok(sqlx::query_as(
         "SELECT id, facility_id, name, description, started_on FROM brand_projects \

@@ -309,6 +309,7 @@ struct FacilitiesPage {
     kinds: Vec<(&'static str, &'static str)>,
     kind: String,
     region: String,
+    can_manage: bool,
 }
 
 pub(crate) async fn list(
@@ -331,6 +332,7 @@ pub(crate) async fn list(
             .collect(),
         kind: q.kind.unwrap_or_default(),
         region: q.region.unwrap_or_default(),
+        can_manage: actor.can(Action::FacilityManage),
     })
 }
 
@@ -400,6 +402,7 @@ pub(crate) async fn show(
     let message = match flash.ok.as_deref() {
         Some("enrolled") => Some("已登记入托".to_owned()),
         Some("service") => Some("服务记录已保存".to_owned()),
+        Some("output") => Some("产量已登记".to_owned()),
         _ => None,
     };
     html(facility_page(&state, &session, facility, message, None).await?)
@@ -492,6 +495,127 @@ pub(crate) async fn add_service(
         Ok(_) => Ok(Redirect::to(&format!("/facilities/{facility}?ok=service")).into_response()),
         Err(e) => page_with_error(&state, &session, facility, e).await,
     }
+}
+
+/// A day's piecework output from the centre page.
+pub(crate) async fn record_output(
+    State(state): State<AppState>,
+    PageSession(session): PageSession,
+    Path(facility): Path<i64>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let field = |k: &str| form.get(k).cloned().unwrap_or_default();
+    check_form_csrf(&session, &field("csrf_token"))?;
+    let quantity = field("quantity").trim().parse::<i64>().unwrap_or(-1);
+    match services::record_output(
+        &state.app,
+        &session.actor,
+        facility,
+        id_field(&field("order_id")),
+        id_field(&field("person_id")),
+        &field("day"),
+        quantity,
+    )
+    .await
+    {
+        Ok(()) => Ok(Redirect::to(&format!("/facilities/{facility}?ok=output")).into_response()),
+        Err(e) => page_with_error(&state, &session, facility, e).await,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "facility_form.html")]
+struct FacilityFormPage {
+    nav: Nav,
+    kinds: Vec<(&'static str, &'static str)>,
+    values: HashMap<String, String>,
+    error: Option<String>,
+}
+
+pub(crate) async fn new_form(PageSession(session): PageSession) -> Result<Response, PageError> {
+    html(FacilityFormPage {
+        nav: Nav::of(&session.actor),
+        kinds: FacilityKind::ALL
+            .iter()
+            .map(|k| (k.as_str(), k.label()))
+            .collect(),
+        values: HashMap::new(),
+        error: None,
+    })
+}
+
+pub(crate) async fn create(
+    State(state): State<AppState>,
+    PageSession(session): PageSession,
+    Form(values): Form<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let field = |k: &str| values.get(k).cloned().unwrap_or_default();
+    check_form_csrf(&session, &field("csrf_token"))?;
+    let input = FacilityInput {
+        name: field("name"),
+        kind: field("kind"),
+        region: field("region"),
+        address: field("address"),
+        longitude: field("longitude"),
+        latitude: field("latitude"),
+        floor_area_m2: field("floor_area_m2"),
+        capacity: field("capacity"),
+        opening_hours: field("opening_hours"),
+        operator: field("operator"),
+        contact_name: field("contact_name"),
+        contact_phone: field("contact_phone"),
+        villages: field("villages"),
+    };
+    match facilities::create(&state.app, &session.actor, &input).await {
+        Ok(id) => Ok(Redirect::to(&format!("/facilities/{id}")).into_response()),
+        Err(e @ AppError::Invalid { .. }) => {
+            let page = FacilityFormPage {
+                nav: Nav::of(&session.actor),
+                kinds: FacilityKind::ALL
+                    .iter()
+                    .map(|k| (k.as_str(), k.label()))
+                    .collect(),
+                error: Some(e.to_string()),
+                values,
+            };
+            Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                axum::response::Html(page.render()?),
+            )
+                .into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(default)]
+pub(crate) struct RoundRequest {
+    /// kangyuan_star, brand_competition, …
+    template: String,
+    name: String,
+    region: String,
+    opened_on: String,
+}
+
+/// Open a rating round (e.g. this year's star rating of a city's centres).
+#[utoipa::path(post, path = "/api/v1/rating-rounds", request_body = RoundRequest,
+    responses((status = 201, body = Object), (status = 403, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
+pub(crate) async fn api_open_round(
+    State(state): State<AppState>,
+    ApiSession(session): ApiSession,
+    Json(r): Json<RoundRequest>,
+) -> Result<impl IntoResponse, ApiError> {
+    let id = assessments::open_round_typed(
+        &state.app,
+        &session.actor,
+        &r.template,
+        &r.name,
+        &r.region,
+        &r.opened_on,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": id }))))
 }
 
 // ---- the sign-in sheet ----

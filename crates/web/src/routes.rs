@@ -270,8 +270,25 @@ fn routes() -> Routes {
             SignedIn,
             funds_api::add_help,
         )
-        .get("/facilities", SignedIn, facility_pages::list)
+        .post(
+            "/api/v1/rating-rounds",
+            SignedIn,
+            facility_pages::api_open_round,
+        )
+        .add(
+            "GET",
+            "/facilities",
+            SignedIn,
+            get(facility_pages::list).post(facility_pages::create),
+        )
+        .table_only("POST", "/facilities", SignedIn)
+        .get("/facilities/new", SignedIn, facility_pages::new_form)
         .get("/facilities/{facility}", SignedIn, facility_pages::show)
+        .post(
+            "/facilities/{facility}/output",
+            SignedIn,
+            facility_pages::record_output,
+        )
         .post(
             "/facilities/{facility}/enrolments",
             SignedIn,

@@ -269,6 +269,41 @@ backend_test!(
         let o = overview(&t, &client).await;
         assert_eq!(o["raised_fen"], 60_000_000 + 1_234_567);
         assert_eq!(o["paired_organisations"], 63);
+
+        // The brand competition: a new score for Gulao's project is its line's score.
+        let (_, detail) =
+            get_json(&client, &t.url(&format!("/api/v1/facilities/{gulao_id}"))).await;
+        let brand = detail["brand_projects"][0]["id"].as_i64().unwrap();
+        let sheet = kangyang_domain::assessment::brand_competition_template();
+        let scores: serde_json::Map<String, serde_json::Value> = sheet
+            .criteria()
+            .map(|c| (c.code.clone(), c.max_score.into()))
+            .collect();
+        let (status, scored) = post_json(
+            &client,
+            &csrf,
+            &t.url(&format!("/api/v1/facilities/{gulao_id}/ratings")),
+            serde_json::json!({ "template": "brand_competition", "brand_project_id": brand, "scores": scores,
+                "assessed_on": t.app.today().to_string(), "assessor": "评比组" }),
+        )
+        .await;
+        assert_eq!(status, 201, "{scored}");
+        let o = overview(&t, &client).await;
+        let line = o["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["id"] == gulao_id)
+            .unwrap()
+            .clone();
+        assert_eq!(line["brand_score"], 100);
+        let (_, detail) =
+            get_json(&client, &t.url(&format!("/api/v1/facilities/{gulao_id}"))).await;
+        assert_eq!(detail["brand_projects"][0]["prize"], "一等奖");
+        assert_eq!(
+            detail["facility"]["stars"], 2,
+            "the brand score is not a star rating"
+        );
     }
 );
 
@@ -407,6 +442,35 @@ backend_test!(
         .await;
         assert_eq!(status, 201, "{body}");
         let centre = body["id"].as_i64().unwrap();
+        // The same through the page form: a bad region is named, nothing is stored.
+        let res = client
+            .post(t.url("/facilities"))
+            .form(&[
+                ("csrf_token", csrf.as_str()),
+                ("name", "址山镇康园中心"),
+                ("kind", "kangyuan_centre"),
+                ("region", "445302001"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 422);
+        assert!(res.text().await.unwrap().contains("不在您的管辖范围内"));
+        let res = client
+            .post(t.url("/facilities"))
+            .form(&[
+                ("csrf_token", csrf.as_str()),
+                ("name", "址山镇康园中心"),
+                ("kind", "社区康园中心"),
+                ("region", "440784107"),
+                ("floor_area_m2", "55"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 303);
+        let (_, listed) = get_json(&client, &t.url("/api/v1/facilities?region=440784")).await;
+        assert_eq!(listed.as_array().unwrap().len(), 2, "{listed}");
         let enrol_url = t.url(&format!("/api/v1/facilities/{centre}/enrolments"));
         let enrol = |person: serde_json::Value| post_json(&client, &csrf, &enrol_url, person);
 
