@@ -8,7 +8,7 @@ use crate::audit::Event;
 use crate::facilities::scoped_facility;
 use crate::{Actor, App, AppError, Result};
 use kangyang_domain::assessment::{
-    brand_competition_template, kangyuan_star_template, Scored, Template,
+    brand_competition_template, kangyuan_star_template, ScoreError, Scored, Template,
 };
 use kangyang_domain::{Action, CivilDate, RegionCode};
 use kangyang_store::assessments::{self as store, NewAssessment};
@@ -19,7 +19,11 @@ use std::collections::BTreeMap;
 /// already stored (perhaps corrected by an evaluator) is left alone.
 pub(crate) async fn seed_templates(app: &App) -> Result<()> {
     let mut conn = app.store().pool().acquire().await?;
-    for t in [kangyuan_star_template(), brand_competition_template()] {
+    for t in [
+        kangyuan_star_template(),
+        brand_competition_template(),
+        kangyang_domain::capability::capability_template(),
+    ] {
         if store::template(&mut conn, &t.code).await?.is_none() {
             let body = serde_json::to_string(&t).map_err(AppError::internal)?;
             store::put_template(&mut conn, &t.code, &t.name, &body, app.now()).await?;
@@ -35,6 +39,24 @@ pub async fn template(app: &App, code: &str) -> Result<Template> {
         .await?
         .ok_or(AppError::NotFound)?;
     serde_json::from_str(&body).map_err(AppError::internal)
+}
+
+/// A score sheet's faults as one field error, each naming its criterion.
+pub(crate) fn score_errors(field: &str, errors: Vec<ScoreError>) -> AppError {
+    AppError::invalid(
+        field,
+        errors
+            .into_iter()
+            .map(|e| {
+                if e.criterion.is_empty() {
+                    e.message
+                } else {
+                    format!("{}：{}", e.criterion, e.message)
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("；"),
+    )
 }
 
 /// Opens a rating round for a region (e.g. "2023 年度康园中心星级评定").
@@ -110,22 +132,9 @@ pub async fn rate_facility(
         }
         other => other?,
     };
-    let scored = template.score(&input.scores).map_err(|errors| {
-        AppError::invalid(
-            "评分",
-            errors
-                .into_iter()
-                .map(|e| {
-                    if e.criterion.is_empty() {
-                        e.message
-                    } else {
-                        format!("{}：{}", e.criterion, e.message)
-                    }
-                })
-                .collect::<Vec<_>>()
-                .join("；"),
-        )
-    })?;
+    let scored = template
+        .score(&input.scores)
+        .map_err(|errors| score_errors("评分", errors))?;
     let day = CivilDate::parse(input.assessed_on.trim())
         .map_err(|_| AppError::invalid("评定日期", "日期应为 YYYY-MM-DD"))?;
     if input.assessor.trim().is_empty() {

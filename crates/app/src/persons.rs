@@ -163,7 +163,9 @@ pub struct PersonView {
     pub living_situation_label: Option<&'static str>,
     pub economic_status: Option<String>,
     pub economic_status_label: Option<&'static str>,
+    /// GB/T 42195-2022 level code (intact … lost) from the latest assessment.
     pub capability_level: Option<String>,
+    pub capability_level_label: Option<&'static str>,
     pub disability_category: Option<String>,
     pub disability_category_label: Option<&'static str>,
     pub disability_grade: Option<i64>,
@@ -256,6 +258,11 @@ impl PersonView {
             categories,
             living_situation: row.living_situation,
             economic_status: row.economic_status,
+            capability_level_label: label_of(
+                &row.capability_level,
+                kangyang_domain::capability::CapabilityLevel::parse,
+                kangyang_domain::capability::CapabilityLevel::label,
+            ),
             capability_level: row.capability_level,
             disability_category: row.disability_category,
             disability_grade: row.disability_grade,
@@ -331,7 +338,12 @@ async fn view_of(app: &App, conn: &mut kangyang_store::Conn, row: PersonRow) -> 
 /// The person `id` if it lies in the actor's scope. Anything else is
 /// `NotFound`, whether the record exists or not, and the refusal is audited
 /// under `action`. Every use case that names a person goes through here.
-async fn scoped_person(app: &App, actor: &Actor, id: i64, action: &str) -> Result<PersonRow> {
+pub(crate) async fn scoped_person(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+    action: &str,
+) -> Result<PersonRow> {
     let mut conn = app.store().pool().acquire().await?;
     let row = persons::get(&mut conn, &PersonScope::from(&actor.scope), id).await?;
     drop(conn);

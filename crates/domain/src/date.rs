@@ -132,6 +132,63 @@ impl CivilDate {
     }
 }
 
+// CivilDate's day arithmetic: Howard Hinnant's algorithms ("chrono-Compatible
+// Low-Level Date Algorithms"), counting days from 1970-01-01 with years that
+// start in March, so the leap day falls at a year's end.
+impl CivilDate {
+    /// Days since 1970-01-01 (negative before it).
+    pub fn days_since_epoch(self) -> i64 {
+        let (y, m, d) = (
+            i64::from(self.year()),
+            i64::from(self.month()),
+            i64::from(self.day()),
+        );
+        let y = if m <= 2 { y - 1 } else { y };
+        let era = y.div_euclid(400);
+        let year_of_era = y - era * 400;
+        let day_of_year = (153 * ((m + 9) % 12) + 2) / 5 + d - 1;
+        let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+        era * 146_097 + day_of_era - 719_468
+    }
+
+    /// The date `days` after 1970-01-01; `None` outside the years 1-9999.
+    pub fn from_days_since_epoch(days: i64) -> Option<CivilDate> {
+        let z = days.checked_add(719_468)?;
+        let era = z.div_euclid(146_097);
+        let day_of_era = z - era * 146_097;
+        let year_of_era =
+            (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+        let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+        let mp = (5 * day_of_year + 2) / 153;
+        let d = day_of_year - (153 * mp + 2) / 5 + 1;
+        let m = if mp < 10 { mp + 3 } else { mp - 9 };
+        let y = year_of_era + era * 400 + i64::from(m <= 2);
+        CivilDate::new(
+            u16::try_from(y).ok()?,
+            u8::try_from(m).ok()?,
+            u8::try_from(d).ok()?,
+        )
+        .ok()
+    }
+
+    /// Days from this date to `later` (negative when `later` is earlier).
+    pub fn days_until(self, later: CivilDate) -> i64 {
+        later.days_since_epoch() - self.days_since_epoch()
+    }
+
+    /// The date `n` days later (earlier for negative `n`).
+    pub fn add_days(self, n: i64) -> Option<CivilDate> {
+        CivilDate::from_days_since_epoch(self.days_since_epoch().checked_add(n)?)
+    }
+
+    /// The ISO 8601 weekday: 1 for Monday to 7 for Sunday.
+    pub fn iso_weekday(self) -> u8 {
+        // 1970-01-01 was a Thursday.
+        let from_monday = (self.days_since_epoch() + 3).rem_euclid(7);
+        u8::try_from(from_monday + 1).unwrap_or(7)
+    }
+}
+
 impl fmt::Display for CivilDate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)

@@ -6,9 +6,12 @@
 pub mod access;
 pub mod assessment;
 pub mod audit;
+pub mod canteen;
+pub mod capability;
 pub mod date;
 pub mod disability;
 pub mod facility;
+pub mod home_modification;
 pub mod id_number;
 pub mod mask;
 pub mod money;
@@ -16,6 +19,7 @@ pub mod password;
 pub mod person;
 pub mod region;
 pub mod services;
+pub mod visits;
 
 pub use access::{Action, Role, Scope};
 pub use date::CivilDate;

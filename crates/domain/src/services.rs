@@ -86,29 +86,8 @@ pub fn working_days(year: i32, month: u32) -> Vec<CivilDate> {
     };
     (1..=last)
         .filter_map(|day| CivilDate::new(year, month, day).ok())
-        .filter(|&date| iso_weekday(date) <= 5)
+        .filter(|&date| date.iso_weekday() <= 5)
         .collect()
-}
-
-/// The ISO 8601 weekday: 1 for Monday to 7 for Sunday.
-fn iso_weekday(date: CivilDate) -> u8 {
-    // Days since 1970-01-01 (a Thursday) by the days-from-civil algorithm of
-    // Howard Hinnant, "chrono-Compatible Low-Level Date Algorithms": the year
-    // is counted from March, so the leap day falls at its end.
-    let (y, m, d) = (
-        i64::from(date.year()),
-        i64::from(date.month()),
-        i64::from(date.day()),
-    );
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let year_of_era = y - era * 400;
-    let day_of_year = (153 * ((m + 9) % 12) + 2) / 5 + d - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    let days = era * 146_097 + day_of_era - 719_468;
-    // 0 for Monday: day 0 was a Thursday.
-    let from_monday = (days + 3).rem_euclid(7);
-    u8::try_from(from_monday + 1).unwrap_or(7)
 }
 
 #[cfg(test)]
@@ -145,7 +124,7 @@ mod tests {
             ("1900-03-01", 4),
             ("0001-01-01", 1),
         ] {
-            assert_eq!(iso_weekday(date(d)), weekday, "{d}");
+            assert_eq!(date(d).iso_weekday(), weekday, "{d}");
         }
     }
 

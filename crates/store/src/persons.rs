@@ -449,3 +449,15 @@ pub async fn disabled_between(
     sql.push(" ORDER BY p.id");
     Ok(sql.query_as().fetch_all(conn).await?)
 }
+
+/// Sets a person's capability level (GB/T 42195-2022), the result of their
+/// latest assessment; the assessments themselves are the history.
+pub async fn set_capability_level(conn: &mut Conn, id: i64, level: &str, now: i64) -> Result<()> {
+    sqlx::query("UPDATE persons SET capability_level = $1, updated_at = $2 WHERE id = $3")
+        .bind(level)
+        .bind(now)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}

@@ -59,7 +59,9 @@ use utoipa::{OpenApi, ToSchema};
         crate::funds_api::projects,
         crate::funds_api::add_org,
         crate::funds_api::pair,
-        crate::funds_api::add_help
+        crate::funds_api::add_help,
+        crate::capability_pages::api_assess,
+        crate::capability_pages::api_history
     ),
     components(schemas(
         crate::audit_pages::AuditPage,
@@ -95,7 +97,9 @@ use utoipa::{OpenApi, ToSchema};
         crate::funds_api::MoneyRequest,
         crate::funds_api::OrgRequest,
         crate::funds_api::PairRequest,
-        crate::funds_api::HelpRequest
+        crate::funds_api::HelpRequest,
+        kangyang_app::capability::CapabilityInput,
+        kangyang_app::capability::CapabilityView
     ))
 )]
 struct ApiDoc;

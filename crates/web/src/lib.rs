@@ -8,6 +8,7 @@
 mod api;
 mod assets;
 mod audit_pages;
+mod capability_pages;
 mod error;
 mod facility_pages;
 mod funds_api;

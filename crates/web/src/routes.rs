@@ -3,8 +3,8 @@
 //! router really has (a new route cannot be forgotten by the scope tests).
 
 use crate::{
-    api, assets, audit_pages, facility_pages, funds_api, import_pages, pages, person_pages,
-    security_headers, session, user_pages, AppState,
+    api, assets, audit_pages, capability_pages, facility_pages, funds_api, import_pages, pages,
+    person_pages, security_headers, session, user_pages, AppState,
 };
 use axum::handler::Handler;
 use axum::routing::{get, post, MethodRouter};
@@ -183,6 +183,20 @@ fn routes() -> Routes {
         .table_only("POST", "/persons/{id}", SignedIn)
         .get("/persons/{id}/edit", SignedIn, person_pages::edit_form)
         .post("/persons/{id}/reveal", SignedIn, person_pages::reveal)
+        .add(
+            "GET",
+            "/persons/{id}/capability",
+            SignedIn,
+            get(capability_pages::form).post(capability_pages::submit),
+        )
+        .table_only("POST", "/persons/{id}/capability", SignedIn)
+        .add(
+            "GET",
+            "/api/v1/persons/{id}/capability",
+            SignedIn,
+            get(capability_pages::api_history).post(capability_pages::api_assess),
+        )
+        .table_only("POST", "/api/v1/persons/{id}/capability", SignedIn)
         .add(
             "GET",
             "/api/v1/facilities",

@@ -537,3 +537,101 @@ backend_test!(
         assert_eq!(unmasked, 1);
     }
 );
+
+backend_test!(
+    a_capability_assessment_sets_the_level_and_keeps_the_history,
+    |b: Backend| async move {
+        let t = start_app(b).await;
+        t.user("heshan", Role::Official, "440784").await;
+        let (client, csrf) = t.login("heshan").await;
+        let id = create_person(&t, &client, &csrf, "440784103202", 7).await;
+        let template = kangyang_domain::capability::capability_template();
+        let assess = |scores: serde_json::Map<String, serde_json::Value>, day: String| {
+            client
+                .post(t.url(&format!("/api/v1/persons/{id}/capability")))
+                .header("x-csrf-token", &csrf)
+                .json(&serde_json::json!({ "scores": scores, "assessed_on": day, "assessor": "评估员甲" }))
+                .send()
+        };
+        // Everything at its maximum but the stairs and transport: 90 - 3 - 3 = 84, mildly impaired.
+        let scores: serde_json::Map<String, serde_json::Value> = template
+            .criteria()
+            .map(|c| {
+                let s = if c.code == "mobility.stairs" || c.code == "perception.transport" {
+                    0
+                } else {
+                    c.max_score
+                };
+                (c.code.clone(), s.into())
+            })
+            .collect();
+        let res = assess(scores.clone(), "2026-01-10".into()).await.unwrap();
+        assert_eq!(res.status(), 201);
+        let body: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(
+            (body["total"].clone(), body["level"].clone()),
+            (84.into(), "mild".into())
+        );
+        let (_, person) = get_json(&client, &t.url(&format!("/api/v1/persons/{id}"))).await;
+        assert_eq!(person["capability_level"], "mild");
+        assert_eq!(person["capability_level_label"], "能力轻度受损（轻度失能）");
+
+        // A score above an item's maximum is refused naming the item; nothing changes.
+        let mut bad = scores.clone();
+        bad.insert("self_care.eating".into(), 9.into());
+        let res = assess(bad, "2026-02-10".into()).await.unwrap();
+        assert_eq!(res.status(), 422);
+        let body: serde_json::Value = res.json().await.unwrap();
+        assert!(
+            body["message"]
+                .as_str()
+                .unwrap()
+                .contains("self_care.eating"),
+            "{body}"
+        );
+
+        // A later assessment with nothing able: completely lost; the history keeps both.
+        let none: serde_json::Map<String, serde_json::Value> = template
+            .criteria()
+            .map(|c| (c.code.clone(), 0.into()))
+            .collect();
+        assert_eq!(
+            assess(none, "2026-03-10".into()).await.unwrap().status(),
+            201
+        );
+        let (_, person) = get_json(&client, &t.url(&format!("/api/v1/persons/{id}"))).await;
+        assert_eq!(person["capability_level"], "lost");
+        let (_, history) =
+            get_json(&client, &t.url(&format!("/api/v1/persons/{id}/capability"))).await;
+        let levels: Vec<&str> = history
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["level"].as_str().unwrap())
+            .collect();
+        assert_eq!(levels, ["lost", "mild"]);
+        // The page shows the level and the form.
+        let page = client
+            .get(t.url(&format!("/persons/{id}")))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("能力完全丧失"));
+        let form = client
+            .get(t.url(&format!("/persons/{id}/capability")))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(
+            form.matches(" max=\"").count(),
+            26,
+            "one field per item of the standard"
+        );
+    }
+);

@@ -1,0 +1,173 @@
+//! The GB/T 42195-2022 capability assessment form and its API.
+
+use crate::error::{ApiError, PageError};
+use crate::pages::{html, Nav};
+use crate::session::{check_form_csrf, ApiSession, PageSession};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Form, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Json;
+use kangyang_app::capability::{self, CapabilityInput, CapabilityView};
+use kangyang_app::{persons, AppError};
+use kangyang_domain::capability::capability_template;
+use std::collections::BTreeMap;
+
+/// Assess a person's capability: every item's score; the answer gives the
+/// total, the level and any level change the standard's rules made.
+#[utoipa::path(post, path = "/api/v1/persons/{id}/capability", params(("id" = i64, Path)), request_body = CapabilityInput,
+    responses((status = 201, body = Object), (status = 404, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
+pub(crate) async fn api_assess(
+    State(state): State<AppState>,
+    ApiSession(session): ApiSession,
+    Path(id): Path<i64>,
+    Json(input): Json<CapabilityInput>,
+) -> Result<impl IntoResponse, ApiError> {
+    let result = capability::assess(&state.app, &session.actor, id, &input).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(serde_json::json!({
+            "total": result.total,
+            "initial_level": result.initial_level.as_str(),
+            "level": result.level.as_str(),
+            "level_label": result.level.label(),
+            "adjustment": result.adjustment,
+        })),
+    ))
+}
+
+/// A person's capability assessments, newest first.
+#[utoipa::path(get, path = "/api/v1/persons/{id}/capability", params(("id" = i64, Path)),
+    responses((status = 200, body = [CapabilityView]), (status = 404, body = crate::api::ErrorBody)))]
+pub(crate) async fn api_history(
+    State(state): State<AppState>,
+    ApiSession(session): ApiSession,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<CapabilityView>>, ApiError> {
+    Ok(Json(
+        capability::history(&state.app, &session.actor, id).await?,
+    ))
+}
+
+struct Item {
+    code: String,
+    text: String,
+    max: u32,
+    value: String,
+}
+
+struct Group {
+    name: String,
+    items: Vec<Item>,
+}
+
+#[derive(Template)]
+#[template(path = "capability.html")]
+struct CapabilityPage {
+    nav: Nav,
+    person_id: i64,
+    person_name: String,
+    groups: Vec<Group>,
+    history: Vec<CapabilityView>,
+    today: String,
+    error: Option<String>,
+}
+
+async fn page(
+    state: &AppState,
+    session: &crate::session::Session,
+    id: i64,
+    values: &BTreeMap<String, String>,
+    error: Option<String>,
+) -> Result<CapabilityPage, AppError> {
+    let person = persons::get(&state.app, &session.actor, id).await?;
+    let history = capability::history(&state.app, &session.actor, id).await?;
+    let groups = capability_template()
+        .groups
+        .into_iter()
+        .map(|g| Group {
+            name: g.name,
+            items: g
+                .criteria
+                .into_iter()
+                .map(|c| Item {
+                    value: values.get(&c.code).cloned().unwrap_or_default(),
+                    code: c.code,
+                    text: c.text,
+                    max: c.max_score,
+                })
+                .collect(),
+        })
+        .collect();
+    Ok(CapabilityPage {
+        nav: crate::pages::Nav::of(&session.actor),
+        person_id: id,
+        person_name: person.name,
+        groups,
+        history,
+        today: state.app.today().to_string(),
+        error,
+    })
+}
+
+pub(crate) async fn form(
+    State(state): State<AppState>,
+    PageSession(session): PageSession,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    html(page(&state, &session, id, &BTreeMap::new(), None).await?)
+}
+
+pub(crate) async fn submit(
+    State(state): State<AppState>,
+    PageSession(session): PageSession,
+    Path(id): Path<i64>,
+    Form(values): Form<BTreeMap<String, String>>,
+) -> Result<Response, PageError> {
+    let field = |k: &str| values.get(k).cloned().unwrap_or_default();
+    check_form_csrf(&session, &field("csrf_token"))?;
+    let mut scores = BTreeMap::new();
+    let mut unreadable = Vec::new();
+    for c in capability_template().criteria() {
+        match values.get(&c.code).map(|v| v.trim()) {
+            None | Some("") => {}
+            Some(v) => match v.parse::<u32>() {
+                Ok(n) => {
+                    scores.insert(c.code.clone(), n);
+                }
+                Err(_) => unreadable.push(c.text.clone()),
+            },
+        }
+    }
+    let input = CapabilityInput {
+        scores,
+        coma: field("coma") == "1",
+        dementia_or_mental_disorder: field("dementia_or_mental_disorder") == "1",
+        risk_events_30_days: field("risk_events_30_days").trim().parse().unwrap_or(0),
+        assessed_on: field("assessed_on"),
+        assessor: field("assessor"),
+    };
+    let result = if unreadable.is_empty() {
+        capability::assess(&state.app, &session.actor, id, &input).await
+    } else {
+        // Scope first: the person must be reachable before the form is judged.
+        persons::get(&state.app, &session.actor, id).await?;
+        Err(AppError::invalid(
+            "评估表",
+            format!("分数应为整数：{}", unreadable.join("、")),
+        ))
+    };
+    match result {
+        Ok(_) => Ok(Redirect::to(&format!("/persons/{id}")).into_response()),
+        Err(e @ AppError::Invalid { .. }) => {
+            let p = page(&state, &session, id, &values, Some(e.to_string())).await?;
+            Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                axum::response::Html(p.render()?),
+            )
+                .into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
