@@ -17,6 +17,7 @@ pub mod crypto;
 pub mod demo;
 pub mod demo_centres;
 pub mod demo_people;
+pub mod demo_yunfu;
 mod error;
 pub mod export;
 pub mod facilities;
@@ -29,6 +30,7 @@ pub mod services;
 pub mod sheet;
 pub mod totp;
 pub mod users;
+pub mod visits;
 
 pub use actor::{Actor, Origin};
 pub use clock::{Clock, ManualClock, SystemClock};
@@ -76,6 +78,7 @@ impl App {
         drop(conn);
         regions::seed_embedded(&app).await?;
         assessments::seed_templates(&app).await?;
+        visits::seed_rules(&app).await?;
         Ok(app)
     }
 

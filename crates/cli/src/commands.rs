@@ -296,11 +296,23 @@ async fn demo(
             "gulao",
             "古劳镇康园中心（演示）",
             "440784103",
-            Some(gulao),
+            Some((gulao, Role::FacilityStaff)),
             &password,
         )
         .await?;
     }
+    let antang = kangyang_app::demo_yunfu::seed_antang(&app)
+        .await
+        .map_err(|e| e.operator_message())?;
+    ensure_demo_account(
+        &app,
+        "antang",
+        "安塘街道社工站（演示）",
+        kangyang_app::demo_yunfu::ANTANG,
+        Some((antang, Role::SocialWorker)),
+        &password,
+    )
+    .await?;
     let mut banner = if seeded.seeded {
         format!(
             "演示人员：新生成 {} 人（鹤山市、云浮市，均为虚构数据）\n",
@@ -316,6 +328,7 @@ async fn demo(
     if gulao.is_some() {
         banner.push_str("  gulao      古劳镇康园中心工作人员（手机签到）\n");
     }
+    banner.push_str("  antang     安塘街道社工站社工（手机探访）\n");
     serve_app(app, &serve, Some(banner)).await
 }
 
@@ -324,7 +337,7 @@ async fn ensure_demo_account(
     username: &str,
     display_name: &str,
     region: &str,
-    facility_id: Option<i64>,
+    facility: Option<(i64, Role)>,
     password: &str,
 ) -> Result<(), String> {
     let region = RegionCode::parse(region).map_err(|e| e.to_string())?;
@@ -339,13 +352,9 @@ async fn ensure_demo_account(
                     username: username.to_owned(),
                     display_name: display_name.to_owned(),
                     password: Password(password.to_owned()),
-                    role: if facility_id.is_some() {
-                        Role::FacilityStaff
-                    } else {
-                        Role::Official
-                    },
+                    role: facility.map(|(_, role)| role).unwrap_or(Role::Official),
                     region,
-                    facility_id,
+                    facility_id: facility.map(|(id, _)| id),
                     must_change_password: false,
                 },
             )

@@ -151,6 +151,15 @@ pub async fn region_of(conn: &mut Conn, facility_id: i64) -> Result<Option<Strin
     Ok(row.map(|(code,)| code))
 }
 
+/// The name of a facility, if it exists.
+pub async fn name_of(conn: &mut Conn, facility_id: i64) -> Result<Option<String>> {
+    let row: Option<(String,)> = sqlx::query_as("SELECT name FROM facilities WHERE id = $1")
+        .bind(facility_id)
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.map(|(n,)| n))
+}
+
 /// A facility in a list, with its current trainee count and latest star rating.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct FacilitySummary {

@@ -31,6 +31,7 @@ pub mod sessions;
 pub mod settings;
 mod sql;
 pub mod users;
+pub mod visits;
 
 pub use db::{Dialect, SqliteHealth, Store};
 pub use error::StoreError;

@@ -27,6 +27,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "facilities",
         sql: include_str!("../migrations/0003_facilities.sql"),
     },
+    Migration {
+        version: 4,
+        name: "visits",
+        sql: include_str!("../migrations/0004_visits.sql"),
+    },
 ];
 
 pub fn latest_version() -> i64 {

@@ -34,11 +34,19 @@ impl PersonScope {
             .push(" AND p.village_code < ")
             .bind(self.hi.as_str());
         if let Some(facility) = self.facility_id {
+            // A facility user reaches the people enrolled in their facility;
+            // a social work station's users reach the people living in the
+            // villages the station serves.
             sql.push(
-                " AND EXISTS (SELECT 1 FROM enrolments e WHERE e.person_id = p.id AND e.end_date IS NULL AND e.facility_id = ",
+                " AND (EXISTS (SELECT 1 FROM enrolments e WHERE e.person_id = p.id AND e.end_date IS NULL AND e.facility_id = ",
             )
             .bind(facility)
-            .push(")");
+            .push(
+                ") OR EXISTS (SELECT 1 FROM facility_villages fv JOIN facilities f ON f.id = fv.facility_id \
+                 WHERE f.kind = 'social_work_station' AND fv.village_code = p.village_code AND fv.facility_id = ",
+            )
+            .bind(facility)
+            .push("))");
         }
     }
 }

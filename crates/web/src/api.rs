@@ -61,7 +61,10 @@ use utoipa::{OpenApi, ToSchema};
         crate::funds_api::pair,
         crate::funds_api::add_help,
         crate::capability_pages::api_assess,
-        crate::capability_pages::api_history
+        crate::capability_pages::api_history,
+        crate::visit_pages::api_due,
+        crate::visit_pages::api_record,
+        crate::visit_pages::api_of_person
     ),
     components(schemas(
         crate::audit_pages::AuditPage,
@@ -99,7 +102,11 @@ use utoipa::{OpenApi, ToSchema};
         crate::funds_api::PairRequest,
         crate::funds_api::HelpRequest,
         kangyang_app::capability::CapabilityInput,
-        kangyang_app::capability::CapabilityView
+        kangyang_app::capability::CapabilityView,
+        kangyang_app::visits::DueList,
+        kangyang_app::visits::DueLine,
+        kangyang_app::visits::VisitInput,
+        kangyang_app::visits::VisitView
     ))
 )]
 struct ApiDoc;

@@ -19,6 +19,7 @@ mod routes;
 mod security_headers;
 mod session;
 mod user_pages;
+mod visit_pages;
 
 pub use routes::{route_table, Access, RouteInfo};
 

@@ -26,6 +26,8 @@ pub(crate) struct Nav {
     pub(crate) can_manage_users: bool,
     pub(crate) can_read_persons: bool,
     pub(crate) can_read_facilities: bool,
+    /// Social workers (and officials) see the visit list.
+    pub(crate) can_visit: bool,
     /// Officials see the Kangyuan overview of their region.
     pub(crate) can_see_overview: bool,
 }
@@ -42,6 +44,8 @@ impl Nav {
             can_manage_users: actor.can(Action::UserManage),
             can_read_persons: actor.can(Action::PersonRead),
             can_read_facilities: actor.can(Action::FacilityRead),
+            can_visit: actor.can(Action::PersonWrite)
+                && matches!(actor.role, Role::SocialWorker | Role::Official),
             can_see_overview: actor.can(Action::FacilityRead)
                 && actor.scope.facility_id().is_none(),
         }

@@ -4,7 +4,7 @@
 
 use crate::{
     api, assets, audit_pages, capability_pages, facility_pages, funds_api, import_pages, pages,
-    person_pages, security_headers, session, user_pages, AppState,
+    person_pages, security_headers, session, user_pages, visit_pages, AppState,
 };
 use axum::handler::Handler;
 use axum::routing::{get, post, MethodRouter};
@@ -345,6 +345,22 @@ fn routes() -> Routes {
             SignedIn,
             facility_pages::overview,
         )
+        .get("/api/v1/visits/due", SignedIn, visit_pages::api_due)
+        .add(
+            "GET",
+            "/api/v1/persons/{id}/visits",
+            SignedIn,
+            get(visit_pages::api_of_person).post(visit_pages::api_record),
+        )
+        .table_only("POST", "/api/v1/persons/{id}/visits", SignedIn)
+        .get("/visits", SignedIn, visit_pages::due)
+        .add(
+            "GET",
+            "/visits/{id}",
+            SignedIn,
+            get(visit_pages::form).post(visit_pages::submit),
+        )
+        .table_only("POST", "/visits/{id}", SignedIn)
 }
 
 impl Routes {

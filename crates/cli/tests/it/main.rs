@@ -17,3 +17,4 @@ mod facilities;
 mod import;
 mod persons;
 mod security;
+mod visits;
