@@ -245,6 +245,14 @@ impl Browser {
     }
 }
 
+impl Browser {
+    pub async fn shot(&self, path: &str) {
+        use base64::Engine;
+        let v = self.call(reqwest::Method::GET, "/screenshot", None).await;
+        std::fs::write(path, base64::engine::general_purpose::STANDARD.decode(v.as_str().unwrap()).unwrap()).unwrap();
+    }
+}
+
 impl Drop for Browser {
     fn drop(&mut self) {
         let _ = self.driver.kill();
@@ -710,4 +718,225 @@ async fn attendance_tapped_on_a_phone_is_saved_and_in_the_months_sheet() {
     let (_, rows) = month_sheet().await;
     let total = rows.iter().position(|r| r[0] == "合计").unwrap();
     assert_eq!(row_of(&rows[1..total])[column], "", "{name} on {day}");
+}
+
+/// A station's social worker, on a phone, opens the visit list from the
+/// menu: the overdue person comes first, the never-visited one after; a visit
+/// recorded through the form takes its person off the list, is stored with
+/// the worker's id, and is in the person's visit history.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_social_worker_on_a_phone_sees_who_is_due_and_overdue_and_records_a_visit() {
+    use kangyang_domain::{CivilDate, IdNumber};
+
+    let t = start_app(Backend::Sqlite).await;
+    t.user("yunfu", Role::Official, "4453").await;
+    let (official, csrf) = t.login("yunfu").await;
+    let (_, villages) = crate::support::get_json(
+        &official,
+        &t.url("/api/v1/regions/445302004/children"),
+    )
+    .await;
+    let served = villages[0]["code"].as_str().unwrap().to_owned();
+    let post = |path: String, body: Value| {
+        let req = official
+            .post(t.url(&path))
+            .header("x-csrf-token", &csrf)
+            .json(&body);
+        async move {
+            let res = req.send().await.unwrap();
+            let status = res.status().as_u16();
+            (status, res.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let (status, station) = post(
+        "/api/v1/facilities".into(),
+        json!({ "name": "安塘街道社工站", "kind": "social_work_station",
+                "region": "445302004", "villages": served }),
+    )
+    .await;
+    assert_eq!(status, 201, "{station}");
+    let station = station["id"].as_i64().unwrap();
+    let today = t.app.today();
+    // Two elderly people living alone in the station's village.
+    let mut people = Vec::new();
+    for n in [1u16, 2] {
+        let birth = CivilDate::new(today.year() - 80, 3, n as u8).unwrap();
+        let (status, person) = post(
+            "/api/v1/persons".into(),
+            json!({
+                "id_number": IdNumber::from_parts(&served[..6], birth, 300 + n).unwrap().as_str(),
+                "name": crate::persons::name_for(n), "village": served,
+                "address": "安塘路1号", "living_situation": "独居",
+            }),
+        )
+        .await;
+        assert_eq!(status, 201, "{person}");
+        people.push(person["id"].as_i64().unwrap());
+    }
+    let (never, late) = (people[0], people[1]);
+    let forty_days_ago = today.add_days(-40).unwrap().to_string();
+    let (status, visit) = post(
+        format!("/api/v1/persons/{late}/visits"),
+        json!({ "day": forty_days_ago, "mode": "in_person" }),
+    )
+    .await;
+    assert_eq!(status, 201, "{visit}");
+    let worker = kangyang_app::users::create_from_cli(
+        &t.app,
+        &kangyang_app::users::NewAccount {
+            username: "worker".into(),
+            display_name: "社工甲".into(),
+            password: kangyang_app::auth::Password(PASSWORD.to_owned()),
+            role: Role::SocialWorker,
+            region: kangyang_domain::RegionCode::parse("445302004").unwrap(),
+            facility_id: Some(station),
+            must_change_password: false,
+        },
+    )
+    .await
+    .unwrap();
+
+    let b = Browser::start(390, 844).await;
+    b.login(&t, "worker").await;
+    assert_eq!(
+        b.eval("return window.innerWidth;").await,
+        390,
+        "the page is laid out phone-wide"
+    );
+    b.click("#nav-visits").await;
+    assert_eq!(b.current_url().await, t.url("/visits"));
+    assert_eq!(b.text("#overdue-count").await, "1");
+    assert_eq!(b.text("#never-count").await, "1");
+    let lines = b
+        .eval(
+            "return Array.from(document.querySelectorAll('#due-list > li')).map(li => [
+                li.id, li.textContent,
+                Array.from(li.querySelectorAll('a.button')).map(a => [a.textContent.trim(), a.getAttribute('href')]),
+            ]);",
+        )
+        .await;
+    let lines = lines.as_array().unwrap();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert_eq!(lines[0][0], format!("v{late}"), "the overdue person first");
+    assert!(lines[0][1].as_str().unwrap().contains("逾期"), "{lines:?}");
+    assert_eq!(lines[1][0], format!("v{never}"));
+    assert!(
+        lines[1][1].as_str().unwrap().contains("从未探访"),
+        "{lines:?}"
+    );
+    for (line, id) in lines.iter().zip([late, never]) {
+        assert_eq!(
+            line[2],
+            json!([["探访", format!("/visits/{id}")]]),
+            "one 探访 link on {}'s line",
+            line[0]
+        );
+    }
+    let fits =
+        "return [document.documentElement.scrollWidth, document.documentElement.clientWidth];";
+    let wide = |fit: &Value| fit[0].as_i64().unwrap() > fit[1].as_i64().unwrap();
+    let fit = b.eval(fits).await;
+    assert!(
+        !wide(&fit),
+        "the visit list is wider than the phone (scrollWidth, clientWidth): {fit}"
+    );
+
+    b.shot("/tmp/v_list.png").await;
+    // The visit form: today, in person, nothing ticked.
+    b.click(&format!("#v{never} a.button")).await;
+    assert_eq!(b.current_url().await, t.url(&format!("/visits/{never}")));
+    b.find("#visit-form").await;
+    let form = b
+        .eval(
+            "const f = document.getElementById('visit-form');
+             return {
+                day: f.querySelector('input[type=date][name=day]').value,
+                mode: f.querySelector('input[type=radio][name=mode]:checked').value,
+                modes: f.querySelectorAll('input[type=radio][name=mode]').length,
+                findings: f.querySelectorAll('input[type=checkbox][name=finding]').length,
+                risks: f.querySelectorAll('input[type=checkbox][name=risk]').length,
+                ticked: f.querySelectorAll('input[type=checkbox]:checked').length,
+                referral: f.querySelectorAll('input[name=referral]').length,
+                notes: f.querySelectorAll('input[name=notes]').length,
+                save: f.querySelectorAll('#save-visit').length,
+             };",
+        )
+        .await;
+    assert_eq!(form["day"], today.to_string(), "{form}");
+    assert_eq!(form["mode"], "in_person", "{form}");
+    assert_eq!(form["modes"], 2, "{form}");
+    assert!(form["findings"].as_i64().unwrap() > 1, "{form}");
+    assert!(form["risks"].as_i64().unwrap() > 1, "{form}");
+    assert_eq!(form["ticked"], 0, "{form}");
+    assert_eq!(
+        (&form["referral"], &form["notes"], &form["save"]),
+        (&json!(1), &json!(1), &json!(1)),
+        "{form}"
+    );
+    let fit = b.eval(fits).await;
+    assert!(
+        !wide(&fit),
+        "the visit form is wider than the phone (scrollWidth, clientWidth): {fit}"
+    );
+    b.click("#visit-form input[name=finding][value=lonely]")
+        .await;
+    b.click("#visit-form input[name=risk][value=fall]").await;
+    b.type_into("#visit-form input[name=referral]", "居家养老服务中心")
+        .await;
+    b.type_into("#visit-form input[name=notes]", "独自在家，腿脚不便")
+        .await;
+    b.shot("/tmp/v_form.png").await;
+    b.click("#save-visit").await;
+
+    // Back on the list: the person is off it.
+    b.find("#due-list").await;
+    assert_eq!(b.current_url().await, t.url("/visits"));
+    assert_eq!(b.text("#never-count").await, "0");
+    assert_eq!(b.text("#overdue-count").await, "1");
+    assert_eq!(b.count(&format!("#v{never}")).await, 0);
+    assert_eq!(b.count(&format!("#v{late}")).await, 1);
+    let fit = b.eval(fits).await;
+    assert!(
+        !wide(&fit),
+        "the visit list is wider than the phone (scrollWidth, clientWidth): {fit}"
+    );
+
+    // Stored with the worker's id, the codes ticked and the referral typed.
+    let stored: Vec<(String, String, String, String, Option<i64>)> = {
+        let mut conn = t.app.store().pool().acquire().await.unwrap();
+        sqlx::query_as(
+            "SELECT mode, findings, risk_flags, referral, worker_id FROM visits \
+             WHERE person_id = $1",
+        )
+        .bind(never)
+        .fetch_all(&mut *conn)
+        .await
+        .unwrap()
+    };
+    assert_eq!(stored.len(), 1, "{stored:?}");
+    let (mode, findings, risks, referral, worker_id) = stored[0].clone();
+    assert_eq!(mode, "in_person");
+    assert_eq!(
+        serde_json::from_str::<Value>(&findings).unwrap(),
+        json!(["lonely"])
+    );
+    assert_eq!(
+        serde_json::from_str::<Value>(&risks).unwrap(),
+        json!(["fall"])
+    );
+    assert_eq!(referral, "居家养老服务中心");
+    assert_eq!(worker_id, Some(worker));
+
+    // The person's page shows the visit in its history.
+    b.goto(&t.url(&format!("/visits/{never}"))).await;
+    let history = b.text("#visit-history").await;
+    assert!(history.contains("跌倒风险"), "{history}");
+    assert!(history.contains(&today.to_string()), "{history}");
+    assert!(history.contains("社工甲"), "{history}");
+    let fit = b.eval(fits).await;
+    assert!(
+        !wide(&fit),
+        "the visit form with its history is wider than the phone (scrollWidth, clientWidth): {fit}"
+    );
+    b.shot("/tmp/v_hist.png").await;
 }
