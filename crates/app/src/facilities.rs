@@ -588,8 +588,10 @@ pub(crate) async fn project_views(
     Ok(out)
 }
 
-/// The attendance rate of a month up to `until`: days present over the
-/// trainee-days expected (each working day, each trainee enrolled that day).
+/// The attendance rate of a month before `until`: days present while
+/// enrolled over the trainee-days expected (each working day, each trainee
+/// enrolled that day). Working days are Monday to Friday; public holidays
+/// are not yet known to kangyang and count as working days.
 pub(crate) async fn attendance_rate(
     conn: &mut kangyang_store::Conn,
     facility_id: i64,
@@ -597,9 +599,10 @@ pub(crate) async fn attendance_rate(
     month: u8,
     until: CivilDate,
 ) -> Result<Option<i64>> {
+    // Today is still being signed in: the rate counts the days before it.
     let days: Vec<String> = working_days(i32::from(year), u32::from(month))
         .into_iter()
-        .filter(|d| *d <= until)
+        .filter(|d| *d < until)
         .map(|d| d.to_string())
         .collect();
     let (Some(first), Some(last)) = (days.first(), days.last()) else {
@@ -619,9 +622,18 @@ pub(crate) async fn attendance_rate(
         })
         .sum();
     let marks = store_services::attendance_between(conn, facility_id, first, last).await?;
+    let enrolled_on = |person: i64, day: &str| {
+        trainees.iter().any(|t| {
+            t.person_id == person
+                && t.start_date.as_str() <= day
+                && t.end_date.as_deref().is_none_or(|e| e >= day)
+        })
+    };
     let present = marks
         .iter()
-        .filter(|(_, day, present)| *present && days.binary_search(day).is_ok())
+        .filter(|(person, day, present)| {
+            *present && days.binary_search(day).is_ok() && enrolled_on(*person, day)
+        })
         .count() as i64;
     Ok(per_mille(present, expected))
 }

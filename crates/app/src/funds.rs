@@ -87,8 +87,8 @@ pub async fn add_project(app: &App, actor: &Actor, p: &ProjectInput<'_>) -> Resu
     if !PROJECT_KINDS.iter().any(|(k, _)| *k == p.kind) {
         return Err(AppError::invalid("项目类别", "不是已知的项目类别"));
     }
-    if p.budget.0 < 0 {
-        return Err(AppError::invalid("预算", "预算不能为负数"));
+    if p.budget.0 < 0 || p.budget > MAX_AMOUNT {
+        return Err(AppError::invalid("预算", "预算应在 0 到 100 亿元之间"));
     }
     for f in p.facility_id.iter().chain(p.facilities) {
         scoped_facility(app, actor, *f, "fund.project").await?;
@@ -138,11 +138,15 @@ async fn scoped_project(app: &App, actor: &Actor, id: i64, action: &str) -> Resu
 /// An amount typed in yuan, more than nothing.
 fn positive_yuan(s: &str) -> Result<Fen> {
     let amount = Fen::parse_yuan(s).map_err(|m| AppError::invalid("金额", m))?;
-    if amount.0 <= 0 {
-        return Err(AppError::invalid("金额", "金额应大于 0"));
+    if amount.0 <= 0 || amount > MAX_AMOUNT {
+        return Err(AppError::invalid("金额", "金额应大于 0、不超过 100 亿元"));
     }
     Ok(amount)
 }
+
+/// The largest single amount (ten billion yuan): far above any welfare
+/// project, and low enough that sums of millions of them fit in 64 bits.
+pub const MAX_AMOUNT: Fen = Fen(1_000_000_000_000);
 
 fn day_of(s: &str) -> Result<CivilDate> {
     CivilDate::parse(s.trim()).map_err(|_| AppError::invalid("日期", "日期应为 YYYY-MM-DD"))

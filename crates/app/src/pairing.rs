@@ -168,6 +168,9 @@ pub async fn add_help(app: &App, actor: &Actor, help: &HelpInput<'_>) -> Result<
     } else {
         Fen::parse_yuan(amount).map_err(|m| AppError::invalid("金额", m))?
     };
+    if amount > crate::funds::MAX_AMOUNT {
+        return Err(AppError::invalid("金额", "金额不超过 100 亿元"));
+    }
     let day = CivilDate::parse(day.trim())
         .map_err(|_| AppError::invalid("日期", "日期应为 YYYY-MM-DD"))?;
     let (mut tx, _guard) = app.store().begin_audited().await?;

@@ -100,7 +100,13 @@ pub async fn enrol(app: &App, actor: &Actor, facility_id: i64, req: &EnrolReques
         )
     };
     let person_id = match (req.person_id, req.id_number.as_deref()) {
-        (Some(id), _) => id,
+        // Facility users see only their own trainees: a record number would
+        // let them reach anyone of the town, so they enrol by ID number,
+        // which they have from the person in front of them.
+        (Some(_), _) if actor.scope.facility_id().is_some() => {
+            return Err(AppError::invalid("身份证号", "请用身份证号登记入托"));
+        }
+        (Some(id), _) => Some(id),
         (None, Some(number)) => {
             let number = IdNumber::parse(number.trim())
                 .map_err(|e| AppError::invalid("身份证号", e.to_string()))?;
@@ -110,13 +116,21 @@ pub async fn enrol(app: &App, actor: &Actor, facility_id: i64, req: &EnrolReques
             persons::find_by_id_index(&mut conn, &index)
                 .await?
                 .map(|(id, _, _)| id)
-                .ok_or_else(not_in_catchment)?
         }
         (None, None) => return Err(AppError::invalid("人员", "请给出人员或其身份证号")),
     };
-    let person = persons::get(&mut conn, &scope, person_id)
-        .await?
-        .ok_or_else(not_in_catchment)?;
+    let person = match person_id {
+        Some(id) => persons::get(&mut conn, &scope, id).await?,
+        None => None,
+    };
+    let Some(person) = person else {
+        drop(conn);
+        let object = person_id.map(|id| id.to_string()).unwrap_or_default();
+        app.audit_denied(actor, "enrolment.create", "person", &object)
+            .await?;
+        return Err(not_in_catchment());
+    };
+    let person_id = person.id;
     let birth = CivilDate::parse(&person.birth_date).map_err(AppError::internal)?;
     let applicant = Applicant {
         age: birth.full_years_until(start),
@@ -162,10 +176,25 @@ pub async fn enrol(app: &App, actor: &Actor, facility_id: i64, req: &EnrolReques
             return Err(AppError::Conflict("此人已在本机构入托".into()));
         }
         if other_kind == facility.kind {
-            return Err(AppError::Conflict(format!(
-                "此人已在另一所{}入托，请先办理离开",
-                kind.map(FacilityKind::label).unwrap_or("同类机构")
-            )));
+            drop(conn);
+            app.audit_denied(
+                actor,
+                "enrolment.elsewhere",
+                "person",
+                &person_id.to_string(),
+            )
+            .await?;
+            // Where else a person is enrolled is for those who may see that
+            // facility: a centre's own staff are told only that they cannot.
+            let message = if actor.scope.facility_id().is_some() {
+                "此人当前不能在本机构入托，请联系上级主管部门".to_owned()
+            } else {
+                format!(
+                    "此人已在另一所{}入托，请先办理离开",
+                    kind.map(FacilityKind::label).unwrap_or("同类机构")
+                )
+            };
+            return Err(AppError::Conflict(message));
         }
     }
     drop(conn);
@@ -201,7 +230,7 @@ pub async fn leave(
 ) -> Result<()> {
     app.require(actor, Action::ServiceRecord).await?;
     scoped_facility(app, actor, facility_id, "enrolment.end").await?;
-    let end = date_field("离开日期", end_date)?;
+    let end = record_day(app, "离开日期", end_date)?;
     if reason.trim().is_empty() {
         return Err(AppError::invalid("离开原因", "请填写离开原因"));
     }
@@ -264,6 +293,10 @@ pub async fn trainees(
     } else {
         store::trainees(&mut conn, facility_id, None).await?
     };
+    drop(conn);
+    let mut event = Event::ok("enrolment.read", "facility", facility_id.to_string());
+    event.detail = serde_json::json!({ "people": rows.len() });
+    app.audit(&Who::from(actor), event).await?;
     Ok(rows.into_iter().map(TraineeView::from).collect())
 }
 
@@ -316,6 +349,9 @@ pub async fn attendance_day(
             name: t.name,
         })
         .collect();
+    let mut event = Event::ok("attendance.read", "facility", facility_id.to_string());
+    event.detail = serde_json::json!({ "day": d, "people": lines.len() });
+    app.audit(&Who::from(actor), event).await?;
     Ok(AttendanceDay {
         facility_id,
         facility_name: facility.name.clone(),
@@ -551,6 +587,17 @@ fn attendance_workbook(
 
 // ---- five-in-one services and counselling ----
 
+/// Counselling notes stay with the centre's own counsellors: an account of
+/// the role that is not bound to this facility reads none of them.
+async fn own_facility_only(app: &App, actor: &Actor, facility_id: i64, action: &str) -> Result<()> {
+    if actor.scope.facility_id() == Some(facility_id) {
+        return Ok(());
+    }
+    app.audit_denied(actor, action, "facility", &facility_id.to_string())
+        .await?;
+    Err(AppError::Forbidden)
+}
+
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct ServiceInput {
@@ -663,6 +710,7 @@ pub async fn add_counselling(
 ) -> Result<i64> {
     app.require(actor, Action::CounsellingNotes).await?;
     scoped_facility(app, actor, facility_id, "counselling.create").await?;
+    own_facility_only(app, actor, facility_id, "counselling.create").await?;
     let day = record_day(app, "日期", day)?.to_string();
     if notes.trim().is_empty() {
         return Err(AppError::invalid("记录", "请填写咨询记录"));
@@ -710,6 +758,7 @@ pub async fn counselling(
 ) -> Result<Vec<CounsellingView>> {
     app.require(actor, Action::CounsellingNotes).await?;
     scoped_facility(app, actor, facility_id, "counselling.read").await?;
+    own_facility_only(app, actor, facility_id, "counselling.read").await?;
     let mut conn = app.store().pool().acquire().await?;
     let rows = store::counselling(&mut conn, facility_id).await?;
     drop(conn);

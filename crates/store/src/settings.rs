@@ -21,3 +21,16 @@ pub async fn set_if_absent(conn: &mut Conn, name: &str, value: &str) -> Result<b
     .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// Sets a value, replacing any there was.
+pub async fn set(conn: &mut Conn, name: &str, value: &str) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO settings (name, value) VALUES ($1, $2) \
+         ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+    )
+    .bind(name)
+    .bind(value)
+    .execute(conn)
+    .await?;
+    Ok(())
+}

@@ -144,7 +144,16 @@ pub(crate) async fn submit(
         scores,
         coma: field("coma") == "1",
         dementia_or_mental_disorder: field("dementia_or_mental_disorder") == "1",
-        risk_events_30_days: field("risk_events_30_days").trim().parse().unwrap_or(0),
+        risk_events_30_days: match field("risk_events_30_days").trim() {
+            "" => 0,
+            v => match v.parse() {
+                Ok(n) => n,
+                Err(_) => {
+                    unreadable.push("风险事件次数".to_owned());
+                    0
+                }
+            },
+        },
         assessed_on: field("assessed_on"),
         assessor: field("assessor"),
     };

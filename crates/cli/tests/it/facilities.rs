@@ -374,7 +374,11 @@ backend_test!(
         .await;
         assert_eq!(
             status, 422,
-            "another centre's trainee lives outside Gulao: {body}"
+            "staff enrol by ID number, not by record number: {body}"
+        );
+        assert!(
+            body["message"].as_str().unwrap().contains("身份证号"),
+            "{body}"
         );
         let (status, _) = post_json(
             &client,
