@@ -253,24 +253,45 @@ pub(crate) fn eligibility_of(row: &FacilityRow) -> EligibilityRule {
     }
 }
 
-/// Moves a facility to a new site: the current site is closed on `day` and
-/// kept in its history.
-pub async fn relocate(
-    app: &App,
-    actor: &Actor,
-    id: i64,
-    address: &str,
-    floor_area_m2: Option<i64>,
-    day: CivilDate,
-    note: &str,
-) -> Result<()> {
+/// A relocation as typed: the new address and area, the day of the move.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(default)]
+pub struct RelocationInput {
+    pub address: String,
+    pub floor_area_m2: String,
+    /// YYYY-MM-DD, not before the current site was moved into.
+    pub day: String,
+    pub note: String,
+}
+
+/// Moves a facility to a new site: the current site is closed on the day of
+/// the move and kept in its history.
+pub async fn relocate(app: &App, actor: &Actor, id: i64, input: &RelocationInput) -> Result<()> {
     app.require(actor, Action::FacilityManage).await?;
     let old = scoped_facility(app, actor, id, "facility.relocate").await?;
-    if address.trim().is_empty() {
-        return Err(AppError::invalid("新地址", "请填写新址"));
+    let address = input.address.trim();
+    if address.is_empty() || address.chars().count() > 200 {
+        return Err(AppError::invalid("新地址", "请填写新址（200 字以内）"));
+    }
+    let floor_area_m2 = optional_number("面积（平方米）", &input.floor_area_m2, 1_000_000)?;
+    let day = CivilDate::parse(input.day.trim())
+        .map_err(|_| AppError::invalid("迁入日期", "日期应为 YYYY-MM-DD"))?;
+    let mut conn = app.store().pool().acquire().await?;
+    let current = store::sites(&mut conn, id)
+        .await?
+        .into_iter()
+        .find(|s| s.moved_out.is_none());
+    drop(conn);
+    if let Some(moved_in) = current.and_then(|s| s.moved_in) {
+        if day.to_string() < moved_in {
+            return Err(AppError::invalid(
+                "迁入日期",
+                format!("不能早于现址的启用日期 {moved_in}"),
+            ));
+        }
     }
     let mut values = old.values.clone();
-    values.address = address.trim().to_owned();
+    values.address = address.to_owned();
     values.floor_area_m2 = floor_area_m2;
     let (mut tx, _guard) = app.store().begin_audited().await?;
     store::close_current_site(&mut tx, id, &day.to_string()).await?;
@@ -280,7 +301,7 @@ pub async fn relocate(
         &values.address,
         floor_area_m2,
         Some(&day.to_string()),
-        note.trim(),
+        input.note.trim(),
     )
     .await?;
     store::update(&mut tx, id, &values, app.now()).await?;
@@ -294,20 +315,21 @@ pub async fn relocate(
     Ok(())
 }
 
-/// Adds a room (name, function, area).
+/// Adds a room (name, function, area typed in square metres).
 pub async fn add_room(
     app: &App,
     actor: &Actor,
     id: i64,
     name: &str,
     function: &str,
-    area_m2: Option<i64>,
+    area_m2: &str,
 ) -> Result<i64> {
     app.require(actor, Action::FacilityManage).await?;
     scoped_facility(app, actor, id, "facility.room").await?;
-    if name.trim().is_empty() {
-        return Err(AppError::invalid("房间名称", "请填写房间名称"));
+    if name.trim().is_empty() || name.chars().count() > 50 {
+        return Err(AppError::invalid("房间名称", "请填写房间名称（50 字以内）"));
     }
+    let area_m2 = optional_number("面积（平方米）", area_m2, 100_000)?;
     let (mut tx, _guard) = app.store().begin_audited().await?;
     let room = store::add_room(&mut tx, id, name.trim(), function.trim(), area_m2).await?;
     app.audit_in(

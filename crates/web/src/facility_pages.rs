@@ -18,6 +18,7 @@ use axum::Json;
 use kangyang_app::assessments::{self, RatingInput, RatingView};
 use kangyang_app::facilities::{
     self, FacilityDetail, FacilityInput, FacilityQuery, FacilityView, KangyuanOverview,
+    RelocationInput,
 };
 use kangyang_app::services::{
     self, AttendanceDay, CounsellingView, EnrolRequest, Mark, OrderInput, OrderView, ServiceInput,
@@ -228,6 +229,83 @@ pub(crate) async fn api_record_output(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Change a facility's record (its eligibility rule is set separately).
+#[utoipa::path(put, path = "/api/v1/facilities/{facility}", params(("facility" = i64, Path)), request_body = FacilityInput,
+    responses((status = 204), (status = 404, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
+pub(crate) async fn api_update(
+    State(state): State<AppState>,
+    ApiSession(session): ApiSession,
+    Path(facility): Path<i64>,
+    Json(input): Json<FacilityInput>,
+) -> Result<StatusCode, ApiError> {
+    facilities::update(&state.app, &session.actor, facility, &input).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Move a facility to a new site; the old site stays in its history with its dates.
+#[utoipa::path(post, path = "/api/v1/facilities/{facility}/relocations", params(("facility" = i64, Path)), request_body = RelocationInput,
+    responses((status = 204), (status = 404, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
+pub(crate) async fn api_relocate(
+    State(state): State<AppState>,
+    ApiSession(session): ApiSession,
+    Path(facility): Path<i64>,
+    Json(input): Json<RelocationInput>,
+) -> Result<StatusCode, ApiError> {
+    facilities::relocate(&state.app, &session.actor, facility, &input).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(default)]
+pub(crate) struct RoomRequest {
+    name: String,
+    function: String,
+    /// Square metres.
+    area_m2: String,
+}
+
+/// Add a room (name, function, area).
+#[utoipa::path(post, path = "/api/v1/facilities/{facility}/rooms", params(("facility" = i64, Path)), request_body = RoomRequest,
+    responses((status = 201, body = Object), (status = 404, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
+pub(crate) async fn api_add_room(
+    State(state): State<AppState>,
+    ApiSession(session): ApiSession,
+    Path(facility): Path<i64>,
+    Json(r): Json<RoomRequest>,
+) -> Result<impl IntoResponse, ApiError> {
+    let id = facilities::add_room(
+        &state.app,
+        &session.actor,
+        facility,
+        &r.name,
+        &r.function,
+        &r.area_m2,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": id }))))
+}
+
+/// A relocation from the centre page.
+pub(crate) async fn relocate(
+    State(state): State<AppState>,
+    PageSession(session): PageSession,
+    Path(facility): Path<i64>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let field = |k: &str| form.get(k).cloned().unwrap_or_default();
+    check_form_csrf(&session, &field("csrf_token"))?;
+    let input = RelocationInput {
+        address: field("address"),
+        floor_area_m2: field("floor_area_m2"),
+        day: field("day"),
+        note: field("note"),
+    };
+    match facilities::relocate(&state.app, &session.actor, facility, &input).await {
+        Ok(()) => Ok(Redirect::to(&format!("/facilities/{facility}?ok=moved")).into_response()),
+        Err(e) => page_with_error(&state, &session, facility, e).await,
+    }
+}
+
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub(crate) struct CounsellingRequest {
@@ -345,6 +423,7 @@ struct FacilityPage {
     ratings: Vec<RatingView>,
     services: Vec<ServiceView>,
     orders: Vec<OrderView>,
+    can_manage: bool,
     service_kinds: Vec<(&'static str, &'static str)>,
     month: String,
     can_record: bool,
@@ -387,6 +466,7 @@ async fn facility_page(
             .collect(),
         month: format!("{}-{:02}", today.year(), today.month()),
         can_record,
+        can_manage: actor.can(Action::FacilityManage),
         message,
         error,
         d,
@@ -403,6 +483,7 @@ pub(crate) async fn show(
         Some("enrolled") => Some("已登记入托".to_owned()),
         Some("service") => Some("服务记录已保存".to_owned()),
         Some("output") => Some("产量已登记".to_owned()),
+        Some("moved") => Some("已迁入新址，旧址记入场地沿革".to_owned()),
         _ => None,
     };
     html(facility_page(&state, &session, facility, message, None).await?)

@@ -204,10 +204,27 @@ fn routes() -> Routes {
             get(facility_pages::api_list).post(facility_pages::api_create),
         )
         .table_only("POST", "/api/v1/facilities", SignedIn)
-        .get(
+        .add(
+            "GET",
             "/api/v1/facilities/{facility}",
             SignedIn,
-            facility_pages::api_get,
+            get(facility_pages::api_get).put(facility_pages::api_update),
+        )
+        .table_only("PUT", "/api/v1/facilities/{facility}", SignedIn)
+        .post(
+            "/api/v1/facilities/{facility}/relocations",
+            SignedIn,
+            facility_pages::api_relocate,
+        )
+        .post(
+            "/api/v1/facilities/{facility}/rooms",
+            SignedIn,
+            facility_pages::api_add_room,
+        )
+        .post(
+            "/facilities/{facility}/relocations",
+            SignedIn,
+            facility_pages::relocate,
         )
         .add(
             "GET",

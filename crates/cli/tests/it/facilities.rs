@@ -473,6 +473,37 @@ backend_test!(
             .await
             .unwrap();
         assert_eq!(res.status(), 303);
+        // A relocation keeps the old site and its dates.
+        let today = t.app.today();
+        let (status, body) = post_json(
+            &client,
+            &csrf,
+            &t.url(&format!("/api/v1/facilities/{centre}/relocations")),
+            serde_json::json!({ "address": "古劳镇新址", "floor_area_m2": "350",
+                "day": today.add_days(-1).unwrap().to_string() }),
+        )
+        .await;
+        assert_eq!(status, 422, "before the current site opened: {body}");
+        let (status, body) = post_json(
+            &client,
+            &csrf,
+            &t.url(&format!("/api/v1/facilities/{centre}/relocations")),
+            serde_json::json!({ "address": "古劳镇新址", "floor_area_m2": "350", "day": today.to_string(), "note": "迁出敬老院" }),
+        )
+        .await;
+        assert_eq!(status, 204, "{body}");
+        let (_, detail) = get_json(&client, &t.url(&format!("/api/v1/facilities/{centre}"))).await;
+        let sites = detail["sites"].as_array().unwrap();
+        assert_eq!(sites.len(), 2);
+        assert_eq!(
+            (sites[0]["address"].clone(), sites[0]["moved_out"].clone()),
+            ("古劳镇新址".into(), serde_json::Value::Null)
+        );
+        assert_eq!(
+            (sites[1]["address"].clone(), sites[1]["moved_out"].clone()),
+            ("古劳镇新墟路".into(), today.to_string().into())
+        );
+        assert_eq!(detail["facility"]["floor_area_m2"], 350);
         let (_, listed) = get_json(&client, &t.url("/api/v1/facilities?region=440784")).await;
         assert_eq!(listed.as_array().unwrap().len(), 2, "{listed}");
         let enrol_url = t.url(&format!("/api/v1/facilities/{centre}/enrolments"));
