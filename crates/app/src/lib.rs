@@ -9,6 +9,7 @@ mod actor;
 pub mod assessments;
 pub mod audit;
 pub mod auth;
+pub mod canteens;
 pub mod capability;
 pub mod civil;
 mod clock;
@@ -79,6 +80,7 @@ impl App {
         regions::seed_embedded(&app).await?;
         assessments::seed_templates(&app).await?;
         visits::seed_rules(&app).await?;
+        canteens::seed_tiers(&app).await?;
         Ok(app)
     }
 

@@ -29,7 +29,7 @@ fn date_field(field: &str, s: &str) -> Result<CivilDate> {
 }
 
 /// A day on which something is recorded: not in the future.
-fn record_day(app: &App, field: &str, s: &str) -> Result<CivilDate> {
+pub(crate) fn record_day(app: &App, field: &str, s: &str) -> Result<CivilDate> {
     let day = date_field(field, s)?;
     if day > app.today() {
         return Err(AppError::invalid(field, "不能登记今天以后的日期"));
@@ -51,7 +51,7 @@ pub fn parse_month(s: &str) -> Result<(u16, u8)> {
     Ok((y, m))
 }
 
-fn month_bounds(year: u16, month: u8) -> Result<(CivilDate, CivilDate)> {
+pub(crate) fn month_bounds(year: u16, month: u8) -> Result<(CivilDate, CivilDate)> {
     let last = kangyang_domain::date::days_in_month(year, month)
         .ok_or_else(|| AppError::invalid("month", "月份不存在"))?;
     let first = CivilDate::new(year, month, 1).map_err(AppError::internal)?;
@@ -175,7 +175,7 @@ pub async fn enrol(app: &App, actor: &Actor, facility_id: i64, req: &EnrolReques
         if other == facility_id {
             return Err(AppError::Conflict("此人已在本机构入托".into()));
         }
-        if other_kind == facility.kind {
+        if other_kind == facility.kind && kind.is_some_and(FacilityKind::exclusive_enrolment) {
             drop(conn);
             app.audit_denied(
                 actor,
@@ -372,7 +372,7 @@ pub enum Mark {
     Clear,
 }
 
-async fn check_enrolled_on(
+pub(crate) async fn check_enrolled_on(
     app: &App,
     actor: &Actor,
     conn: &mut kangyang_store::Conn,

@@ -91,6 +91,19 @@ impl FacilityKind {
     }
 
     /// The rule a new facility of this kind starts with.
+    /// Whether a person may be enrolled in only one facility of this kind at
+    /// a time: day-care and residential places are; a diner may eat at
+    /// several canteens.
+    pub fn exclusive_enrolment(self) -> bool {
+        matches!(
+            self,
+            FacilityKind::KangyuanCentre
+                | FacilityKind::NursingHome
+                | FacilityKind::WelfareHome
+                | FacilityKind::SocialWelfareCentre
+        )
+    }
+
     pub fn default_eligibility(self) -> EligibilityRule {
         match self {
             FacilityKind::KangyuanCentre => EligibilityRule::kangyuan_default(),

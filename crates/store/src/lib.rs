@@ -17,6 +17,7 @@
 
 pub mod assessments;
 pub mod audit;
+pub mod canteens;
 mod db;
 mod error;
 pub mod facilities;

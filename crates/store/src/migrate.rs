@@ -32,6 +32,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "visits",
         sql: include_str!("../migrations/0004_visits.sql"),
     },
+    Migration {
+        version: 5,
+        name: "canteens",
+        sql: include_str!("../migrations/0005_canteens.sql"),
+    },
 ];
 
 pub fn latest_version() -> i64 {

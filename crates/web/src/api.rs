@@ -67,7 +67,11 @@ use utoipa::{OpenApi, ToSchema};
         crate::capability_pages::api_history,
         crate::visit_pages::api_due,
         crate::visit_pages::api_record,
-        crate::visit_pages::api_of_person
+        crate::visit_pages::api_of_person,
+        crate::canteen_api::set_mode,
+        crate::canteen_api::set_menu,
+        crate::canteen_api::record_meal,
+        crate::canteen_api::settlement
     ),
     components(schemas(
         crate::audit_pages::AuditPage,
@@ -111,7 +115,14 @@ use utoipa::{OpenApi, ToSchema};
         kangyang_app::visits::DueList,
         kangyang_app::visits::DueLine,
         kangyang_app::visits::VisitInput,
-        kangyang_app::visits::VisitView
+        kangyang_app::visits::VisitView,
+        crate::canteen_api::ModeRequest,
+        crate::canteen_api::MenuRequest,
+        kangyang_app::canteens::MealInput,
+        kangyang_app::canteens::MealPriced,
+        kangyang_app::canteens::CanteenSettlement,
+        kangyang_app::canteens::TierLine,
+        kangyang_app::canteens::FlaggedMeal
     ))
 )]
 struct ApiDoc;

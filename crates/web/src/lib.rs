@@ -8,6 +8,7 @@
 mod api;
 mod assets;
 mod audit_pages;
+mod canteen_api;
 mod capability_pages;
 mod error;
 mod facility_pages;

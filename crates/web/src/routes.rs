@@ -3,8 +3,9 @@
 //! router really has (a new route cannot be forgotten by the scope tests).
 
 use crate::{
-    api, assets, audit_pages, capability_pages, facility_pages, funds_api, import_pages, pages,
-    person_pages, security_headers, session, user_pages, visit_pages, AppState,
+    api, assets, audit_pages, canteen_api, capability_pages, facility_pages, funds_api,
+    import_pages, pages, person_pages, security_headers, session, user_pages, visit_pages,
+    AppState,
 };
 use axum::handler::Handler;
 use axum::routing::{get, post, MethodRouter};
@@ -225,6 +226,32 @@ fn routes() -> Routes {
             "/facilities/{facility}/relocations",
             SignedIn,
             facility_pages::relocate,
+        )
+        .add(
+            "PUT",
+            "/api/v1/facilities/{facility}/canteen-mode",
+            SignedIn,
+            axum::routing::put(canteen_api::set_mode),
+        )
+        .post(
+            "/api/v1/facilities/{facility}/menus",
+            SignedIn,
+            canteen_api::set_menu,
+        )
+        .post(
+            "/api/v1/facilities/{facility}/meals",
+            SignedIn,
+            canteen_api::record_meal,
+        )
+        .get(
+            "/api/v1/facilities/{facility}/settlement",
+            SignedIn,
+            canteen_api::settlement,
+        )
+        .get(
+            "/facilities/{facility}/settlement.xlsx",
+            SignedIn,
+            canteen_api::settlement_xlsx,
         )
         .add(
             "GET",

@@ -251,7 +251,7 @@ backend_test!(
             let req = client
                 .post(t.url("/api/v1/facilities"))
                 .header("x-csrf-token", csrf)
-                .json(&serde_json::json!({ "name": "康园中心", "kind": "kangyuan_centre", "region": region }));
+                .json(&serde_json::json!({ "name": "长者饭堂", "kind": "elder_canteen", "region": region }));
             async move {
                 let res = req.send().await.unwrap();
                 assert_eq!(res.status(), 201);

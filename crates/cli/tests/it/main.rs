@@ -11,6 +11,7 @@ mod support;
 
 mod api;
 mod browser;
+mod canteens;
 mod cli;
 mod conformance;
 mod facilities;

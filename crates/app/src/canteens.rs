@@ -1,0 +1,430 @@
+//! Elder canteens (长者饭堂): the canteen's mode and menus, meals recorded for
+//! its registered diners priced by tier (government subsidy, personal
+//! payment, charity, in fen), and the monthly settlement a canteen submits
+//! for its subsidy, with meals claimed twice flagged and their subsidy held.
+
+use crate::actor::Who;
+use crate::audit::Event;
+use crate::facilities::scoped_facility;
+use crate::services::{check_enrolled_on, month_bounds, parse_month, record_day};
+use crate::{Actor, App, AppError, Result};
+use kangyang_domain::canteen::{
+    default_tiers, split, tier_for, CanteenMode, Diner, Meal, MealService, MealSplit, PriceTier,
+};
+use kangyang_domain::facility::FacilityKind;
+use kangyang_domain::money::Fen;
+use kangyang_domain::person::EconomicStatus;
+use kangyang_domain::{Action, CivilDate};
+use kangyang_store::canteens::{self as store, NewMeal};
+use kangyang_store::facilities::FacilityRow;
+use kangyang_store::persons::{self, PersonScope};
+use rust_xlsxwriter::{Format, FormatBorder, Workbook, XlsxError};
+use serde::{Deserialize, Serialize};
+
+/// Stores the default tiers on a new database.
+pub(crate) async fn seed_tiers(app: &App) -> Result<()> {
+    let tiers = default_tiers()
+        .into_iter()
+        .map(|t| {
+            Ok((
+                t.code.clone(),
+                serde_json::to_string(&t).map_err(AppError::internal)?,
+            ))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let mut conn = app.store().pool().acquire().await?;
+    store::seed_tiers(&mut conn, &tiers, app.now()).await?;
+    Ok(())
+}
+
+async fn tiers(conn: &mut kangyang_store::Conn) -> Result<Vec<PriceTier>> {
+    store::tiers(conn)
+        .await?
+        .iter()
+        .map(|b| serde_json::from_str(b).map_err(AppError::internal))
+        .collect()
+}
+
+/// The canteen `id` in the actor's scope; any other facility is refused.
+async fn scoped_canteen(app: &App, actor: &Actor, id: i64, action: &str) -> Result<FacilityRow> {
+    let row = scoped_facility(app, actor, id, action).await?;
+    if row.kind != FacilityKind::ElderCanteen.as_str() {
+        return Err(AppError::invalid("机构", "此机构不是长者饭堂"));
+    }
+    Ok(row)
+}
+
+/// Sets how a canteen works (own kitchen, delivery, charity, neighbour help).
+pub async fn set_mode(app: &App, actor: &Actor, facility_id: i64, mode: &str) -> Result<()> {
+    app.require(actor, Action::FacilityManage).await?;
+    scoped_canteen(app, actor, facility_id, "canteen.mode").await?;
+    let mode = CanteenMode::parse(mode.trim()).ok_or_else(|| {
+        AppError::invalid("模式", "应为自建厨房、中央厨房配送、慈善助餐或邻里互助")
+    })?;
+    let (mut tx, _guard) = app.store().begin_audited().await?;
+    store::set_mode(&mut tx, facility_id, mode.as_str()).await?;
+    app.audit_in(
+        &mut tx,
+        &Who::from(actor),
+        Event::ok("canteen.mode", "facility", facility_id.to_string()),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Sets the dishes of one meal of one day (the week's menu is seven days of these).
+pub async fn set_menu(
+    app: &App,
+    actor: &Actor,
+    facility_id: i64,
+    day: &str,
+    meal: &str,
+    dishes: &str,
+) -> Result<()> {
+    app.require(actor, Action::ServiceRecord).await?;
+    scoped_canteen(app, actor, facility_id, "canteen.menu").await?;
+    let day = CivilDate::parse(day.trim())
+        .map_err(|_| AppError::invalid("日期", "日期应为 YYYY-MM-DD"))?;
+    let meal = Meal::parse(meal.trim())
+        .ok_or_else(|| AppError::invalid("餐次", "应为早餐、午餐或晚餐"))?;
+    let dishes = dishes.trim();
+    if dishes.is_empty() || dishes.chars().count() > 200 {
+        return Err(AppError::invalid("菜式", "请填写菜式（200 字以内）"));
+    }
+    let (mut tx, _guard) = app.store().begin_audited().await?;
+    store::set_menu(
+        &mut tx,
+        facility_id,
+        &day.to_string(),
+        meal.as_str(),
+        dishes,
+    )
+    .await?;
+    app.audit_in(
+        &mut tx,
+        &Who::from(actor),
+        Event::ok("canteen.menu", "facility", facility_id.to_string()),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A meal as recorded at the counter or on delivery.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(default)]
+pub struct MealInput {
+    pub person_id: i64,
+    pub day: String,
+    /// breakfast, lunch or dinner
+    pub meal: String,
+    /// dine_in or delivered
+    pub service: String,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct MealPriced {
+    pub id: i64,
+    pub tier: String,
+    pub subsidy: String,
+    pub personal: String,
+    pub charity: String,
+}
+
+/// Records a meal for a registered diner, priced by their tier on the day.
+pub async fn record_meal(
+    app: &App,
+    actor: &Actor,
+    facility_id: i64,
+    input: &MealInput,
+) -> Result<MealPriced> {
+    app.require(actor, Action::ServiceRecord).await?;
+    scoped_canteen(app, actor, facility_id, "canteen.meal").await?;
+    let day = record_day(app, "日期", &input.day)?;
+    let meal = Meal::parse(input.meal.trim())
+        .ok_or_else(|| AppError::invalid("餐次", "应为早餐、午餐或晚餐"))?;
+    let service = MealService::parse(input.service.trim())
+        .ok_or_else(|| AppError::invalid("用餐方式", "应为堂食或送餐"))?;
+    let mut conn = app.store().pool().acquire().await?;
+    check_enrolled_on(
+        app,
+        actor,
+        &mut conn,
+        facility_id,
+        &day.to_string(),
+        &[input.person_id],
+    )
+    .await?;
+    let person = persons::get(&mut conn, &PersonScope::from(&actor.scope), input.person_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let diner = Diner {
+        age: CivilDate::parse(&person.birth_date)
+            .map(|b| b.full_years_until(day))
+            .map_err(AppError::internal)?,
+        economic_status: person
+            .economic_status
+            .as_deref()
+            .and_then(EconomicStatus::parse),
+    };
+    let tiers = tiers(&mut conn).await?;
+    drop(conn);
+    let tier = tier_for(&tiers, &diner)
+        .ok_or_else(|| AppError::invalid("助餐档次", "此人不属于任何助餐补贴档次"))?;
+    let parts = split(tier, service);
+    let (mut tx, _guard) = app.store().begin_audited().await?;
+    let id = store::add_meal(
+        &mut tx,
+        &NewMeal {
+            facility_id,
+            person_id: input.person_id,
+            day: &day.to_string(),
+            meal: meal.as_str(),
+            service: service.as_str(),
+            tier_code: &tier.code,
+            subsidy_fen: parts.subsidy.0,
+            personal_fen: parts.personal.0,
+            charity_fen: parts.charity.0,
+            by: Some(actor.user_id),
+        },
+        app.now(),
+    )
+    .await
+    .map_err(|e| match e {
+        kangyang_store::StoreError::Duplicate(_) => {
+            AppError::Conflict("此人这一餐已在本饭堂登记".into())
+        }
+        e => e.into(),
+    })?;
+    let mut event = Event::ok("canteen.meal", "person", input.person_id.to_string());
+    event.detail = serde_json::json!({ "facility": facility_id, "day": day.to_string(), "meal": meal.as_str() });
+    app.audit_in(&mut tx, &Who::from(actor), event).await?;
+    tx.commit().await?;
+    Ok(MealPriced {
+        id,
+        tier: tier.name.clone(),
+        subsidy: parts.subsidy.yuan_string(),
+        personal: parts.personal.yuan_string(),
+        charity: parts.charity.yuan_string(),
+    })
+}
+
+/// One tier's line of the settlement.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct TierLine {
+    pub tier: String,
+    pub meals: u64,
+    pub subsidy_fen: i64,
+    pub personal_fen: i64,
+    pub charity_fen: i64,
+}
+
+/// A meal claimed here and at another canteen for the same person, day and meal.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct FlaggedMeal {
+    pub name: String,
+    pub day: String,
+    pub meal: &'static str,
+    pub subsidy_fen: i64,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CanteenSettlement {
+    pub canteen: String,
+    pub month: String,
+    pub lines: Vec<TierLine>,
+    pub meals: u64,
+    pub subsidy_fen: i64,
+    pub personal_fen: i64,
+    pub charity_fen: i64,
+    /// Subsidy of flagged meals, held back until reviewed.
+    pub held_fen: i64,
+    /// The subsidy claimed: all subsidy less what is held.
+    pub claimed_fen: i64,
+    pub flagged: Vec<FlaggedMeal>,
+}
+
+/// The month's settlement of a canteen: meals by tier and the split totals.
+pub async fn settlement(
+    app: &App,
+    actor: &Actor,
+    facility_id: i64,
+    month: &str,
+) -> Result<CanteenSettlement> {
+    app.require(actor, Action::ServiceRecord).await?;
+    let canteen = scoped_canteen(app, actor, facility_id, "canteen.settlement").await?;
+    let (year, m) = parse_month(month)?;
+    let (first, last) = month_bounds(year, m)?;
+    let mut conn = app.store().pool().acquire().await?;
+    let meals = store::meals_between(
+        &mut conn,
+        facility_id,
+        &first.to_string(),
+        &last.to_string(),
+    )
+    .await?;
+    let tiers = tiers(&mut conn).await?;
+    drop(conn);
+    let overflow = || AppError::invalid("金额", "金额超出可记录的范围");
+    let mut lines: Vec<TierLine> = Vec::new();
+    let mut all = Vec::with_capacity(meals.len());
+    let mut flagged = Vec::new();
+    let mut held = Fen(0);
+    for row in &meals {
+        let part = MealSplit {
+            subsidy: Fen(row.subsidy_fen),
+            personal: Fen(row.personal_fen),
+            charity: Fen(row.charity_fen),
+        };
+        all.push(part);
+        let tier_name = tiers
+            .iter()
+            .find(|t| t.code == row.tier_code)
+            .map(|t| t.name.clone())
+            .unwrap_or_else(|| row.tier_code.clone());
+        match lines.iter_mut().find(|l| l.tier == tier_name) {
+            Some(line) => {
+                line.meals += 1;
+                line.subsidy_fen = line
+                    .subsidy_fen
+                    .checked_add(row.subsidy_fen)
+                    .ok_or_else(overflow)?;
+                line.personal_fen = line
+                    .personal_fen
+                    .checked_add(row.personal_fen)
+                    .ok_or_else(overflow)?;
+                line.charity_fen = line
+                    .charity_fen
+                    .checked_add(row.charity_fen)
+                    .ok_or_else(overflow)?;
+            }
+            None => lines.push(TierLine {
+                tier: tier_name,
+                meals: 1,
+                subsidy_fen: row.subsidy_fen,
+                personal_fen: row.personal_fen,
+                charity_fen: row.charity_fen,
+            }),
+        }
+        if row.elsewhere > 0 {
+            held = held
+                .checked_add(Fen(row.subsidy_fen))
+                .ok_or_else(overflow)?;
+            flagged.push(FlaggedMeal {
+                name: row.name.clone(),
+                day: row.day.clone(),
+                meal: Meal::parse(&row.meal).map(Meal::label).unwrap_or(""),
+                subsidy_fen: row.subsidy_fen,
+            });
+        }
+    }
+    let totals = kangyang_domain::canteen::settle(&all).ok_or_else(overflow)?;
+    Ok(CanteenSettlement {
+        canteen: canteen.name.clone(),
+        month: format!("{year}-{m:02}"),
+        lines,
+        meals: totals.meals,
+        subsidy_fen: totals.subsidy.0,
+        personal_fen: totals.personal.0,
+        charity_fen: totals.charity.0,
+        held_fen: held.0,
+        claimed_fen: totals.subsidy.0 - held.0,
+        flagged,
+    })
+}
+
+/// The settlement as the xlsx a canteen submits for its subsidy.
+pub async fn settlement_xlsx(
+    app: &App,
+    actor: &Actor,
+    facility_id: i64,
+    month: &str,
+) -> Result<Vec<u8>> {
+    let s = settlement(app, actor, facility_id, month).await?;
+    let bytes = settlement_workbook(&s).map_err(AppError::internal)?;
+    let mut event = Event::ok(
+        "canteen.settlement_export",
+        "facility",
+        facility_id.to_string(),
+    );
+    event.detail =
+        serde_json::json!({ "month": s.month, "meals": s.meals, "flagged": s.flagged.len() });
+    app.audit(&Who::from(actor), event).await?;
+    Ok(bytes)
+}
+
+fn settlement_workbook(s: &CanteenSettlement) -> Result<Vec<u8>, XlsxError> {
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("助餐补贴结算表")?;
+    let title = Format::new().set_bold().set_font_size(14);
+    let head = Format::new().set_bold().set_border(FormatBorder::Thin);
+    let cell = Format::new().set_border(FormatBorder::Thin);
+    let money = Format::new()
+        .set_border(FormatBorder::Thin)
+        .set_num_format("#,##0.00");
+    let yuan = |fen: i64| fen as f64 / 100.0;
+    sheet.merge_range(
+        0,
+        0,
+        0,
+        4,
+        &format!("{} {} 长者助餐补贴结算表", s.canteen, s.month),
+        &title,
+    )?;
+    for (col, h) in [
+        "档次",
+        "餐数",
+        "政府补贴（元）",
+        "个人支付（元）",
+        "慈善捐助（元）",
+    ]
+    .iter()
+    .enumerate()
+    {
+        sheet.write_string_with_format(1, col as u16, *h, &head)?;
+    }
+    sheet.set_column_width(0, 16)?;
+    sheet.set_column_width(2, 14)?;
+    sheet.set_column_width(3, 14)?;
+    sheet.set_column_width(4, 14)?;
+    let mut row = 2u32;
+    for l in &s.lines {
+        sheet.write_string_with_format(row, 0, &l.tier, &cell)?;
+        sheet.write_number_with_format(row, 1, l.meals as f64, &cell)?;
+        sheet.write_number_with_format(row, 2, yuan(l.subsidy_fen), &money)?;
+        sheet.write_number_with_format(row, 3, yuan(l.personal_fen), &money)?;
+        sheet.write_number_with_format(row, 4, yuan(l.charity_fen), &money)?;
+        row += 1;
+    }
+    sheet.write_string_with_format(row, 0, "合计", &head)?;
+    sheet.write_number_with_format(row, 1, s.meals as f64, &head)?;
+    sheet.write_number_with_format(row, 2, yuan(s.subsidy_fen), &money)?;
+    sheet.write_number_with_format(row, 3, yuan(s.personal_fen), &money)?;
+    sheet.write_number_with_format(row, 4, yuan(s.charity_fen), &money)?;
+    row += 1;
+    sheet.write_string_with_format(row, 0, "待核暂扣补贴", &head)?;
+    sheet.write_number_with_format(row, 2, yuan(s.held_fen), &money)?;
+    row += 1;
+    sheet.write_string_with_format(row, 0, "本月申请补贴", &head)?;
+    sheet.write_number_with_format(row, 2, yuan(s.claimed_fen), &money)?;
+    row += 2;
+    if !s.flagged.is_empty() {
+        sheet.write_string(row, 0, "同一人同日同餐在其他饭堂也有登记（待核）：")?;
+        row += 1;
+        for f in &s.flagged {
+            sheet.write_string(row, 0, &f.name)?;
+            sheet.write_string(row, 1, &f.day)?;
+            sheet.write_string(row, 2, f.meal)?;
+            row += 1;
+        }
+        row += 1;
+    }
+    sheet.write_string(
+        row,
+        0,
+        "饭堂负责人：　　　　　　经办人：　　　　　　审核（民政）：",
+    )?;
+    book.save_to_buffer()
+}

@@ -1,0 +1,134 @@
+//! Elder canteens through the API: mode, menus, meals and the monthly
+//! settlement (JSON, and the xlsx a canteen submits).
+
+use crate::error::{ApiError, PageError};
+use crate::session::{ApiSession, PageSession};
+use crate::AppState;
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use kangyang_app::canteens::{self, CanteenSettlement, MealInput, MealPriced};
+use serde::Deserialize;
+
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(default)]
+pub(crate) struct ModeRequest {
+    /// own_kitchen, delivery, charity, neighbour_help
+    mode: String,
+}
+
+/// Set how a canteen works.
+#[utoipa::path(put, path = "/api/v1/facilities/{facility}/canteen-mode", params(("facility" = i64, Path)), request_body = ModeRequest,
+    responses((status = 204), (status = 404, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
+pub(crate) async fn set_mode(
+    State(state): State<AppState>,
+    ApiSession(session): ApiSession,
+    Path(facility): Path<i64>,
+    Json(r): Json<ModeRequest>,
+) -> Result<StatusCode, ApiError> {
+    canteens::set_mode(&state.app, &session.actor, facility, &r.mode).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(default)]
+pub(crate) struct MenuRequest {
+    day: String,
+    /// breakfast, lunch or dinner
+    meal: String,
+    dishes: String,
+}
+
+/// Set the dishes of one meal of one day.
+#[utoipa::path(post, path = "/api/v1/facilities/{facility}/menus", params(("facility" = i64, Path)), request_body = MenuRequest,
+    responses((status = 204), (status = 404, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
+pub(crate) async fn set_menu(
+    State(state): State<AppState>,
+    ApiSession(session): ApiSession,
+    Path(facility): Path<i64>,
+    Json(r): Json<MenuRequest>,
+) -> Result<StatusCode, ApiError> {
+    canteens::set_menu(
+        &state.app,
+        &session.actor,
+        facility,
+        &r.day,
+        &r.meal,
+        &r.dishes,
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Record a meal for a registered diner; the answer is its price split.
+#[utoipa::path(post, path = "/api/v1/facilities/{facility}/meals", params(("facility" = i64, Path)), request_body = MealInput,
+    responses((status = 201, body = MealPriced), (status = 404, body = crate::api::ErrorBody), (status = 409, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
+pub(crate) async fn record_meal(
+    State(state): State<AppState>,
+    ApiSession(session): ApiSession,
+    Path(facility): Path<i64>,
+    Json(input): Json<MealInput>,
+) -> Result<(StatusCode, Json<MealPriced>), ApiError> {
+    let priced = canteens::record_meal(&state.app, &session.actor, facility, &input).await?;
+    Ok((StatusCode::CREATED, Json(priced)))
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[serde(default)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct MonthParam {
+    /// YYYY-MM; this month when left out.
+    month: String,
+}
+
+fn month_or_now(state: &AppState, month: &str) -> String {
+    if month.trim().is_empty() {
+        let t = state.app.today();
+        format!("{}-{:02}", t.year(), t.month())
+    } else {
+        month.trim().to_owned()
+    }
+}
+
+/// The month's settlement: meals by tier, subsidy / personal / charity in
+/// fen, meals also claimed elsewhere flagged and their subsidy held.
+#[utoipa::path(get, path = "/api/v1/facilities/{facility}/settlement", params(("facility" = i64, Path), MonthParam),
+    responses((status = 200, body = CanteenSettlement), (status = 404, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
+pub(crate) async fn settlement(
+    State(state): State<AppState>,
+    ApiSession(session): ApiSession,
+    Path(facility): Path<i64>,
+    Query(p): Query<MonthParam>,
+) -> Result<Json<CanteenSettlement>, ApiError> {
+    let month = month_or_now(&state, &p.month);
+    Ok(Json(
+        canteens::settlement(&state.app, &session.actor, facility, &month).await?,
+    ))
+}
+
+/// The settlement sheet (xlsx).
+pub(crate) async fn settlement_xlsx(
+    State(state): State<AppState>,
+    PageSession(session): PageSession,
+    Path(facility): Path<i64>,
+    Query(p): Query<MonthParam>,
+) -> Result<Response, PageError> {
+    let month = month_or_now(&state, &p.month);
+    let bytes = canteens::settlement_xlsx(&state.app, &session.actor, facility, &month).await?;
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"settlement-{facility}-{month}.xlsx\""),
+            ),
+        ],
+        Body::from(bytes),
+    )
+        .into_response())
+}
