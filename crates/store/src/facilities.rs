@@ -81,56 +81,47 @@ const COLUMNS: &str = "f.id, f.name, f.kind, f.region_code, f.address, f.longitu
 /// The star-rating template whose latest result a facility list shows.
 pub const STAR_TEMPLATE: &str = "kangyuan_star";
 
+type AnyQueryAs<'q, T> = sqlx::query::QueryAs<'q, sqlx::Any, T, sqlx::any::AnyArguments<'q>>;
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
+/// Binds a facility's values as $1..$13, in the order of [`FacilityValues`].
+macro_rules! bind_values {
+    ($q:expr, $v:expr) => {
+        $q.bind(&$v.name)
+            .bind(&$v.kind)
+            .bind(&$v.region_code)
+            .bind(&$v.address)
+            .bind($v.longitude_e6)
+            .bind($v.latitude_e6)
+            .bind($v.floor_area_m2)
+            .bind($v.capacity)
+            .bind(&$v.opening_hours)
+            .bind(&$v.operator)
+            .bind(&$v.contact_name)
+            .bind(&$v.contact_phone)
+            .bind(&$v.eligibility)
+    };
+}
+
 pub async fn insert(conn: &mut Conn, v: &FacilityValues, now: i64) -> Result<i64> {
-    let (id,): (i64,) = sqlx::query_as(
+    let q: AnyQueryAs<'_, (i64,)> = sqlx::query_as(
         "INSERT INTO facilities (name, kind, region_code, address, longitude_e6, latitude_e6, \
          floor_area_m2, capacity, opening_hours, operator, contact_name, contact_phone, \
          eligibility, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14) RETURNING id",
-    )
-    .bind(&v.name)
-    .bind(&v.kind)
-    .bind(&v.region_code)
-    .bind(&v.address)
-    .bind(v.longitude_e6)
-    .bind(v.latitude_e6)
-    .bind(v.floor_area_m2)
-    .bind(v.capacity)
-    .bind(&v.opening_hours)
-    .bind(&v.operator)
-    .bind(&v.contact_name)
-    .bind(&v.contact_phone)
-    .bind(&v.eligibility)
-    .bind(now)
-    .fetch_one(conn)
-    .await?;
+    );
+    let (id,) = bind_values!(q, v).bind(now).fetch_one(conn).await?;
     Ok(id)
 }
 
 pub async fn update(conn: &mut Conn, id: i64, v: &FacilityValues, now: i64) -> Result<()> {
-    sqlx::query(
+    let q: AnyQuery<'_> = sqlx::query(
         "UPDATE facilities SET name = $1, kind = $2, region_code = $3, address = $4, \
          longitude_e6 = $5, latitude_e6 = $6, floor_area_m2 = $7, capacity = $8, \
          opening_hours = $9, operator = $10, contact_name = $11, contact_phone = $12, \
          eligibility = $13, updated_at = $14 WHERE id = $15",
-    )
-    .bind(&v.name)
-    .bind(&v.kind)
-    .bind(&v.region_code)
-    .bind(&v.address)
-    .bind(v.longitude_e6)
-    .bind(v.latitude_e6)
-    .bind(v.floor_area_m2)
-    .bind(v.capacity)
-    .bind(&v.opening_hours)
-    .bind(&v.operator)
-    .bind(&v.contact_name)
-    .bind(&v.contact_phone)
-    .bind(&v.eligibility)
-    .bind(now)
-    .bind(id)
-    .execute(conn)
-    .await?;
+    );
+    bind_values!(q, v).bind(now).bind(id).execute(conn).await?;
     Ok(())
 }
 

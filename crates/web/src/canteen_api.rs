@@ -2,12 +2,12 @@
 //! settlement (JSON, and the xlsx a canteen submits).
 
 use crate::error::{ApiError, PageError};
+use crate::facility_pages::{month_or_this, xlsx};
 use crate::session::{ApiSession, PageSession};
 use crate::AppState;
-use axum::body::Body;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::Json;
 use kangyang_app::canteens::{self, CanteenSettlement, MealInput, MealPriced};
 use serde::Deserialize;
@@ -83,15 +83,6 @@ pub(crate) struct MonthParam {
     month: String,
 }
 
-fn month_or_now(state: &AppState, month: &str) -> String {
-    if month.trim().is_empty() {
-        let t = state.app.today();
-        format!("{}-{:02}", t.year(), t.month())
-    } else {
-        month.trim().to_owned()
-    }
-}
-
 /// The month's settlement: meals by tier, subsidy / personal / charity in
 /// fen, meals also claimed elsewhere flagged and their subsidy held.
 #[utoipa::path(get, path = "/api/v1/facilities/{facility}/settlement", params(("facility" = i64, Path), MonthParam),
@@ -102,7 +93,7 @@ pub(crate) async fn settlement(
     Path(facility): Path<i64>,
     Query(p): Query<MonthParam>,
 ) -> Result<Json<CanteenSettlement>, ApiError> {
-    let month = month_or_now(&state, &p.month);
+    let month = month_or_this(&state, &p.month);
     Ok(Json(
         canteens::settlement(&state.app, &session.actor, facility, &month).await?,
     ))
@@ -115,20 +106,7 @@ pub(crate) async fn settlement_xlsx(
     Path(facility): Path<i64>,
     Query(p): Query<MonthParam>,
 ) -> Result<Response, PageError> {
-    let month = month_or_now(&state, &p.month);
+    let month = month_or_this(&state, &p.month);
     let bytes = canteens::settlement_xlsx(&state.app, &session.actor, facility, &month).await?;
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"settlement-{facility}-{month}.xlsx\""),
-            ),
-        ],
-        Body::from(bytes),
-    )
-        .into_response())
+    Ok(xlsx(&format!("settlement-{facility}-{month}.xlsx"), bytes))
 }

@@ -7,7 +7,7 @@
 
 use crate::error::{ApiError, PageError};
 use crate::pages::{html, Nav};
-use crate::session::{check_form_csrf, ApiSession, PageSession};
+use crate::session::{check_form_csrf, ApiSession, FormList, PageSession};
 use crate::AppState;
 use askama::Template;
 use axum::body::Body;
@@ -33,9 +33,19 @@ use kangyang_store::facilities::STAR_TEMPLATE;
 use serde::Deserialize;
 use std::collections::HashMap;
 
+/// The month asked for ("YYYY-MM"), or this month when none was.
+pub(crate) fn month_or_this(state: &AppState, month: &str) -> String {
+    if month.trim().is_empty() {
+        let t = state.app.today();
+        format!("{}-{:02}", t.year(), t.month())
+    } else {
+        month.trim().to_owned()
+    }
+}
+
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
-fn xlsx(name: &str, bytes: Vec<u8>) -> Response {
+pub(crate) fn xlsx(name: &str, bytes: Vec<u8>) -> Response {
     // File names are ours (ASCII), never user input.
     (
         [
@@ -553,12 +563,8 @@ pub(crate) async fn add_service(
     Path(facility): Path<i64>,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
-    let field = |k: &str| {
-        form.iter()
-            .find(|(key, _)| key == k)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
+    let form = FormList(form);
+    let field = |k: &str| form.get(k);
     check_form_csrf(&session, &field("csrf_token"))?;
     let input = ServiceInput {
         kind: field("kind"),
@@ -566,9 +572,9 @@ pub(crate) async fn add_service(
         title: field("title"),
         group_activity: field("group_activity") == "1",
         participants: form
+            .all("participant")
             .iter()
-            .filter(|(k, _)| k == "participant")
-            .map(|(_, v)| id_field(v))
+            .map(|v| id_field(v))
             .collect(),
         notes: field("notes"),
     };
@@ -779,18 +785,10 @@ pub(crate) async fn mark_day(
     Path(facility): Path<i64>,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
-    let field = |k: &str| {
-        form.iter()
-            .find(|(key, _)| key == k)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
+    let form = FormList(form);
+    let field = |k: &str| form.get(k);
     check_form_csrf(&session, &field("csrf_token"))?;
-    let present: Vec<i64> = form
-        .iter()
-        .filter(|(k, _)| k == "present")
-        .map(|(_, v)| id_field(v))
-        .collect();
+    let present: Vec<i64> = form.all("present").iter().map(|v| id_field(v)).collect();
     let day = field("day");
     services::mark_day(&state.app, &session.actor, facility, &day, &present).await?;
     Ok(Redirect::to(&format!(
@@ -813,12 +811,7 @@ pub(crate) async fn attendance_xlsx(
     Path(facility): Path<i64>,
     Query(p): Query<MonthParam>,
 ) -> Result<Response, PageError> {
-    let month = if p.month.trim().is_empty() {
-        let t = state.app.today();
-        format!("{}-{:02}", t.year(), t.month())
-    } else {
-        p.month
-    };
+    let month = month_or_this(&state, &p.month);
     let bytes =
         services::attendance_month_xlsx(&state.app, &session.actor, facility, &month).await?;
     Ok(xlsx(
@@ -834,12 +827,7 @@ pub(crate) async fn payout_xlsx(
     Path(facility): Path<i64>,
     Query(p): Query<MonthParam>,
 ) -> Result<Response, PageError> {
-    let month = if p.month.trim().is_empty() {
-        let t = state.app.today();
-        format!("{}-{:02}", t.year(), t.month())
-    } else {
-        p.month
-    };
+    let month = month_or_this(&state, &p.month);
     let bytes = services::payout_xlsx(&state.app, &session.actor, facility, &month).await?;
     Ok(xlsx(
         &format!("payout-{facility}-{}.xlsx", month.trim()),

@@ -166,3 +166,26 @@ pub(crate) fn check_form_csrf(session: &Session, sent: &str) -> Result<(), PageE
         Err(PageError::new(AppError::Forbidden))
     }
 }
+
+/// A submitted form whose keys may repeat (lists of ticked checkboxes).
+pub(crate) struct FormList(pub Vec<(String, String)>);
+
+impl FormList {
+    /// The first value of `key`, or "" when the form has none.
+    pub(crate) fn get(&self, key: &str) -> String {
+        self.0
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    }
+
+    /// Every value of `key`, in order.
+    pub(crate) fn all(&self, key: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+            .collect()
+    }
+}

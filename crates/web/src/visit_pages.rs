@@ -3,7 +3,7 @@
 
 use crate::error::{ApiError, PageError};
 use crate::pages::{html, Nav};
-use crate::session::{check_form_csrf, ApiSession, PageSession};
+use crate::session::{check_form_csrf, ApiSession, FormList, PageSession};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Form, Path, Query, State};
@@ -155,24 +155,14 @@ pub(crate) async fn submit(
     Path(id): Path<i64>,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
-    let field = |k: &str| {
-        form.iter()
-            .find(|(key, _)| key == k)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
-    let all = |k: &str| -> Vec<String> {
-        form.iter()
-            .filter(|(key, _)| key == k)
-            .map(|(_, v)| v.clone())
-            .collect()
-    };
+    let form = FormList(form);
+    let field = |k: &str| form.get(k);
     check_form_csrf(&session, &field("csrf_token"))?;
     let input = VisitInput {
         day: field("day"),
         mode: field("mode"),
-        findings: all("finding"),
-        risk_flags: all("risk"),
+        findings: form.all("finding"),
+        risk_flags: form.all("risk"),
         referral: field("referral"),
         notes: field("notes"),
     };
