@@ -179,6 +179,41 @@ impl Browser {
         .await;
     }
 
+    /// Waits for the page to reach a URL ending in `suffix`. A click that
+    /// submits a form returns before the redirect it causes has loaded, so a
+    /// test reading the URL at once could see the page it just left.
+    pub async fn wait_for_url(&self, suffix: &str) -> String {
+        let mut url = String::new();
+        for _ in 0..50 {
+            url = self.current_url().await;
+            if url.ends_with(suffix) {
+                return url;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the page stayed on {url}, not …{suffix}");
+    }
+
+    /// Waits for an element to show `want`, for the same reason, and
+    /// returns what it last showed.
+    pub async fn wait_for_text(&self, css: &str, want: &str) -> String {
+        let mut seen = String::new();
+        for _ in 0..50 {
+            // Read through a script rather than an element handle: the
+            // handle of the page being left goes stale mid-navigation.
+            let script = format!(
+                "const e = document.querySelector({}); return e ? e.innerText : '';",
+                json!(css)
+            );
+            seen = self.eval(&script).await.as_str().unwrap_or("").to_owned();
+            if seen == want {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        seen
+    }
+
     pub async fn text(&self, css: &str) -> String {
         let el = self.find(css).await;
         self.call(reqwest::Method::GET, &format!("/element/{el}/text"), None)
@@ -277,11 +312,11 @@ async fn log_in_and_drill_from_the_province_to_gulaos_thirteen_villages() {
     assert_eq!(b.count("#children tbody tr").await, 21);
 
     b.click_link("江门市").await;
-    assert_eq!(b.text("#region-name").await, "江门市");
+    assert_eq!(b.wait_for_text("#region-name", "江门市").await, "江门市");
     b.click_link("鹤山市").await;
-    assert_eq!(b.text("#region-name").await, "鹤山市");
+    assert_eq!(b.wait_for_text("#region-name", "鹤山市").await, "鹤山市");
     b.click_link("古劳镇").await;
-    assert_eq!(b.text("#region-name").await, "古劳镇");
+    assert_eq!(b.wait_for_text("#region-name", "古劳镇").await, "古劳镇");
     assert_eq!(b.text("#child-count").await, "下级区划 13 个");
     assert_eq!(b.count("#children tbody tr").await, 13);
     assert!(b.text("#children").await.contains("麦水村委会"));
@@ -294,11 +329,11 @@ async fn log_in_and_drill_from_the_province_to_gulaos_thirteen_villages() {
 
     // The breadcrumbs lead back up; logging out ends the session.
     b.click_link("鹤山市").await;
-    assert_eq!(b.text("#region-name").await, "鹤山市");
+    assert_eq!(b.wait_for_text("#region-name", "鹤山市").await, "鹤山市");
     b.click("#logout").await;
-    assert!(b.current_url().await.ends_with("/login"));
+    b.wait_for_url("/login").await;
     b.goto(&t.url("/regions/44")).await;
-    assert!(b.current_url().await.ends_with("/login"));
+    b.wait_for_url("/login").await;
 }
 
 /// Script and spam-link payloads in every free-text field a user can reach.
@@ -488,11 +523,7 @@ async fn attendance_tapped_on_a_phone_is_saved_and_in_the_months_sheet() {
     let width = b.eval("return window.innerWidth;").await;
     assert_eq!(width, 390, "the page is laid out phone-wide");
     b.click("#nav-facilities").await;
-    assert_eq!(
-        b.current_url().await,
-        t.url(&format!("/facilities/{gulao}")),
-        "staff land on their own centre"
-    );
+    b.wait_for_url(&format!("/facilities/{gulao}")).await;
     assert_eq!(b.text("#facility-name").await, GULAO_CENTRE);
     // The page's width against the screen's: a phone zooms out to show a
     // wider page, so innerWidth would grow with it.
@@ -793,7 +824,7 @@ async fn a_social_worker_on_a_phone_sees_who_is_due_and_overdue_and_records_a_vi
         "the page is laid out phone-wide"
     );
     b.click("#nav-visits").await;
-    assert_eq!(b.current_url().await, t.url("/visits"));
+    b.wait_for_url("/visits").await;
     assert_eq!(b.text("#overdue-count").await, "1");
     assert_eq!(b.text("#never-count").await, "1");
     let lines = b
@@ -832,7 +863,7 @@ async fn a_social_worker_on_a_phone_sees_who_is_due_and_overdue_and_records_a_vi
 
     // The visit form: today, in person, nothing ticked.
     b.click(&format!("#v{never} a.button")).await;
-    assert_eq!(b.current_url().await, t.url(&format!("/visits/{never}")));
+    b.wait_for_url(&format!("/visits/{never}")).await;
     b.find("#visit-form").await;
     let form = b
         .eval(
@@ -883,7 +914,7 @@ async fn a_social_worker_on_a_phone_sees_who_is_due_and_overdue_and_records_a_vi
 
     // Back on the list: the person is off it.
     b.find("#due-list").await;
-    assert_eq!(b.current_url().await, t.url("/visits"));
+    b.wait_for_url("/visits").await;
     assert_eq!(b.text("#never-count").await, "0");
     assert_eq!(b.text("#overdue-count").await, "1");
     assert_eq!(b.count(&format!("#v{never}")).await, 0);
