@@ -11,6 +11,7 @@ pub mod audit;
 pub mod auth;
 pub mod canteens;
 pub mod capability;
+pub mod children;
 pub mod civil;
 mod clock;
 mod config;

@@ -37,6 +37,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "canteens",
         sql: include_str!("../migrations/0005_canteens.sql"),
     },
+    Migration {
+        version: 8,
+        name: "children in care",
+        sql: include_str!("../migrations/0008_children.sql"),
+    },
 ];
 
 pub fn latest_version() -> i64 {

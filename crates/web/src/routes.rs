@@ -3,7 +3,7 @@
 //! router really has (a new route cannot be forgotten by the scope tests).
 
 use crate::{
-    api, assets, audit_pages, canteen_api, capability_pages, facility_pages, funds_api,
+    api, assets, audit_pages, canteen_api, capability_pages, children_pages, facility_pages, funds_api,
     import_pages, pages, person_pages, security_headers, session, user_pages, visit_pages,
     AppState,
 };
@@ -405,6 +405,72 @@ fn routes() -> Routes {
             get(visit_pages::form).post(visit_pages::submit),
         )
         .table_only("POST", "/visits/{id}", SignedIn)
+        .add(
+            "GET",
+            "/api/v1/children/{id}",
+            SignedIn,
+            get(children_pages::api_file).post(children_pages::api_save),
+        )
+        .table_only("POST", "/api/v1/children/{id}", SignedIn)
+        .post(
+            "/api/v1/children/{id}/break-glass",
+            SignedIn,
+            children_pages::api_break_glass,
+        )
+        .post(
+            "/api/v1/children/{id}/activities",
+            SignedIn,
+            children_pages::api_add_activity,
+        )
+        .post(
+            "/api/v1/children/{id}/carers",
+            SignedIn,
+            children_pages::api_carers,
+        )
+        .get(
+            "/api/v1/facilities/{facility}/children",
+            SignedIn,
+            children_pages::api_children,
+        )
+        .get(
+            "/api/v1/audit/break-glass",
+            SignedIn,
+            children_pages::api_break_glass_report,
+        )
+        .post(
+            "/api/v1/audit/break-glass/{grant}/review",
+            SignedIn,
+            children_pages::api_review,
+        )
+        .get(
+            "/facilities/{facility}/children",
+            SignedIn,
+            children_pages::list,
+        )
+        .add(
+            "GET",
+            "/children/{id}",
+            SignedIn,
+            get(children_pages::show).post(children_pages::save),
+        )
+        .table_only("POST", "/children/{id}", SignedIn)
+        .post(
+            "/children/{id}/break-glass",
+            SignedIn,
+            children_pages::break_glass,
+        )
+        .post(
+            "/children/{id}/activities",
+            SignedIn,
+            children_pages::add_activity,
+        )
+        .post("/children/{id}/carers", SignedIn, children_pages::carers)
+        .get("/audit/break-glass", SignedIn, children_pages::report)
+        .post(
+            "/audit/break-glass/{grant}/review",
+            SignedIn,
+            children_pages::review,
+        )
 }
 
 impl Routes {
