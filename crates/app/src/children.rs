@@ -14,8 +14,8 @@ use crate::persons::scoped_person;
 use crate::services::record_day;
 use crate::{civil, App, AppError, Result};
 use kangyang_domain::child_care::{
-    self, activity_code, activity_label, FileAccess, Guardianship, Schooling,
-    BREAK_GLASS_MINUTES, MAX_MONTHLY_ALLOWANCE,
+    self, activity_code, activity_label, FileAccess, Guardianship, Schooling, BREAK_GLASS_MINUTES,
+    MAX_MONTHLY_ALLOWANCE,
 };
 use kangyang_domain::facility::FacilityKind;
 use kangyang_domain::money::Fen;
@@ -223,7 +223,8 @@ pub async fn break_glass(
     let (mut tx, _guard) = app.store().begin_audited().await?;
     let id = store::add_break_glass(&mut tx, actor.user_id, person_id, reason, now, until).await?;
     let mut event = Event::ok("child.break_glass", "person", person_id.to_string());
-    event.detail = serde_json::json!({ "reason": reason, "break_glass": id, "minutes": BREAK_GLASS_MINUTES });
+    event.detail =
+        serde_json::json!({ "reason": reason, "break_glass": id, "minutes": BREAK_GLASS_MINUTES });
     app.audit_in(&mut tx, &Who::from(actor), event).await?;
     tx.commit().await?;
     Ok(Some(id))
@@ -249,7 +250,9 @@ async fn welfare_home_of(app: &App, person_id: i64) -> Result<i64> {
         .into_iter()
         .find(|(_, kind)| kind == FacilityKind::WelfareHome.as_str())
         .map(|(id, _)| id)
-        .ok_or_else(|| AppError::invalid("facility", "该儿童未在儿童福利机构安置，不能建立儿童档案"))
+        .ok_or_else(|| {
+            AppError::invalid("facility", "该儿童未在儿童福利机构安置，不能建立儿童档案")
+        })
 }
 
 fn parse_file(input: &ChildFileInput) -> Result<(Guardianship, Schooling, Fen, ChildDetails)> {
@@ -387,7 +390,11 @@ pub async fn assign(
     };
     if changed {
         let mut event = Event::ok(
-            if remove { "child.unassign" } else { "child.assign" },
+            if remove {
+                "child.unassign"
+            } else {
+                "child.assign"
+            },
             "person",
             person_id.to_string(),
         );

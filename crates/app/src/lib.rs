@@ -18,6 +18,7 @@ mod config;
 pub mod crypto;
 pub mod demo;
 pub mod demo_centres;
+pub mod demo_children;
 pub mod demo_people;
 pub mod demo_yunfu;
 mod error;

@@ -313,6 +313,22 @@ async fn demo(
         &password,
     )
     .await?;
+    // Yunfu's welfare home and the carer assigned to half of its children.
+    let home = kangyang_app::demo_children::seed_welfare_home(&app)
+        .await
+        .map_err(|e| e.operator_message())?;
+    ensure_demo_account(
+        &app,
+        "fuliyuan",
+        "云浮市儿童福利院保育员（演示）",
+        "4453",
+        Some((home, Role::FacilityStaff)),
+        &password,
+    )
+    .await?;
+    kangyang_app::demo_children::assign_demo_carer(&app, home, "fuliyuan")
+        .await
+        .map_err(|e| e.operator_message())?;
     let mut banner = if seeded.seeded {
         format!(
             "演示人员：新生成 {} 人（鹤山市、云浮市，均为虚构数据）\n",
@@ -329,6 +345,7 @@ async fn demo(
         banner.push_str("  gulao      古劳镇康园中心工作人员（手机签到）\n");
     }
     banner.push_str("  antang     安塘街道社工站社工（手机探访）\n");
+    banner.push_str("  fuliyuan   云浮市儿童福利院保育员（负责半数儿童的档案）\n");
     serve_app(app, &serve, Some(banner)).await
 }
 

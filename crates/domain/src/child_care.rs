@@ -245,6 +245,9 @@ mod tests {
     fn a_reason_must_say_something() {
         assert!(check_reason("  看看 ").is_err());
         assert!(check_reason(&"理".repeat(201)).is_err());
-        assert_eq!(check_reason(" 夜间急诊，需核对过敏史 "), Ok("夜间急诊，需核对过敏史"));
+        assert_eq!(
+            check_reason(" 夜间急诊，需核对过敏史 "),
+            Ok("夜间急诊，需核对过敏史")
+        );
     }
 }

@@ -280,13 +280,7 @@ pub async fn unreviewed_count(conn: &mut Conn) -> Result<i64> {
 
 /// Marks an opening reviewed; false when there is no such opening or it was
 /// already reviewed (a review is never overwritten).
-pub async fn review(
-    conn: &mut Conn,
-    id: i64,
-    reviewer: i64,
-    note: &str,
-    now: i64,
-) -> Result<bool> {
+pub async fn review(conn: &mut Conn, id: i64, reviewer: i64, note: &str, now: i64) -> Result<bool> {
     let done = sqlx::query(
         "UPDATE break_glass SET reviewed_at = $1, reviewed_by = $2, review_note = $3 \
          WHERE id = $4 AND reviewed_at IS NULL",
@@ -298,4 +292,20 @@ pub async fn review(
     .execute(conn)
     .await?;
     Ok(done.rows_affected() > 0)
+}
+
+/// Children of a child category (e.g. `institutional_care`) in scope, alive
+/// and in the register: (id, birth date), oldest first.
+pub async fn of_category(
+    conn: &mut Conn,
+    scope: &crate::persons::PersonScope,
+    category: &str,
+) -> Result<Vec<(i64, String)>> {
+    let mut sql = crate::sql::Sql::new(
+        "SELECT p.id, p.birth_date FROM persons p WHERE p.status = 'alive' AND p.child_category = ",
+    );
+    sql.bind(category).push(" AND");
+    scope.apply(&mut sql);
+    sql.push(" ORDER BY p.birth_date, p.id");
+    Ok(sql.query_as().fetch_all(conn).await?)
 }

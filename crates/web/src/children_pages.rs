@@ -200,9 +200,7 @@ async fn children_page(
 }
 
 fn may_assign(session: &Session) -> bool {
-    session
-        .actor
-        .can(kangyang_domain::Action::FacilityManage)
+    session.actor.can(kangyang_domain::Action::FacilityManage)
         && session.actor.scope.facility_id().is_none()
 }
 
@@ -262,9 +260,7 @@ async fn child_page(
             let page = ChildPage {
                 nav: Nav::of(&session.actor),
                 may_write: v.access == "assigned"
-                    && session
-                        .actor
-                        .can(kangyang_domain::Action::ServiceRecord),
+                    && session.actor.can(kangyang_domain::Action::ServiceRecord),
                 v,
                 guardianships: Guardianship::ALL
                     .iter()

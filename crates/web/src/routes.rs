@@ -3,9 +3,9 @@
 //! router really has (a new route cannot be forgotten by the scope tests).
 
 use crate::{
-    api, assets, audit_pages, canteen_api, capability_pages, children_pages, facility_pages, funds_api,
-    import_pages, pages, person_pages, security_headers, session, user_pages, visit_pages,
-    AppState,
+    api, assets, audit_pages, canteen_api, capability_pages, children_pages, facility_pages,
+    funds_api, import_pages, pages, person_pages, security_headers, session, user_pages,
+    visit_pages, AppState,
 };
 use axum::handler::Handler;
 use axum::routing::{get, post, MethodRouter};
