@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-type CmdResult = Result<ExitCode, String>;
+pub(crate) type CmdResult = Result<ExitCode, String>;
 
 pub async fn run(command: Command) -> CmdResult {
     match command {
@@ -34,6 +34,11 @@ pub async fn run(command: Command) -> CmdResult {
             password,
             scale,
         } => demo(serve, &data_dir, database_url.as_deref(), password, scale).await,
+        Command::Backup { to, data } => crate::backup::backup(&data, &to).await,
+        Command::Restore { from, force, data } => crate::backup::restore(&data, &from, force).await,
+        Command::MigrateToPostgres { to, data } => {
+            crate::backup::migrate_to_postgres(&data, &to).await
+        }
         Command::Migrate { data } => {
             let app = open_app(&data).await?;
             println!(
@@ -136,7 +141,7 @@ pub async fn run(command: Command) -> CmdResult {
 /// Opens the database (SQLite in the data directory unless a URL is given),
 /// migrates it, runs the start-up self-checks, loads the key file and
 /// prepares the application.
-async fn open_app(data: &DataArgs) -> Result<App, String> {
+pub(crate) async fn open_app(data: &DataArgs) -> Result<App, String> {
     ensure_private_dir(&data.data_dir)?;
     let url = match &data.database_url {
         Some(url) => url.clone(),

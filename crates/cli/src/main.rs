@@ -1,5 +1,6 @@
 //! `kangyang`: the one binary of the platform.
 
+mod backup;
 mod bench;
 mod commands;
 
@@ -111,6 +112,38 @@ enum Command {
     Bench {
         #[command(subcommand)]
         command: BenchCommand,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// A consistent copy of the database, taken while it runs (SQLite's
+    /// VACUUM INTO, or pg_dump with --database-url). The key file is not in
+    /// it: back that up apart.
+    Backup {
+        /// The file to write; never overwritten.
+        #[arg(long)]
+        to: PathBuf,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Put a backup in place of the database (stop the server first). The
+    /// backup is checked, and must open with the key file, before anything
+    /// is replaced.
+    Restore {
+        /// The backup file.
+        #[arg(long)]
+        from: PathBuf,
+        /// Replace an existing database (SQLite keeps it beside the new one).
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Copy the SQLite deployment of --data-dir into an empty PostgreSQL
+    /// database, all or nothing; then run kangyang with --database-url.
+    MigrateToPostgres {
+        /// The PostgreSQL database to fill, e.g. postgres://kangyang@db/kangyang.
+        #[arg(long)]
+        to: String,
         #[command(flatten)]
         data: DataArgs,
     },

@@ -32,6 +32,7 @@ pub mod services;
 pub mod sessions;
 pub mod settings;
 mod sql;
+pub mod transfer;
 pub mod users;
 pub mod visits;
 

@@ -15,6 +15,7 @@ mod canteens;
 mod children;
 mod cli;
 mod conformance;
+mod durability;
 mod facilities;
 mod import;
 mod persons;
