@@ -116,6 +116,39 @@ pub async fn run(command: Command) -> CmdResult {
             crate::bench::import(&app, rows, &url).await?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Bench {
+            command:
+                BenchCommand::Reads {
+                    bench_dir,
+                    people,
+                    connections,
+                    seconds,
+                },
+            data,
+        } => {
+            // Never the deployment's own data directory.
+            let temp = tempfile::tempdir().map_err(|e| e.to_string())?;
+            let data = match (&data.database_url, bench_dir) {
+                // The key file of a PostgreSQL bench database lives in
+                // --bench-dir, so a later run can reuse its register.
+                (Some(_), dir) => DataArgs {
+                    data_dir: dir.unwrap_or_else(|| temp.path().to_owned()),
+                    ..data
+                },
+                (None, Some(dir)) => DataArgs {
+                    data_dir: dir,
+                    database_url: None,
+                    key_file: None,
+                },
+                (None, None) => DataArgs {
+                    data_dir: temp.path().to_owned(),
+                    database_url: None,
+                    key_file: None,
+                },
+            };
+            crate::bench::reads(&data, people, connections, seconds).await?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Audit {
             command: AuditCommand::Verify,
             data,

@@ -226,6 +226,23 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 1_000_000)]
         rows: u64,
     },
+    /// Read load on loopback: person look-ups, searches and region counts by
+    /// many connections at once against a server process; prints throughput,
+    /// latency percentiles, errors and the server's peak RSS. A temporary
+    /// SQLite database unless --bench-dir (kept, reused by later runs) or
+    /// --database-url (a PostgreSQL database for benchmarks) is given; the
+    /// register there is topped up to --people.
+    Reads {
+        /// A directory for a SQLite register kept between runs.
+        #[arg(long)]
+        bench_dir: Option<PathBuf>,
+        #[arg(long, default_value_t = 1_000_000)]
+        people: u64,
+        #[arg(long, default_value_t = 64)]
+        connections: usize,
+        #[arg(long, default_value_t = 30)]
+        seconds: u64,
+    },
 }
 
 #[derive(Subcommand)]

@@ -469,3 +469,12 @@ pub async fn set_capability_level(conn: &mut Conn, id: i64, level: &str, now: i6
         .await?;
     Ok(())
 }
+
+/// The smallest and largest person id in scope (None when there is nobody):
+/// for benchmarks that pick people at random.
+pub async fn id_range(conn: &mut Conn, scope: &PersonScope) -> Result<Option<(i64, i64)>> {
+    let mut sql = Sql::new("SELECT MIN(p.id), MAX(p.id) FROM persons p WHERE");
+    scope.apply(&mut sql);
+    let (lo, hi): (Option<i64>, Option<i64>) = sql.query_as().fetch_one(conn).await?;
+    Ok(lo.zip(hi))
+}
