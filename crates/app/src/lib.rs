@@ -54,6 +54,7 @@ pub struct App {
     login_limiter: Arc<auth::LoginRateLimiter>,
     keys: crypto::Keys,
     imports: import::ImportJobs,
+    audit_writer: audit::AuditWriter,
 }
 
 impl App {
@@ -66,6 +67,7 @@ impl App {
         keys: crypto::Keys,
     ) -> Result<App> {
         let app = App {
+            audit_writer: audit::AuditWriter::start(store.clone()),
             store,
             clock,
             keys,
