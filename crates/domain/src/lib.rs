@@ -7,6 +7,7 @@ pub mod access;
 pub mod assessment;
 pub mod audit;
 pub mod canteen;
+pub mod care;
 pub mod capability;
 pub mod date;
 pub mod disability;

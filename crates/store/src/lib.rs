@@ -18,6 +18,7 @@
 pub mod assessments;
 pub mod audit;
 pub mod canteens;
+pub mod care;
 mod db;
 mod error;
 pub mod facilities;
