@@ -135,20 +135,6 @@ pub async fn rate_facility(
         }
         other => other?,
     };
-    let scored = template
-        .score(&input.scores)
-        .map_err(|errors| score_errors("评分", errors))?;
-    let day = CivilDate::parse(input.assessed_on.trim())
-        .map_err(|_| AppError::invalid("评定日期", "日期应为 YYYY-MM-DD"))?;
-    // The latest rating by date is the one shown: a date typed wrong into
-    // the future would fix it for years.
-    if day > app.today() {
-        return Err(AppError::invalid("评定日期", "不能晚于今天"));
-    }
-    if input.assessor.trim().is_empty() {
-        return Err(AppError::invalid("评定人", "请填写评定人或评定组"));
-    }
-    let mut conn = app.store().pool().acquire().await?;
     // Each template rates one kind of subject: brand projects their
     // competition's, a facility the one of its kind (a station's sheet does
     // not fit a Kangyuan centre, nor the reverse).
@@ -178,6 +164,20 @@ pub async fn rate_facility(
             ),
         ));
     }
+    let scored = template
+        .score(&input.scores)
+        .map_err(|errors| score_errors("评分", errors))?;
+    let day = CivilDate::parse(input.assessed_on.trim())
+        .map_err(|_| AppError::invalid("评定日期", "日期应为 YYYY-MM-DD"))?;
+    // The latest rating by date is the one shown: a date typed wrong into
+    // the future would fix it for years.
+    if day > app.today() {
+        return Err(AppError::invalid("评定日期", "不能晚于今天"));
+    }
+    if input.assessor.trim().is_empty() {
+        return Err(AppError::invalid("评定人", "请填写评定人或评定组"));
+    }
+    let mut conn = app.store().pool().acquire().await?;
     let (subject_type, subject_id) = match input.brand_project_id {
         None => ("facility", facility_id),
         Some(project) => {

@@ -101,7 +101,10 @@ fn date_field(field: &str, s: &str) -> Result<CivilDate> {
 pub async fn create_agreement(app: &App, actor: &Actor, input: &AgreementInput) -> Result<i64> {
     app.require(actor, Action::FacilityManage).await?;
     if input.institution_id == 0 {
-        return Err(AppError::invalid("institution_id", "请选择养老、福利等照护机构"));
+        return Err(AppError::invalid(
+            "institution_id",
+            "请选择养老、福利等照护机构",
+        ));
     }
     let institution =
         scoped_facility(app, actor, input.institution_id, "care_agreement.create").await?;
@@ -193,8 +196,13 @@ pub async fn end_agreement(app: &App, actor: &Actor, id: i64, input: &EndInput) 
     let row = store::agreement(&mut conn, id).await?;
     drop(conn);
     let Some(row) = row else {
-        app.audit_denied(actor, "care_agreement.end", "care_agreement", &id.to_string())
-            .await?;
+        app.audit_denied(
+            actor,
+            "care_agreement.end",
+            "care_agreement",
+            &id.to_string(),
+        )
+        .await?;
         return Err(AppError::NotFound);
     };
     // Whoever may manage the institution may end its agreements.
@@ -242,8 +250,32 @@ pub async fn end_agreement(app: &App, actor: &Actor, id: i64, input: &EndInput) 
     Ok(())
 }
 
+/// One agreement, if its institution lies in one's scope.
+pub async fn agreement(app: &App, actor: &Actor, id: i64) -> Result<AgreementView> {
+    app.require(actor, Action::FacilityRead).await?;
+    let mut conn = app.store().pool().acquire().await?;
+    let row = store::agreement(&mut conn, id).await?;
+    drop(conn);
+    let Some(row) = row else {
+        app.audit_denied(
+            actor,
+            "care_agreement.read",
+            "care_agreement",
+            &id.to_string(),
+        )
+        .await?;
+        return Err(AppError::NotFound);
+    };
+    scoped_facility(app, actor, row.institution_id, "care_agreement.read").await?;
+    view(row, app.today())
+}
+
 /// The agreements a facility of one's scope is party to, newest first.
-pub async fn agreements_of(app: &App, actor: &Actor, facility_id: i64) -> Result<Vec<AgreementView>> {
+pub async fn agreements_of(
+    app: &App,
+    actor: &Actor,
+    facility_id: i64,
+) -> Result<Vec<AgreementView>> {
     app.require(actor, Action::FacilityRead).await?;
     scoped_facility(app, actor, facility_id, "care_agreement.read").await?;
     let mut conn = app.store().pool().acquire().await?;

@@ -121,15 +121,7 @@ async fn seed_station(app: &App, spec: &StationSpec) -> Result<i64> {
     )
     .await?;
     store::set_villages(&mut tx, id, &villages).await?;
-    store::add_site(
-        &mut tx,
-        id,
-        spec.address,
-        Some(80),
-        Some("2021-07-01"),
-        "",
-    )
-    .await?;
+    store::add_site(&mut tx, id, spec.address, Some(80), Some("2021-07-01"), "").await?;
     let today = app.today();
     let elderly_born_by = civil::years_before(today, 60).to_string();
     let people = visits::visitees(&mut tx, id, &elderly_born_by).await?;
@@ -174,7 +166,13 @@ async fn seed_station(app: &App, spec: &StationSpec) -> Result<i64> {
 
 async fn station_id(app: &App, spec: &StationSpec) -> Result<Option<i64>> {
     let mut conn = app.store().pool().acquire().await?;
-    facility_named(&mut conn, spec.town, FacilityKind::SocialWorkStation, spec.name).await
+    facility_named(
+        &mut conn,
+        spec.town,
+        FacilityKind::SocialWorkStation,
+        spec.name,
+    )
+    .await
 }
 
 /// The facility of `kind` named `name` within `region`, if there is one.

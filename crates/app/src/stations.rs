@@ -40,8 +40,8 @@ pub(crate) async fn is_head_of_own_station(app: &App, actor: &Actor) -> Result<O
 }
 
 fn day_field(field: &str, s: &str, today: CivilDate) -> Result<CivilDate> {
-    let day = CivilDate::parse(s.trim())
-        .map_err(|_| AppError::invalid(field, "日期应为 YYYY-MM-DD"))?;
+    let day =
+        CivilDate::parse(s.trim()).map_err(|_| AppError::invalid(field, "日期应为 YYYY-MM-DD"))?;
     if day > today {
         return Err(AppError::invalid(field, "不能登记今天以后的日期"));
     }
@@ -300,7 +300,14 @@ pub async fn set_head(app: &App, actor: &Actor, station_id: i64, input: &HeadInp
         Some(_) => {}
     }
     let (mut tx, _guard) = app.store().begin_audited().await?;
-    store::set_head(&mut tx, station_id, input.user_id, Some(actor.user_id), app.now()).await?;
+    store::set_head(
+        &mut tx,
+        station_id,
+        input.user_id,
+        Some(actor.user_id),
+        app.now(),
+    )
+    .await?;
     let mut event = Event::ok("station.head", "facility", station_id.to_string());
     event.detail = serde_json::json!({ "head": input.user_id });
     app.audit_in(&mut tx, &Who::from(actor), event).await?;

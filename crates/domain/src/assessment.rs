@@ -467,11 +467,7 @@ pub fn station_standard_template() -> Template {
             group(
                 "人员与培训",
                 vec![
-                    criterion(
-                        "staffing",
-                        "配备不少于 3 名专职社工，设站长负责站务",
-                        8,
-                    ),
+                    criterion("staffing", "配备不少于 3 名专职社工，设站长负责站务", 8),
                     criterion(
                         "qualification",
                         "社工持证上岗或具备相关专业学历，队伍稳定",
@@ -508,11 +504,7 @@ pub fn station_standard_template() -> Template {
             group(
                 "管理与经费",
                 vec![
-                    criterion(
-                        "rules",
-                        "建立站务、考勤、档案、安全、保密等制度并执行",
-                        5,
-                    ),
+                    criterion("rules", "建立站务、考勤、档案、安全、保密等制度并执行", 5),
                     criterion("funds", "经费专款专用，收支有据可查", 5),
                     criterion(
                         "supervision",
@@ -684,7 +676,12 @@ mod tests {
         let groups: Vec<(&str, u32)> = t
             .groups
             .iter()
-            .map(|g| (g.name.as_str(), g.criteria.iter().map(|c| c.max_score).sum()))
+            .map(|g| {
+                (
+                    g.name.as_str(),
+                    g.criteria.iter().map(|c| c.max_score).sum(),
+                )
+            })
             .collect();
         assert_eq!(
             groups,

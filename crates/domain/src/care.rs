@@ -180,7 +180,10 @@ mod tests {
     #[test]
     fn services_are_known_once_each_and_fit_the_schedule() {
         let s = |codes: &[&str]| codes.iter().map(|c| (*c).to_owned()).collect::<Vec<_>>();
-        assert_eq!(check_services(&s(&["doctor_visits", "green_channel"]), 2), Ok(()));
+        assert_eq!(
+            check_services(&s(&["doctor_visits", "green_channel"]), 2),
+            Ok(())
+        );
         assert_eq!(check_services(&s(&["green_channel"]), 0), Ok(()));
         assert_eq!(
             check_services(&s(&["doctor_visits"]), 0),
@@ -221,7 +224,9 @@ mod tests {
         assert_eq!(parse_hours(" 1.5 "), Ok(15));
         assert_eq!(parse_hours("0.1"), Ok(1));
         assert_eq!(parse_hours("200"), Ok(2000));
-        for bad in ["", "0", "0.0", "1.25", "-1", "200.1", "abc", ".5", "1e3", "1."] {
+        for bad in [
+            "", "0", "0.0", "1.25", "-1", "200.1", "abc", ".5", "1e3", "1.",
+        ] {
             assert!(parse_hours(bad).is_err(), "{bad}");
         }
         assert_eq!(hours_string(15), "1.5");

@@ -310,33 +310,30 @@ pub(crate) async fn create(
     }
 }
 
-/// Ends an agreement from either party's page.
+/// Ends an agreement from either party's page (`from` names it, to return there).
 pub(crate) async fn end(
     State(state): State<AppState>,
     PageSession(session): PageSession,
-    Path((facility, agreement)): Path<(i64, i64)>,
+    Path(agreement): Path<i64>,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     let form = FormList(form);
     check_form_csrf(&session, &form.get("csrf_token"))?;
-    // The agreement must be one of this facility's: a path pairing another
-    // facility with it names nothing.
-    let ours = care::agreements_of(&state.app, &session.actor, facility)
-        .await?
-        .iter()
-        .any(|a| a.id == agreement);
-    if !ours {
-        return Err(AppError::NotFound.into());
-    }
+    let a = care::agreement(&state.app, &session.actor, agreement).await?;
+    let back = if id_of(&form.get("from")) == a.clinic_id {
+        a.clinic_id
+    } else {
+        a.institution_id
+    };
     let input = EndInput {
         end_date: form.get("end_date"),
         reason: form.get("reason"),
     };
     match care::end_agreement(&state.app, &session.actor, agreement, &input).await {
-        Ok(()) => Ok(
-            Redirect::to(&format!("/facilities/{facility}?ok=agreement_ended")).into_response(),
-        ),
-        Err(e) => page_with_error(&state, &session, facility, e).await,
+        Ok(()) => {
+            Ok(Redirect::to(&format!("/facilities/{back}?ok=agreement_ended")).into_response())
+        }
+        Err(e) => page_with_error(&state, &session, back, e).await,
     }
 }
 

@@ -455,18 +455,14 @@ impl Routes {
                 SignedIn,
                 care_pages::api_acknowledge,
             )
-            .get(
-                "/regions/{code}/medical-care",
-                SignedIn,
-                care_pages::report,
-            )
+            .get("/regions/{code}/medical-care", SignedIn, care_pages::report)
             .post(
                 "/facilities/{facility}/care-agreements",
                 SignedIn,
                 care_pages::create,
             )
             .post(
-                "/facilities/{facility}/care-agreements/{agreement}/end",
+                "/care-agreements/{agreement}/end",
                 SignedIn,
                 care_pages::end,
             )
@@ -480,7 +476,11 @@ impl Routes {
                 SignedIn,
                 care_pages::add_training,
             )
-            .post("/facilities/{facility}/head", SignedIn, care_pages::set_head)
+            .post(
+                "/facilities/{facility}/head",
+                SignedIn,
+                care_pages::set_head,
+            )
             .post("/visits/raised", SignedIn, care_pages::acknowledge)
     }
 }

@@ -91,7 +91,8 @@ pub(crate) async fn due(
     PageSession(session): PageSession,
     Query(p): Query<DueParams>,
 ) -> Result<Response, PageError> {
-    let message = (p.ok.as_deref() == Some("acknowledged")).then(|| "已确认，记入处理记录".to_owned());
+    let message =
+        (p.ok.as_deref() == Some("acknowledged")).then(|| "已确认，记入处理记录".to_owned());
     html(due_page(&state, &session, p.station, message, None).await?)
 }
 
