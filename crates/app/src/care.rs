@@ -324,25 +324,12 @@ pub struct MedicalCareReport {
     pub agreements: Vec<AgreementView>,
 }
 
-/// The county (6 digits) a region lies in, or the region itself above that level.
-fn county_of(code: &str) -> String {
-    RegionCode::parse(code)
-        .ok()
-        .and_then(|r| {
-            r.ancestry()
-                .into_iter()
-                .find(|a| a.level() == RegionLevel::County)
-                .map(|a| a.to_string())
-        })
-        .unwrap_or_else(|| code.to_owned())
-}
-
-/// The town (9 digits) a region lies in.
-fn town_of(code: &str) -> Option<String> {
+/// The region of `level` that `code` lies in (itself, if of that level).
+fn ancestor_at(code: &str, level: RegionLevel) -> Option<String> {
     RegionCode::parse(code).ok().and_then(|r| {
         r.ancestry()
             .into_iter()
-            .find(|a| a.level() == RegionLevel::Town)
+            .find(|a| a.level() == level)
             .map(|a| a.to_string())
     })
 }
@@ -367,7 +354,9 @@ pub async fn report(app: &App, actor: &Actor, region: &RegionCode) -> Result<Med
     let rows = store::institutions(&mut conn, &lo, &hi, &kinds, &day).await?;
     let mut counties: Vec<CountyLine> = Vec::new();
     for row in rows {
-        let code = county_of(&row.region_code);
+        // Facilities lie in towns or villages, so always within a county.
+        let code = ancestor_at(&row.region_code, RegionLevel::County)
+            .unwrap_or_else(|| row.region_code.clone());
         if counties.last().is_none_or(|c| c.code != code) {
             let name = regions::get(&mut conn, &code)
                 .await?
@@ -382,7 +371,7 @@ pub async fn report(app: &App, actor: &Actor, region: &RegionCode) -> Result<Med
                 missing: Vec::new(),
             });
         }
-        let town = match town_of(&row.region_code) {
+        let town = match ancestor_at(&row.region_code, RegionLevel::Town) {
             Some(t) => regions::get(&mut conn, &t)
                 .await?
                 .map(|r| r.name)

@@ -574,8 +574,7 @@ async fn insert_place(tx: &mut Tx, p: &Place, now: i64) -> Result<i64> {
     Ok(id)
 }
 
-/// Scores a station to `spec.rating` points, taking points off the criteria
-/// from the last one backwards, so the sheet is a plausible one.
+/// Rates a station at `spec.rating` points.
 async fn rate_station(
     tx: &mut Tx,
     template: &Template,
@@ -584,26 +583,7 @@ async fn rate_station(
     day: &str,
     now: i64,
 ) -> Result<()> {
-    let mut scores: BTreeMap<String, u32> = template
-        .criteria()
-        .map(|c| (c.code.clone(), c.max_score))
-        .collect();
-    let mut to_lose = template.max_total().saturating_sub(spec.rating);
-    let codes: Vec<String> = template.criteria().map(|c| c.code.clone()).collect();
-    // Lose at most half of each criterion per pass, round and round.
-    while to_lose > 0 {
-        let before = to_lose;
-        for code in codes.iter().rev() {
-            if let Some(s) = scores.get_mut(code) {
-                let take = (*s / 2).max(u32::from(*s > 0)).min(to_lose).min(2);
-                *s -= take;
-                to_lose -= take;
-            }
-        }
-        if to_lose == before {
-            break;
-        }
-    }
+    let scores = crate::demo_centres::scores_for(template, spec.rating);
     let scored = template
         .score(&scores)
         .map_err(|e| AppError::internal(format!("demo scores: {e:?}")))?;

@@ -225,6 +225,29 @@ impl Template {
     }
 }
 
+fn criterion(code: &str, text: &str, max_score: u32) -> Criterion {
+    Criterion {
+        code: code.to_owned(),
+        text: text.to_owned(),
+        max_score,
+    }
+}
+
+fn group(name: &str, criteria: Vec<Criterion>) -> CriterionGroup {
+    CriterionGroup {
+        name: name.to_owned(),
+        criteria,
+    }
+}
+
+fn threshold(min_total: u32, result: &str, label: &str) -> Threshold {
+    Threshold {
+        min_total,
+        result: result.to_owned(),
+        label: label.to_owned(),
+    }
+}
+
 /// The Guangdong provincial star rating of community Kangyuan centres
 /// (社区康园中心星级评定), as a template: code "kangyuan_star", results
 /// "1_star"/"2_star"/"3_star" labelled 一星级/二星级/三星级 at 60, 75 and 90 of
@@ -237,20 +260,6 @@ impl Template {
 /// copy: they are configurable data (templates are stored as JSON) and an
 /// evaluator should correct them against the sheet in force.
 pub fn kangyuan_star_template() -> Template {
-    let criterion = |code: &str, text: &str, max_score: u32| Criterion {
-        code: code.to_owned(),
-        text: text.to_owned(),
-        max_score,
-    };
-    let group = |name: &str, criteria: Vec<Criterion>| CriterionGroup {
-        name: name.to_owned(),
-        criteria,
-    };
-    let threshold = |min_total: u32, result: &str, label: &str| Threshold {
-        min_total,
-        result: result.to_owned(),
-        label: label.to_owned(),
-    };
     Template {
         code: KANGYUAN_STAR.to_owned(),
         name: "社区康园中心星级评定".to_owned(),
@@ -355,16 +364,6 @@ pub fn kangyuan_star_template() -> Template {
 /// centre, scored and compared), not a score sheet; these criteria follow
 /// those aims and are data an organiser edits.
 pub fn brand_competition_template() -> Template {
-    let criterion = |code: &str, text: &str, max_score: u32| Criterion {
-        code: code.to_owned(),
-        text: text.to_owned(),
-        max_score,
-    };
-    let threshold = |min_total: u32, result: &str, label: &str| Threshold {
-        min_total,
-        result: result.to_owned(),
-        label: label.to_owned(),
-    };
     Template {
         code: "brand_competition".to_owned(),
         name: "一康园一品牌评比".to_owned(),
@@ -426,20 +425,6 @@ pub fn brand_competition_template() -> Template {
 /// performance evaluations (合格、良好、优秀). Templates are stored as data:
 /// an evaluator corrects them against the sheet in force without a release.
 pub fn station_standard_template() -> Template {
-    let criterion = |code: &str, text: &str, max_score: u32| Criterion {
-        code: code.to_owned(),
-        text: text.to_owned(),
-        max_score,
-    };
-    let group = |name: &str, criteria: Vec<Criterion>| CriterionGroup {
-        name: name.to_owned(),
-        criteria,
-    };
-    let threshold = |min_total: u32, result: &str, label: &str| Threshold {
-        min_total,
-        result: result.to_owned(),
-        label: label.to_owned(),
-    };
     Template {
         code: STATION_STANDARD.to_owned(),
         name: "社工站标准化评估".to_owned(),
