@@ -232,7 +232,7 @@ const fn place(
 /// Yunfu's county and town care institutions. Hekou's nursing home is the
 /// scenario's; the others are typical of the city's five counties (names of
 /// real towns, not a census of real institutions).
-const INSTITUTIONS: [Place; 9] = [
+const INSTITUTIONS: [Place; 10] = [
     place(
         HEKOU_NURSING_HOME,
         FacilityKind::NursingHome,
@@ -297,6 +297,13 @@ const INSTITUTIONS: [Place; 9] = [
         "罗定市罗镜镇",
         Some(50),
     ),
+    place(
+        "罗定市分界镇敬老院",
+        FacilityKind::NursingHome,
+        "445381102",
+        "罗定市分界镇",
+        Some(30),
+    ),
 ];
 
 const CLINICS: [Place; 5] = [
@@ -349,7 +356,7 @@ type Pairing = (
     Option<i64>,
 );
 
-const PAIRINGS: [Pairing; 5] = [
+const PAIRINGS: [Pairing; 6] = [
     (
         HEKOU_NURSING_HOME,
         HEKOU_CLINIC,
@@ -391,6 +398,14 @@ const PAIRINGS: [Pairing; 5] = [
         ],
         8,
         900,
+        None,
+    ),
+    (
+        "罗定市罗镜镇敬老院",
+        "罗定市罗镜镇卫生院",
+        &["doctor_visits", "health_checks", "chronic_followup"],
+        2,
+        300,
         None,
     ),
     // Yaogu's agreement ran out last year and was not renewed: a gap.
@@ -438,7 +453,7 @@ pub async fn seed_care_work(app: &App) -> Result<CareSummary> {
             (80, "policy_publicity", "养老服务补贴政策宣讲", 46),
             (52, "group_activity", "独居长者互助小组", 12),
             (30, "resident_training", "居家防跌倒知识培训", 28),
-            (9, "community_event", "重阳敬老文艺汇演", 120),
+            (9, "community_event", "社区长者联欢会", 120),
         ] {
             care::add_activity(
                 &mut tx,
