@@ -344,7 +344,7 @@ async fn demo(
         .map_err(|e| e.operator_message())?;
     ensure_demo_account(
         &app,
-        "antang",
+        kangyang_app::demo_yunfu::ANTANG_WORKER,
         "安塘街道社工站（演示）",
         kangyang_app::demo_yunfu::ANTANG,
         Some((antang, Role::SocialWorker)),
@@ -367,6 +367,20 @@ async fn demo(
     kangyang_app::demo_children::assign_demo_carer(&app, home, "fuliyuan")
         .await
         .map_err(|e| e.operator_message())?;
+    ensure_demo_account(
+        &app,
+        kangyang_app::demo_yunfu::ANTANG_HEAD,
+        "安塘街道社工站站长",
+        kangyang_app::demo_yunfu::ANTANG,
+        Some((antang, Role::SocialWorker)),
+        &password,
+    )
+    .await?;
+    // The other stations, Antang's head, activities, training, ratings and
+    // the care institutions with their clinics.
+    kangyang_app::demo_yunfu::seed_care_work(&app)
+        .await
+        .map_err(|e| e.operator_message())?;
     let mut banner = if seeded.seeded {
         format!(
             "演示人员：新生成 {} 人（鹤山市、云浮市，均为虚构数据）\n",
@@ -384,6 +398,7 @@ async fn demo(
     }
     banner.push_str("  antang     安塘街道社工站社工（手机探访）\n");
     banner.push_str("  fuliyuan   云浮市儿童福利院保育员（负责半数儿童的档案）\n");
+    banner.push_str("  zhanzhang  安塘街道社工站站长（逾期探访上报）\n");
     serve_app(app, &serve, Some(banner)).await
 }
 

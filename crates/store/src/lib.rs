@@ -18,6 +18,7 @@
 pub mod assessments;
 pub mod audit;
 pub mod canteens;
+pub mod care;
 pub mod children;
 mod db;
 mod error;

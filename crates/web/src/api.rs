@@ -79,7 +79,18 @@ use utoipa::{OpenApi, ToSchema};
         crate::canteen_api::set_mode,
         crate::canteen_api::set_menu,
         crate::canteen_api::record_meal,
-        crate::canteen_api::settlement
+        crate::canteen_api::settlement,
+        crate::care_pages::api_create,
+        crate::care_pages::api_end,
+        crate::care_pages::api_of_facility,
+        crate::care_pages::api_report,
+        crate::care_pages::api_activities,
+        crate::care_pages::api_add_activity,
+        crate::care_pages::api_trainings,
+        crate::care_pages::api_add_training,
+        crate::care_pages::api_set_head,
+        crate::care_pages::api_raised,
+        crate::care_pages::api_acknowledge
     ),
     components(schemas(
         crate::audit_pages::AuditPage,
@@ -130,7 +141,21 @@ use utoipa::{OpenApi, ToSchema};
         kangyang_app::canteens::MealPriced,
         kangyang_app::canteens::CanteenSettlement,
         kangyang_app::canteens::TierLine,
-        kangyang_app::canteens::FlaggedMeal
+        kangyang_app::canteens::FlaggedMeal,
+        kangyang_app::care::AgreementInput,
+        kangyang_app::care::AgreementView,
+        kangyang_app::care::EndInput,
+        kangyang_app::care::MedicalCareReport,
+        kangyang_app::care::CountyLine,
+        kangyang_app::care::InstitutionLine,
+        kangyang_app::stations::ActivityInput,
+        kangyang_app::stations::ActivityView,
+        kangyang_app::stations::TrainingInput,
+        kangyang_app::stations::TrainingView,
+        kangyang_app::stations::HeadInput,
+        kangyang_app::visits::RaisedList,
+        kangyang_app::visits::RaisedLine,
+        kangyang_app::visits::AcknowledgeInput
     ))
 )]
 struct ApiDoc;

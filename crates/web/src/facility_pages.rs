@@ -60,7 +60,7 @@ pub(crate) fn xlsx(name: &str, bytes: Vec<u8>) -> Response {
         .into_response()
 }
 
-fn region_param(code: &str) -> AppResult<RegionCode> {
+pub(crate) fn region_param(code: &str) -> AppResult<RegionCode> {
     // An unparseable code names nothing: not found, like an unknown one.
     RegionCode::parse(code).map_err(|_| AppError::NotFound)
 }
@@ -439,6 +439,8 @@ struct FacilityPage {
     can_record: bool,
     message: Option<String>,
     error: Option<String>,
+    /// Clinic agreements and a station's work.
+    care: crate::care_pages::CarePanel,
 }
 
 #[derive(Deserialize, Default)]
@@ -479,6 +481,7 @@ async fn facility_page(
         can_manage: actor.can(Action::FacilityManage),
         message,
         error,
+        care: crate::care_pages::panel(state, session, id, &d).await?,
         d,
     })
 }
@@ -494,13 +497,14 @@ pub(crate) async fn show(
         Some("service") => Some("服务记录已保存".to_owned()),
         Some("output") => Some("产量已登记".to_owned()),
         Some("moved") => Some("已迁入新址，旧址记入场地沿革".to_owned()),
-        _ => None,
+        Some(other) => crate::care_pages::flash(other).map(str::to_owned),
+        None => None,
     };
     html(facility_page(&state, &session, facility, message, None).await?)
 }
 
 /// Renders the centre page again with the error of a form, keeping the status.
-async fn page_with_error(
+pub(crate) async fn page_with_error(
     state: &AppState,
     session: &crate::session::Session,
     facility: i64,

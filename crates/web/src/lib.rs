@@ -10,6 +10,7 @@ mod assets;
 mod audit_pages;
 mod canteen_api;
 mod capability_pages;
+mod care_pages;
 mod children_pages;
 mod error;
 mod facility_pages;

@@ -323,6 +323,34 @@ backend_test!(
         let other_order = order(&yunfu, &yunfu_csrf, other_facility).await;
         let own_pairing = pairing(&own, &csrf, "440784", own_facility).await;
         let other_pairing = pairing(&yunfu, &yunfu_csrf, "4453", other_facility).await;
+        // A nursing home and its clinic, paired by a medical-care agreement.
+        let agreement = |client: &reqwest::Client, csrf: &str, town: &str| {
+            let (client, csrf, town) = (client.clone(), csrf.to_owned(), town.to_owned());
+            async move {
+                let mut ids = Vec::new();
+                for (name, kind) in [("敬老院", "nursing_home"), ("卫生院", "clinic")] {
+                    ids.push(
+                        create(
+                            &client,
+                            &csrf,
+                            "/api/v1/facilities",
+                            serde_json::json!({ "name": name, "kind": kind, "region": town }),
+                        )
+                        .await,
+                    );
+                }
+                create(
+                    &client,
+                    &csrf,
+                    "/api/v1/care-agreements",
+                    serde_json::json!({ "institution_id": ids[0], "clinic_id": ids[1],
+                        "services": ["green_channel"], "start_date": "2026-01-01" }),
+                )
+                .await
+            }
+        };
+        let own_agreement = agreement(&own, &csrf, "440784103").await;
+        let other_agreement = agreement(&yunfu, &yunfu_csrf, "445302001").await;
         let anonymous = t.client();
         let mut scoped = 0;
         for route in route_table() {
@@ -338,12 +366,14 @@ backend_test!(
                 .replace("{project}", &own_project.to_string())
                 .replace("{pairing}", &own_pairing.to_string())
                 .replace("{order}", &own_order.to_string())
-                .replace("{grant}", "1");
+                .replace("{grant}", "1")
+                .replace("{agreement}", &own_agreement.to_string());
             let path_other = fill("445302", other_person, other_job, other_facility)
                 .replace("{project}", &other_project.to_string())
                 .replace("{pairing}", &other_pairing.to_string())
                 .replace("{order}", &other_order.to_string())
-                .replace("{grant}", "2");
+                .replace("{grant}", "2")
+                .replace("{agreement}", &other_agreement.to_string());
             let request = |client: &reqwest::Client, path: &str| {
                 let url = t.url(path);
                 let api = route.path.starts_with("/api/");

@@ -12,6 +12,7 @@ mod support;
 mod api;
 mod browser;
 mod canteens;
+mod care;
 mod children;
 mod cli;
 mod conformance;
