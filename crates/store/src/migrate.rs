@@ -37,6 +37,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "canteens",
         sql: include_str!("../migrations/0005_canteens.sql"),
     },
+    Migration {
+        version: 6,
+        name: "home modification",
+        sql: include_str!("../migrations/0006_home_modification.sql"),
+    },
 ];
 
 pub fn latest_version() -> i64 {

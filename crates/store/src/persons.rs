@@ -28,7 +28,7 @@ impl From<&Scope> for PersonScope {
 
 impl PersonScope {
     /// Appends the scope condition for the persons table aliased `p`.
-    fn apply(&self, sql: &mut Sql) {
+    pub(crate) fn apply(&self, sql: &mut Sql) {
         sql.push(" p.village_code >= ")
             .bind(self.lo.as_str())
             .push(" AND p.village_code < ")

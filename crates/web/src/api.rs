@@ -71,7 +71,16 @@ use utoipa::{OpenApi, ToSchema};
         crate::canteen_api::set_mode,
         crate::canteen_api::set_menu,
         crate::canteen_api::record_meal,
-        crate::canteen_api::settlement
+        crate::canteen_api::settlement,
+        crate::modification_pages::api_items,
+        crate::modification_pages::api_open,
+        crate::modification_pages::api_case,
+        crate::modification_pages::api_move,
+        crate::modification_pages::api_set_item,
+        crate::modification_pages::api_add_photo,
+        crate::modification_pages::api_person_cases,
+        crate::modification_pages::api_progress,
+        crate::modification_pages::api_set_target
     ),
     components(schemas(
         crate::audit_pages::AuditPage,
@@ -122,7 +131,25 @@ use utoipa::{OpenApi, ToSchema};
         kangyang_app::canteens::MealPriced,
         kangyang_app::canteens::CanteenSettlement,
         kangyang_app::canteens::TierLine,
-        kangyang_app::canteens::FlaggedMeal
+        kangyang_app::canteens::FlaggedMeal,
+        crate::modification_pages::PhotoUpload,
+        kangyang_app::home_modification::CatalogueItem,
+        kangyang_app::home_modification::OpenCaseInput,
+        kangyang_app::home_modification::CaseView,
+        kangyang_app::home_modification::ItemLine,
+        kangyang_app::home_modification::StepView,
+        kangyang_app::home_modification::PhotoView,
+        kangyang_app::home_modification::Choice,
+        kangyang_app::home_modification::MoveInput,
+        kangyang_app::home_modification::ItemInput,
+        kangyang_app::home_modification::PhotoStored,
+        kangyang_app::home_modification::PersonCases,
+        kangyang_app::home_modification::CaseSummary,
+        kangyang_app::home_modification::ModificationProgress,
+        kangyang_app::home_modification::ProgressLine,
+        kangyang_app::home_modification::StateCount,
+        kangyang_app::home_modification::StuckCase,
+        kangyang_app::home_modification::TargetInput
     ))
 )]
 struct ApiDoc;

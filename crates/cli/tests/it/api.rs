@@ -323,6 +323,10 @@ backend_test!(
         let other_order = order(&yunfu, &yunfu_csrf, other_facility).await;
         let own_pairing = pairing(&own, &csrf, "440784", own_facility).await;
         let other_pairing = pairing(&yunfu, &yunfu_csrf, "4453", other_facility).await;
+        let (own_case, own_photo) =
+            crate::home_modification::case_with_photo(&t, &own, &csrf, own_person).await;
+        let (other_case, other_photo) =
+            crate::home_modification::case_with_photo(&t, &yunfu, &yunfu_csrf, other_person).await;
         let anonymous = t.client();
         let mut scoped = 0;
         for route in route_table() {
@@ -337,11 +341,15 @@ backend_test!(
             let path_own = fill("440784103", own_person, own_job, own_facility)
                 .replace("{project}", &own_project.to_string())
                 .replace("{pairing}", &own_pairing.to_string())
-                .replace("{order}", &own_order.to_string());
+                .replace("{order}", &own_order.to_string())
+                .replace("{case}", &own_case.to_string())
+                .replace("{photo}", &own_photo.to_string());
             let path_other = fill("445302", other_person, other_job, other_facility)
                 .replace("{project}", &other_project.to_string())
                 .replace("{pairing}", &other_pairing.to_string())
-                .replace("{order}", &other_order.to_string());
+                .replace("{order}", &other_order.to_string())
+                .replace("{case}", &other_case.to_string())
+                .replace("{photo}", &other_photo.to_string());
             let request = |client: &reqwest::Client, path: &str| {
                 let url = t.url(path);
                 let api = route.path.starts_with("/api/");

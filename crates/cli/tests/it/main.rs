@@ -15,6 +15,7 @@ mod canteens;
 mod cli;
 mod conformance;
 mod facilities;
+mod home_modification;
 mod import;
 mod persons;
 mod security;
