@@ -13,7 +13,7 @@ use crate::audit::Event;
 use crate::persons::scoped_person;
 use crate::{civil, Actor, App, AppError, Result};
 use kangyang_domain::home_modification::{
-    check_move, item_by_code, photo_kind, recommended_items, CaseState, PhotoPhase, GROUPS,
+    check_move, item_by_code, photo_kind, recommended_items, CaseState, PhotoPhase,
     MAX_PHOTOS_PER_CASE, MAX_PHOTO_BYTES, MAX_QUANTITY, MAX_UNIT_COST,
 };
 use kangyang_domain::money::{per_mille, percent_string, Fen};
@@ -326,10 +326,11 @@ pub struct OpenCaseInput {
     pub note: String,
 }
 
-fn day_field(app: &App, field: &str, s: &str, default: CivilDate) -> Result<CivilDate> {
+/// A day typed in a form: today when blank, never after today.
+fn day_field(app: &App, field: &str, s: &str) -> Result<CivilDate> {
     let s = s.trim();
     if s.is_empty() {
-        return Ok(default);
+        return Ok(app.today());
     }
     let day = CivilDate::parse(s)
         .map_err(|_| AppError::invalid(field, "日期应为 YYYY-MM-DD，如 2026-03-15"))?;
@@ -351,7 +352,7 @@ fn note_field(note: &str) -> Result<&str> {
 pub async fn open_case(app: &App, actor: &Actor, input: &OpenCaseInput) -> Result<i64> {
     app.require(actor, Action::PersonWrite).await?;
     let person = scoped_person(app, actor, input.person_id, "home_mod.open").await?;
-    let applied_on = day_field(app, "applied_on", &input.applied_on, app.today())?;
+    let applied_on = day_field(app, "applied_on", &input.applied_on)?;
     if applied_on.year() < 2000 {
         return Err(AppError::invalid("applied_on", "申请日期不能早于 2000 年"));
     }
@@ -493,7 +494,7 @@ pub async fn move_case(app: &App, actor: &Actor, id: i64, input: &MoveInput) -> 
         )
     })?;
     let since = CivilDate::parse(&row.since).map_err(AppError::internal)?;
-    let day = day_field(app, "day", &input.day, app.today())?;
+    let day = day_field(app, "day", &input.day)?;
     if day < since {
         return Err(AppError::invalid(
             "day",
@@ -1100,9 +1101,4 @@ async fn short_place(conn: &mut Conn, village: &str) -> Result<String> {
         .map(|r| r.name)
         .collect::<Vec<_>>()
         .join(" / "))
-}
-
-/// The groups of the list, for forms that show items grouped.
-pub fn groups() -> &'static [&'static str] {
-    &GROUPS
 }

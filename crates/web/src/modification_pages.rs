@@ -333,11 +333,11 @@ pub(crate) async fn target_submit(
             let year = input.year.map(|y| format!("?year={y}")).unwrap_or_default();
             Ok(Redirect::to(&format!("/regions/{region}/modifications{year}")).into_response())
         }
-        Err(AppError::Invalid { message, .. }) => {
+        Err(e) => {
+            let (status, message) = refusal(e)?;
             let page = progress_page(&state, &session, &region, None, Some(message)).await?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response())
+            Ok((status, Html(page.render()?)).into_response())
         }
-        Err(e) => Err(e.into()),
     }
 }
 
@@ -399,30 +399,23 @@ pub(crate) async fn open_submit(
     };
     match hm::open_case(&state.app, &session.actor, &input).await {
         Ok(id) => Ok(Redirect::to(&format!("/modifications/{id}")).into_response()),
-        Err(e @ (AppError::Invalid { .. } | AppError::Conflict(_))) => {
-            let status = if matches!(e, AppError::Conflict(_)) {
-                StatusCode::CONFLICT
-            } else {
-                StatusCode::UNPROCESSABLE_ENTITY
-            };
-            let page = new_page(
-                &state,
-                &session,
-                Some(input.person_id).filter(|id| *id > 0),
-                Some(message_of(e)),
-            )
-            .await?;
+        Err(e) => {
+            let (status, message) = refusal(e)?;
+            let person = Some(input.person_id).filter(|id| *id > 0);
+            let page = new_page(&state, &session, person, Some(message)).await?;
             Ok((status, Html(page.render()?)).into_response())
         }
-        Err(e) => Err(e.into()),
     }
 }
 
-/// The message of a refusal, for a page (the field is named in the message).
-fn message_of(e: AppError) -> String {
+/// A refusal a form shows on its page (bad input, a conflict) as its status
+/// and message (the message names the field); any other error is the page's
+/// error.
+fn refusal(e: AppError) -> Result<(StatusCode, String), PageError> {
     match e {
-        AppError::Invalid { message, .. } => message,
-        e => e.to_string(),
+        AppError::Invalid { message, .. } => Ok((StatusCode::UNPROCESSABLE_ENTITY, message)),
+        AppError::Conflict(message) => Ok((StatusCode::CONFLICT, message)),
+        e => Err(e.into()),
     }
 }
 
@@ -471,16 +464,11 @@ async fn after_case_form(
 ) -> Result<Response, PageError> {
     match done {
         Ok(()) => Ok(Redirect::to(&format!("/modifications/{case}")).into_response()),
-        Err(e @ (AppError::Invalid { .. } | AppError::Conflict(_))) => {
-            let status = if matches!(e, AppError::Conflict(_)) {
-                StatusCode::CONFLICT
-            } else {
-                StatusCode::UNPROCESSABLE_ENTITY
-            };
-            let page = case_page(state, session, case, Some(message_of(e))).await?;
+        Err(e) => {
+            let (status, message) = refusal(e)?;
+            let page = case_page(state, session, case, Some(message)).await?;
             Ok((status, Html(page.render()?)).into_response())
         }
-        Err(e) => Err(e.into()),
     }
 }
 

@@ -107,8 +107,7 @@ async fn upload(
     csrf: &str,
     case: i64,
     phase: &str,
-    file_name: &str,
-    claimed_type: &str,
+    (file_name, claimed_type): (&str, &str),
     bytes: Vec<u8>,
 ) -> (u16, serde_json::Value) {
     let part = reqwest::multipart::Part::bytes(bytes)
@@ -129,6 +128,41 @@ async fn upload(
     (status, res.json().await.unwrap_or(serde_json::Value::Null))
 }
 
+/// A page's HTML.
+async fn page(t: &TestApp, client: &reqwest::Client, path: &str) -> String {
+    client
+        .get(t.url(path))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+/// A "before" photo sent through the case page's form, named .jpg whatever it is.
+async fn page_upload(
+    t: &TestApp,
+    client: &reqwest::Client,
+    case: i64,
+    csrf: &str,
+    bytes: &[u8],
+) -> reqwest::Response {
+    let form = reqwest::multipart::Form::new()
+        .text("csrf_token", csrf.to_owned())
+        .text("phase", "before")
+        .part(
+            "photo",
+            reqwest::multipart::Part::bytes(bytes.to_vec()).file_name("photo.jpg"),
+        );
+    client
+        .post(t.url(&format!("/modifications/{case}/photos")))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+}
+
 /// A case of `person` in assessment with one "before" photo: (case, photo).
 /// The route walk of api.rs probes the case and photo routes with these.
 pub async fn case_with_photo(
@@ -145,8 +179,7 @@ pub async fn case_with_photo(
         csrf,
         case,
         "before",
-        "before.png",
-        "image/png",
+        ("before.png", "image/png"),
         PNG.to_vec(),
     )
     .await;
@@ -340,14 +373,7 @@ backend_test!(
         assert_eq!((status, body["field"].as_str()), (422, Some("item")));
 
         // The page shows the same figures.
-        let page = client
-            .get(t.url("/regions/4453/modifications"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let page = page(&t, &client, "/regions/4453/modifications").await;
         assert!(
             page.contains(r#"<span class="big" id="fig-target">1310</span>"#),
             "{page}"
@@ -492,8 +518,7 @@ backend_test!(
             &csrf,
             case,
             "before",
-            "a.png",
-            "image/png",
+            ("a.png", "image/png"),
             PNG.to_vec(),
         )
         .await;
@@ -517,8 +542,7 @@ backend_test!(
                 &csrf,
                 case,
                 "before",
-                name,
-                "image/jpeg",
+                (name, "image/jpeg"),
                 bytes,
             )
             .await;
@@ -536,8 +560,7 @@ backend_test!(
             &csrf,
             case,
             "before",
-            "big.jpg",
-            "image/jpeg",
+            ("big.jpg", "image/jpeg"),
             big,
         )
         .await;
@@ -552,8 +575,7 @@ backend_test!(
             &csrf,
             case,
             "before",
-            "huge.jpg",
-            "image/jpeg",
+            ("huge.jpg", "image/jpeg"),
             huge,
         )
         .await;
@@ -565,8 +587,7 @@ backend_test!(
             &csrf,
             case,
             "after",
-            "a.png",
-            "image/png",
+            ("a.png", "image/png"),
             PNG.to_vec(),
         )
         .await;
@@ -582,8 +603,7 @@ backend_test!(
             &csrf,
             case,
             "before",
-            "kitchen.png",
-            "image/png",
+            ("kitchen.png", "image/png"),
             jpeg.clone(),
         )
         .await;
@@ -602,38 +622,18 @@ backend_test!(
         assert_eq!(res.headers()["x-content-type-options"], "nosniff");
         assert_eq!(res.bytes().await.unwrap().to_vec(), jpeg);
 
-        // Through the page's form too, which lands back on the case.
-        let form = reqwest::multipart::Form::new()
-            .text("csrf_token", csrf.clone())
-            .text("phase", "before")
-            .part(
-                "photo",
-                reqwest::multipart::Part::bytes(PNG.to_vec()).file_name("bed.png"),
-            );
-        let res = client
-            .post(t.url(&format!("/modifications/{case}/photos")))
-            .multipart(form)
-            .send()
-            .await
-            .unwrap();
+        // A page form must carry the session's CSRF token.
+        let res = page_upload(&t, &client, case, "forged", PNG).await;
+        assert_eq!(res.status(), 403);
+        assert_eq!(photo_rows(&t).await, 1);
+        // Through the page's form, which lands back on the case.
+        let res = page_upload(&t, &client, case, &csrf, PNG).await;
         assert_eq!(res.status(), 303);
         assert_eq!(
             res.headers()["location"],
             format!("/modifications/{case}").as_str()
         );
-        let form = reqwest::multipart::Form::new()
-            .text("csrf_token", csrf.clone())
-            .text("phase", "before")
-            .part(
-                "photo",
-                reqwest::multipart::Part::bytes(b"GIF89a....".to_vec()).file_name("x.jpg"),
-            );
-        let res = client
-            .post(t.url(&format!("/modifications/{case}/photos")))
-            .multipart(form)
-            .send()
-            .await
-            .unwrap();
+        let res = page_upload(&t, &client, case, &csrf, b"GIF89a....").await;
         assert_eq!(res.status(), 422);
         assert!(res
             .text()
@@ -649,14 +649,7 @@ backend_test!(
             .collect();
         assert_eq!(types, ["image/jpeg", "image/png"]);
         assert_eq!(photo_rows(&t).await, 2);
-        let page = client
-            .get(t.url(&format!("/modifications/{case}")))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let page = page(&t, &client, &format!("/modifications/{case}")).await;
         assert!(page.contains(&format!(r#"<img src="/modifications/{case}/photos/{id}""#)));
     }
 );
@@ -692,8 +685,7 @@ backend_test!(
             &heshan_csrf,
             case,
             "before",
-            "a.png",
-            "image/png",
+            ("a.png", "image/png"),
             PNG.to_vec(),
         )
         .await;
@@ -777,14 +769,7 @@ backend_test!(cases_stuck_in_a_step_are_listed, |b: Backend| async move {
     assert_eq!(stuck, [old], "{p}");
     assert_eq!(p["stuck"][0]["state_label"], "申请");
     assert_eq!(p["stuck"][0]["days"], days_ago);
-    let page = client
-        .get(t.url("/regions/4453/modifications"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = page(&t, &client, "/regions/4453/modifications").await;
     assert!(page.contains(&format!(r#"<a href="/modifications/{old}">#{old}</a>"#)));
     let (_, view) = get_json(&client, &t.url(&format!("/api/v1/modifications/{old}"))).await;
     assert_eq!(view["stuck"], true);
@@ -838,3 +823,62 @@ backend_test!(
         assert_eq!(done_by_county, first.done);
     }
 );
+
+/// An official on a phone opens a case from the person page, designs it,
+/// moves it on and adds a photo; the pages fit the phone's width.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_case_is_opened_and_worked_on_a_phone() {
+    use crate::browser::Browser;
+    let t = start_app(Backend::Sqlite).await;
+    t.user("yunfu", Role::Official, "4453").await;
+    let (client, csrf) = t.login("yunfu").await;
+    let person = elder(&t, &client, &csrf, "445302004001", 10, 84).await;
+    let dir = tempfile::tempdir().unwrap();
+    let photo = dir.path().join("before.png");
+    std::fs::write(&photo, PNG).unwrap();
+
+    let b = Browser::start(390, 844).await;
+    b.login(&t, "yunfu").await;
+    let fits = || async {
+        let fit = b
+            .eval("return [document.documentElement.scrollWidth, document.documentElement.clientWidth];")
+            .await;
+        assert!(
+            fit[0].as_i64().unwrap() <= fit[1].as_i64().unwrap(),
+            "wider than the phone on {}: {fit}",
+            b.current_url().await
+        );
+    };
+    b.goto(&t.url(&format!("/persons/{person}"))).await;
+    b.click("#home-mod-link").await;
+    b.wait_for_url(&format!("/modifications/new?person={person}"))
+        .await;
+    fits().await;
+    b.click("#open-case-button").await;
+    assert_eq!(b.wait_for_text("#case-state", "申请").await, "申请");
+    fits().await;
+
+    // The first item of the list at its typical cost, then the design.
+    b.click("#add-item").await;
+    assert_eq!(b.wait_for_text("#case-total", "800.00").await, "800.00");
+    b.click("#move-button").await;
+    assert_eq!(b.wait_for_text("#case-state", "评估").await, "评估");
+    b.type_into("#photo-form input[type=file]", photo.to_str().unwrap())
+        .await;
+    b.click("#upload-photo").await;
+    for _ in 0..50 {
+        if b.count("#photos img").await == 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(b.count("#photos img").await, 1);
+    fits().await;
+    b.assert_not_defaced("the case page").await;
+
+    b.click("#nav-modifications").await;
+    b.wait_for_url("/regions/4453/modifications").await;
+    assert_eq!(b.text("#fig-done").await, "0");
+    assert_eq!(b.text("#fig-in-progress").await, "1");
+    fits().await;
+}
