@@ -381,6 +381,9 @@ async fn demo(
     kangyang_app::demo_yunfu::seed_care_work(&app)
         .await
         .map_err(|e| e.operator_message())?;
+    let modifications = kangyang_app::demo_modifications::seed_modifications(&app)
+        .await
+        .map_err(|e| e.operator_message())?;
     let mut banner = if seeded.seeded {
         format!(
             "演示人员：新生成 {} 人（鹤山市、云浮市，均为虚构数据）\n",
@@ -389,6 +392,17 @@ async fn demo(
     } else {
         format!("演示人员：沿用已有的 {} 人\n", seeded.people)
     };
+    banner.push_str(&format!(
+        "云浮市适老化改造：年度目标 {} 户，已有案件 {} 件，已完成（验收或拨付）{} 户{}\n",
+        modifications.target,
+        modifications.cases,
+        modifications.done,
+        if modifications.cases < modifications.target {
+            "（演示登记的特殊困难老年人不足目标户数，按实有人数生成）"
+        } else {
+            ""
+        }
+    ));
     banner.push_str(&format!("演示账号（密码均为 {password}）：\n"));
     for (username, display_name, _) in DEMO_ACCOUNTS {
         banner.push_str(&format!("  {username:<10} {display_name}\n"));

@@ -147,6 +147,108 @@ impl CaseState {
         self.default_limit_days()
             .is_some_and(|limit| since.days_until(today) > i64::from(limit))
     }
+    /// Accepted and paid cases are done: the works have passed acceptance,
+    /// which is what the annual target counts.
+    pub fn is_done(self) -> bool {
+        matches!(self, CaseState::Accepted | CaseState::Paid)
+    }
+
+    /// The items of a case may change until the works are accepted: what
+    /// was accepted (and then paid for) is the record.
+    pub fn items_editable(self) -> bool {
+        matches!(
+            self,
+            CaseState::Applied | CaseState::Assessed | CaseState::Designed | CaseState::Works
+        )
+    }
+}
+
+/// Whether a case with `items` items on its design may move from `from` to
+/// `to`: the steps of [`CaseState::can_move_to`], and a design needs at
+/// least one item of the list (the design is the list of what will be done).
+pub fn check_move(from: CaseState, to: CaseState, items: usize) -> Result<(), String> {
+    from.can_move_to(to)?;
+    if to == CaseState::Designed && items == 0 {
+        return Err("设计方案还没有改造项目：请先添加至少一项，再转到“设计”".into());
+    }
+    Ok(())
+}
+
+/// The largest quantity of one item on a case: a household needs a few grab
+/// bars or lamps, not dozens.
+pub const MAX_QUANTITY: i64 = 20;
+
+/// The largest unit cost of one item (20,000 yuan): several times the
+/// dearest item's typical cost (a care bed), so a typing slip of an extra
+/// zero or two is caught.
+pub const MAX_UNIT_COST: Fen = Fen(2_000_000);
+
+/// The largest photo accepted (5 MiB): a phone photo at full size is 2-4 MB.
+pub const MAX_PHOTO_BYTES: usize = 5 * 1024 * 1024;
+
+/// The most photos one case keeps (before and after together).
+pub const MAX_PHOTOS_PER_CASE: i64 = 30;
+
+/// Whether a photo shows the home before or after the works.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PhotoPhase {
+    Before,
+    After,
+}
+
+impl PhotoPhase {
+    pub const ALL: &'static [PhotoPhase] = &[PhotoPhase::Before, PhotoPhase::After];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PhotoPhase::Before => "before",
+            PhotoPhase::After => "after",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            PhotoPhase::Before => "改造前",
+            PhotoPhase::After => "改造后",
+        }
+    }
+
+    /// Reads a code or a Chinese name.
+    pub fn parse(s: &str) -> Option<PhotoPhase> {
+        let s = s.trim();
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|p| p.as_str() == s || p.label() == s)
+    }
+
+    /// Whether a photo of this phase may be added to a case in `state`.
+    /// Before photos are taken from the assessment visit on (the assessor
+    /// records the home as found) until the works are under way; after photos
+    /// from the works until acceptance, which checks the works against them.
+    pub fn allowed_in(self, state: CaseState) -> Result<(), String> {
+        let ok = match self {
+            PhotoPhase::Before => matches!(
+                state,
+                CaseState::Assessed | CaseState::Designed | CaseState::Works
+            ),
+            PhotoPhase::After => matches!(state, CaseState::Works | CaseState::Accepted),
+        };
+        if ok {
+            return Ok(());
+        }
+        Err(match self {
+            PhotoPhase::Before => format!(
+                "改造前照片应在评估至施工环节上传，案件现处于“{}”环节",
+                state.label()
+            ),
+            PhotoPhase::After => format!(
+                "改造后照片应在施工或验收环节上传，案件现处于“{}”环节",
+                state.label()
+            ),
+        })
+    }
 }
 
 /// One item of the recommended list.
@@ -349,6 +451,69 @@ mod tests {
         assert!(!CaseState::Works.is_stuck(entered, date("2024-03-02")));
         assert!(CaseState::Works.is_stuck(entered, date("2024-03-03")));
         assert!(!CaseState::Paid.is_stuck(entered, date("2030-01-01")));
+    }
+
+    #[test]
+    fn done_cases_and_editable_items() {
+        let done: Vec<_> = CaseState::ALL.iter().filter(|s| s.is_done()).collect();
+        assert_eq!(done, [&CaseState::Accepted, &CaseState::Paid]);
+        let editable: Vec<_> = CaseState::ALL
+            .iter()
+            .filter(|s| s.items_editable())
+            .collect();
+        assert_eq!(
+            editable,
+            [
+                &CaseState::Applied,
+                &CaseState::Assessed,
+                &CaseState::Designed,
+                &CaseState::Works
+            ]
+        );
+    }
+
+    #[test]
+    fn a_design_needs_an_item() {
+        assert_eq!(
+            check_move(CaseState::Assessed, CaseState::Designed, 0),
+            Err("设计方案还没有改造项目：请先添加至少一项，再转到“设计”".into())
+        );
+        assert_eq!(
+            check_move(CaseState::Assessed, CaseState::Designed, 1),
+            Ok(())
+        );
+        // Withdrawal needs no item; the step rules still apply.
+        assert_eq!(
+            check_move(CaseState::Assessed, CaseState::Withdrawn, 0),
+            Ok(())
+        );
+        assert!(check_move(CaseState::Applied, CaseState::Designed, 3).is_err());
+    }
+
+    #[test]
+    fn before_photos_from_assessment_after_photos_from_works() {
+        let allowed = |phase: PhotoPhase| -> Vec<CaseState> {
+            CaseState::ALL
+                .iter()
+                .copied()
+                .filter(|s| phase.allowed_in(*s).is_ok())
+                .collect()
+        };
+        assert_eq!(
+            allowed(PhotoPhase::Before),
+            [CaseState::Assessed, CaseState::Designed, CaseState::Works]
+        );
+        assert_eq!(
+            allowed(PhotoPhase::After),
+            [CaseState::Works, CaseState::Accepted]
+        );
+        assert_eq!(
+            PhotoPhase::After.allowed_in(CaseState::Designed),
+            Err("改造后照片应在施工或验收环节上传，案件现处于“设计”环节".into())
+        );
+        assert_eq!(PhotoPhase::parse("改造前"), Some(PhotoPhase::Before));
+        assert_eq!(PhotoPhase::parse("after"), Some(PhotoPhase::After));
+        assert_eq!(PhotoPhase::parse("during"), None);
     }
 
     #[test]

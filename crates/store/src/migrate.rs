@@ -38,6 +38,11 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0005_canteens.sql"),
     },
     Migration {
+        version: 6,
+        name: "home modification",
+        sql: include_str!("../migrations/0006_home_modification.sql"),
+    },
+    Migration {
         version: 7,
         name: "care work",
         sql: include_str!("../migrations/0007_care_work.sql"),

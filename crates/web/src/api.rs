@@ -90,7 +90,16 @@ use utoipa::{OpenApi, ToSchema};
         crate::care_pages::api_add_training,
         crate::care_pages::api_set_head,
         crate::care_pages::api_raised,
-        crate::care_pages::api_acknowledge
+        crate::care_pages::api_acknowledge,
+        crate::modification_pages::api_items,
+        crate::modification_pages::api_open,
+        crate::modification_pages::api_case,
+        crate::modification_pages::api_move,
+        crate::modification_pages::api_set_item,
+        crate::modification_pages::api_add_photo,
+        crate::modification_pages::api_person_cases,
+        crate::modification_pages::api_progress,
+        crate::modification_pages::api_set_target
     ),
     components(schemas(
         crate::audit_pages::AuditPage,
@@ -155,7 +164,25 @@ use utoipa::{OpenApi, ToSchema};
         kangyang_app::stations::HeadInput,
         kangyang_app::visits::RaisedList,
         kangyang_app::visits::RaisedLine,
-        kangyang_app::visits::AcknowledgeInput
+        kangyang_app::visits::AcknowledgeInput,
+        crate::modification_pages::PhotoUpload,
+        kangyang_app::home_modification::CatalogueItem,
+        kangyang_app::home_modification::OpenCaseInput,
+        kangyang_app::home_modification::CaseView,
+        kangyang_app::home_modification::ItemLine,
+        kangyang_app::home_modification::StepView,
+        kangyang_app::home_modification::PhotoView,
+        kangyang_app::home_modification::Choice,
+        kangyang_app::home_modification::MoveInput,
+        kangyang_app::home_modification::ItemInput,
+        kangyang_app::home_modification::PhotoStored,
+        kangyang_app::home_modification::PersonCases,
+        kangyang_app::home_modification::CaseSummary,
+        kangyang_app::home_modification::ModificationProgress,
+        kangyang_app::home_modification::ProgressLine,
+        kangyang_app::home_modification::StateCount,
+        kangyang_app::home_modification::StuckCase,
+        kangyang_app::home_modification::TargetInput
     ))
 )]
 struct ApiDoc;

@@ -16,6 +16,7 @@ mod error;
 mod facility_pages;
 mod funds_api;
 mod import_pages;
+mod modification_pages;
 mod pages;
 mod person_pages;
 mod routes;

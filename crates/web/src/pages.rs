@@ -30,6 +30,8 @@ pub(crate) struct Nav {
     pub(crate) can_visit: bool,
     /// Officials see the Kangyuan overview of their region.
     pub(crate) can_see_overview: bool,
+    /// Region-scoped readers of people follow the home-modification target.
+    pub(crate) can_see_modifications: bool,
 }
 
 impl Nav {
@@ -47,6 +49,8 @@ impl Nav {
             can_visit: actor.can(Action::PersonWrite)
                 && matches!(actor.role, Role::SocialWorker | Role::Official),
             can_see_overview: actor.can(Action::FacilityRead)
+                && actor.scope.facility_id().is_none(),
+            can_see_modifications: actor.can(Action::PersonRead)
                 && actor.scope.facility_id().is_none(),
         }
     }

@@ -4,8 +4,8 @@
 
 use crate::{
     api, assets, audit_pages, canteen_api, capability_pages, care_pages, children_pages,
-    facility_pages, funds_api, import_pages, pages, person_pages, security_headers, session,
-    user_pages, visit_pages, AppState,
+    facility_pages, funds_api, import_pages, modification_pages, pages, person_pages,
+    security_headers, session, user_pages, visit_pages, AppState,
 };
 use axum::handler::Handler;
 use axum::routing::{get, post, MethodRouter};
@@ -470,6 +470,87 @@ fn routes() -> Routes {
             "/audit/break-glass/{grant}/review",
             SignedIn,
             children_pages::review,
+        )
+        .get(
+            "/api/v1/modification-items",
+            SignedIn,
+            modification_pages::api_items,
+        )
+        .post(
+            "/api/v1/modifications",
+            SignedIn,
+            modification_pages::api_open,
+        )
+        .get(
+            "/api/v1/modifications/{case}",
+            SignedIn,
+            modification_pages::api_case,
+        )
+        .post(
+            "/api/v1/modifications/{case}/state",
+            SignedIn,
+            modification_pages::api_move,
+        )
+        .post(
+            "/api/v1/modifications/{case}/items",
+            SignedIn,
+            modification_pages::api_set_item,
+        )
+        .add(
+            "POST",
+            "/api/v1/modifications/{case}/photos",
+            SignedIn,
+            post(modification_pages::api_add_photo).layer(axum::extract::DefaultBodyLimit::max(
+                modification_pages::PHOTO_BODY_LIMIT,
+            )),
+        )
+        .get(
+            "/api/v1/persons/{id}/modifications",
+            SignedIn,
+            modification_pages::api_person_cases,
+        )
+        .get(
+            "/api/v1/regions/{code}/modifications",
+            SignedIn,
+            modification_pages::api_progress,
+        )
+        .post(
+            "/api/v1/modification-targets",
+            SignedIn,
+            modification_pages::api_set_target,
+        )
+        .add(
+            "GET",
+            "/regions/{code}/modifications",
+            SignedIn,
+            get(modification_pages::progress).post(modification_pages::target_submit),
+        )
+        .table_only("POST", "/regions/{code}/modifications", SignedIn)
+        .post("/modifications", SignedIn, modification_pages::open_submit)
+        .get("/modifications/new", SignedIn, modification_pages::new_form)
+        .get("/modifications/{case}", SignedIn, modification_pages::case)
+        .post(
+            "/modifications/{case}/state",
+            SignedIn,
+            modification_pages::move_submit,
+        )
+        .post(
+            "/modifications/{case}/items",
+            SignedIn,
+            modification_pages::item_submit,
+        )
+        .add(
+            "POST",
+            "/modifications/{case}/photos",
+            SignedIn,
+            post(modification_pages::photo_submit).layer(axum::extract::DefaultBodyLimit::max(
+                modification_pages::PHOTO_BODY_LIMIT,
+            )),
+        )
+        .get(
+            "/modifications/{case}/photos/{photo}",
+            SignedIn,
+            modification_pages::photo,
         )
         .care()
 }

@@ -351,6 +351,10 @@ backend_test!(
         };
         let own_agreement = agreement(&own, &csrf, "440784103").await;
         let other_agreement = agreement(&yunfu, &yunfu_csrf, "445302001").await;
+        let (own_case, own_photo) =
+            crate::home_modification::case_with_photo(&t, &own, &csrf, own_person).await;
+        let (other_case, other_photo) =
+            crate::home_modification::case_with_photo(&t, &yunfu, &yunfu_csrf, other_person).await;
         let anonymous = t.client();
         let mut scoped = 0;
         for route in route_table() {
@@ -367,13 +371,17 @@ backend_test!(
                 .replace("{pairing}", &own_pairing.to_string())
                 .replace("{order}", &own_order.to_string())
                 .replace("{grant}", "1")
-                .replace("{agreement}", &own_agreement.to_string());
+                .replace("{agreement}", &own_agreement.to_string())
+                .replace("{case}", &own_case.to_string())
+                .replace("{photo}", &own_photo.to_string());
             let path_other = fill("445302", other_person, other_job, other_facility)
                 .replace("{project}", &other_project.to_string())
                 .replace("{pairing}", &other_pairing.to_string())
                 .replace("{order}", &other_order.to_string())
                 .replace("{grant}", "2")
-                .replace("{agreement}", &other_agreement.to_string());
+                .replace("{agreement}", &other_agreement.to_string())
+                .replace("{case}", &other_case.to_string())
+                .replace("{photo}", &other_photo.to_string());
             let request = |client: &reqwest::Client, path: &str| {
                 let url = t.url(path);
                 let api = route.path.starts_with("/api/");

@@ -18,6 +18,7 @@ mod cli;
 mod conformance;
 mod durability;
 mod facilities;
+mod home_modification;
 mod import;
 mod persons;
 mod security;
