@@ -16,6 +16,8 @@ mod clock;
 mod config;
 pub mod crypto;
 pub mod demo;
+pub mod demo_canteens;
+pub mod demo_capability;
 pub mod demo_centres;
 pub mod demo_people;
 pub mod demo_yunfu;

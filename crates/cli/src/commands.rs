@@ -313,6 +313,26 @@ async fn demo(
         &password,
     )
     .await?;
+    // Yunfu's canteens of every mode, with a month of meals and a settlement;
+    // their staff account: the phone meal counter.
+    let canteen = kangyang_app::demo_canteens::seed_canteens(&app)
+        .await
+        .map_err(|e| e.operator_message())?;
+    ensure_demo_account(
+        &app,
+        "shitang",
+        "安塘街道长者饭堂（演示）",
+        "445302004",
+        Some((canteen, Role::FacilityStaff)),
+        &password,
+    )
+    .await?;
+    // A GB/T 42195 assessment behind every elderly person's capability level.
+    for region in [kangyang_app::demo::YUNFU, kangyang_app::demo::HESHAN] {
+        kangyang_app::demo_capability::seed_assessments(&app, region)
+            .await
+            .map_err(|e| e.operator_message())?;
+    }
     let mut banner = if seeded.seeded {
         format!(
             "演示人员：新生成 {} 人（鹤山市、云浮市，均为虚构数据）\n",
@@ -329,6 +349,7 @@ async fn demo(
         banner.push_str("  gulao      古劳镇康园中心工作人员（手机签到）\n");
     }
     banner.push_str("  antang     安塘街道社工站社工（手机探访）\n");
+    banner.push_str("  shitang    安塘街道长者饭堂工作人员（手机助餐登记）\n");
     serve_app(app, &serve, Some(banner)).await
 }
 

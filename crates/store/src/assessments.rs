@@ -160,3 +160,63 @@ pub async fn history(
     .fetch_all(conn)
     .await?)
 }
+
+/// The subjects of a kind that have at least one assessment under a template.
+pub async fn assessed_subjects(
+    conn: &mut Conn,
+    template_code: &str,
+    subject_type: &str,
+) -> Result<Vec<i64>> {
+    let rows: Vec<(i64,)> = sqlx::query_as(
+        "SELECT DISTINCT subject_id FROM assessments WHERE template_code = $1 \
+         AND subject_type = $2",
+    )
+    .bind(template_code)
+    .bind(subject_type)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
+}
+
+/// Stores many assessments (the demo's), several to a statement.
+pub async fn add_assessments(conn: &mut Conn, all: &[NewAssessment<'_>], now: i64) -> Result<()> {
+    const COLUMNS: usize = 13;
+    let dialect = crate::Dialect::of(conn);
+    for chunk in all.chunks(40) {
+        let mut sql = String::from(
+            "INSERT INTO assessments (template_code, round_id, subject_type, subject_id, \
+             region_code, scores, total, result, evidence, assessed_on, assessor, recorded_by, \
+             created_at) VALUES ",
+        );
+        for i in 0..chunk.len() {
+            if i > 0 {
+                sql.push(',');
+            }
+            let row: Vec<String> = (1..=COLUMNS)
+                .map(|j| dialect.placeholder(i * COLUMNS + j))
+                .collect();
+            sql.push('(');
+            sql.push_str(&row.join(", "));
+            sql.push(')');
+        }
+        let mut q = sqlx::query(&sql);
+        for a in chunk {
+            q = q
+                .bind(a.template_code)
+                .bind(a.round_id)
+                .bind(a.subject_type)
+                .bind(a.subject_id)
+                .bind(a.region_code)
+                .bind(a.scores)
+                .bind(a.total)
+                .bind(a.result)
+                .bind(a.evidence)
+                .bind(a.assessed_on)
+                .bind(a.assessor)
+                .bind(a.by)
+                .bind(now);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}

@@ -71,7 +71,10 @@ use utoipa::{OpenApi, ToSchema};
         crate::canteen_api::set_mode,
         crate::canteen_api::set_menu,
         crate::canteen_api::record_meal,
-        crate::canteen_api::settlement
+        crate::canteen_api::settlement,
+        crate::canteen_api::counter,
+        crate::canteen_api::cancel_meal,
+        crate::canteen_api::week_menu
     ),
     components(schemas(
         crate::audit_pages::AuditPage,
@@ -122,7 +125,16 @@ use utoipa::{OpenApi, ToSchema};
         kangyang_app::canteens::MealPriced,
         kangyang_app::canteens::CanteenSettlement,
         kangyang_app::canteens::TierLine,
-        kangyang_app::canteens::FlaggedMeal
+        kangyang_app::canteens::FlaggedMeal,
+        kangyang_app::canteens::DinerLine,
+        kangyang_app::canteens::Counter,
+        kangyang_app::canteens::CounterLine,
+        kangyang_app::canteens::RecordedMeal,
+        kangyang_app::canteens::SplitView,
+        kangyang_app::canteens::MealChoice,
+        kangyang_app::canteens::MenuItem,
+        kangyang_app::canteens::WeekMenu,
+        kangyang_app::canteens::MenuDay
     ))
 )]
 struct ApiDoc;

@@ -26,6 +26,7 @@ use kangyang_app::services::{
 };
 use kangyang_app::{AppError, Result as AppResult};
 use kangyang_domain::assessment::Scored;
+use kangyang_domain::canteen::CanteenMode;
 use kangyang_domain::facility::{EligibilityRule, FacilityKind};
 use kangyang_domain::services::ServiceKind;
 use kangyang_domain::{Action, RegionCode};
@@ -439,6 +440,11 @@ struct FacilityPage {
     can_record: bool,
     message: Option<String>,
     error: Option<String>,
+    /// Elder canteens: their mode and pages (counter, menus, settlement).
+    is_canteen: bool,
+    canteen_mode: Option<&'static str>,
+    canteen_modes: Vec<(&'static str, &'static str)>,
+    last_month: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -464,7 +470,25 @@ async fn facility_page(
         Vec::new()
     };
     let today = app.today();
+    let is_canteen = d.facility.kind == FacilityKind::ElderCanteen.as_str();
+    let canteen_mode = if is_canteen {
+        kangyang_app::canteens::mode_of(app, actor, id).await?
+    } else {
+        None
+    };
+    let last_month = if today.month() == 1 {
+        format!("{}-12", today.year() - 1)
+    } else {
+        format!("{}-{:02}", today.year(), today.month() - 1)
+    };
     Ok(FacilityPage {
+        is_canteen,
+        canteen_mode: canteen_mode.map(CanteenMode::as_str),
+        canteen_modes: CanteenMode::ALL
+            .iter()
+            .map(|m| (m.as_str(), m.label()))
+            .collect(),
+        last_month,
         nav: Nav::of(actor),
         trainees,
         ratings: assessments::facility_history(app, actor, id, STAR_TEMPLATE).await?,
@@ -494,13 +518,14 @@ pub(crate) async fn show(
         Some("service") => Some("服务记录已保存".to_owned()),
         Some("output") => Some("产量已登记".to_owned()),
         Some("moved") => Some("已迁入新址，旧址记入场地沿革".to_owned()),
+        Some("mode") => Some("饭堂运营模式已保存".to_owned()),
         _ => None,
     };
     html(facility_page(&state, &session, facility, message, None).await?)
 }
 
 /// Renders the centre page again with the error of a form, keeping the status.
-async fn page_with_error(
+pub(crate) async fn page_with_error(
     state: &AppState,
     session: &crate::session::Session,
     facility: i64,

@@ -14,6 +14,7 @@ mod browser;
 mod canteens;
 mod cli;
 mod conformance;
+mod demo;
 mod facilities;
 mod import;
 mod persons;
