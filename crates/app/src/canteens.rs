@@ -9,7 +9,8 @@ use crate::facilities::scoped_facility;
 use crate::services::{check_enrolled_on, month_bounds, parse_month, record_day};
 use crate::{Actor, App, AppError, Result};
 use kangyang_domain::canteen::{
-    default_tiers, split, tier_for, CanteenMode, Diner, Meal, MealService, MealSplit, PriceTier,
+    default_tiers, settle, split, tier_for, CanteenMode, Diner, Meal, MealService, MealSplit,
+    PriceTier,
 };
 use kangyang_domain::facility::FacilityKind;
 use kangyang_domain::money::Fen;
@@ -380,8 +381,8 @@ pub async fn counter(
             recorded,
         });
     }
-    let totals = kangyang_domain::canteen::settle(&splits)
-        .ok_or_else(|| AppError::invalid("金额", "金额超出可记录的范围"))?;
+    let totals =
+        settle(&splits).ok_or_else(|| AppError::invalid("金额", "金额超出可记录的范围"))?;
     let mut served = meals_served(&menu);
     if !served.contains(&meal) {
         served.push(meal);
@@ -693,42 +694,15 @@ async fn settle_month(
     let tiers = tiers(&mut conn).await?;
     drop(conn);
     let overflow = || AppError::invalid("金额", "金额超出可记录的范围");
-    let mut lines: Vec<TierLine> = Vec::new();
+    let settle = |parts: &[MealSplit]| settle(parts).ok_or_else(overflow);
+    // The month's meals grouped by tier and by diner (in order of first
+    // meal), each group added up by the domain's settlement.
     let mut all = Vec::with_capacity(meals.len());
+    let mut by_tier: Vec<(String, Vec<MealSplit>)> = Vec::new();
+    let mut by_diner: Vec<(i64, String, Vec<MealSplit>, u64)> = Vec::new();
     let mut flagged = Vec::new();
     let mut held = Fen(0);
-    let mut diners: Vec<DinerLine> = Vec::new();
     for row in &meals {
-        let index = match diners.iter().position(|d| d.person_id == row.person_id) {
-            Some(i) => i,
-            None => {
-                diners.push(DinerLine {
-                    person_id: row.person_id,
-                    name: row.name.clone(),
-                    meals: 0,
-                    subsidy_fen: 0,
-                    personal_fen: 0,
-                    charity_fen: 0,
-                    flagged: 0,
-                });
-                diners.len() - 1
-            }
-        };
-        let diner = &mut diners[index];
-        diner.meals += 1;
-        diner.flagged += u64::from(row.elsewhere > 0);
-        diner.subsidy_fen = diner
-            .subsidy_fen
-            .checked_add(row.subsidy_fen)
-            .ok_or_else(overflow)?;
-        diner.personal_fen = diner
-            .personal_fen
-            .checked_add(row.personal_fen)
-            .ok_or_else(overflow)?;
-        diner.charity_fen = diner
-            .charity_fen
-            .checked_add(row.charity_fen)
-            .ok_or_else(overflow)?;
         let part = MealSplit {
             subsidy: Fen(row.subsidy_fen),
             personal: Fen(row.personal_fen),
@@ -740,29 +714,17 @@ async fn settle_month(
             .find(|t| t.code == row.tier_code)
             .map(|t| t.name.clone())
             .unwrap_or_else(|| row.tier_code.clone());
-        match lines.iter_mut().find(|l| l.tier == tier_name) {
-            Some(line) => {
-                line.meals += 1;
-                line.subsidy_fen = line
-                    .subsidy_fen
-                    .checked_add(row.subsidy_fen)
-                    .ok_or_else(overflow)?;
-                line.personal_fen = line
-                    .personal_fen
-                    .checked_add(row.personal_fen)
-                    .ok_or_else(overflow)?;
-                line.charity_fen = line
-                    .charity_fen
-                    .checked_add(row.charity_fen)
-                    .ok_or_else(overflow)?;
+        match by_tier.iter_mut().find(|(t, _)| *t == tier_name) {
+            Some((_, parts)) => parts.push(part),
+            None => by_tier.push((tier_name, vec![part])),
+        }
+        let twice = u64::from(row.elsewhere > 0);
+        match by_diner.iter_mut().find(|d| d.0 == row.person_id) {
+            Some(d) => {
+                d.2.push(part);
+                d.3 += twice;
             }
-            None => lines.push(TierLine {
-                tier: tier_name,
-                meals: 1,
-                subsidy_fen: row.subsidy_fen,
-                personal_fen: row.personal_fen,
-                charity_fen: row.charity_fen,
-            }),
+            None => by_diner.push((row.person_id, row.name.clone(), vec![part], twice)),
         }
         if row.elsewhere > 0 {
             held = held
@@ -776,7 +738,35 @@ async fn settle_month(
             });
         }
     }
-    let totals = kangyang_domain::canteen::settle(&all).ok_or_else(overflow)?;
+    let totals = settle(&all)?;
+    let lines = by_tier
+        .into_iter()
+        .map(|(tier, parts)| {
+            let s = settle(&parts)?;
+            Ok(TierLine {
+                tier,
+                meals: s.meals,
+                subsidy_fen: s.subsidy.0,
+                personal_fen: s.personal.0,
+                charity_fen: s.charity.0,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let mut diners = by_diner
+        .into_iter()
+        .map(|(person_id, name, parts, flagged)| {
+            let s = settle(&parts)?;
+            Ok(DinerLine {
+                person_id,
+                name,
+                meals: s.meals,
+                subsidy_fen: s.subsidy.0,
+                personal_fen: s.personal.0,
+                charity_fen: s.charity.0,
+                flagged,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
     diners.sort_by(|a, b| a.name.cmp(&b.name).then(a.person_id.cmp(&b.person_id)));
     Ok(CanteenSettlement {
         canteen: canteen.name.clone(),

@@ -141,10 +141,8 @@ const SOUPS: [&str; 7] = [
     "粉葛赤小豆汤",
 ];
 
-/// A deterministic number in 0..100 for (a, b): the demo is the same every run.
 fn roll(a: i64, b: i64) -> i64 {
-    let x = (a.wrapping_mul(2_654_435_761) ^ b.wrapping_mul(60_013)).wrapping_mul(2_246_822_519);
-    (x >> 7).rem_euclid(100)
+    crate::demo::roll(a, b, 60_013)
 }
 
 fn lunch(n: usize, c: usize) -> String {

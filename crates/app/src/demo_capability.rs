@@ -58,10 +58,8 @@ const DECLINE_ORDER: [&str; 26] = [
     "mental.consciousness",
 ];
 
-/// A deterministic number in 0..100 for (a, b): the demo is the same every run.
 fn roll(a: i64, b: i64) -> i64 {
-    let x = (a.wrapping_mul(2_654_435_761) ^ b.wrapping_mul(92_821)).wrapping_mul(2_246_822_519);
-    (x >> 7).rem_euclid(100)
+    crate::demo::roll(a, b, 92_821)
 }
 
 /// The level aimed at for a person of `age` with the register's `tags`.

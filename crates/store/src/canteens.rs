@@ -105,28 +105,33 @@ pub struct NewMeal<'a> {
     pub by: Option<i64>,
 }
 
+const MEAL_COLUMNS: &str = "facility_id, person_id, day, meal, service, tier_code, subsidy_fen, \
+    personal_fen, charity_fen, recorded_by, created_at";
+
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
+fn bind_meal<'q>(q: AnyQuery<'q>, m: &NewMeal<'q>, now: i64) -> AnyQuery<'q> {
+    q.bind(m.facility_id)
+        .bind(m.person_id)
+        .bind(m.day)
+        .bind(m.meal)
+        .bind(m.service)
+        .bind(m.tier_code)
+        .bind(m.subsidy_fen)
+        .bind(m.personal_fen)
+        .bind(m.charity_fen)
+        .bind(m.by)
+        .bind(now)
+}
+
 /// Records a meal; the same meal twice at one canteen is a duplicate.
 pub async fn add_meal(conn: &mut Conn, m: &NewMeal<'_>, now: i64) -> Result<i64> {
-    let row: std::result::Result<(i64,), sqlx::Error> = sqlx::query_as(
-        "INSERT INTO canteen_meals (facility_id, person_id, day, meal, service, tier_code, \
-         subsidy_fen, personal_fen, charity_fen, recorded_by, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
-    )
-    .bind(m.facility_id)
-    .bind(m.person_id)
-    .bind(m.day)
-    .bind(m.meal)
-    .bind(m.service)
-    .bind(m.tier_code)
-    .bind(m.subsidy_fen)
-    .bind(m.personal_fen)
-    .bind(m.charity_fen)
-    .bind(m.by)
-    .bind(now)
-    .fetch_one(conn)
-    .await;
-    match row {
-        Ok((id,)) => Ok(id),
+    let text = format!(
+        "INSERT INTO canteen_meals ({MEAL_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, \
+         $10, $11) RETURNING id"
+    );
+    match bind_meal(sqlx::query(&text), m, now).fetch_one(conn).await {
+        Ok(row) => Ok(sqlx::Row::try_get(&row, 0)?),
         Err(e) => Err(StoreError::from(e).unique_as("meal")),
     }
 }
@@ -257,38 +262,15 @@ pub async fn delete_meal(
 /// Records many meals (the demo's month), several to a statement to save
 /// round trips. All are new: a duplicate fails the whole call.
 pub async fn add_meals(conn: &mut Conn, meals: &[NewMeal<'_>], now: i64) -> Result<()> {
-    const COLUMNS: usize = 11;
     let dialect = crate::Dialect::of(conn);
     for chunk in meals.chunks(50) {
-        let mut sql = String::from(
-            "INSERT INTO canteen_meals (facility_id, person_id, day, meal, service, tier_code, \
-             subsidy_fen, personal_fen, charity_fen, recorded_by, created_at) VALUES ",
+        let text = format!(
+            "INSERT INTO canteen_meals ({MEAL_COLUMNS}) VALUES {}",
+            dialect.value_rows(chunk.len(), 11)
         );
-        for i in 0..chunk.len() {
-            if i > 0 {
-                sql.push(',');
-            }
-            let row: Vec<String> = (1..=COLUMNS)
-                .map(|j| dialect.placeholder(i * COLUMNS + j))
-                .collect();
-            sql.push('(');
-            sql.push_str(&row.join(", "));
-            sql.push(')');
-        }
-        let mut q = sqlx::query(&sql);
+        let mut q = sqlx::query(&text);
         for m in chunk {
-            q = q
-                .bind(m.facility_id)
-                .bind(m.person_id)
-                .bind(m.day)
-                .bind(m.meal)
-                .bind(m.service)
-                .bind(m.tier_code)
-                .bind(m.subsidy_fen)
-                .bind(m.personal_fen)
-                .bind(m.charity_fen)
-                .bind(m.by)
-                .bind(now);
+            q = bind_meal(q, m, now);
         }
         q.execute(&mut *conn)
             .await
