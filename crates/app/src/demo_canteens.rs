@@ -192,20 +192,11 @@ pub async fn seed_canteens(app: &App) -> Result<i64> {
         .add_days(-1)
         .ok_or_else(|| AppError::internal("date"))?;
     // From the first of last month; menus to the end of this week.
-    let first = CivilDate::new(
-        if today.month() == 1 {
-            today.year() - 1
-        } else {
-            today.year()
-        },
-        if today.month() == 1 {
-            12
-        } else {
-            today.month() - 1
-        },
-        1,
-    )
-    .map_err(AppError::internal)?;
+    let end_of_last_month = today
+        .add_days(-i64::from(today.day()))
+        .ok_or_else(|| AppError::internal("date"))?;
+    let first = CivilDate::new(end_of_last_month.year(), end_of_last_month.month(), 1)
+        .map_err(AppError::internal)?;
     let sunday = today
         .add_days(7 - i64::from(today.iso_weekday()))
         .ok_or_else(|| AppError::internal("date"))?;

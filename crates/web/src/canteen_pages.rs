@@ -35,6 +35,11 @@ fn form_status(e: &AppError) -> Option<StatusCode> {
     }
 }
 
+/// The page again, showing the form's error, with the error's status.
+fn with_status(status: StatusCode, page: impl Template) -> Result<Response, PageError> {
+    Ok((status, axum::response::Html(page.render()?)).into_response())
+}
+
 // ---- the counter ----
 
 #[derive(Template)]
@@ -145,7 +150,7 @@ pub(crate) async fn tap(
                 Some(e.to_string()),
             )
             .await?;
-            Ok((status, axum::response::Html(page.render()?)).into_response())
+            with_status(status, page)
         }
     }
 }
@@ -267,7 +272,7 @@ pub(crate) async fn set_menu(
                 Some(e.to_string()),
             )
             .await?;
-            Ok((status, axum::response::Html(page.render()?)).into_response())
+            with_status(status, page)
         }
     }
 }
@@ -319,7 +324,7 @@ impl SettlementPage {
 }
 
 /// The month before or after "YYYY-MM".
-fn month_step(month: &str, forward: bool) -> String {
+pub(crate) fn month_step(month: &str, forward: bool) -> String {
     let (y, m) = month
         .split_once('-')
         .and_then(|(y, m)| Some((y.parse::<u16>().ok()?, m.parse::<u8>().ok()?)))

@@ -470,16 +470,12 @@ async fn facility_page(
         Vec::new()
     };
     let today = app.today();
+    let month = format!("{}-{:02}", today.year(), today.month());
     let is_canteen = d.facility.kind == FacilityKind::ElderCanteen.as_str();
     let canteen_mode = if is_canteen {
         kangyang_app::canteens::mode_of(app, actor, id).await?
     } else {
         None
-    };
-    let last_month = if today.month() == 1 {
-        format!("{}-12", today.year() - 1)
-    } else {
-        format!("{}-{:02}", today.year(), today.month() - 1)
     };
     Ok(FacilityPage {
         is_canteen,
@@ -488,7 +484,7 @@ async fn facility_page(
             .iter()
             .map(|m| (m.as_str(), m.label()))
             .collect(),
-        last_month,
+        last_month: crate::canteen_pages::month_step(&month, false),
         nav: Nav::of(actor),
         trainees,
         ratings: assessments::facility_history(app, actor, id, STAR_TEMPLATE).await?,
@@ -498,7 +494,7 @@ async fn facility_page(
             .iter()
             .map(|k| (k.as_str(), k.label()))
             .collect(),
-        month: format!("{}-{:02}", today.year(), today.month()),
+        month,
         can_record,
         can_manage: actor.can(Action::FacilityManage),
         message,

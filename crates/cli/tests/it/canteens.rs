@@ -527,83 +527,59 @@ backend_test!(
             .add_days(7 + 3 - i64::from(today.iso_weekday()))
             .unwrap()
             .to_string();
-        let res = client
-            .post(t.url(&format!("/facilities/{canteen}/menus")))
-            .form(&[
-                ("csrf_token", csrf.as_str()),
-                ("day", &wednesday),
-                ("breakfast", ""),
-                ("lunch", "白切鸡、蒜蓉菜心、冬瓜汤"),
-                ("dinner", "蒸肉饼、白粥"),
-            ])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 303);
-        let (status, week) = get_json(
-            &client,
-            &t.url(&format!(
+        // The day's form sent with a lunch and a supper; the answer's status and page.
+        let save = |lunch: String, dinner: &'static str| {
+            let req = client
+                .post(t.url(&format!("/facilities/{canteen}/menus")))
+                .form(&[
+                    ("csrf_token", csrf.as_str()),
+                    ("day", wednesday.as_str()),
+                    ("breakfast", ""),
+                    ("lunch", lunch.as_str()),
+                    ("dinner", dinner),
+                ]);
+            async move {
+                let res = req.send().await.unwrap();
+                (res.status().as_u16(), res.text().await.unwrap())
+            }
+        };
+        // Wednesday as the week's JSON has it.
+        let wednesday_menu = || {
+            let url = t.url(&format!(
                 "/api/v1/facilities/{canteen}/menus?day={wednesday}"
-            )),
-        )
-        .await;
-        assert_eq!(status, 200, "{week}");
-        let days = week["days"].as_array().unwrap();
-        assert_eq!(days.len(), 7);
-        assert_eq!(days[0]["weekday"], "星期一");
-        assert_eq!(days[2]["day"], wednesday.as_str());
-        assert_eq!(days[2]["lunch"], "白切鸡、蒜蓉菜心、冬瓜汤");
-        assert_eq!(days[2]["dinner"], "蒸肉饼、白粥");
-        assert_eq!(days[2]["breakfast"], "");
+            ));
+            let client = &client;
+            async move {
+                let (status, week) = get_json(client, &url).await;
+                assert_eq!(status, 200, "{week}");
+                let days = week["days"].as_array().unwrap();
+                assert_eq!(days.len(), 7);
+                assert_eq!(days[0]["weekday"], "星期一");
+                days[2].clone()
+            }
+        };
+        let lunch = "白切鸡、蒜蓉菜心、冬瓜汤";
+        assert_eq!(save(lunch.into(), "蒸肉饼、白粥").await.0, 303);
+        let day = wednesday_menu().await;
+        assert_eq!(day["day"], wednesday.as_str());
+        assert_eq!(day["lunch"], lunch);
+        assert_eq!(day["dinner"], "蒸肉饼、白粥");
+        assert_eq!(day["breakfast"], "");
         let (_, html) = page(
             &client,
             &t.url(&format!("/facilities/{canteen}/menus?day={wednesday}")),
         )
         .await;
-        assert!(html.contains("白切鸡、蒜蓉菜心、冬瓜汤"));
-        // Supper taken off the menu; a too long lunch refused, nothing changed.
-        let long = "菜".repeat(201);
-        let res = client
-            .post(t.url(&format!("/facilities/{canteen}/menus")))
-            .form(&[
-                ("csrf_token", csrf.as_str()),
-                ("day", &wednesday),
-                ("lunch", &long),
-                ("dinner", ""),
-            ])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 422);
-        assert!(res.text().await.unwrap().contains("午餐菜式"));
-        let (_, week) = get_json(
-            &client,
-            &t.url(&format!(
-                "/api/v1/facilities/{canteen}/menus?day={wednesday}"
-            )),
-        )
-        .await;
-        assert_eq!(week["days"][2]["dinner"], "蒸肉饼、白粥");
-        let res = client
-            .post(t.url(&format!("/facilities/{canteen}/menus")))
-            .form(&[
-                ("csrf_token", csrf.as_str()),
-                ("day", &wednesday),
-                ("lunch", "白切鸡、蒜蓉菜心、冬瓜汤"),
-                ("dinner", ""),
-            ])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 303);
-        let (_, week) = get_json(
-            &client,
-            &t.url(&format!(
-                "/api/v1/facilities/{canteen}/menus?day={wednesday}"
-            )),
-        )
-        .await;
-        assert_eq!(week["days"][2]["dinner"], "");
-        assert_eq!(week["days"][2]["lunch"], "白切鸡、蒜蓉菜心、冬瓜汤");
+        assert!(html.contains(lunch));
+        // A too long lunch is refused and nothing changes.
+        let (status, html) = save("菜".repeat(201), "").await;
+        assert_eq!(status, 422);
+        assert!(html.contains("午餐菜式"));
+        assert_eq!(wednesday_menu().await["dinner"], "蒸肉饼、白粥");
+        // Supper taken off the menu.
+        assert_eq!(save(lunch.into(), "").await.0, 303);
+        let day = wednesday_menu().await;
+        assert_eq!(day["dinner"], "");
+        assert_eq!(day["lunch"], lunch);
     }
 );
