@@ -8,8 +8,10 @@ use crate::audit::Event;
 use crate::facilities::scoped_facility;
 use crate::{Actor, App, AppError, Result};
 use kangyang_domain::assessment::{
-    brand_competition_template, kangyuan_star_template, ScoreError, Scored, Template,
+    brand_competition_template, kangyuan_star_template, station_standard_template, ScoreError,
+    Scored, Template, KANGYUAN_STAR,
 };
+use kangyang_domain::facility::FacilityKind;
 use kangyang_domain::{Action, CivilDate, RegionCode};
 use kangyang_store::assessments::{self as store, NewAssessment};
 use serde::{Deserialize, Serialize};
@@ -22,6 +24,7 @@ pub(crate) async fn seed_templates(app: &App) -> Result<()> {
     for t in [
         kangyuan_star_template(),
         brand_competition_template(),
+        station_standard_template(),
         kangyang_domain::capability::capability_template(),
     ] {
         if store::template(&mut conn, &t.code).await?.is_none() {
@@ -132,6 +135,35 @@ pub async fn rate_facility(
         }
         other => other?,
     };
+    // Each template rates one kind of subject: brand projects their
+    // competition's, a facility the one of its kind (a station's sheet does
+    // not fit a Kangyuan centre, nor the reverse).
+    let kind = FacilityKind::parse(&facility.kind);
+    let expected = if input.brand_project_id.is_some() {
+        crate::facilities::BRAND_TEMPLATE
+    } else {
+        match kind.and_then(FacilityKind::rating_template) {
+            Some(code) => code,
+            None => {
+                return Err(AppError::invalid(
+                    "template",
+                    format!(
+                        "{}暂无评定模板",
+                        kind.map_or("此类机构", FacilityKind::label)
+                    ),
+                ))
+            }
+        }
+    };
+    if template.code != expected {
+        return Err(AppError::invalid(
+            "template",
+            format!(
+                "{}应使用评定模板 {expected}",
+                kind.map_or("此机构", FacilityKind::label)
+            ),
+        ));
+    }
     let scored = template
         .score(&input.scores)
         .map_err(|errors| score_errors("评分", errors))?;
@@ -146,18 +178,6 @@ pub async fn rate_facility(
         return Err(AppError::invalid("评定人", "请填写评定人或评定组"));
     }
     let mut conn = app.store().pool().acquire().await?;
-    // Each template rates one kind of subject.
-    let expected = if input.brand_project_id.is_some() {
-        crate::facilities::BRAND_TEMPLATE
-    } else {
-        kangyang_store::facilities::STAR_TEMPLATE
-    };
-    if template.code != expected {
-        return Err(AppError::invalid(
-            "template",
-            format!("此处应使用评定模板 {expected}"),
-        ));
-    }
     let (subject_type, subject_id) = match input.brand_project_id {
         None => ("facility", facility_id),
         Some(project) => {
@@ -246,7 +266,11 @@ pub async fn facility_history(
                     .result
                     .as_deref()
                     .and_then(|r| template.result_label(r))
-                    .unwrap_or("未达星级")
+                    .unwrap_or(if template_code == KANGYUAN_STAR {
+                        "未达星级"
+                    } else {
+                        "不合格"
+                    })
                     .to_owned(),
                 assessor: a.assessor,
                 evidence: a.evidence,

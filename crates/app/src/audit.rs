@@ -5,7 +5,8 @@ use crate::{Actor, App, AppError, Result};
 use kangyang_domain::audit::{AuditFields, ChainFault, ChainVerifier};
 use kangyang_domain::Action;
 use kangyang_store::audit::{self as store_audit, AuditFilter, AuditRow};
-use kangyang_store::Tx;
+use kangyang_store::{Store, Tx};
+use tokio::sync::{mpsc, oneshot};
 
 /// What happened, for one audit row.
 pub(crate) struct Event<'a> {
@@ -47,10 +48,62 @@ impl Outcome {
     }
 }
 
+/// A stand-alone audit row waiting to be written, and who waits for it.
+type Pending = (
+    AuditFields,
+    oneshot::Sender<std::result::Result<(), String>>,
+);
+
+/// Most rows one commit takes.
+const MAX_BATCH: usize = 512;
+
+/// Group commit of stand-alone audit rows (each read of a person is one).
+/// A row is written before the request that caused it is answered, as
+/// before; but rows that arrive while a commit is being made to disk wait
+/// for the next commit together, so a busy server makes one durable commit
+/// per batch instead of one per read. With one request at a time nothing
+/// waits: the writer takes a row the moment it arrives.
+#[derive(Clone)]
+pub(crate) struct AuditWriter {
+    queue: mpsc::Sender<Pending>,
+}
+
+impl AuditWriter {
+    pub(crate) fn start(store: Store) -> AuditWriter {
+        let (queue, rx) = mpsc::channel(4 * MAX_BATCH);
+        tokio::spawn(write_batches(store, rx));
+        AuditWriter { queue }
+    }
+}
+
+async fn write_batches(store: Store, mut rx: mpsc::Receiver<Pending>) {
+    while let Some(first) = rx.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(p) => batch.push(p),
+                Err(_) => break,
+            }
+        }
+        let rows: Vec<AuditFields> = batch.iter().map(|(f, _)| f.clone()).collect();
+        let outcome = write_batch(&store, &rows).await.map_err(|e| e.to_string());
+        for (_, reply) in batch {
+            // The request may have gone (client hung up); its row is written.
+            let _ = reply.send(outcome.clone());
+        }
+    }
+}
+
+async fn write_batch(store: &Store, rows: &[AuditFields]) -> Result<()> {
+    let (mut tx, _guard) = store.begin_audited().await?;
+    store_audit::append_many(&mut tx, rows).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 impl App {
-    /// Appends a row inside `tx`, which must come from `Store::begin_audited`.
-    pub(crate) async fn audit_in(&self, tx: &mut Tx, who: &Who, e: Event<'_>) -> Result<()> {
-        let fields = AuditFields {
+    fn fields(&self, who: &Who, e: Event<'_>) -> AuditFields {
+        AuditFields {
             at: self.now(),
             user_id: who.user_id,
             username: who.username.clone(),
@@ -64,17 +117,29 @@ impl App {
             } else {
                 e.detail.to_string()
             },
-        };
-        store_audit::append(tx, &fields).await?;
+        }
+    }
+
+    /// Appends a row inside `tx`, which must come from `Store::begin_audited`.
+    pub(crate) async fn audit_in(&self, tx: &mut Tx, who: &Who, e: Event<'_>) -> Result<()> {
+        store_audit::append(tx, &self.fields(who, e)).await?;
         Ok(())
     }
 
-    /// Appends a row in a transaction of its own.
+    /// Appends a row in a transaction of its own (shared with other rows
+    /// arriving at the same moment: see [`AuditWriter`]); returns once the
+    /// row is committed.
     pub(crate) async fn audit(&self, who: &Who, e: Event<'_>) -> Result<()> {
-        let (mut tx, _guard) = self.store().begin_audited().await?;
-        self.audit_in(&mut tx, who, e).await?;
-        tx.commit().await?;
-        Ok(())
+        let (reply, committed) = oneshot::channel();
+        self.audit_writer
+            .queue
+            .send((self.fields(who, e), reply))
+            .await
+            .map_err(|_| AppError::internal("the audit writer has stopped"))?;
+        committed
+            .await
+            .map_err(|_| AppError::internal("the audit writer has stopped"))?
+            .map_err(AppError::Internal)
     }
 
     /// Fails unless `actor` may take `action` now; a refusal for want of the

@@ -495,7 +495,7 @@ async fn add_services_and_orders(
 }
 
 /// Scores on `template` that add up to `total`, each within its criterion's maximum.
-fn scores_for(template: &Template, total: u32) -> BTreeMap<String, u32> {
+pub(crate) fn scores_for(template: &Template, total: u32) -> BTreeMap<String, u32> {
     let max = template.max_total().max(1);
     let mut scores: BTreeMap<String, u32> = template
         .criteria()

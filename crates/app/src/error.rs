@@ -14,6 +14,10 @@ pub enum AppError {
     LoginFailed,
     #[error("没有执行此操作的权限")]
     Forbidden,
+    /// A child's file opened by someone not assigned to the child: they
+    /// must say why first (break-glass).
+    #[error("你不负责这名儿童，查看其档案须先说明理由")]
+    ReasonRequired,
     #[error("密码已过期或需要修改，请先修改密码")]
     PasswordChangeRequired,
     #[error("管理员账号须先绑定动态口令（双因素认证）")]

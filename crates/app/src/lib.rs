@@ -11,6 +11,8 @@ pub mod audit;
 pub mod auth;
 pub mod canteens;
 pub mod capability;
+pub mod care;
+pub mod children;
 pub mod civil;
 mod clock;
 mod config;
@@ -19,6 +21,7 @@ pub mod demo;
 pub mod demo_canteens;
 pub mod demo_capability;
 pub mod demo_centres;
+pub mod demo_children;
 pub mod demo_people;
 pub mod demo_yunfu;
 mod error;
@@ -31,6 +34,7 @@ pub mod persons;
 pub mod regions;
 pub mod services;
 pub mod sheet;
+pub mod stations;
 pub mod totp;
 pub mod users;
 pub mod visits;
@@ -54,6 +58,7 @@ pub struct App {
     login_limiter: Arc<auth::LoginRateLimiter>,
     keys: crypto::Keys,
     imports: import::ImportJobs,
+    audit_writer: audit::AuditWriter,
 }
 
 impl App {
@@ -66,6 +71,7 @@ impl App {
         keys: crypto::Keys,
     ) -> Result<App> {
         let app = App {
+            audit_writer: audit::AuditWriter::start(store.clone()),
             store,
             clock,
             keys,

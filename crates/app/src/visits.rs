@@ -12,7 +12,8 @@ use crate::{civil, Actor, App, AppError, Result};
 use kangyang_domain::facility::FacilityKind;
 use kangyang_domain::person::{ChildCategory, EconomicStatus, LivingSituation, PersonStatus};
 use kangyang_domain::visits::{
-    applicable_rules, default_rules, visit_status, VisitRule, VisitStatus, VisitSubject,
+    applicable_rules, default_rules, next_due, raised_to_head, visit_status, VisitRule,
+    VisitStatus, VisitSubject, RAISE_TO_HEAD_AFTER_DAYS,
 };
 use kangyang_domain::{Action, CivilDate};
 use kangyang_store::visits::{self as store, NewVisit};
@@ -119,20 +120,23 @@ fn urgency(s: VisitStatus) -> (u8, u32) {
     }
 }
 
-/// Who of a station's people is due or overdue for a visit today.
-pub async fn due_list(app: &App, actor: &Actor, station: Option<i64>) -> Result<DueList> {
-    app.require(actor, Action::PersonRead).await?;
-    let station_id = station_of(app, actor, station).await?;
-    let mut conn = app.store().pool().acquire().await?;
-    let rules = rules(&mut conn).await?;
-    let today = app.today();
-    let elderly_born_by = civil::years_before(today, 60).to_string();
-    let people = store::visitees(&mut conn, station_id, &elderly_born_by).await?;
-    let station_name = kangyang_store::facilities::name_of(&mut conn, station_id)
-        .await?
-        .unwrap_or_default();
-    drop(conn);
-    let mut lines = Vec::new();
+/// A person of a station's villages with their most urgent visit status.
+struct Assessed<'r> {
+    person: store::Visitee,
+    status: VisitStatus,
+    rule: &'r VisitRule,
+    /// The day the visit the status is about fell (or falls) due.
+    due_on: Option<CivilDate>,
+}
+
+/// Each person's most urgent status under the rules that apply to them.
+/// People no rule applies to are left out.
+fn assess<'r>(
+    rules: &'r [VisitRule],
+    people: Vec<store::Visitee>,
+    today: CivilDate,
+) -> Result<Vec<Assessed<'r>>> {
+    let mut out = Vec::new();
     for p in people {
         let birth = CivilDate::parse(&p.birth_date).map_err(AppError::internal)?;
         let subject = VisitSubject {
@@ -145,7 +149,7 @@ pub async fn due_list(app: &App, actor: &Actor, station: Option<i64>) -> Result<
             child_category: p.child_category.as_deref().and_then(ChildCategory::parse),
             alive_and_present: PersonStatus::parse(&p.status) == Some(PersonStatus::Alive),
         };
-        let worst = applicable_rules(&rules, &subject)
+        let worst = applicable_rules(rules, &subject)
             .into_iter()
             .map(|rule| {
                 let last = if rule.phone_counts {
@@ -154,23 +158,60 @@ pub async fn due_list(app: &App, actor: &Actor, station: Option<i64>) -> Result<
                     &p.last_in_person
                 };
                 let last = last.as_deref().and_then(|d| CivilDate::parse(d).ok());
-                (visit_status(rule, last, today, SOON_DAYS), rule)
+                (
+                    visit_status(rule, last, today, SOON_DAYS),
+                    rule,
+                    last.and_then(|l| next_due(rule, l)),
+                )
             })
-            .min_by_key(|(status, _)| urgency(*status));
-        let Some((status, rule)) = worst else {
-            continue;
-        };
-        if status == VisitStatus::NotYetDue {
+            .min_by_key(|(status, _, _)| urgency(*status));
+        if let Some((status, rule, due_on)) = worst {
+            out.push(Assessed {
+                person: p,
+                status,
+                rule,
+                due_on,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The rules, a station's people and its name.
+async fn station_people(
+    app: &App,
+    station_id: i64,
+) -> Result<(Vec<VisitRule>, Vec<store::Visitee>, String)> {
+    let mut conn = app.store().pool().acquire().await?;
+    let rules = rules(&mut conn).await?;
+    let elderly_born_by = civil::years_before(app.today(), 60).to_string();
+    let people = store::visitees(&mut conn, station_id, &elderly_born_by).await?;
+    let station_name = kangyang_store::facilities::name_of(&mut conn, station_id)
+        .await?
+        .unwrap_or_default();
+    Ok((rules, people, station_name))
+}
+
+/// Who of a station's people is due or overdue for a visit today.
+pub async fn due_list(app: &App, actor: &Actor, station: Option<i64>) -> Result<DueList> {
+    app.require(actor, Action::PersonRead).await?;
+    let station_id = station_of(app, actor, station).await?;
+    let (rules, people, station_name) = station_people(app, station_id).await?;
+    let today = app.today();
+    let mut lines = Vec::new();
+    for a in assess(&rules, people, today)? {
+        if a.status == VisitStatus::NotYetDue {
             continue;
         }
+        let p = a.person;
         lines.push(DueLine {
             person_id: p.id,
             name: p.name,
             village: p.village_name,
-            rule: rule.name.clone(),
-            status: status.as_str(),
-            status_label: status.label(),
-            overdue_days: match status {
+            rule: a.rule.name.clone(),
+            status: a.status.as_str(),
+            status_label: a.status.label(),
+            overdue_days: match a.status {
                 VisitStatus::Overdue { days } => days,
                 _ => 0,
             },
@@ -196,6 +237,177 @@ pub async fn due_list(app: &App, actor: &Actor, station: Option<i64>) -> Result<
         never: lines.iter().filter(|l| l.status == "never").count(),
         lines,
     })
+}
+
+// ---- overdue visits raised to the station head (上报站长) ----
+
+/// One person whose visit is overdue past the grace week.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RaisedLine {
+    pub person_id: i64,
+    pub name: String,
+    pub village: String,
+    pub rule: String,
+    pub overdue_days: u32,
+    /// The day the missed visit fell due: with the person, what an
+    /// acknowledgement is about.
+    pub due_on: String,
+    pub last_visit: Option<String>,
+    /// Who made the last visit, if it was recorded by a user.
+    pub last_visited_by: String,
+    /// Who acknowledged this overdue spell, when and with what note.
+    pub acknowledged_by: Option<String>,
+    pub acknowledged_on: Option<String>,
+    pub acknowledgement_note: String,
+}
+
+/// The visits raised to a station's head: every worker's overdue visitees of
+/// the station, overdue by more than the grace period.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RaisedList {
+    pub station_id: i64,
+    pub station_name: String,
+    /// Days overdue after which a visit is raised.
+    pub grace_days: u32,
+    pub pending: usize,
+    /// Whether the reader is the head, who acknowledges.
+    pub can_acknowledge: bool,
+    /// Most overdue first; acknowledged ones after the pending ones.
+    pub lines: Vec<RaisedLine>,
+}
+
+async fn raised_lines(app: &App, station_id: i64, head: bool) -> Result<RaisedList> {
+    let (rules, people, station_name) = station_people(app, station_id).await?;
+    let mut conn = app.store().pool().acquire().await?;
+    let acks = kangyang_store::care::acks(&mut conn, station_id).await?;
+    drop(conn);
+    let today = app.today();
+    let mut lines = Vec::new();
+    for a in assess(&rules, people, today)? {
+        let (VisitStatus::Overdue { days }, Some(due_on)) = (a.status, a.due_on) else {
+            continue;
+        };
+        if !raised_to_head(a.status) {
+            continue;
+        }
+        let p = a.person;
+        let due_on = due_on.to_string();
+        let ack = acks
+            .iter()
+            .find(|k| k.person_id == p.id && k.due_on == due_on);
+        lines.push(RaisedLine {
+            person_id: p.id,
+            name: p.name,
+            village: p.village_name,
+            rule: a.rule.name.clone(),
+            overdue_days: days,
+            due_on,
+            last_visit: p.last_any,
+            last_visited_by: p.last_worker.unwrap_or_default(),
+            acknowledged_by: ack.map(|k| k.acknowledged_by.clone()),
+            acknowledged_on: ack.map(|k| civil::date_of(k.acknowledged_at).to_string()),
+            acknowledgement_note: ack.map(|k| k.note.clone()).unwrap_or_default(),
+        });
+    }
+    lines.sort_by_key(|l| (l.acknowledged_by.is_some(), u32::MAX - l.overdue_days));
+    Ok(RaisedList {
+        station_id,
+        station_name,
+        grace_days: RAISE_TO_HEAD_AFTER_DAYS,
+        pending: lines.iter().filter(|l| l.acknowledged_by.is_none()).count(),
+        can_acknowledge: head,
+        lines,
+    })
+}
+
+/// The visits raised to the head, for those who may see them: the station's
+/// head, and officials of the region (naming the station). `None` for a
+/// social worker who is not the head — their page simply has no such section.
+pub async fn raised_for(
+    app: &App,
+    actor: &Actor,
+    station: Option<i64>,
+) -> Result<Option<RaisedList>> {
+    app.require(actor, Action::PersonRead).await?;
+    let station_id = station_of(app, actor, station).await?;
+    let head = crate::stations::is_head_of_own_station(app, actor)
+        .await?
+        .is_some();
+    if actor.scope.facility_id().is_some() && !head {
+        return Ok(None);
+    }
+    Ok(Some(raised_lines(app, station_id, head).await?))
+}
+
+/// The same through the API: a social worker who is not the head is refused.
+pub async fn raised(app: &App, actor: &Actor, station: Option<i64>) -> Result<RaisedList> {
+    match raised_for(app, actor, station).await? {
+        Some(list) => Ok(list),
+        None => {
+            app.audit_denied(actor, "visit.raised", "facility", "")
+                .await?;
+            Err(AppError::Forbidden)
+        }
+    }
+}
+
+/// The head's acknowledgement of one raised visit.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(default)]
+pub struct AcknowledgeInput {
+    pub person_id: i64,
+    /// The raised line's `due_on`.
+    pub due_on: String,
+    /// What the head will do, e.g. "已安排本周内上门".
+    pub note: String,
+}
+
+/// The station head acknowledges a visit raised to them; recorded and audited.
+pub async fn acknowledge(app: &App, actor: &Actor, input: &AcknowledgeInput) -> Result<()> {
+    app.require(actor, Action::PersonWrite).await?;
+    let Some(station_id) = crate::stations::is_head_of_own_station(app, actor).await? else {
+        app.audit_denied(actor, "visit.raise_ack", "facility", "")
+            .await?;
+        return Err(AppError::Forbidden);
+    };
+    if input.person_id == 0 {
+        return Err(AppError::invalid("person_id", "请选择上报的探访对象"));
+    }
+    scoped_person(app, actor, input.person_id, "visit.raise_ack").await?;
+    if input.note.chars().count() > 200 {
+        return Err(AppError::invalid("note", "处理意见不超过 200 字"));
+    }
+    let list = raised_lines(app, station_id, true).await?;
+    let due_on = input.due_on.trim();
+    if !list
+        .lines
+        .iter()
+        .any(|l| l.person_id == input.person_id && l.due_on == due_on)
+    {
+        return Err(AppError::invalid(
+            "due_on",
+            "此人目前没有上报站长的逾期探访，或到期日与上报的不符",
+        ));
+    }
+    let (mut tx, _guard) = app.store().begin_audited().await?;
+    let stored = kangyang_store::care::acknowledge(
+        &mut tx,
+        station_id,
+        input.person_id,
+        due_on,
+        actor.user_id,
+        input.note.trim(),
+        app.now(),
+    )
+    .await?;
+    if !stored {
+        return Err(AppError::Conflict("此逾期探访已确认过".into()));
+    }
+    let mut event = Event::ok("visit.raise_ack", "person", input.person_id.to_string());
+    event.detail = serde_json::json!({ "station": station_id, "due_on": due_on });
+    app.audit_in(&mut tx, &Who::from(actor), event).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// A visit as the visitor records it.

@@ -202,3 +202,260 @@ fn raw_postgres(csv: &Path, url: &str) -> Result<(&'static str, f64), String> {
     }
     Ok(("PostgreSQL COPY", secs))
 }
+
+/// What one kind of request measured.
+struct Kind {
+    name: &'static str,
+    latencies_us: Vec<u64>,
+    errors: u64,
+}
+
+impl Kind {
+    fn new(name: &'static str) -> Kind {
+        Kind {
+            name,
+            latencies_us: Vec::new(),
+            errors: 0,
+        }
+    }
+
+    fn percentile(&self, p: f64) -> f64 {
+        if self.latencies_us.is_empty() {
+            return 0.0;
+        }
+        let i = ((self.latencies_us.len() as f64 - 1.0) * p).round() as usize;
+        self.latencies_us[i] as f64 / 1000.0
+    }
+}
+
+/// Peak resident memory (VmHWM) of another process, in MiB.
+fn peak_rss_of(pid: u32) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(0.0)
+}
+
+/// The read load: a server process on the register, `connections` clients
+/// on loopback for `seconds`: person look-ups by id (80 %), name searches in a
+/// town (15 %), and a region's count of elderly people (5 %), all as a
+/// signed-in Heshan official. Prints throughput, latency percentiles,
+/// errors and the server's peak RSS.
+pub async fn reads(
+    data: &crate::DataArgs,
+    people: u64,
+    connections: usize,
+    seconds: u64,
+) -> Result<(), String> {
+    use rand::Rng;
+    let app = crate::commands::open_app(data).await?;
+    let heshan = RegionCode::parse("440784").map_err(|e| e.to_string())?;
+    let scope = kangyang_store::persons::PersonScope::from(&kangyang_domain::Scope::Region {
+        region: heshan.clone(),
+    });
+    let mut conn = app
+        .store()
+        .pool()
+        .acquire()
+        .await
+        .map_err(|e| e.to_string())?;
+    let have = kangyang_store::persons::count(&mut conn, &scope)
+        .await
+        .map_err(|e| e.to_string())?;
+    drop(conn);
+    println!("machine: {}", machine());
+    println!("backend: {}", app.store().dialect().name());
+    if (have as u64) < people {
+        println!("loading {people} people (the register had {have})…");
+        let url = data.database_url.clone().unwrap_or_default();
+        import(&app, people - have as u64, &url).await?;
+    }
+    let password = format!("Bench-{:016x}", rand::thread_rng().gen::<u64>());
+    let username = format!("bench{}", rand::thread_rng().gen_range(1000..9999));
+    kangyang_app::users::create_from_cli(
+        &app,
+        &kangyang_app::users::NewAccount {
+            username: username.clone(),
+            display_name: "负载测试".into(),
+            password: kangyang_app::auth::Password(password.clone()),
+            role: kangyang_domain::Role::Official,
+            region: heshan,
+            facility_id: None,
+            must_change_password: false,
+        },
+    )
+    .await
+    .map_err(|e| e.operator_message())?;
+    let mut conn = app
+        .store()
+        .pool()
+        .acquire()
+        .await
+        .map_err(|e| e.to_string())?;
+    let (lo, hi) = kangyang_store::persons::id_range(&mut conn, &scope)
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or("the register is empty")?;
+    let total = kangyang_store::persons::count(&mut conn, &scope)
+        .await
+        .map_err(|e| e.to_string())?;
+    drop(conn);
+    app.store().close().await;
+    println!("register: {total} people in Heshan; {connections} connections for {seconds} s");
+
+    // The server as users run it: its own process.
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let mut cmd = std::process::Command::new(exe);
+    cmd.args(["serve", "--port", "0", "--data-dir"])
+        .arg(&data.data_dir)
+        .env("KANGYANG_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null());
+    if let Some(url) = &data.database_url {
+        cmd.arg("--database-url").arg(url);
+    }
+    if let Some(key) = &data.key_file {
+        cmd.arg("--key-file").arg(key);
+    }
+    let mut server = cmd.spawn().map_err(|e| e.to_string())?;
+    let stdout = server.stdout.take().ok_or("no server output")?;
+    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(stdout)).map_while(Result::ok);
+    let base = lines
+        .by_ref()
+        .find_map(|l| {
+            l.split_once("http://")
+                .map(|(_, rest)| format!("http://{}", rest.trim_end_matches('/')))
+        })
+        .ok_or("the server did not start")?;
+    std::thread::spawn(move || lines.for_each(drop));
+
+    let result = drive(&base, &username, &password, connections, seconds, lo, hi).await;
+    let rss = peak_rss_of(server.id());
+    let _ = server.kill();
+    let _ = server.wait();
+    let kinds = result?;
+    let all: u64 = kinds.iter().map(|k| k.latencies_us.len() as u64).sum();
+    let errors: u64 = kinds.iter().map(|k| k.errors).sum();
+    println!(
+        "all: {all} requests, {:.0} req/s, {errors} errors",
+        all as f64 / seconds as f64
+    );
+    for k in &kinds {
+        println!(
+            "  {:<28} {:>8} req  {:>7.0} req/s  p50 {:>6.1} ms  p99 {:>6.1} ms  max {:>7.1} ms  errors {}",
+            k.name,
+            k.latencies_us.len(),
+            k.latencies_us.len() as f64 / seconds as f64,
+            k.percentile(0.50),
+            k.percentile(0.99),
+            k.percentile(1.0),
+            k.errors
+        );
+    }
+    println!("server peak RSS: {rss:.0} MiB");
+    Ok(())
+}
+
+async fn drive(
+    base: &str,
+    username: &str,
+    password: &str,
+    connections: usize,
+    seconds: u64,
+    lo: i64,
+    hi: i64,
+) -> Result<Vec<Kind>, String> {
+    use rand::Rng;
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .pool_max_idle_per_host(connections)
+        .build()
+        .map_err(|e| e.to_string())?;
+    let res = client
+        .post(format!("{base}/api/v1/login"))
+        .json(&serde_json::json!({ "username": username, "password": password }))
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    if !res.status().is_success() {
+        return Err(format!(
+            "the benchmark account could not sign in: {}",
+            res.status()
+        ));
+    }
+    let deadline = Instant::now() + std::time::Duration::from_secs(seconds);
+    let mut tasks = Vec::new();
+    for _ in 0..connections {
+        let (client, base) = (client.clone(), base.to_owned());
+        tasks.push(tokio::spawn(async move {
+            let mut kinds = [
+                Kind::new("person look-up by id"),
+                Kind::new("name search in a town"),
+                Kind::new("region count (elderly)"),
+            ];
+            let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::from_entropy();
+            const SURNAMES: [&str; 5] = ["陈", "李", "黄", "梁", "张"];
+            const TOWNS: [&str; 3] = ["440784103", "440784100", "440784104"];
+            while Instant::now() < deadline {
+                let roll = rng.gen_range(0..100);
+                let (k, url) = if roll < 80 {
+                    (
+                        0,
+                        format!("{base}/api/v1/persons/{}", rng.gen_range(lo..=hi)),
+                    )
+                } else if roll < 95 {
+                    (
+                        1,
+                        format!(
+                            "{base}/api/v1/persons?name={}&region={}",
+                            SURNAMES[rng.gen_range(0..5)],
+                            TOWNS[rng.gen_range(0..3)]
+                        ),
+                    )
+                } else {
+                    (
+                        2,
+                        format!(
+                            "{base}/api/v1/persons?category=elderly&region={}",
+                            TOWNS[rng.gen_range(0..3)]
+                        ),
+                    )
+                };
+                let started = Instant::now();
+                let ok = match client.get(&url).send().await {
+                    Ok(r) => r.status().is_success() && r.bytes().await.is_ok(),
+                    Err(_) => false,
+                };
+                if ok {
+                    kinds[k]
+                        .latencies_us
+                        .push(started.elapsed().as_micros() as u64);
+                } else {
+                    kinds[k].errors += 1;
+                }
+            }
+            kinds
+        }));
+    }
+    let mut merged = vec![
+        Kind::new("person look-up by id"),
+        Kind::new("name search in a town"),
+        Kind::new("region count (elderly)"),
+    ];
+    for t in tasks {
+        let kinds = t.await.map_err(|e| e.to_string())?;
+        for (m, k) in merged.iter_mut().zip(kinds) {
+            m.latencies_us.extend(k.latencies_us);
+            m.errors += k.errors;
+        }
+    }
+    for m in &mut merged {
+        m.latencies_us.sort_unstable();
+    }
+    Ok(merged)
+}

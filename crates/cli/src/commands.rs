@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-type CmdResult = Result<ExitCode, String>;
+pub(crate) type CmdResult = Result<ExitCode, String>;
 
 pub async fn run(command: Command) -> CmdResult {
     match command {
@@ -34,6 +34,11 @@ pub async fn run(command: Command) -> CmdResult {
             password,
             scale,
         } => demo(serve, &data_dir, database_url.as_deref(), password, scale).await,
+        Command::Backup { to, data } => crate::backup::backup(&data, &to).await,
+        Command::Restore { from, force, data } => crate::backup::restore(&data, &from, force).await,
+        Command::MigrateToPostgres { to, data } => {
+            crate::backup::migrate_to_postgres(&data, &to).await
+        }
         Command::Migrate { data } => {
             let app = open_app(&data).await?;
             println!(
@@ -111,6 +116,39 @@ pub async fn run(command: Command) -> CmdResult {
             crate::bench::import(&app, rows, &url).await?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Bench {
+            command:
+                BenchCommand::Reads {
+                    bench_dir,
+                    people,
+                    connections,
+                    seconds,
+                },
+            data,
+        } => {
+            // Never the deployment's own data directory.
+            let temp = tempfile::tempdir().map_err(|e| e.to_string())?;
+            let data = match (&data.database_url, bench_dir) {
+                // The key file of a PostgreSQL bench database lives in
+                // --bench-dir, so a later run can reuse its register.
+                (Some(_), dir) => DataArgs {
+                    data_dir: dir.unwrap_or_else(|| temp.path().to_owned()),
+                    ..data
+                },
+                (None, Some(dir)) => DataArgs {
+                    data_dir: dir,
+                    database_url: None,
+                    key_file: None,
+                },
+                (None, None) => DataArgs {
+                    data_dir: temp.path().to_owned(),
+                    database_url: None,
+                    key_file: None,
+                },
+            };
+            crate::bench::reads(&data, people, connections, seconds).await?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Audit {
             command: AuditCommand::Verify,
             data,
@@ -136,7 +174,7 @@ pub async fn run(command: Command) -> CmdResult {
 /// Opens the database (SQLite in the data directory unless a URL is given),
 /// migrates it, runs the start-up self-checks, loads the key file and
 /// prepares the application.
-async fn open_app(data: &DataArgs) -> Result<App, String> {
+pub(crate) async fn open_app(data: &DataArgs) -> Result<App, String> {
     ensure_private_dir(&data.data_dir)?;
     let url = match &data.database_url {
         Some(url) => url.clone(),
@@ -306,13 +344,43 @@ async fn demo(
         .map_err(|e| e.operator_message())?;
     ensure_demo_account(
         &app,
-        "antang",
+        kangyang_app::demo_yunfu::ANTANG_WORKER,
         "安塘街道社工站（演示）",
         kangyang_app::demo_yunfu::ANTANG,
         Some((antang, Role::SocialWorker)),
         &password,
     )
     .await?;
+    // Yunfu's welfare home and the carer assigned to half of its children.
+    let home = kangyang_app::demo_children::seed_welfare_home(&app)
+        .await
+        .map_err(|e| e.operator_message())?;
+    ensure_demo_account(
+        &app,
+        "fuliyuan",
+        "云浮市儿童福利院保育员（演示）",
+        "4453",
+        Some((home, Role::FacilityStaff)),
+        &password,
+    )
+    .await?;
+    kangyang_app::demo_children::assign_demo_carer(&app, home, "fuliyuan")
+        .await
+        .map_err(|e| e.operator_message())?;
+    ensure_demo_account(
+        &app,
+        kangyang_app::demo_yunfu::ANTANG_HEAD,
+        "安塘街道社工站站长",
+        kangyang_app::demo_yunfu::ANTANG,
+        Some((antang, Role::SocialWorker)),
+        &password,
+    )
+    .await?;
+    // The other stations, Antang's head, activities, training, ratings and
+    // the care institutions with their clinics.
+    kangyang_app::demo_yunfu::seed_care_work(&app)
+        .await
+        .map_err(|e| e.operator_message())?;
     // Yunfu's canteens of every mode, with a month of meals and a settlement;
     // their staff account: the phone meal counter.
     let canteen = kangyang_app::demo_canteens::seed_canteens(&app)
@@ -349,6 +417,8 @@ async fn demo(
         banner.push_str("  gulao      古劳镇康园中心工作人员（手机签到）\n");
     }
     banner.push_str("  antang     安塘街道社工站社工（手机探访）\n");
+    banner.push_str("  fuliyuan   云浮市儿童福利院保育员（负责半数儿童的档案）\n");
+    banner.push_str("  zhanzhang  安塘街道社工站站长（逾期探访上报）\n");
     banner.push_str("  shitang    安塘街道长者饭堂工作人员（手机助餐登记）\n");
     serve_app(app, &serve, Some(banner)).await
 }

@@ -1,5 +1,6 @@
 //! `kangyang`: the one binary of the platform.
 
+mod backup;
 mod bench;
 mod commands;
 
@@ -114,6 +115,38 @@ enum Command {
         #[command(flatten)]
         data: DataArgs,
     },
+    /// A consistent copy of the database, taken while it runs (SQLite's
+    /// VACUUM INTO, or pg_dump with --database-url). The key file is not in
+    /// it: back that up apart.
+    Backup {
+        /// The file to write; never overwritten.
+        #[arg(long)]
+        to: PathBuf,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Put a backup in place of the database (stop the server first). The
+    /// backup is checked, and must open with the key file, before anything
+    /// is replaced.
+    Restore {
+        /// The backup file.
+        #[arg(long)]
+        from: PathBuf,
+        /// Replace an existing database (SQLite keeps it beside the new one).
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Copy the SQLite deployment of --data-dir into an empty PostgreSQL
+    /// database, all or nothing; then run kangyang with --database-url.
+    MigrateToPostgres {
+        /// The PostgreSQL database to fill, e.g. postgres://kangyang@db/kangyang.
+        #[arg(long)]
+        to: String,
+        #[command(flatten)]
+        data: DataArgs,
+    },
     /// The audit trail.
     Audit {
         #[command(subcommand)]
@@ -192,6 +225,23 @@ pub enum BenchCommand {
     Import {
         #[arg(long, default_value_t = 1_000_000)]
         rows: u64,
+    },
+    /// Read load on loopback: person look-ups, searches and region counts by
+    /// many connections at once against a server process; prints throughput,
+    /// latency percentiles, errors and the server's peak RSS. A temporary
+    /// SQLite database unless --bench-dir (kept, reused by later runs) or
+    /// --database-url (a PostgreSQL database for benchmarks) is given; the
+    /// register there is topped up to --people.
+    Reads {
+        /// A directory for a SQLite register kept between runs.
+        #[arg(long)]
+        bench_dir: Option<PathBuf>,
+        #[arg(long, default_value_t = 1_000_000)]
+        people: u64,
+        #[arg(long, default_value_t = 64)]
+        connections: usize,
+        #[arg(long, default_value_t = 30)]
+        seconds: u64,
     },
 }
 

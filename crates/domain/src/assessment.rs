@@ -9,6 +9,11 @@
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
 
+/// The code of the Kangyuan centres' provincial star rating.
+pub const KANGYUAN_STAR: &str = "kangyuan_star";
+/// The code of the social-work stations' standardisation assessment.
+pub const STATION_STANDARD: &str = "station_standard";
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Template {
     /// Stable identifier, e.g. "kangyuan_star".
@@ -220,6 +225,29 @@ impl Template {
     }
 }
 
+fn criterion(code: &str, text: &str, max_score: u32) -> Criterion {
+    Criterion {
+        code: code.to_owned(),
+        text: text.to_owned(),
+        max_score,
+    }
+}
+
+fn group(name: &str, criteria: Vec<Criterion>) -> CriterionGroup {
+    CriterionGroup {
+        name: name.to_owned(),
+        criteria,
+    }
+}
+
+fn threshold(min_total: u32, result: &str, label: &str) -> Threshold {
+    Threshold {
+        min_total,
+        result: result.to_owned(),
+        label: label.to_owned(),
+    }
+}
+
 /// The Guangdong provincial star rating of community Kangyuan centres
 /// (社区康园中心星级评定), as a template: code "kangyuan_star", results
 /// "1_star"/"2_star"/"3_star" labelled 一星级/二星级/三星级 at 60, 75 and 90 of
@@ -232,22 +260,8 @@ impl Template {
 /// copy: they are configurable data (templates are stored as JSON) and an
 /// evaluator should correct them against the sheet in force.
 pub fn kangyuan_star_template() -> Template {
-    let criterion = |code: &str, text: &str, max_score: u32| Criterion {
-        code: code.to_owned(),
-        text: text.to_owned(),
-        max_score,
-    };
-    let group = |name: &str, criteria: Vec<Criterion>| CriterionGroup {
-        name: name.to_owned(),
-        criteria,
-    };
-    let threshold = |min_total: u32, result: &str, label: &str| Threshold {
-        min_total,
-        result: result.to_owned(),
-        label: label.to_owned(),
-    };
     Template {
-        code: "kangyuan_star".to_owned(),
+        code: KANGYUAN_STAR.to_owned(),
         name: "社区康园中心星级评定".to_owned(),
         groups: vec![
             group(
@@ -350,16 +364,6 @@ pub fn kangyuan_star_template() -> Template {
 /// centre, scored and compared), not a score sheet; these criteria follow
 /// those aims and are data an organiser edits.
 pub fn brand_competition_template() -> Template {
-    let criterion = |code: &str, text: &str, max_score: u32| Criterion {
-        code: code.to_owned(),
-        text: text.to_owned(),
-        max_score,
-    };
-    let threshold = |min_total: u32, result: &str, label: &str| Threshold {
-        min_total,
-        result: result.to_owned(),
-        label: label.to_owned(),
-    };
     Template {
         code: "brand_competition".to_owned(),
         name: "一康园一品牌评比".to_owned(),
@@ -390,6 +394,127 @@ pub fn brand_competition_template() -> Template {
             threshold(60, "third", "三等奖"),
             threshold(75, "second", "二等奖"),
             threshold(85, "first", "一等奖"),
+        ],
+    }
+}
+
+/// The standardisation assessment of social-work stations (社工站标准化评估):
+/// code "station_standard", 100 points in five groups, results 合格 / 良好 /
+/// 优秀 at 60, 80 and 90.
+///
+/// What it rests on:
+///
+/// - 广东省民政厅等 5 部门《关于实施“广东兜底民生服务社会工作双百工程”的
+///   通知》(2020): a social-work station in every town and street, and
+///   social-work services reaching every person in difficulty and special
+///   group, within two years. Hence the weight on finding and visiting those
+///   people (服务与台账) and on their coverage (成效与满意度).
+/// - 粤民函〔2017〕43号 (the first "双百" stations): each station funded to
+///   employ 3 social workers (15 万元 a year), with professional supervision
+///   (督导) provided by the province. Hence "at least 3 full-time social
+///   workers" and "supervised and trained" under 人员与培训.
+/// - The province's evaluation of model stations (标杆社工站综合评估, as
+///   reported by 中山市民政局 on 2024-08-26) looks at 工作基础、管理运作、
+///   服务成效、专业引领、品牌特色、群众口碑 — premises and signage, records and
+///   rules, services and their effect, and residents' satisfaction.
+///
+/// Our own judgement, not from those texts (the provincial score sheet was
+/// not available to us): the five groups follow the areas above but their
+/// wording and points are ours (15 / 20 / 30 / 15 / 20), and so are the
+/// result bands, set at the 60 / 80 / 90 cut-offs usual in Chinese
+/// performance evaluations (合格、良好、优秀). Templates are stored as data:
+/// an evaluator corrects them against the sheet in force without a release.
+pub fn station_standard_template() -> Template {
+    Template {
+        code: STATION_STANDARD.to_owned(),
+        name: "社工站标准化评估".to_owned(),
+        groups: vec![
+            group(
+                "场地与标识",
+                vec![
+                    criterion(
+                        "premises",
+                        "有独立或相对独立的服务场地，设接待、个案、小组活动等功能区",
+                        6,
+                    ),
+                    criterion(
+                        "signage",
+                        "统一悬挂“双百工程”社工站标识，公示服务内容、人员和监督电话",
+                        4,
+                    ),
+                    criterion(
+                        "equipment",
+                        "配备办公、档案保管等必要设施设备，出入通道无障碍",
+                        5,
+                    ),
+                ],
+            ),
+            group(
+                "人员与培训",
+                vec![
+                    criterion("staffing", "配备不少于 3 名专职社工，设站长负责站务", 8),
+                    criterion(
+                        "qualification",
+                        "社工持证上岗或具备相关专业学历，队伍稳定",
+                        5,
+                    ),
+                    criterion(
+                        "training",
+                        "社工参加岗前和在岗培训、接受专业督导，培训记录完整",
+                        7,
+                    ),
+                ],
+            ),
+            group(
+                "服务与台账",
+                vec![
+                    criterion(
+                        "needs_survey",
+                        "摸查辖区困难群众和特殊群体，建立服务对象台账",
+                        8,
+                    ),
+                    criterion(
+                        "visits",
+                        "按规定频次探访独居、特殊困难老年人和留守、困境儿童，逾期探访及时处置",
+                        10,
+                    ),
+                    criterion(
+                        "casework",
+                        "开展个案、小组和社区活动，需求及时转介并跟进",
+                        7,
+                    ),
+                    criterion("records", "服务记录完整规范，可查可追溯", 5),
+                ],
+            ),
+            group(
+                "管理与经费",
+                vec![
+                    criterion("rules", "建立站务、考勤、档案、安全、保密等制度并执行", 5),
+                    criterion("funds", "经费专款专用，收支有据可查", 5),
+                    criterion(
+                        "supervision",
+                        "接受民政部门和第三方督导评估，问题按期整改",
+                        5,
+                    ),
+                ],
+            ),
+            group(
+                "成效与满意度",
+                vec![
+                    criterion(
+                        "coverage",
+                        "困难群众和特殊群体社会工作服务覆盖率达到要求",
+                        8,
+                    ),
+                    criterion("satisfaction", "服务对象和村（居）满意度调查结果良好", 7),
+                    criterion("distinction", "形成服务品牌或特色项目，经验获推广", 5),
+                ],
+            ),
+        ],
+        thresholds: vec![
+            threshold(60, "pass", "合格"),
+            threshold(80, "good", "良好"),
+            threshold(90, "excellent", "优秀"),
         ],
     }
 }
@@ -526,6 +651,85 @@ mod tests {
             thresholds: Vec::new(),
         };
         assert_eq!(t.validate(), Err(vec!["模板没有任何评分项".to_owned()]));
+    }
+
+    #[test]
+    fn the_station_standard_sheet_scores_a_worked_example() {
+        let t = station_standard_template();
+        assert_eq!(t.validate(), Ok(()));
+        assert_eq!(t.max_total(), 100);
+        let groups: Vec<(&str, u32)> = t
+            .groups
+            .iter()
+            .map(|g| {
+                (
+                    g.name.as_str(),
+                    g.criteria.iter().map(|c| c.max_score).sum(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            groups,
+            [
+                ("场地与标识", 15),
+                ("人员与培训", 20),
+                ("服务与台账", 30),
+                ("管理与经费", 15),
+                ("成效与满意度", 20)
+            ]
+        );
+        // A station with good premises, two social workers instead of three,
+        // visits partly late and no brand project yet.
+        let sheet: BTreeMap<String, u32> = [
+            ("premises", 6),
+            ("signage", 4),
+            ("equipment", 4),
+            ("staffing", 5),
+            ("qualification", 4),
+            ("training", 6),
+            ("needs_survey", 7),
+            ("visits", 6),
+            ("casework", 6),
+            ("records", 4),
+            ("rules", 5),
+            ("funds", 5),
+            ("supervision", 4),
+            ("coverage", 6),
+            ("satisfaction", 6),
+            ("distinction", 0),
+        ]
+        .into_iter()
+        .map(|(c, s)| (c.to_owned(), s))
+        .collect();
+        let scored = t.score(&sheet).unwrap();
+        assert_eq!(scored.total, 78);
+        assert_eq!(
+            scored.group_totals,
+            [
+                ("场地与标识".to_owned(), 14, 15),
+                ("人员与培训".to_owned(), 15, 20),
+                ("服务与台账".to_owned(), 23, 30),
+                ("管理与经费".to_owned(), 14, 15),
+                ("成效与满意度".to_owned(), 12, 20),
+            ]
+        );
+        assert_eq!(scored.result.unwrap().label, "合格");
+        // Two more points for visits on time make it 良好.
+        let mut better = sheet.clone();
+        better.insert("visits".to_owned(), 8);
+        assert_eq!(t.score(&better).unwrap().result.unwrap().result, "good");
+        for (total, result) in [
+            (59, None),
+            (60, Some("pass")),
+            (79, Some("pass")),
+            (80, Some("good")),
+            (89, Some("good")),
+            (90, Some("excellent")),
+            (100, Some("excellent")),
+        ] {
+            assert_eq!(result_at(&t, total).as_deref(), result, "{total}");
+        }
+        assert_eq!(t.result_label("excellent"), Some("优秀"));
     }
 
     #[test]

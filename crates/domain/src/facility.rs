@@ -90,7 +90,33 @@ impl FacilityKind {
         )
     }
 
-    /// The rule a new facility of this kind starts with.
+    /// The assessment template a facility of this kind is rated with, if
+    /// any: the provincial star rating for Kangyuan centres, the
+    /// standardisation assessment for social-work stations. Other kinds have
+    /// no rating of their own yet, and a centre's sheet would not fit them.
+    pub fn rating_template(self) -> Option<&'static str> {
+        match self {
+            FacilityKind::KangyuanCentre => Some(crate::assessment::KANGYUAN_STAR),
+            FacilityKind::SocialWorkStation => Some(crate::assessment::STATION_STANDARD),
+            _ => None,
+        }
+    }
+
+    /// Whether this is a care institution that should be paired with a
+    /// clinic (医养结合): the places where people live or spend their days
+    /// in care. Stations, canteens, the quality-guidance centre and clinics
+    /// themselves are not.
+    pub fn needs_partner_clinic(self) -> bool {
+        matches!(
+            self,
+            FacilityKind::NursingHome
+                | FacilityKind::WelfareHome
+                | FacilityKind::SocialWelfareCentre
+                | FacilityKind::HomeCareCentre
+                | FacilityKind::KangyuanCentre
+        )
+    }
+
     /// Whether a person may be enrolled in only one facility of this kind at
     /// a time: day-care and residential places are; a diner may eat at
     /// several canteens.
@@ -104,6 +130,7 @@ impl FacilityKind {
         )
     }
 
+    /// The rule a new facility of this kind starts with.
     pub fn default_eligibility(self) -> EligibilityRule {
         match self {
             FacilityKind::KangyuanCentre => EligibilityRule::kangyuan_default(),

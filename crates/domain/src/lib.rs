@@ -8,6 +8,8 @@ pub mod assessment;
 pub mod audit;
 pub mod canteen;
 pub mod capability;
+pub mod care;
+pub mod child_care;
 pub mod date;
 pub mod disability;
 pub mod facility;

@@ -340,6 +340,22 @@ pub fn visit_status(
     }
 }
 
+/// Visits overdue by more than this many days are raised to the station head
+/// (上报站长). A week lets a worker catch up on a visit missed through
+/// illness, leave or a typhoon without troubling the head, and it is the
+/// tightest rule's own interval (weekly contact with elderly living alone):
+/// past it, that person has missed two contacts in a row. No national text
+/// sets this number; it is a local default.
+pub const RAISE_TO_HEAD_AFTER_DAYS: u32 = 7;
+
+/// Whether a person's visit status is raised to the station head: overdue by
+/// more than [`RAISE_TO_HEAD_AFTER_DAYS`]. People never visited are not: the
+/// register does not say since when they have been due, and a newly
+/// registered person would be raised on their first day.
+pub fn raised_to_head(status: VisitStatus) -> bool {
+    matches!(status, VisitStatus::Overdue { days } if days > RAISE_TO_HEAD_AFTER_DAYS)
+}
+
 /// The day the next visit falls due: `interval_days` after the last one.
 /// `None` when that is past 9999-12-31.
 pub fn next_due(rule: &VisitRule, last_visit: CivilDate) -> Option<CivilDate> {
@@ -526,6 +542,19 @@ mod tests {
         );
         assert_eq!(VisitStatus::Overdue { days: 3 }.label(), "逾期 3 天");
         assert_eq!(VisitStatus::Never.as_str(), "never");
+    }
+
+    #[test]
+    fn only_visits_overdue_past_the_grace_week_are_raised() {
+        let weekly = rule("alone_weekly_contact");
+        let last = date("2024-03-01");
+        // Due 2024-03-08; overdue 7 days on 03-15, 8 days on 03-16.
+        let on = |d: &str| raised_to_head(visit_status(&weekly, Some(last), date(d), 3));
+        assert!(!on("2024-03-08"));
+        assert!(!on("2024-03-15"));
+        assert!(on("2024-03-16"));
+        assert!(!raised_to_head(VisitStatus::Never));
+        assert!(!raised_to_head(VisitStatus::Due));
     }
 
     #[test]

@@ -93,6 +93,52 @@ pub async fn append(tx: &mut Tx, f: &AuditFields) -> Result<i64> {
     Ok(id)
 }
 
+/// Appends several rows, in order, inside the caller's transaction (from
+/// [`Store::begin_audited`]): the head is locked and read once and written
+/// once, so a batch costs one round of bookkeeping, not one per row.
+pub async fn append_many(tx: &mut Tx, rows: &[AuditFields]) -> Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    sqlx::query("UPDATE audit_head SET last_id = last_id WHERE id = 1")
+        .execute(&mut **tx)
+        .await?;
+    let (mut prev_hash,): (String,) =
+        sqlx::query_as("SELECT last_hash FROM audit_head WHERE id = 1")
+            .fetch_one(&mut **tx)
+            .await?;
+    let mut last_id = 0;
+    for f in rows {
+        let hash = chain_hash(&prev_hash, f);
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO audit_log (at, user_id, username, ip, action, object_type, object_id, result,
+                detail, prev_hash, hash)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+        )
+        .bind(f.at)
+        .bind(f.user_id)
+        .bind(&f.username)
+        .bind(&f.ip)
+        .bind(&f.action)
+        .bind(&f.object_type)
+        .bind(&f.object_id)
+        .bind(&f.result)
+        .bind(&f.detail)
+        .bind(&prev_hash)
+        .bind(&hash)
+        .fetch_one(&mut **tx)
+        .await?;
+        last_id = id;
+        prev_hash = hash;
+    }
+    sqlx::query("UPDATE audit_head SET last_id = $1, last_hash = $2 WHERE id = 1")
+        .bind(last_id)
+        .bind(&prev_hash)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 /// The chain's head: the id and hash of the last row appended.
 pub async fn head(conn: &mut Conn) -> Result<(i64, String)> {
     Ok(

@@ -10,6 +10,9 @@ pub enum StoreError {
     UnsupportedUrl,
     #[error("a record with the same {0} already exists")]
     Duplicate(&'static str),
+    /// Copying a database: what stops it, for the operator.
+    #[error("{0}")]
+    Transfer(String),
 }
 
 impl StoreError {

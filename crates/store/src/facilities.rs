@@ -79,7 +79,7 @@ const COLUMNS: &str = "f.id, f.name, f.kind, f.region_code, f.address, f.longitu
     f.contact_phone, f.eligibility, f.created_at, f.updated_at";
 
 /// The star-rating template whose latest result a facility list shows.
-pub const STAR_TEMPLATE: &str = "kangyuan_star";
+pub const STAR_TEMPLATE: &str = kangyang_domain::assessment::KANGYUAN_STAR;
 
 type AnyQueryAs<'q, T> = sqlx::query::QueryAs<'q, sqlx::Any, T, sqlx::any::AnyArguments<'q>>;
 type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;

@@ -18,6 +18,8 @@
 pub mod assessments;
 pub mod audit;
 pub mod canteens;
+pub mod care;
+pub mod children;
 mod db;
 mod error;
 pub mod facilities;
@@ -31,6 +33,7 @@ pub mod services;
 pub mod sessions;
 pub mod settings;
 mod sql;
+pub mod transfer;
 pub mod users;
 pub mod visits;
 

@@ -37,6 +37,16 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "canteens",
         sql: include_str!("../migrations/0005_canteens.sql"),
     },
+    Migration {
+        version: 7,
+        name: "care work",
+        sql: include_str!("../migrations/0007_care_work.sql"),
+    },
+    Migration {
+        version: 8,
+        name: "children in care",
+        sql: include_str!("../migrations/0008_children.sql"),
+    },
 ];
 
 pub fn latest_version() -> i64 {

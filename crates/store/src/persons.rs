@@ -28,7 +28,7 @@ impl From<&Scope> for PersonScope {
 
 impl PersonScope {
     /// Appends the scope condition for the persons table aliased `p`.
-    fn apply(&self, sql: &mut Sql) {
+    pub(crate) fn apply(&self, sql: &mut Sql) {
         sql.push(" p.village_code >= ")
             .bind(self.lo.as_str())
             .push(" AND p.village_code < ")
@@ -523,4 +523,13 @@ pub async fn set_capability_levels(
         q.execute(&mut *conn).await?;
     }
     Ok(())
+}
+
+/// The smallest and largest person id in scope (None when there is nobody):
+/// for benchmarks that pick people at random.
+pub async fn id_range(conn: &mut Conn, scope: &PersonScope) -> Result<Option<(i64, i64)>> {
+    let mut sql = Sql::new("SELECT MIN(p.id), MAX(p.id) FROM persons p WHERE");
+    scope.apply(&mut sql);
+    let (lo, hi): (Option<i64>, Option<i64>) = sql.query_as().fetch_one(conn).await?;
+    Ok(lo.zip(hi))
 }

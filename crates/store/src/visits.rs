@@ -99,6 +99,8 @@ pub struct Visitee {
     pub child_category: Option<String>,
     pub last_any: Option<String>,
     pub last_in_person: Option<String>,
+    /// Who made the latest visit (a user's display name), if anyone recorded.
+    pub last_worker: Option<String>,
 }
 
 /// The people of a station's villages who may need visits: elderly (born on
@@ -114,7 +116,9 @@ pub async fn visitees(
          p.living_situation, p.economic_status, p.child_category, \
          (SELECT MAX(v.day) FROM visits v WHERE v.person_id = p.id) AS last_any, \
          (SELECT MAX(v.day) FROM visits v WHERE v.person_id = p.id AND v.mode = 'in_person') \
-           AS last_in_person \
+           AS last_in_person, \
+         (SELECT u.display_name FROM visits v JOIN users u ON u.id = v.worker_id \
+           WHERE v.person_id = p.id ORDER BY v.day DESC, v.id DESC LIMIT 1) AS last_worker \
          FROM facility_villages fv JOIN persons p ON p.village_code = fv.village_code \
          JOIN regions r ON r.code = p.village_code \
          WHERE fv.facility_id = $1 AND p.status = 'alive' \

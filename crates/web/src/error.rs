@@ -13,6 +13,7 @@ fn status(e: &AppError) -> StatusCode {
     match e {
         AppError::Unauthenticated | AppError::LoginFailed => StatusCode::UNAUTHORIZED,
         AppError::Forbidden
+        | AppError::ReasonRequired
         | AppError::PasswordChangeRequired
         | AppError::TotpEnrollmentRequired => StatusCode::FORBIDDEN,
         AppError::NotFound => StatusCode::NOT_FOUND,
@@ -28,6 +29,7 @@ fn code(e: &AppError) -> &'static str {
         AppError::Unauthenticated => "unauthenticated",
         AppError::LoginFailed => "login_failed",
         AppError::Forbidden => "forbidden",
+        AppError::ReasonRequired => "reason_required",
         AppError::PasswordChangeRequired => "password_change_required",
         AppError::TotpEnrollmentRequired => "totp_enrollment_required",
         AppError::NotFound => "not_found",

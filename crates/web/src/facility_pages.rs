@@ -61,7 +61,7 @@ pub(crate) fn xlsx(name: &str, bytes: Vec<u8>) -> Response {
         .into_response()
 }
 
-fn region_param(code: &str) -> AppResult<RegionCode> {
+pub(crate) fn region_param(code: &str) -> AppResult<RegionCode> {
     // An unparseable code names nothing: not found, like an unknown one.
     RegionCode::parse(code).map_err(|_| AppError::NotFound)
 }
@@ -445,6 +445,8 @@ struct FacilityPage {
     canteen_mode: Option<&'static str>,
     canteen_modes: Vec<(&'static str, &'static str)>,
     last_month: String,
+    /// Clinic agreements and a station's work.
+    care: crate::care_pages::CarePanel,
 }
 
 #[derive(Deserialize, Default)]
@@ -499,6 +501,7 @@ async fn facility_page(
         can_manage: actor.can(Action::FacilityManage),
         message,
         error,
+        care: crate::care_pages::panel(state, session, id, &d).await?,
         d,
     })
 }
@@ -515,7 +518,8 @@ pub(crate) async fn show(
         Some("output") => Some("产量已登记".to_owned()),
         Some("moved") => Some("已迁入新址，旧址记入场地沿革".to_owned()),
         Some("mode") => Some("饭堂运营模式已保存".to_owned()),
-        _ => None,
+        Some(other) => crate::care_pages::flash(other).map(str::to_owned),
+        None => None,
     };
     html(facility_page(&state, &session, facility, message, None).await?)
 }

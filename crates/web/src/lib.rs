@@ -11,6 +11,8 @@ mod audit_pages;
 mod canteen_api;
 mod canteen_pages;
 mod capability_pages;
+mod care_pages;
+mod children_pages;
 mod error;
 mod facility_pages;
 mod funds_api;

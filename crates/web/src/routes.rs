@@ -3,9 +3,9 @@
 //! router really has (a new route cannot be forgotten by the scope tests).
 
 use crate::{
-    api, assets, audit_pages, canteen_api, canteen_pages, capability_pages, facility_pages,
-    funds_api, import_pages, pages, person_pages, security_headers, session, user_pages,
-    visit_pages, AppState,
+    api, assets, audit_pages, canteen_api, canteen_pages, capability_pages, care_pages,
+    children_pages, facility_pages, funds_api, import_pages, pages, person_pages, security_headers,
+    session, user_pages, visit_pages, AppState,
 };
 use axum::handler::Handler;
 use axum::routing::{get, post, MethodRouter};
@@ -438,6 +438,150 @@ fn routes() -> Routes {
             get(visit_pages::form).post(visit_pages::submit),
         )
         .table_only("POST", "/visits/{id}", SignedIn)
+        .add(
+            "GET",
+            "/api/v1/children/{id}",
+            SignedIn,
+            get(children_pages::api_file).post(children_pages::api_save),
+        )
+        .table_only("POST", "/api/v1/children/{id}", SignedIn)
+        .post(
+            "/api/v1/children/{id}/break-glass",
+            SignedIn,
+            children_pages::api_break_glass,
+        )
+        .post(
+            "/api/v1/children/{id}/activities",
+            SignedIn,
+            children_pages::api_add_activity,
+        )
+        .post(
+            "/api/v1/children/{id}/carers",
+            SignedIn,
+            children_pages::api_carers,
+        )
+        .get(
+            "/api/v1/facilities/{facility}/children",
+            SignedIn,
+            children_pages::api_children,
+        )
+        .get(
+            "/api/v1/audit/break-glass",
+            SignedIn,
+            children_pages::api_break_glass_report,
+        )
+        .post(
+            "/api/v1/audit/break-glass/{grant}/review",
+            SignedIn,
+            children_pages::api_review,
+        )
+        .get(
+            "/facilities/{facility}/children",
+            SignedIn,
+            children_pages::list,
+        )
+        .add(
+            "GET",
+            "/children/{id}",
+            SignedIn,
+            get(children_pages::show).post(children_pages::save),
+        )
+        .table_only("POST", "/children/{id}", SignedIn)
+        .post(
+            "/children/{id}/break-glass",
+            SignedIn,
+            children_pages::break_glass,
+        )
+        .post(
+            "/children/{id}/activities",
+            SignedIn,
+            children_pages::add_activity,
+        )
+        .post("/children/{id}/carers", SignedIn, children_pages::carers)
+        .get("/audit/break-glass", SignedIn, children_pages::report)
+        .post(
+            "/audit/break-glass/{grant}/review",
+            SignedIn,
+            children_pages::review,
+        )
+        .care()
+}
+
+impl Routes {
+    /// Medical-care agreements, the region's report, station work and the
+    /// visits raised to the station head.
+    fn care(self) -> Self {
+        use Access::*;
+        self.post("/api/v1/care-agreements", SignedIn, care_pages::api_create)
+            .post(
+                "/api/v1/care-agreements/{agreement}/end",
+                SignedIn,
+                care_pages::api_end,
+            )
+            .get(
+                "/api/v1/facilities/{facility}/care-agreements",
+                SignedIn,
+                care_pages::api_of_facility,
+            )
+            .get(
+                "/api/v1/regions/{code}/medical-care",
+                SignedIn,
+                care_pages::api_report,
+            )
+            .add(
+                "GET",
+                "/api/v1/facilities/{facility}/activities",
+                SignedIn,
+                get(care_pages::api_activities).post(care_pages::api_add_activity),
+            )
+            .table_only("POST", "/api/v1/facilities/{facility}/activities", SignedIn)
+            .add(
+                "GET",
+                "/api/v1/facilities/{facility}/trainings",
+                SignedIn,
+                get(care_pages::api_trainings).post(care_pages::api_add_training),
+            )
+            .table_only("POST", "/api/v1/facilities/{facility}/trainings", SignedIn)
+            .add(
+                "PUT",
+                "/api/v1/facilities/{facility}/head",
+                SignedIn,
+                axum::routing::put(care_pages::api_set_head),
+            )
+            .get("/api/v1/visits/raised", SignedIn, care_pages::api_raised)
+            .post(
+                "/api/v1/visits/raised/acknowledgements",
+                SignedIn,
+                care_pages::api_acknowledge,
+            )
+            .get("/regions/{code}/medical-care", SignedIn, care_pages::report)
+            .post(
+                "/facilities/{facility}/care-agreements",
+                SignedIn,
+                care_pages::create,
+            )
+            .post(
+                "/care-agreements/{agreement}/end",
+                SignedIn,
+                care_pages::end,
+            )
+            .post(
+                "/facilities/{facility}/activities",
+                SignedIn,
+                care_pages::add_activity,
+            )
+            .post(
+                "/facilities/{facility}/trainings",
+                SignedIn,
+                care_pages::add_training,
+            )
+            .post(
+                "/facilities/{facility}/head",
+                SignedIn,
+                care_pages::set_head,
+            )
+            .post("/visits/raised", SignedIn, care_pages::acknowledge)
+    }
 }
 
 impl Routes {

@@ -3,7 +3,7 @@
 
 use crate::error::{ApiError, PageError};
 use crate::pages::{html, Nav};
-use crate::session::{check_form_csrf, ApiSession, FormList, PageSession};
+use crate::session::{check_form_csrf, ApiSession, FormList, PageSession, Session};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Form, Path, Query, State};
@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
 use kangyang_app::facilities::{self, FacilityQuery, FacilityView};
-use kangyang_app::visits::{self, DueList, VisitInput, VisitView, FINDINGS, RISKS};
+use kangyang_app::visits::{self, DueList, RaisedList, VisitInput, VisitView, FINDINGS, RISKS};
 use kangyang_app::{persons, AppError};
 use serde::Deserialize;
 
@@ -72,18 +72,61 @@ struct DuePage {
     list: Option<DueList>,
     stations: Vec<FacilityView>,
     error: Option<String>,
+    /// Visits raised to the station head: for the head and officials only.
+    raised: Option<RaisedList>,
+    message: Option<String>,
+    /// What went wrong with an acknowledgement.
+    raised_error: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct DueParams {
+    station: Option<i64>,
+    ok: Option<String>,
 }
 
 pub(crate) async fn due(
     State(state): State<AppState>,
     PageSession(session): PageSession,
-    Query(p): Query<StationParam>,
+    Query(p): Query<DueParams>,
 ) -> Result<Response, PageError> {
+    let message =
+        (p.ok.as_deref() == Some("acknowledged")).then(|| "已确认，记入处理记录".to_owned());
+    html(due_page(&state, &session, p.station, message, None).await?)
+}
+
+/// The visit list again, with what went wrong acknowledging a raised visit.
+pub(crate) async fn due_page_with_error(
+    state: &AppState,
+    session: &Session,
+    error: String,
+) -> Result<Response, PageError> {
+    let page = due_page(state, session, None, None, Some(error)).await?;
+    Ok((
+        StatusCode::UNPROCESSABLE_ENTITY,
+        axum::response::Html(page.render()?),
+    )
+        .into_response())
+}
+
+async fn due_page(
+    state: &AppState,
+    session: &Session,
+    station: Option<i64>,
+    message: Option<String>,
+    raised_error: Option<String>,
+) -> Result<DuePage, AppError> {
     let actor = &session.actor;
-    let (list, error) = match visits::due_list(&state.app, actor, p.station).await {
+    let (list, error) = match visits::due_list(&state.app, actor, station).await {
         Ok(list) => (Some(list), None),
         Err(AppError::Invalid { message, .. }) => (None, Some(message)),
-        Err(e) => return Err(e.into()),
+        Err(e) => return Err(e),
+    };
+    let raised = if list.is_some() {
+        visits::raised_for(&state.app, actor, station).await?
+    } else {
+        None
     };
     // Without a station of their own, officials pick one.
     let stations = if list.is_none() {
@@ -99,11 +142,14 @@ pub(crate) async fn due(
     } else {
         Vec::new()
     };
-    html(DuePage {
+    Ok(DuePage {
         nav: Nav::of(actor),
         list,
         stations,
         error,
+        raised,
+        message,
+        raised_error,
     })
 }
 

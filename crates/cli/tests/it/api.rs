@@ -323,6 +323,34 @@ backend_test!(
         let other_order = order(&yunfu, &yunfu_csrf, other_facility).await;
         let own_pairing = pairing(&own, &csrf, "440784", own_facility).await;
         let other_pairing = pairing(&yunfu, &yunfu_csrf, "4453", other_facility).await;
+        // A nursing home and its clinic, paired by a medical-care agreement.
+        let agreement = |client: &reqwest::Client, csrf: &str, town: &str| {
+            let (client, csrf, town) = (client.clone(), csrf.to_owned(), town.to_owned());
+            async move {
+                let mut ids = Vec::new();
+                for (name, kind) in [("敬老院", "nursing_home"), ("卫生院", "clinic")] {
+                    ids.push(
+                        create(
+                            &client,
+                            &csrf,
+                            "/api/v1/facilities",
+                            serde_json::json!({ "name": name, "kind": kind, "region": town }),
+                        )
+                        .await,
+                    );
+                }
+                create(
+                    &client,
+                    &csrf,
+                    "/api/v1/care-agreements",
+                    serde_json::json!({ "institution_id": ids[0], "clinic_id": ids[1],
+                        "services": ["green_channel"], "start_date": "2026-01-01" }),
+                )
+                .await
+            }
+        };
+        let own_agreement = agreement(&own, &csrf, "440784103").await;
+        let other_agreement = agreement(&yunfu, &yunfu_csrf, "445302001").await;
         let anonymous = t.client();
         let mut scoped = 0;
         for route in route_table() {
@@ -337,11 +365,15 @@ backend_test!(
             let path_own = fill("440784103", own_person, own_job, own_facility)
                 .replace("{project}", &own_project.to_string())
                 .replace("{pairing}", &own_pairing.to_string())
-                .replace("{order}", &own_order.to_string());
+                .replace("{order}", &own_order.to_string())
+                .replace("{grant}", "1")
+                .replace("{agreement}", &own_agreement.to_string());
             let path_other = fill("445302", other_person, other_job, other_facility)
                 .replace("{project}", &other_project.to_string())
                 .replace("{pairing}", &other_pairing.to_string())
-                .replace("{order}", &other_order.to_string());
+                .replace("{order}", &other_order.to_string())
+                .replace("{grant}", "2")
+                .replace("{agreement}", &other_agreement.to_string());
             let request = |client: &reqwest::Client, path: &str| {
                 let url = t.url(path);
                 let api = route.path.starts_with("/api/");
@@ -396,6 +428,37 @@ backend_test!(
                     let res = request(&own, path).send().await.unwrap();
                     assert_eq!(res.status(), 403, "{} {path}", route.method);
                 }
+                continue;
+            }
+            // Break-glass openings are reviewed by the auditor alone.
+            if route.path.contains("/break-glass/{grant}") {
+                for path in [&path_own, &path_other] {
+                    let res = request(&own, path).send().await.unwrap();
+                    assert_eq!(res.status(), 403, "{} {path}", route.method);
+                }
+                continue;
+            }
+            // A child's file: an official in scope is not the child's carer,
+            // so it asks for a reason (403) or refuses a change (403); out of
+            // scope the child does not exist (children.rs walks the rest).
+            if route.path.contains("/children/{id}") {
+                let res = request(&own, &path_own).send().await.unwrap();
+                let status = res.status().as_u16();
+                assert!(
+                    ![401, 404].contains(&status) && status < 500,
+                    "{} {} in scope gave {status}",
+                    route.method,
+                    route.path
+                );
+                let res = request(&own, &path_other).send().await.unwrap();
+                assert_eq!(
+                    res.status(),
+                    404,
+                    "{} {} out of scope",
+                    route.method,
+                    route.path
+                );
+                scoped += 1;
                 continue;
             }
             if route.access == Access::SignedIn && route.path.contains('{') {

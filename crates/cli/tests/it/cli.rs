@@ -303,6 +303,48 @@ async fn the_demo_serves_the_scenario_and_reuses_its_data() {
         persons["total"].as_i64().unwrap() >= 274,
         "Heshan's trainees are in the register"
     );
+
+    // Yunfu's welfare home: its carer has half the children; the files of
+    // the others ask for a reason.
+    let carer = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let res = carer
+        .post(format!("{url}/api/v1/login"))
+        .json(&serde_json::json!({ "username": "fuliyuan", "password": "Demo-Pass-2026!" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let get = |path: String| {
+        let carer = carer.clone();
+        async move {
+            let res = carer.get(path).send().await.unwrap();
+            let status = res.status().as_u16();
+            (status, res.json::<serde_json::Value>().await.unwrap())
+        }
+    };
+    let (_, homes) = get(format!("{url}/api/v1/facilities?type=welfare_home")).await;
+    let home = homes[0]["id"].as_i64().unwrap();
+    let (_, kids) = get(format!("{url}/api/v1/facilities/{home}/children")).await;
+    let kids = kids.as_array().unwrap();
+    let mine = kids
+        .iter()
+        .find(|c| c["mine"] == true)
+        .expect("a child of the carer");
+    let other = kids
+        .iter()
+        .find(|c| c["mine"] == false)
+        .expect("a child of another carer");
+    let (status, file) = get(format!("{url}/api/v1/children/{}", mine["person_id"])).await;
+    assert_eq!(status, 200);
+    assert!(file["file"]["guardianship_label"].is_string(), "{file}");
+    let (status, refusal) = get(format!("{url}/api/v1/children/{}", other["person_id"])).await;
+    assert_eq!(
+        (status, refusal["error"].as_str()),
+        (403, Some("reason_required"))
+    );
     child.kill().unwrap();
     child.wait().unwrap();
     // What the demo seeded, row counts of each table that matters.

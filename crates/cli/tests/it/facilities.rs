@@ -40,7 +40,7 @@ async fn staff(t: &TestApp, username: &str, role: Role, facility: i64, region: &
     .unwrap();
 }
 
-async fn post_json(
+pub async fn post_json(
     client: &reqwest::Client,
     csrf: &str,
     url: &str,

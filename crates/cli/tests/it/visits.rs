@@ -9,7 +9,7 @@ use kangyang_app::users;
 use kangyang_domain::{CivilDate, IdNumber, RegionCode, Role};
 
 /// An elderly person living alone in `village`, born `age` years ago.
-async fn elderly_alone(
+pub async fn elderly_alone(
     t: &TestApp,
     client: &reqwest::Client,
     csrf: &str,
