@@ -9,7 +9,8 @@ use crate::facilities::scoped_facility;
 use crate::services::{check_enrolled_on, month_bounds, parse_month, record_day};
 use crate::{Actor, App, AppError, Result};
 use kangyang_domain::canteen::{
-    default_tiers, split, tier_for, CanteenMode, Diner, Meal, MealService, MealSplit, PriceTier,
+    default_tiers, settle, split, tier_for, CanteenMode, Diner, Meal, MealService, MealSplit,
+    PriceTier,
 };
 use kangyang_domain::facility::FacilityKind;
 use kangyang_domain::money::Fen;
@@ -20,6 +21,20 @@ use kangyang_store::facilities::FacilityRow;
 use kangyang_store::persons::{self, PersonScope};
 use rust_xlsxwriter::{Format, FormatBorder, Workbook, XlsxError};
 use serde::{Deserialize, Serialize};
+
+/// The facts that price a person's meal on `day`.
+pub(crate) fn diner_on(
+    birth_date: &str,
+    economic_status: Option<&str>,
+    day: CivilDate,
+) -> Result<Diner> {
+    Ok(Diner {
+        age: CivilDate::parse(birth_date)
+            .map(|b| b.full_years_until(day))
+            .map_err(AppError::internal)?,
+        economic_status: economic_status.and_then(EconomicStatus::parse),
+    })
+}
 
 /// Stores the default tiers on a new database.
 pub(crate) async fn seed_tiers(app: &App) -> Result<()> {
@@ -37,7 +52,7 @@ pub(crate) async fn seed_tiers(app: &App) -> Result<()> {
     Ok(())
 }
 
-async fn tiers(conn: &mut kangyang_store::Conn) -> Result<Vec<PriceTier>> {
+pub(crate) async fn tiers(conn: &mut kangyang_store::Conn) -> Result<Vec<PriceTier>> {
     store::tiers(conn)
         .await?
         .iter()
@@ -159,15 +174,7 @@ pub async fn record_meal(
     let person = persons::get(&mut conn, &PersonScope::from(&actor.scope), input.person_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let diner = Diner {
-        age: CivilDate::parse(&person.birth_date)
-            .map(|b| b.full_years_until(day))
-            .map_err(AppError::internal)?,
-        economic_status: person
-            .economic_status
-            .as_deref()
-            .and_then(EconomicStatus::parse),
-    };
+    let diner = diner_on(&person.birth_date, person.economic_status.as_deref(), day)?;
     let tiers = tiers(&mut conn).await?;
     drop(conn);
     let tier = tier_for(&tiers, &diner)
@@ -210,6 +217,397 @@ pub async fn record_meal(
     })
 }
 
+// ---- the counter, the week's menu and the mode, as the pages show them ----
+
+/// A canteen's mode, `None` until one is set.
+pub async fn mode_of(app: &App, actor: &Actor, facility_id: i64) -> Result<Option<CanteenMode>> {
+    app.require(actor, Action::FacilityRead).await?;
+    scoped_canteen(app, actor, facility_id, "canteen.read").await?;
+    let mut conn = app.store().pool().acquire().await?;
+    Ok(store::mode(&mut conn, facility_id)
+        .await?
+        .as_deref()
+        .and_then(CanteenMode::parse))
+}
+
+/// The meals a canteen serves on a day: lunch always, breakfast and supper
+/// when that day's menu has them (a canteen that cooks supper puts it on
+/// its menu).
+fn meals_served(menu: &[(String, String, String)]) -> Vec<Meal> {
+    Meal::ALL
+        .iter()
+        .copied()
+        .filter(|m| *m == Meal::Lunch || menu.iter().any(|(_, meal, _)| meal == m.as_str()))
+        .collect()
+}
+
+/// A meal's split in yuan, as shown next to a diner.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SplitView {
+    pub subsidy: String,
+    pub personal: String,
+    pub charity: String,
+}
+
+impl From<MealSplit> for SplitView {
+    fn from(s: MealSplit) -> SplitView {
+        SplitView {
+            subsidy: s.subsidy.yuan_string(),
+            personal: s.personal.yuan_string(),
+            charity: s.charity.yuan_string(),
+        }
+    }
+}
+
+/// The meal recorded for a diner at the counter.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RecordedMeal {
+    /// dine_in or delivered
+    pub service: &'static str,
+    pub service_label: &'static str,
+    /// The split it was priced at when recorded.
+    pub split: SplitView,
+}
+
+/// One diner's line at the counter.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CounterLine {
+    pub person_id: i64,
+    pub name: String,
+    /// The tier that prices their meals; `None` when none applies, and then
+    /// no subsidised meal can be recorded for them.
+    pub tier: Option<String>,
+    /// What a meal would be split into, eaten in and delivered.
+    pub dine_in: Option<SplitView>,
+    pub delivered: Option<SplitView>,
+    pub recorded: Option<RecordedMeal>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct MealChoice {
+    pub code: &'static str,
+    pub label: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct MenuItem {
+    pub meal: &'static str,
+    pub dishes: String,
+}
+
+/// The counter of one meal of one day: the menu, every diner enrolled that
+/// day and what has been recorded, with the totals so far.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Counter {
+    pub facility_id: i64,
+    pub facility_name: String,
+    pub mode: Option<&'static str>,
+    pub day: String,
+    pub is_today: bool,
+    pub meal: &'static str,
+    pub meal_label: &'static str,
+    /// The meals the canteen serves that day.
+    pub meals: Vec<MealChoice>,
+    pub menu: Vec<MenuItem>,
+    pub lines: Vec<CounterLine>,
+    pub recorded: usize,
+    pub dine_in: usize,
+    pub delivered: usize,
+    /// Totals of the meals recorded, in yuan.
+    pub totals: SplitView,
+}
+
+/// The counter sheet of a day's meal (today's lunch when not given).
+pub async fn counter(
+    app: &App,
+    actor: &Actor,
+    facility_id: i64,
+    day: Option<&str>,
+    meal: Option<&str>,
+) -> Result<Counter> {
+    app.require(actor, Action::ServiceRecord).await?;
+    let canteen = scoped_canteen(app, actor, facility_id, "canteen.counter").await?;
+    let day = match day.filter(|d| !d.trim().is_empty()) {
+        Some(d) => record_day(app, "日期", d)?,
+        None => app.today(),
+    };
+    let meal = match meal.filter(|m| !m.trim().is_empty()) {
+        Some(m) => {
+            Meal::parse(m).ok_or_else(|| AppError::invalid("餐次", "应为早餐、午餐或晚餐"))?
+        }
+        None => Meal::Lunch,
+    };
+    let d = day.to_string();
+    let mut conn = app.store().pool().acquire().await?;
+    let menu = store::menus(&mut conn, facility_id, &d, &d).await?;
+    let diners = store::diners_on(&mut conn, facility_id, &d).await?;
+    let meals = store::meals_on(&mut conn, facility_id, &d, meal.as_str()).await?;
+    let mode = store::mode(&mut conn, facility_id).await?;
+    let tiers = tiers(&mut conn).await?;
+    drop(conn);
+    let mut lines = Vec::with_capacity(diners.len());
+    let mut splits = Vec::new();
+    let (mut dine_in, mut delivered) = (0, 0);
+    for row in diners {
+        let diner = diner_on(&row.birth_date, row.economic_status.as_deref(), day)?;
+        let tier = tier_for(&tiers, &diner);
+        let recorded = meals
+            .iter()
+            .find(|m| m.person_id == row.person_id)
+            .map(|m| {
+                let split = MealSplit {
+                    subsidy: Fen(m.subsidy_fen),
+                    personal: Fen(m.personal_fen),
+                    charity: Fen(m.charity_fen),
+                };
+                splits.push(split);
+                let service = MealService::parse(&m.service).unwrap_or(MealService::DineIn);
+                match service {
+                    MealService::DineIn => dine_in += 1,
+                    MealService::Delivered => delivered += 1,
+                }
+                RecordedMeal {
+                    service: service.as_str(),
+                    service_label: service.label(),
+                    split: split.into(),
+                }
+            });
+        lines.push(CounterLine {
+            person_id: row.person_id,
+            name: row.name,
+            tier: tier.map(|t| t.name.clone()),
+            dine_in: tier.map(|t| split(t, MealService::DineIn).into()),
+            delivered: tier.map(|t| split(t, MealService::Delivered).into()),
+            recorded,
+        });
+    }
+    let totals =
+        settle(&splits).ok_or_else(|| AppError::invalid("金额", "金额超出可记录的范围"))?;
+    let mut served = meals_served(&menu);
+    if !served.contains(&meal) {
+        served.push(meal);
+        served.sort();
+    }
+    let mut event = Event::ok("canteen.counter", "facility", facility_id.to_string());
+    event.detail = serde_json::json!({ "day": d, "meal": meal.as_str(), "people": lines.len() });
+    app.audit(&Who::from(actor), event).await?;
+    Ok(Counter {
+        facility_id,
+        facility_name: canteen.name.clone(),
+        mode: mode
+            .as_deref()
+            .and_then(CanteenMode::parse)
+            .map(CanteenMode::label),
+        is_today: day == app.today(),
+        day: d,
+        meal: meal.as_str(),
+        meal_label: meal.label(),
+        meals: served
+            .into_iter()
+            .map(|m| MealChoice {
+                code: m.as_str(),
+                label: m.label(),
+            })
+            .collect(),
+        menu: menu
+            .into_iter()
+            .filter_map(|(_, m, dishes)| {
+                Meal::parse(&m).map(|m| MenuItem {
+                    meal: m.label(),
+                    dishes,
+                })
+            })
+            .collect(),
+        recorded: dine_in + delivered,
+        dine_in,
+        delivered,
+        totals: SplitView {
+            subsidy: totals.subsidy.yuan_string(),
+            personal: totals.personal.yuan_string(),
+            charity: totals.charity.yuan_string(),
+        },
+        lines,
+    })
+}
+
+/// Takes back a meal recorded by mistake (a wrong tap at the counter).
+pub async fn cancel_meal(
+    app: &App,
+    actor: &Actor,
+    facility_id: i64,
+    input: &MealInput,
+) -> Result<()> {
+    app.require(actor, Action::ServiceRecord).await?;
+    scoped_canteen(app, actor, facility_id, "canteen.meal_cancel").await?;
+    let day = record_day(app, "日期", &input.day)?.to_string();
+    let meal = Meal::parse(input.meal.trim())
+        .ok_or_else(|| AppError::invalid("餐次", "应为早餐、午餐或晚餐"))?;
+    if input.person_id <= 0 {
+        return Err(AppError::invalid("就餐人员", "请选择就餐人员"));
+    }
+    let (mut tx, _guard) = app.store().begin_audited().await?;
+    if !store::delete_meal(&mut tx, facility_id, input.person_id, &day, meal.as_str()).await? {
+        return Err(AppError::NotFound);
+    }
+    let mut event = Event::ok("canteen.meal_cancel", "person", input.person_id.to_string());
+    event.detail =
+        serde_json::json!({ "facility": facility_id, "day": day, "meal": meal.as_str() });
+    app.audit_in(&mut tx, &Who::from(actor), event).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// One day of the week's menu.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct MenuDay {
+    pub day: String,
+    pub weekday: &'static str,
+    pub is_today: bool,
+    pub breakfast: String,
+    pub lunch: String,
+    pub dinner: String,
+}
+
+/// A canteen's menu for the week (Monday to Sunday) around a day.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct WeekMenu {
+    pub facility_id: i64,
+    pub facility_name: String,
+    pub mode: Option<&'static str>,
+    pub monday: String,
+    pub previous_week: String,
+    pub next_week: String,
+    pub days: Vec<MenuDay>,
+}
+
+const WEEKDAYS: [&str; 7] = [
+    "星期一",
+    "星期二",
+    "星期三",
+    "星期四",
+    "星期五",
+    "星期六",
+    "星期日",
+];
+
+fn menu_day(field: &str, s: &str) -> Result<CivilDate> {
+    CivilDate::parse(s.trim()).map_err(|_| AppError::invalid(field, "日期应为 YYYY-MM-DD"))
+}
+
+/// The week's menu (this week when no day is given). Menus are planned
+/// ahead, so any week may be shown.
+pub async fn week_menu(
+    app: &App,
+    actor: &Actor,
+    facility_id: i64,
+    day: Option<&str>,
+) -> Result<WeekMenu> {
+    app.require(actor, Action::FacilityRead).await?;
+    let canteen = scoped_canteen(app, actor, facility_id, "canteen.menu_read").await?;
+    let today = app.today();
+    let day = match day.filter(|d| !d.trim().is_empty()) {
+        Some(d) => menu_day("日期", d)?,
+        None => today,
+    };
+    let week_day = |n: i64| {
+        day.add_days(n - i64::from(day.iso_weekday()) + 1)
+            .ok_or_else(|| AppError::invalid("日期", "日期超出范围"))
+    };
+    let monday = week_day(0)?;
+    let sunday = week_day(6)?;
+    let mut conn = app.store().pool().acquire().await?;
+    let menus = store::menus(
+        &mut conn,
+        facility_id,
+        &monday.to_string(),
+        &sunday.to_string(),
+    )
+    .await?;
+    let mode = store::mode(&mut conn, facility_id).await?;
+    drop(conn);
+    let mut days = Vec::with_capacity(7);
+    for (n, weekday) in WEEKDAYS.iter().enumerate() {
+        let d = week_day(n as i64)?;
+        let key = d.to_string();
+        let dishes = |meal: Meal| {
+            menus
+                .iter()
+                .find(|(day, m, _)| *day == key && m == meal.as_str())
+                .map(|(_, _, dishes)| dishes.clone())
+                .unwrap_or_default()
+        };
+        days.push(MenuDay {
+            breakfast: dishes(Meal::Breakfast),
+            lunch: dishes(Meal::Lunch),
+            dinner: dishes(Meal::Dinner),
+            is_today: d == today,
+            weekday,
+            day: key,
+        });
+    }
+    Ok(WeekMenu {
+        facility_id,
+        facility_name: canteen.name.clone(),
+        mode: mode
+            .as_deref()
+            .and_then(CanteenMode::parse)
+            .map(CanteenMode::label),
+        monday: monday.to_string(),
+        previous_week: week_day(-7)?.to_string(),
+        next_week: week_day(7)?.to_string(),
+        days,
+    })
+}
+
+/// A day's dishes as typed in the menu form: an empty meal is not served.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(default)]
+pub struct DayMenuInput {
+    pub day: String,
+    pub breakfast: String,
+    pub lunch: String,
+    pub dinner: String,
+}
+
+/// Sets a whole day's menu at once: each meal's dishes, an empty one taken
+/// off the menu. All checked first, then written together.
+pub async fn set_day_menu(
+    app: &App,
+    actor: &Actor,
+    facility_id: i64,
+    input: &DayMenuInput,
+) -> Result<()> {
+    app.require(actor, Action::ServiceRecord).await?;
+    scoped_canteen(app, actor, facility_id, "canteen.menu").await?;
+    let day = menu_day("日期", &input.day)?.to_string();
+    let meals = [
+        (Meal::Breakfast, input.breakfast.trim()),
+        (Meal::Lunch, input.lunch.trim()),
+        (Meal::Dinner, input.dinner.trim()),
+    ];
+    for (meal, dishes) in meals {
+        if dishes.chars().count() > 200 {
+            return Err(AppError::invalid(
+                format!("{}菜式", meal.label()),
+                "菜式应在 200 字以内",
+            ));
+        }
+    }
+    let (mut tx, _guard) = app.store().begin_audited().await?;
+    for (meal, dishes) in meals {
+        if dishes.is_empty() {
+            store::clear_menu(&mut tx, facility_id, &day, meal.as_str()).await?;
+        } else {
+            store::set_menu(&mut tx, facility_id, &day, meal.as_str(), dishes).await?;
+        }
+    }
+    let mut event = Event::ok("canteen.menu", "facility", facility_id.to_string());
+    event.detail = serde_json::json!({ "day": day });
+    app.audit_in(&mut tx, &Who::from(actor), event).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// One tier's line of the settlement.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TierLine {
@@ -229,6 +627,19 @@ pub struct FlaggedMeal {
     pub subsidy_fen: i64,
 }
 
+/// One diner's meals of the month, split three ways.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct DinerLine {
+    pub person_id: i64,
+    pub name: String,
+    pub meals: u64,
+    pub subsidy_fen: i64,
+    pub personal_fen: i64,
+    pub charity_fen: i64,
+    /// Of these meals, how many were also claimed at another canteen.
+    pub flagged: u64,
+}
+
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CanteenSettlement {
     pub canteen: String,
@@ -243,10 +654,26 @@ pub struct CanteenSettlement {
     /// The subsidy claimed: all subsidy less what is held.
     pub claimed_fen: i64,
     pub flagged: Vec<FlaggedMeal>,
+    /// Each diner's meals, by name.
+    pub diners: Vec<DinerLine>,
 }
 
-/// The month's settlement of a canteen: meals by tier and the split totals.
+/// The month's settlement of a canteen: meals by tier and by diner, the
+/// split totals, and meals also claimed elsewhere. Its names are read: audited.
 pub async fn settlement(
+    app: &App,
+    actor: &Actor,
+    facility_id: i64,
+    month: &str,
+) -> Result<CanteenSettlement> {
+    let s = settle_month(app, actor, facility_id, month).await?;
+    let mut event = Event::ok("canteen.settlement", "facility", facility_id.to_string());
+    event.detail = serde_json::json!({ "month": s.month, "diners": s.diners.len() });
+    app.audit(&Who::from(actor), event).await?;
+    Ok(s)
+}
+
+async fn settle_month(
     app: &App,
     actor: &Actor,
     facility_id: i64,
@@ -267,8 +694,12 @@ pub async fn settlement(
     let tiers = tiers(&mut conn).await?;
     drop(conn);
     let overflow = || AppError::invalid("金额", "金额超出可记录的范围");
-    let mut lines: Vec<TierLine> = Vec::new();
+    let settle = |parts: &[MealSplit]| settle(parts).ok_or_else(overflow);
+    // The month's meals grouped by tier and by diner (in order of first
+    // meal), each group added up by the domain's settlement.
     let mut all = Vec::with_capacity(meals.len());
+    let mut by_tier: Vec<(String, Vec<MealSplit>)> = Vec::new();
+    let mut by_diner: Vec<(i64, String, Vec<MealSplit>, u64)> = Vec::new();
     let mut flagged = Vec::new();
     let mut held = Fen(0);
     for row in &meals {
@@ -283,29 +714,17 @@ pub async fn settlement(
             .find(|t| t.code == row.tier_code)
             .map(|t| t.name.clone())
             .unwrap_or_else(|| row.tier_code.clone());
-        match lines.iter_mut().find(|l| l.tier == tier_name) {
-            Some(line) => {
-                line.meals += 1;
-                line.subsidy_fen = line
-                    .subsidy_fen
-                    .checked_add(row.subsidy_fen)
-                    .ok_or_else(overflow)?;
-                line.personal_fen = line
-                    .personal_fen
-                    .checked_add(row.personal_fen)
-                    .ok_or_else(overflow)?;
-                line.charity_fen = line
-                    .charity_fen
-                    .checked_add(row.charity_fen)
-                    .ok_or_else(overflow)?;
+        match by_tier.iter_mut().find(|(t, _)| *t == tier_name) {
+            Some((_, parts)) => parts.push(part),
+            None => by_tier.push((tier_name, vec![part])),
+        }
+        let twice = u64::from(row.elsewhere > 0);
+        match by_diner.iter_mut().find(|d| d.0 == row.person_id) {
+            Some(d) => {
+                d.2.push(part);
+                d.3 += twice;
             }
-            None => lines.push(TierLine {
-                tier: tier_name,
-                meals: 1,
-                subsidy_fen: row.subsidy_fen,
-                personal_fen: row.personal_fen,
-                charity_fen: row.charity_fen,
-            }),
+            None => by_diner.push((row.person_id, row.name.clone(), vec![part], twice)),
         }
         if row.elsewhere > 0 {
             held = held
@@ -319,7 +738,36 @@ pub async fn settlement(
             });
         }
     }
-    let totals = kangyang_domain::canteen::settle(&all).ok_or_else(overflow)?;
+    let totals = settle(&all)?;
+    let lines = by_tier
+        .into_iter()
+        .map(|(tier, parts)| {
+            let s = settle(&parts)?;
+            Ok(TierLine {
+                tier,
+                meals: s.meals,
+                subsidy_fen: s.subsidy.0,
+                personal_fen: s.personal.0,
+                charity_fen: s.charity.0,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let mut diners = by_diner
+        .into_iter()
+        .map(|(person_id, name, parts, flagged)| {
+            let s = settle(&parts)?;
+            Ok(DinerLine {
+                person_id,
+                name,
+                meals: s.meals,
+                subsidy_fen: s.subsidy.0,
+                personal_fen: s.personal.0,
+                charity_fen: s.charity.0,
+                flagged,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    diners.sort_by(|a, b| a.name.cmp(&b.name).then(a.person_id.cmp(&b.person_id)));
     Ok(CanteenSettlement {
         canteen: canteen.name.clone(),
         month: format!("{year}-{m:02}"),
@@ -331,6 +779,7 @@ pub async fn settlement(
         held_fen: held.0,
         claimed_fen: totals.subsidy.0 - held.0,
         flagged,
+        diners,
     })
 }
 
@@ -341,7 +790,7 @@ pub async fn settlement_xlsx(
     facility_id: i64,
     month: &str,
 ) -> Result<Vec<u8>> {
-    let s = settlement(app, actor, facility_id, month).await?;
+    let s = settle_month(app, actor, facility_id, month).await?;
     let bytes = settlement_workbook(&s).map_err(AppError::internal)?;
     let mut event = Event::ok(
         "canteen.settlement_export",

@@ -17,6 +17,13 @@ pub const YUNFU: &str = "4453";
 /// Trainees of Heshan's 11 Kangyuan centres in 2023.
 pub const HESHAN_TRAINEES: usize = 274;
 
+/// A deterministic number in 0..100 for (a, b), one stream per `salt`:
+/// the demo is the same every run.
+pub(crate) fn roll(a: i64, b: i64, salt: i64) -> i64 {
+    let x = (a.wrapping_mul(2_654_435_761) ^ b.wrapping_mul(salt)).wrapping_mul(2_246_822_519);
+    (x >> 7).rem_euclid(100)
+}
+
 /// What the demo seeding did.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct DemoSummary {

@@ -18,6 +18,8 @@ mod clock;
 mod config;
 pub mod crypto;
 pub mod demo;
+pub mod demo_canteens;
+pub mod demo_capability;
 pub mod demo_centres;
 pub mod demo_children;
 pub mod demo_modifications;

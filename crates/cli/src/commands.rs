@@ -384,6 +384,26 @@ async fn demo(
     let modifications = kangyang_app::demo_modifications::seed_modifications(&app)
         .await
         .map_err(|e| e.operator_message())?;
+    // Yunfu's canteens of every mode, with a month of meals and a settlement;
+    // their staff account: the phone meal counter.
+    let canteen = kangyang_app::demo_canteens::seed_canteens(&app)
+        .await
+        .map_err(|e| e.operator_message())?;
+    ensure_demo_account(
+        &app,
+        "shitang",
+        "安塘街道长者饭堂（演示）",
+        "445302004",
+        Some((canteen, Role::FacilityStaff)),
+        &password,
+    )
+    .await?;
+    // A GB/T 42195 assessment behind every elderly person's capability level.
+    for region in [kangyang_app::demo::YUNFU, kangyang_app::demo::HESHAN] {
+        kangyang_app::demo_capability::seed_assessments(&app, region)
+            .await
+            .map_err(|e| e.operator_message())?;
+    }
     let mut banner = if seeded.seeded {
         format!(
             "演示人员：新生成 {} 人（鹤山市、云浮市，均为虚构数据）\n",
@@ -413,6 +433,7 @@ async fn demo(
     banner.push_str("  antang     安塘街道社工站社工（手机探访）\n");
     banner.push_str("  fuliyuan   云浮市儿童福利院保育员（负责半数儿童的档案）\n");
     banner.push_str("  zhanzhang  安塘街道社工站站长（逾期探访上报）\n");
+    banner.push_str("  shitang    安塘街道长者饭堂工作人员（手机助餐登记）\n");
     serve_app(app, &serve, Some(banner)).await
 }
 

@@ -103,28 +103,36 @@ pub struct NewAssessment<'a> {
     pub by: Option<i64>,
 }
 
+const ASSESSMENT_COLUMNS: &str = "template_code, round_id, subject_type, subject_id, \
+    region_code, scores, total, result, evidence, assessed_on, assessor, recorded_by, created_at";
+
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
+fn bind_assessment<'q>(q: AnyQuery<'q>, a: &NewAssessment<'q>, now: i64) -> AnyQuery<'q> {
+    q.bind(a.template_code)
+        .bind(a.round_id)
+        .bind(a.subject_type)
+        .bind(a.subject_id)
+        .bind(a.region_code)
+        .bind(a.scores)
+        .bind(a.total)
+        .bind(a.result)
+        .bind(a.evidence)
+        .bind(a.assessed_on)
+        .bind(a.assessor)
+        .bind(a.by)
+        .bind(now)
+}
+
 pub async fn add_assessment(conn: &mut Conn, a: &NewAssessment<'_>, now: i64) -> Result<i64> {
-    let (id,): (i64,) = sqlx::query_as(
-        "INSERT INTO assessments (template_code, round_id, subject_type, subject_id, region_code, \
-         scores, total, result, evidence, assessed_on, assessor, recorded_by, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
-    )
-    .bind(a.template_code)
-    .bind(a.round_id)
-    .bind(a.subject_type)
-    .bind(a.subject_id)
-    .bind(a.region_code)
-    .bind(a.scores)
-    .bind(a.total)
-    .bind(a.result)
-    .bind(a.evidence)
-    .bind(a.assessed_on)
-    .bind(a.assessor)
-    .bind(a.by)
-    .bind(now)
-    .fetch_one(conn)
-    .await?;
-    Ok(id)
+    let text = format!(
+        "INSERT INTO assessments ({ASSESSMENT_COLUMNS}) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id"
+    );
+    let row = bind_assessment(sqlx::query(&text), a, now)
+        .fetch_one(conn)
+        .await?;
+    Ok(sqlx::Row::try_get(&row, 0)?)
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -159,4 +167,38 @@ pub async fn history(
     .bind(subject_id)
     .fetch_all(conn)
     .await?)
+}
+
+/// The subjects of a kind that have at least one assessment under a template.
+pub async fn assessed_subjects(
+    conn: &mut Conn,
+    template_code: &str,
+    subject_type: &str,
+) -> Result<Vec<i64>> {
+    let rows: Vec<(i64,)> = sqlx::query_as(
+        "SELECT DISTINCT subject_id FROM assessments WHERE template_code = $1 \
+         AND subject_type = $2",
+    )
+    .bind(template_code)
+    .bind(subject_type)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
+}
+
+/// Stores many assessments (the demo's), several to a statement.
+pub async fn add_assessments(conn: &mut Conn, all: &[NewAssessment<'_>], now: i64) -> Result<()> {
+    let dialect = crate::Dialect::of(conn);
+    for chunk in all.chunks(40) {
+        let text = format!(
+            "INSERT INTO assessments ({ASSESSMENT_COLUMNS}) VALUES {}",
+            dialect.value_rows(chunk.len(), 13)
+        );
+        let mut q = sqlx::query(&text);
+        for a in chunk {
+            q = bind_assessment(q, a, now);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
 }

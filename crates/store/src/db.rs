@@ -45,6 +45,20 @@ impl Dialect {
         }
     }
 
+    /// The VALUES list of a multi-row INSERT: `rows` groups of `columns`
+    /// placeholders, numbered on through the statement.
+    pub(crate) fn value_rows(self, rows: usize, columns: usize) -> String {
+        (0..rows)
+            .map(|row| {
+                let one: Vec<String> = (1..=columns)
+                    .map(|column| self.placeholder(row * columns + column))
+                    .collect();
+                format!("({})", one.join(", "))
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Dialect::Sqlite => "sqlite",

@@ -470,6 +470,61 @@ pub async fn set_capability_level(conn: &mut Conn, id: i64, level: &str, now: i6
     Ok(())
 }
 
+/// An elderly person as the demo's assessments and canteens need them.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ElderRow {
+    pub id: i64,
+    pub village_code: String,
+    pub birth_date: String,
+    pub status: String,
+    pub tags: String,
+    pub capability_level: Option<String>,
+    pub economic_status: Option<String>,
+}
+
+/// People inside the scope born on or before a date, in id order.
+pub async fn born_by(
+    conn: &mut Conn,
+    scope: &PersonScope,
+    born_on_or_before: &str,
+) -> Result<Vec<ElderRow>> {
+    let mut sql = Sql::new(
+        "SELECT p.id, p.village_code, p.birth_date, p.status, p.tags, p.capability_level, \
+         p.economic_status FROM persons p WHERE p.birth_date <= ",
+    );
+    sql.bind(born_on_or_before).push(" AND");
+    scope.apply(&mut sql);
+    sql.push(" ORDER BY p.id");
+    Ok(sql.query_as().fetch_all(conn).await?)
+}
+
+/// Sets one capability level on many people at once (the demo's assessments).
+pub async fn set_capability_levels(
+    conn: &mut Conn,
+    level: &str,
+    ids: &[i64],
+    now: i64,
+) -> Result<()> {
+    let dialect = crate::Dialect::of(conn);
+    for chunk in ids.chunks(500) {
+        let list: Vec<String> = (3..chunk.len() + 3)
+            .map(|i| dialect.placeholder(i))
+            .collect();
+        let text = format!(
+            "UPDATE persons SET capability_level = {}, updated_at = {} WHERE id IN ({})",
+            dialect.placeholder(1),
+            dialect.placeholder(2),
+            list.join(", ")
+        );
+        let mut q = sqlx::query(&text).bind(level).bind(now);
+        for id in chunk {
+            q = q.bind(*id);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
 /// The smallest and largest person id in scope (None when there is nobody):
 /// for benchmarks that pick people at random.
 pub async fn id_range(conn: &mut Conn, scope: &PersonScope) -> Result<Option<(i64, i64)>> {

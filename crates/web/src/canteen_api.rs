@@ -9,7 +9,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Json;
-use kangyang_app::canteens::{self, CanteenSettlement, MealInput, MealPriced};
+use kangyang_app::canteens::{self, CanteenSettlement, Counter, MealInput, MealPriced, WeekMenu};
 use serde::Deserialize;
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
@@ -109,4 +109,71 @@ pub(crate) async fn settlement_xlsx(
     let month = month_or_this(&state, &p.month);
     let bytes = canteens::settlement_xlsx(&state.app, &session.actor, facility, &month).await?;
     Ok(xlsx(&format!("settlement-{facility}-{month}.xlsx"), bytes))
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[serde(default)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct CounterParams {
+    /// YYYY-MM-DD; today when left out.
+    day: String,
+    /// breakfast, lunch or dinner; lunch when left out.
+    meal: String,
+}
+
+/// The counter of one meal of a day: the menu, every diner enrolled that
+/// day with the split their meal is priced at, and what has been recorded.
+#[utoipa::path(get, path = "/api/v1/facilities/{facility}/meals", params(("facility" = i64, Path), CounterParams),
+    responses((status = 200, body = Counter), (status = 404, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
+pub(crate) async fn counter(
+    State(state): State<AppState>,
+    ApiSession(session): ApiSession,
+    Path(facility): Path<i64>,
+    Query(p): Query<CounterParams>,
+) -> Result<Json<Counter>, ApiError> {
+    Ok(Json(
+        canteens::counter(
+            &state.app,
+            &session.actor,
+            facility,
+            Some(&p.day),
+            Some(&p.meal),
+        )
+        .await?,
+    ))
+}
+
+/// Take back a meal recorded by mistake (`person_id`, `day`, `meal`).
+#[utoipa::path(post, path = "/api/v1/facilities/{facility}/meals/cancel", params(("facility" = i64, Path)), request_body = MealInput,
+    responses((status = 204), (status = 404, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
+pub(crate) async fn cancel_meal(
+    State(state): State<AppState>,
+    ApiSession(session): ApiSession,
+    Path(facility): Path<i64>,
+    Json(input): Json<MealInput>,
+) -> Result<StatusCode, ApiError> {
+    canteens::cancel_meal(&state.app, &session.actor, facility, &input).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[serde(default)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct WeekParam {
+    /// Any day of the week wanted (YYYY-MM-DD); this week when left out.
+    day: String,
+}
+
+/// The week's menu, Monday to Sunday.
+#[utoipa::path(get, path = "/api/v1/facilities/{facility}/menus", params(("facility" = i64, Path), WeekParam),
+    responses((status = 200, body = WeekMenu), (status = 404, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
+pub(crate) async fn week_menu(
+    State(state): State<AppState>,
+    ApiSession(session): ApiSession,
+    Path(facility): Path<i64>,
+    Query(p): Query<WeekParam>,
+) -> Result<Json<WeekMenu>, ApiError> {
+    Ok(Json(
+        canteens::week_menu(&state.app, &session.actor, facility, Some(&p.day)).await?,
+    ))
 }

@@ -26,6 +26,7 @@ use kangyang_app::services::{
 };
 use kangyang_app::{AppError, Result as AppResult};
 use kangyang_domain::assessment::Scored;
+use kangyang_domain::canteen::CanteenMode;
 use kangyang_domain::facility::{EligibilityRule, FacilityKind};
 use kangyang_domain::services::ServiceKind;
 use kangyang_domain::{Action, RegionCode};
@@ -439,6 +440,11 @@ struct FacilityPage {
     can_record: bool,
     message: Option<String>,
     error: Option<String>,
+    /// Elder canteens: their mode and pages (counter, menus, settlement).
+    is_canteen: bool,
+    canteen_mode: Option<&'static str>,
+    canteen_modes: Vec<(&'static str, &'static str)>,
+    last_month: String,
     /// Clinic agreements and a station's work.
     care: crate::care_pages::CarePanel,
 }
@@ -466,7 +472,21 @@ async fn facility_page(
         Vec::new()
     };
     let today = app.today();
+    let month = format!("{}-{:02}", today.year(), today.month());
+    let is_canteen = d.facility.kind == FacilityKind::ElderCanteen.as_str();
+    let canteen_mode = if is_canteen {
+        kangyang_app::canteens::mode_of(app, actor, id).await?
+    } else {
+        None
+    };
     Ok(FacilityPage {
+        is_canteen,
+        canteen_mode: canteen_mode.map(CanteenMode::as_str),
+        canteen_modes: CanteenMode::ALL
+            .iter()
+            .map(|m| (m.as_str(), m.label()))
+            .collect(),
+        last_month: crate::canteen_pages::month_step(&month, false),
         nav: Nav::of(actor),
         trainees,
         ratings: assessments::facility_history(app, actor, id, STAR_TEMPLATE).await?,
@@ -476,7 +496,7 @@ async fn facility_page(
             .iter()
             .map(|k| (k.as_str(), k.label()))
             .collect(),
-        month: format!("{}-{:02}", today.year(), today.month()),
+        month,
         can_record,
         can_manage: actor.can(Action::FacilityManage),
         message,
@@ -497,6 +517,7 @@ pub(crate) async fn show(
         Some("service") => Some("服务记录已保存".to_owned()),
         Some("output") => Some("产量已登记".to_owned()),
         Some("moved") => Some("已迁入新址，旧址记入场地沿革".to_owned()),
+        Some("mode") => Some("饭堂运营模式已保存".to_owned()),
         Some(other) => crate::care_pages::flash(other).map(str::to_owned),
         None => None,
     };

@@ -3,9 +3,9 @@
 //! router really has (a new route cannot be forgotten by the scope tests).
 
 use crate::{
-    api, assets, audit_pages, canteen_api, capability_pages, care_pages, children_pages,
-    facility_pages, funds_api, import_pages, modification_pages, pages, person_pages,
-    security_headers, session, user_pages, visit_pages, AppState,
+    api, assets, audit_pages, canteen_api, canteen_pages, capability_pages, care_pages,
+    children_pages, facility_pages, funds_api, import_pages, modification_pages, pages,
+    person_pages, security_headers, session, user_pages, visit_pages, AppState,
 };
 use axum::handler::Handler;
 use axum::routing::{get, post, MethodRouter};
@@ -233,15 +233,24 @@ fn routes() -> Routes {
             SignedIn,
             axum::routing::put(canteen_api::set_mode),
         )
-        .post(
+        .add(
+            "GET",
             "/api/v1/facilities/{facility}/menus",
             SignedIn,
-            canteen_api::set_menu,
+            get(canteen_api::week_menu).post(canteen_api::set_menu),
         )
-        .post(
+        .table_only("POST", "/api/v1/facilities/{facility}/menus", SignedIn)
+        .add(
+            "GET",
             "/api/v1/facilities/{facility}/meals",
             SignedIn,
-            canteen_api::record_meal,
+            get(canteen_api::counter).post(canteen_api::record_meal),
+        )
+        .table_only("POST", "/api/v1/facilities/{facility}/meals", SignedIn)
+        .post(
+            "/api/v1/facilities/{facility}/meals/cancel",
+            SignedIn,
+            canteen_api::cancel_meal,
         )
         .get(
             "/api/v1/facilities/{facility}/settlement",
@@ -252,6 +261,30 @@ fn routes() -> Routes {
             "/facilities/{facility}/settlement.xlsx",
             SignedIn,
             canteen_api::settlement_xlsx,
+        )
+        .get(
+            "/facilities/{facility}/settlement",
+            SignedIn,
+            canteen_pages::settlement,
+        )
+        .add(
+            "GET",
+            "/facilities/{facility}/meals",
+            SignedIn,
+            get(canteen_pages::counter).post(canteen_pages::tap),
+        )
+        .table_only("POST", "/facilities/{facility}/meals", SignedIn)
+        .add(
+            "GET",
+            "/facilities/{facility}/menus",
+            SignedIn,
+            get(canteen_pages::menus).post(canteen_pages::set_menu),
+        )
+        .table_only("POST", "/facilities/{facility}/menus", SignedIn)
+        .post(
+            "/facilities/{facility}/canteen-mode",
+            SignedIn,
+            canteen_pages::set_mode,
         )
         .add(
             "GET",

@@ -964,3 +964,192 @@ async fn a_social_worker_on_a_phone_sees_who_is_due_and_overdue_and_records_a_vi
         "the visit form with its history is wider than the phone (scrollWidth, clientWidth): {fit}"
     );
 }
+
+/// The Antang canteen's staff member, on a phone, opens today's lunch
+/// counter from the canteen's page: a tap records a diner's lunch (eaten in
+/// or delivered), marks their line, counts it and adds its split to the
+/// totals; a wrong tap is taken back; nothing is wider than the phone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_canteens_staff_record_meals_at_the_counter_on_a_phone() {
+    let t = start_app(Backend::Sqlite).await;
+    kangyang_app::demo::seed_people(&t.app, 0.02).await.unwrap();
+    let canteen = kangyang_app::demo_canteens::seed_canteens(&t.app)
+        .await
+        .unwrap();
+    let staff = kangyang_app::users::create_from_cli(
+        &t.app,
+        &kangyang_app::users::NewAccount {
+            username: "canteen-staff".into(),
+            display_name: "饭堂工作人员".into(),
+            password: kangyang_app::auth::Password(PASSWORD.to_owned()),
+            role: Role::FacilityStaff,
+            region: kangyang_domain::RegionCode::parse("445302004").unwrap(),
+            facility_id: Some(canteen),
+            must_change_password: false,
+        },
+    )
+    .await
+    .unwrap();
+    let today = t.app.today().to_string();
+    // Today's meals at the canteen: (person, service, subsidy, personal, charity, by).
+    let stored = || async {
+        let mut conn = t.app.store().pool().acquire().await.unwrap();
+        sqlx::query_as::<_, (i64, String, i64, i64, i64, Option<i64>)>(
+            "SELECT person_id, service, subsidy_fen, personal_fen, charity_fen, recorded_by \
+             FROM canteen_meals WHERE facility_id = $1 AND day = $2 AND meal = 'lunch' \
+             ORDER BY id",
+        )
+        .bind(canteen)
+        .bind(&today)
+        .fetch_all(&mut *conn)
+        .await
+        .unwrap()
+    };
+    assert!(
+        stored().await.is_empty(),
+        "the demo leaves today to the counter"
+    );
+
+    let b = Browser::start(390, 844).await;
+    b.login(&t, "canteen-staff").await;
+    assert_eq!(b.eval("return window.innerWidth;").await, 390);
+    let fits =
+        "return [document.documentElement.scrollWidth, document.documentElement.clientWidth];";
+    let wide = |fit: &Value| fit[0].as_i64().unwrap() > fit[1].as_i64().unwrap();
+    b.click("#nav-facilities").await;
+    b.wait_for_url(&format!("/facilities/{canteen}")).await;
+    assert_eq!(
+        b.text("#facility-name").await,
+        kangyang_app::demo_canteens::ANTANG_CANTEEN
+    );
+    assert_eq!(b.text("#canteen-mode").await, "自建厨房");
+    let fit = b.eval(fits).await;
+    assert!(
+        !wide(&fit),
+        "the canteen's page is wider than the phone: {fit}"
+    );
+    b.click("#counter-link").await;
+    b.wait_for_url(&format!("/facilities/{canteen}/meals"))
+        .await;
+    assert!(
+        b.text("#counter-summary").await.starts_with("今天午餐"),
+        "today's lunch by default"
+    );
+    assert!(
+        b.text("#counter-menu").await.contains("午餐："),
+        "today's menu"
+    );
+    let fit = b.eval(fits).await;
+    assert!(!wide(&fit), "the counter is wider than the phone: {fit}");
+
+    let lines = b
+        .eval(
+            "return Array.from(document.querySelectorAll('#meal-list li'))
+                .filter(li => li.querySelector('button[value=dine_in]'))
+                .map(li => li.id);",
+        )
+        .await;
+    let lines: Vec<String> = lines
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap().to_owned())
+        .collect();
+    assert!(lines.len() >= 2, "diners to serve: {lines:?}");
+    let count = |id: &'static str| {
+        let b = &b;
+        async move { b.text(&format!("#{id}")).await.parse::<usize>().unwrap() }
+    };
+    assert_eq!(count("recorded-count").await, 0);
+    let person = |li: &str| li.trim_start_matches('d').parse::<i64>().unwrap();
+    let class = |li: String| {
+        let b = &b;
+        async move {
+            b.eval(&format!(
+                "return document.getElementById('{li}').className;"
+            ))
+            .await
+            .as_str()
+            .unwrap()
+            .to_owned()
+        }
+    };
+
+    // One tap: lunch eaten in.
+    let (first, second) = (&lines[0], &lines[lines.len() - 1]);
+    b.click(&format!("#{first} button[value=dine_in]")).await;
+    assert_eq!(b.wait_for_text("#recorded-count", "1").await, "1");
+    b.wait_for_url(&format!("#{first}")).await;
+    assert_eq!(class(first.clone()).await, "is-present");
+    assert!(b.text(&format!("#{first}")).await.contains("堂食已登记"));
+    assert_eq!(count("dine-in-count").await, 1);
+    // Another: lunch delivered.
+    b.click(&format!("#{second} button[value=delivered]")).await;
+    assert_eq!(b.wait_for_text("#recorded-count", "2").await, "2");
+    b.wait_for_url(&format!("#{second}")).await;
+    assert_eq!(count("delivered-count").await, 1);
+    assert!(b.text(&format!("#{second}")).await.contains("送餐已登记"));
+
+    // Saved, by this user, each meal split as the totals show.
+    let meals = stored().await;
+    assert_eq!(
+        meals
+            .iter()
+            .map(|m| (m.0, m.1.as_str(), m.5))
+            .collect::<Vec<_>>(),
+        [
+            (person(first), "dine_in", Some(staff)),
+            (person(second), "delivered", Some(staff))
+        ]
+    );
+    let yuan = |fen: i64| kangyang_domain::money::Fen(fen).yuan_string();
+    assert_eq!(
+        b.text("#total-subsidy").await,
+        yuan(meals.iter().map(|m| m.2).sum())
+    );
+    assert_eq!(
+        b.text("#total-personal").await,
+        yuan(meals.iter().map(|m| m.3).sum())
+    );
+    assert_eq!(
+        b.text("#total-charity").await,
+        yuan(meals.iter().map(|m| m.4).sum())
+    );
+    assert!(
+        b.text(&format!("#{second}"))
+            .await
+            .contains(&format!("自付 {}", yuan(meals[1].3))),
+        "the delivered meal's split is on its line"
+    );
+    let fit = b.eval(fits).await;
+    assert!(!wide(&fit), "the counter is wider than the phone: {fit}");
+
+    // A wrong tap taken back.
+    b.click(&format!("#{first} button[value=clear]")).await;
+    assert_eq!(b.wait_for_text("#recorded-count", "1").await, "1");
+    assert_ne!(class(first.clone()).await, "is-present");
+    assert_eq!(stored().await.len(), 1);
+
+    // The month's settlement counts today's lunch, and fits the phone too.
+    b.goto(&t.url(&format!("/facilities/{canteen}"))).await;
+    b.click("#settlement-link").await;
+    b.wait_for_url(&format!(
+        "/facilities/{canteen}/settlement?month={}",
+        &today[..7]
+    ))
+    .await;
+    let fit = b.eval(fits).await;
+    assert!(!wide(&fit), "the settlement is wider than the phone: {fit}");
+    let mut conn = t.app.store().pool().acquire().await.unwrap();
+    let (month_meals,): (i64,) = sqlx::query_as(
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM canteen_meals WHERE facility_id = $1 \
+         AND day >= $2 AND day <= $3",
+    )
+    .bind(canteen)
+    .bind(format!("{}-01", &today[..7]))
+    .bind(format!("{}-31", &today[..7]))
+    .fetch_one(&mut *conn)
+    .await
+    .unwrap();
+    assert_eq!(b.text("#total-meals").await, month_meals.to_string());
+}

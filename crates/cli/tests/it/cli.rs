@@ -243,7 +243,7 @@ async fn the_demo_serves_the_scenario_and_reuses_its_data() {
             .map_while(Result::ok);
         let mut printed = Vec::new();
         for line in lines.by_ref() {
-            let last = line.contains("yunfu");
+            let last = line.contains("shitang");
             printed.push(line);
             if last {
                 break;
@@ -262,7 +262,7 @@ async fn the_demo_serves_the_scenario_and_reuses_its_data() {
         })
         .unwrap_or_else(|| panic!("no URL printed: {printed:?}"));
     let text = printed.join("\n");
-    for account in ["province", "heshan", "yunfu"] {
+    for account in ["province", "heshan", "yunfu", "gulao", "antang", "shitang"] {
         assert!(text.contains(account), "{text}");
     }
     assert!(text.contains("Demo-Pass-2026!"));
@@ -347,6 +347,32 @@ async fn the_demo_serves_the_scenario_and_reuses_its_data() {
     );
     child.kill().unwrap();
     child.wait().unwrap();
+    // What the demo seeded, row counts of each table that matters.
+    let counts = || async {
+        let url = format!("sqlite://{}", dir.path().join("kangyang.db").display());
+        let store = kangyang_store::Store::connect(&url).await.unwrap();
+        let mut n = Vec::new();
+        for table in [
+            "persons",
+            "facilities",
+            "enrolments",
+            "canteen_meals",
+            "canteen_menus",
+            "assessments",
+            "users",
+        ] {
+            let (c,): (i64,) =
+                sqlx::query_as(&format!("SELECT CAST(COUNT(*) AS BIGINT) FROM {table}"))
+                    .fetch_one(store.pool())
+                    .await
+                    .unwrap();
+            n.push((table, c));
+        }
+        store.close().await;
+        n
+    };
+    let seeded = counts().await;
+    assert!(seeded.iter().all(|(_, c)| *c > 0), "{seeded:?}");
 
     let (mut again, printed) = start();
     assert!(
@@ -355,6 +381,7 @@ async fn the_demo_serves_the_scenario_and_reuses_its_data() {
     );
     again.kill().unwrap();
     again.wait().unwrap();
+    assert_eq!(counts().await, seeded, "a second start adds nothing");
 }
 
 #[tokio::test]
