@@ -25,6 +25,7 @@ mod error;
 pub mod export;
 pub mod facilities;
 pub mod funds;
+pub mod home_care;
 pub mod import;
 pub mod pairing;
 pub mod persons;
@@ -83,6 +84,7 @@ impl App {
         assessments::seed_templates(&app).await?;
         visits::seed_rules(&app).await?;
         canteens::seed_tiers(&app).await?;
+        home_care::seed(&app).await?;
         Ok(app)
     }
 

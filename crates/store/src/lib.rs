@@ -23,6 +23,7 @@ mod db;
 mod error;
 pub mod facilities;
 pub mod funds;
+pub mod home_care;
 mod migrate;
 pub mod pairing;
 pub mod permissions;

@@ -14,6 +14,7 @@ mod children_pages;
 mod error;
 mod facility_pages;
 mod funds_api;
+mod home_care_pages;
 mod import_pages;
 mod pages;
 mod person_pages;

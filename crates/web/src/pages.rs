@@ -30,6 +30,8 @@ pub(crate) struct Nav {
     pub(crate) can_visit: bool,
     /// Officials see the Kangyuan overview of their region.
     pub(crate) can_see_overview: bool,
+    /// Home-care orders: the hotline, providers and their caregivers.
+    pub(crate) can_home_care: bool,
 }
 
 impl Nav {
@@ -48,6 +50,7 @@ impl Nav {
                 && matches!(actor.role, Role::SocialWorker | Role::Official),
             can_see_overview: actor.can(Action::FacilityRead)
                 && actor.scope.facility_id().is_none(),
+            can_home_care: actor.can(Action::PersonRead) && actor.role != Role::Counsellor,
         }
     }
 }
