@@ -16,6 +16,7 @@ mod children;
 mod cli;
 mod conformance;
 mod facilities;
+mod home_care;
 mod import;
 mod persons;
 mod security;
