@@ -1520,7 +1520,7 @@ pub async fn close_complaint(app: &App, actor: &Actor, id: i64, outcome: &str) -
         ));
     }
     let (mut tx, _guard) = app.store().begin_audited().await?;
-    if !store::close_complaint(&mut tx, id, outcome, actor.user_id, app.now()).await? {
+    if !store::close_complaint(&mut tx, id, outcome, Some(actor.user_id), app.now()).await? {
         return Err(AppError::Conflict("此投诉已办结".into()));
     }
     app.audit_in(
@@ -1573,7 +1573,7 @@ pub async fn sample_callbacks(
     let sample = callback_sample(&flagged, per_mille, seed);
     let (mut tx, _guard) = app.store().begin_audited().await?;
     for id in &sample {
-        store::add_callback_sample(&mut tx, *id, actor.user_id, app.now()).await?;
+        store::add_callback_sample(&mut tx, *id, Some(actor.user_id), app.now()).await?;
     }
     let mut event = Event::ok("home_care.callback.sample", "month", month.clone());
     event.detail = serde_json::json!({ "candidates": candidates.len(), "sampled": sample.len() });
@@ -1618,7 +1618,7 @@ pub async fn record_callback(
         input.reached && input.service_confirmed,
         input.reached && input.satisfied,
         notes,
-        actor.user_id,
+        Some(actor.user_id),
         app.now(),
     )
     .await?;

@@ -19,6 +19,7 @@ pub mod crypto;
 pub mod demo;
 pub mod demo_centres;
 pub mod demo_children;
+pub mod demo_home_care;
 pub mod demo_people;
 pub mod demo_yunfu;
 mod error;

@@ -736,7 +736,7 @@ pub async fn close_complaint(
     conn: &mut Conn,
     id: i64,
     outcome: &str,
-    by: i64,
+    by: Option<i64>,
     now: i64,
 ) -> Result<bool> {
     let done = sqlx::query(
@@ -770,7 +770,12 @@ pub async fn callback_candidates(
     Ok(sql.query_as().fetch_all(conn).await?)
 }
 
-pub async fn add_callback_sample(conn: &mut Conn, order_id: i64, by: i64, now: i64) -> Result<()> {
+pub async fn add_callback_sample(
+    conn: &mut Conn,
+    order_id: i64,
+    by: Option<i64>,
+    now: i64,
+) -> Result<()> {
     sqlx::query(
         "INSERT INTO home_care_callbacks (order_id, sampled_at, sampled_by) VALUES ($1, $2, $3) \
          ON CONFLICT (order_id) DO NOTHING",
@@ -829,7 +834,7 @@ pub async fn record_callback(
     confirmed: bool,
     satisfied: bool,
     notes: &str,
-    by: i64,
+    by: Option<i64>,
     now: i64,
 ) -> Result<()> {
     add_callback_sample(conn, order_id, by, now).await?;
@@ -1025,4 +1030,114 @@ pub async fn open_orders(
     scope.apply(&mut sql);
     sql.push(" ORDER BY o.id");
     Ok(sql.query_as().fetch_all(conn).await?)
+}
+
+/// An order written whole, with the times of each step: the demo's history.
+#[derive(Debug, Clone, Default)]
+pub struct HistoricOrder {
+    pub person_id: i64,
+    pub village_code: String,
+    pub item_code: String,
+    pub item_name: String,
+    pub quantity: i64,
+    pub standard_minutes: i64,
+    pub unit_price_fen: i64,
+    pub government_fen: i64,
+    pub personal_fen: i64,
+    pub entitlement_code: String,
+    pub month: String,
+    pub channel: String,
+    pub scheduled_at: i64,
+    pub state: String,
+    pub state_since: i64,
+    pub was_late: bool,
+    pub provider_id: Option<i64>,
+    pub caregiver_id: Option<i64>,
+    pub dispatched_at: Option<i64>,
+    pub accepted_at: Option<i64>,
+    pub check_in_at: Option<i64>,
+    pub check_in_at_e6: Option<(i64, i64)>,
+    pub check_out_at: Option<i64>,
+    pub cancel_reason: String,
+    pub rating: Option<(i64, String, String, i64)>,
+    pub anomalies: String,
+    pub review: Option<(String, String, i64)>,
+    pub created_at: i64,
+}
+
+pub async fn insert_historic(conn: &mut Conn, o: &HistoricOrder) -> Result<i64> {
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO home_care_orders (person_id, village_code, item_code, item_name, quantity, \
+         standard_minutes, unit_price_fen, government_fen, personal_fen, entitlement_code, month, \
+         channel, notes, scheduled_at, state, state_since, was_late, provider_id, caregiver_id, \
+         dispatched_at, accepted_at, check_in_at, check_in_lon_e6, check_in_lat_e6, check_out_at, \
+         cancel_reason, rating, rating_by, rating_comment, rated_at, anomalies, review, review_note, \
+         reviewed_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, '', $13, \
+         $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, \
+         $32, $33, $34) RETURNING id",
+    )
+    .bind(o.person_id)
+    .bind(&o.village_code)
+    .bind(&o.item_code)
+    .bind(&o.item_name)
+    .bind(o.quantity)
+    .bind(o.standard_minutes)
+    .bind(o.unit_price_fen)
+    .bind(o.government_fen)
+    .bind(o.personal_fen)
+    .bind(&o.entitlement_code)
+    .bind(&o.month)
+    .bind(&o.channel)
+    .bind(o.scheduled_at)
+    .bind(&o.state)
+    .bind(o.state_since)
+    .bind(i64::from(o.was_late))
+    .bind(o.provider_id)
+    .bind(o.caregiver_id)
+    .bind(o.dispatched_at)
+    .bind(o.accepted_at)
+    .bind(o.check_in_at)
+    .bind(o.check_in_at_e6.map(|p| p.0))
+    .bind(o.check_in_at_e6.map(|p| p.1))
+    .bind(o.check_out_at)
+    .bind(&o.cancel_reason)
+    .bind(o.rating.as_ref().map(|r| r.0))
+    .bind(o.rating.as_ref().map(|r| r.1.clone()).unwrap_or_default())
+    .bind(o.rating.as_ref().map(|r| r.2.clone()).unwrap_or_default())
+    .bind(o.rating.as_ref().map(|r| r.3))
+    .bind(&o.anomalies)
+    .bind(o.review.as_ref().map(|r| r.0.clone()).unwrap_or_default())
+    .bind(o.review.as_ref().map(|r| r.1.clone()).unwrap_or_default())
+    .bind(o.review.as_ref().map(|r| r.2))
+    .bind(o.created_at)
+    .fetch_one(conn)
+    .await?;
+    Ok(id)
+}
+
+/// Links a caregiver record to a user account.
+pub async fn link_user(conn: &mut Conn, caregiver_id: i64, user_id: i64) -> Result<()> {
+    sqlx::query("UPDATE home_care_caregivers SET user_id = $1 WHERE id = $2")
+        .bind(user_id)
+        .bind(caregiver_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Gives a provider's accepted and on-site orders to one caregiver.
+pub async fn assign_open_orders(
+    conn: &mut Conn,
+    provider_id: i64,
+    caregiver_id: i64,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE home_care_orders SET caregiver_id = $1 WHERE provider_id = $2 \
+         AND state IN ('accepted', 'on_site')",
+    )
+    .bind(caregiver_id)
+    .bind(provider_id)
+    .execute(conn)
+    .await?;
+    Ok(())
 }

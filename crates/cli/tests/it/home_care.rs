@@ -618,3 +618,88 @@ backend_test!(
         assert_eq!(client["used_fen"], 0);
     }
 );
+
+backend_test!(
+    the_demo_has_yunfus_providers_and_orders_in_every_state,
+    |b: Backend| async move {
+        let t = start_app_with_clock(b, Config::default()).await;
+        kangyang_app::demo::seed_people(&t.app, 0.02).await.unwrap();
+        let (quality, antang, hekou) = kangyang_app::demo_home_care::seed(&t.app).await.unwrap();
+        assert_eq!(
+            kangyang_app::demo_home_care::seed(&t.app).await.unwrap(),
+            (quality, antang, hekou),
+            "a second run reuses what is there"
+        );
+        users::create_from_cli(
+            &t.app,
+            &users::NewAccount {
+                username: "huli".into(),
+                display_name: "护理员".into(),
+                password: Password(PASSWORD.to_owned()),
+                role: Role::FacilityStaff,
+                region: RegionCode::parse("445302004").unwrap(),
+                facility_id: Some(antang),
+                must_change_password: false,
+            },
+        )
+        .await
+        .unwrap();
+        kangyang_app::demo_home_care::link_caregiver(&t.app, antang, "huli")
+            .await
+            .unwrap();
+        t.user("yunfu", Role::Official, "4453").await;
+        let (official, _) = t.login("yunfu").await;
+        let (status, all) = get_json(&official, &t.url("/api/v1/home-care/orders")).await;
+        assert_eq!(status, 200);
+        let all = all.as_array().unwrap();
+        let states: std::collections::BTreeSet<&str> =
+            all.iter().map(|o| o["state"].as_str().unwrap()).collect();
+        for state in [
+            "requested",
+            "dispatched",
+            "accepted",
+            "done",
+            "rated",
+            "cancelled",
+        ] {
+            assert!(
+                states.contains(state),
+                "no {state} order in {states:?} ({} orders)",
+                all.len()
+            );
+        }
+        assert!(all
+            .iter()
+            .any(|o| !o["anomalies"].as_array().unwrap().is_empty()));
+        let (status, complaints) =
+            get_json(&official, &t.url("/api/v1/home-care/complaints")).await;
+        assert_eq!(status, 200);
+        assert!(!complaints.as_array().unwrap().is_empty());
+        let (status, dash) = get_json(&official, &t.url("/api/v1/home-care/dashboard")).await;
+        assert_eq!(status, 200, "{dash}");
+        assert!(dash["orders"].as_i64().unwrap() > 0, "{dash}");
+        for page in [
+            "/home-care",
+            "/home-care/orders",
+            &format!("/home-care/providers/{antang}"),
+        ] {
+            let res = official.get(t.url(page)).send().await.unwrap();
+            assert_eq!(res.status(), 200, "{page}");
+        }
+        // The demo caregiver sees the Antang provider's work only.
+        let (huli, _) = t.login("huli").await;
+        let (status, mine) = get_json(&huli, &t.url("/api/v1/home-care/orders?mine=1")).await;
+        assert_eq!(status, 200);
+        let mine = mine.as_array().unwrap();
+        assert!(!mine.is_empty(), "the demo caregiver has visits");
+        assert!(mine.iter().all(|o| o["provider_id"] == antang));
+        let (_, theirs) = get_json(&huli, &t.url("/api/v1/home-care/orders")).await;
+        assert!(theirs
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|o| o["provider_id"] == antang));
+        let res = huli.get(t.url("/home-care/visits")).send().await.unwrap();
+        assert_eq!(res.status(), 200);
+    }
+);
