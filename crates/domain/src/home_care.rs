@@ -919,7 +919,7 @@ pub fn settle(orders: &[SettledOrder]) -> Option<Settlement> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
+#[allow(clippy::unwrap_used, clippy::panic)]
 mod tests {
     use super::*;
 
@@ -1312,16 +1312,20 @@ mod tests {
     #[test]
     fn call_backs_take_every_flagged_order_and_a_share_of_the_rest() {
         let orders: Vec<(i64, bool)> = (1..=40).map(|id| (id, id % 10 == 0)).collect();
-        let sample = callback_sample(&orders, 100, 2026_03);
+        let sample = callback_sample(&orders, 100, 2026 * 100 + 3);
         for flagged in [10, 20, 30, 40] {
             assert!(sample.contains(&flagged));
         }
         // 36 clean orders at 10%, rounded up: 4 more.
         assert_eq!(sample.len(), 8);
-        assert_eq!(sample, callback_sample(&orders, 100, 2026_03), "repeatable");
+        assert_eq!(
+            sample,
+            callback_sample(&orders, 100, 2026 * 100 + 3),
+            "repeatable"
+        );
         assert_ne!(
             sample,
-            callback_sample(&orders, 100, 2026_04),
+            callback_sample(&orders, 100, 2026 * 100 + 4),
             "another month, another sample"
         );
         assert!(callback_sample(&[], 100, 1).is_empty());

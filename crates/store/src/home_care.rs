@@ -416,7 +416,9 @@ pub async fn spans_of_person(
     from: i64,
     to: i64,
 ) -> Result<Vec<(i64, i64, i64)>> {
-    let rows: Vec<(i64, i64, i64, Option<i64>, Option<i64>)> = sqlx::query_as(
+    // (order, booked at, standard minutes, checked in, checked out)
+    type Row = (i64, i64, i64, Option<i64>, Option<i64>);
+    let rows: Vec<Row> = sqlx::query_as(
         "SELECT id, scheduled_at, standard_minutes, check_in_at, check_out_at FROM home_care_orders \
          WHERE person_id = $1 AND id <> $2 AND state <> 'cancelled' \
          AND scheduled_at < $4 AND COALESCE(check_out_at, scheduled_at + standard_minutes * 60) > $3",
