@@ -22,6 +22,7 @@ pub mod demo_canteens;
 pub mod demo_capability;
 pub mod demo_centres;
 pub mod demo_children;
+pub mod demo_home_care;
 pub mod demo_modifications;
 pub mod demo_people;
 pub mod demo_yunfu;
@@ -29,6 +30,7 @@ mod error;
 pub mod export;
 pub mod facilities;
 pub mod funds;
+pub mod home_care;
 pub mod home_modification;
 pub mod import;
 pub mod pairing;
@@ -91,6 +93,7 @@ impl App {
         assessments::seed_templates(&app).await?;
         visits::seed_rules(&app).await?;
         canteens::seed_tiers(&app).await?;
+        home_care::seed(&app).await?;
         Ok(app)
     }
 

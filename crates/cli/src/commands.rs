@@ -404,6 +404,32 @@ async fn demo(
             .await
             .map_err(|e| e.operator_message())?;
     }
+    // Yunfu's home-care orders: the quality guidance centre's hotline desk
+    // and a caregiver of the Antang provider (the phone check-in page).
+    let (quality, antang_provider, _) = kangyang_app::demo_home_care::seed(&app)
+        .await
+        .map_err(|e| e.operator_message())?;
+    ensure_demo_account(
+        &app,
+        "zhidao",
+        "云浮市居家养老服务质量指导中心（演示）",
+        "4453",
+        Some((quality, Role::FacilityStaff)),
+        &password,
+    )
+    .await?;
+    ensure_demo_account(
+        &app,
+        "huli",
+        "安塘居家养老服务中心护理员（演示）",
+        "445302004",
+        Some((antang_provider, Role::FacilityStaff)),
+        &password,
+    )
+    .await?;
+    kangyang_app::demo_home_care::link_caregiver(&app, antang_provider, "huli")
+        .await
+        .map_err(|e| e.operator_message())?;
     let mut banner = if seeded.seeded {
         format!(
             "演示人员：新生成 {} 人（鹤山市、云浮市，均为虚构数据）\n",
@@ -434,6 +460,8 @@ async fn demo(
     banner.push_str("  fuliyuan   云浮市儿童福利院保育员（负责半数儿童的档案）\n");
     banner.push_str("  zhanzhang  安塘街道社工站站长（逾期探访上报）\n");
     banner.push_str("  shitang    安塘街道长者饭堂工作人员（手机助餐登记）\n");
+    banner.push_str("  zhidao     云浮市居家养老服务质量指导中心（热线受理、回访）\n");
+    banner.push_str("  huli       安塘居家养老服务中心护理员（手机上门签到）\n");
     serve_app(app, &serve, Some(banner)).await
 }
 

@@ -13,6 +13,7 @@ pub mod child_care;
 pub mod date;
 pub mod disability;
 pub mod facility;
+pub mod home_care;
 pub mod home_modification;
 pub mod id_number;
 pub mod mask;

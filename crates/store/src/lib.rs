@@ -24,6 +24,7 @@ mod db;
 mod error;
 pub mod facilities;
 pub mod funds;
+pub mod home_care;
 pub mod home_modifications;
 mod migrate;
 pub mod pairing;

@@ -52,6 +52,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "children in care",
         sql: include_str!("../migrations/0008_children.sql"),
     },
+    Migration {
+        version: 10,
+        name: "home care orders",
+        sql: include_str!("../migrations/0010_home_care.sql"),
+    },
 ];
 
 pub fn latest_version() -> i64 {

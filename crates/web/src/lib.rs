@@ -16,6 +16,7 @@ mod children_pages;
 mod error;
 mod facility_pages;
 mod funds_api;
+mod home_care_pages;
 mod import_pages;
 mod modification_pages;
 mod pages;

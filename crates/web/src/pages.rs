@@ -32,6 +32,8 @@ pub(crate) struct Nav {
     pub(crate) can_see_overview: bool,
     /// Region-scoped readers of people follow the home-modification target.
     pub(crate) can_see_modifications: bool,
+    /// Home-care orders: the hotline, providers and their caregivers.
+    pub(crate) can_home_care: bool,
 }
 
 impl Nav {
@@ -52,6 +54,7 @@ impl Nav {
                 && actor.scope.facility_id().is_none(),
             can_see_modifications: actor.can(Action::PersonRead)
                 && actor.scope.facility_id().is_none(),
+            can_home_care: actor.can(Action::PersonRead) && actor.role != Role::Counsellor,
         }
     }
 }

@@ -4,8 +4,8 @@
 
 use crate::{
     api, assets, audit_pages, canteen_api, canteen_pages, capability_pages, care_pages,
-    children_pages, facility_pages, funds_api, import_pages, modification_pages, pages,
-    person_pages, security_headers, session, user_pages, visit_pages, AppState,
+    children_pages, facility_pages, funds_api, home_care_pages, import_pages, modification_pages,
+    pages, person_pages, security_headers, session, user_pages, visit_pages, AppState,
 };
 use axum::handler::Handler;
 use axum::routing::{get, post, MethodRouter};
@@ -77,6 +77,11 @@ fn routes() -> Routes {
     // paths are distinct, and each path gets its methods in one `route` call.
     r.get("/healthz", Public, api::healthz)
         .get("/assets/app.css", Public, assets::css)
+        .get(
+            "/assets/home-care-visit.js",
+            Public,
+            assets::home_care_visit_js,
+        )
         .get("/api/v1/openapi.json", Public, api::openapi)
         .post("/api/v1/login", Public, api::login)
         .post("/api/v1/logout", SignedIn, api::logout)
@@ -498,6 +503,165 @@ fn routes() -> Routes {
             children_pages::add_activity,
         )
         .post("/children/{id}/carers", SignedIn, children_pages::carers)
+        .get(
+            "/api/v1/home-care/catalogue",
+            SignedIn,
+            home_care_pages::api_catalogue,
+        )
+        .add(
+            "GET",
+            "/api/v1/home-care/orders",
+            SignedIn,
+            get(home_care_pages::api_orders).post(home_care_pages::api_create),
+        )
+        .table_only("POST", "/api/v1/home-care/orders", SignedIn)
+        .get(
+            "/api/v1/home-care/orders/{care_order}",
+            SignedIn,
+            home_care_pages::api_order,
+        )
+        .post(
+            "/api/v1/home-care/orders/{care_order}/dispatch",
+            SignedIn,
+            home_care_pages::api_dispatch,
+        )
+        .post(
+            "/api/v1/home-care/orders/{care_order}/accept",
+            SignedIn,
+            home_care_pages::api_accept,
+        )
+        .post(
+            "/api/v1/home-care/orders/{care_order}/check-in",
+            SignedIn,
+            home_care_pages::api_check_in,
+        )
+        .post(
+            "/api/v1/home-care/orders/{care_order}/check-out",
+            SignedIn,
+            home_care_pages::api_check_out,
+        )
+        .post(
+            "/api/v1/home-care/orders/{care_order}/rating",
+            SignedIn,
+            home_care_pages::api_rate,
+        )
+        .post(
+            "/api/v1/home-care/orders/{care_order}/review",
+            SignedIn,
+            home_care_pages::api_review,
+        )
+        .post(
+            "/api/v1/home-care/orders/{care_order}/complaints",
+            SignedIn,
+            home_care_pages::api_complain,
+        )
+        .post(
+            "/api/v1/home-care/orders/{care_order}/callback",
+            SignedIn,
+            home_care_pages::api_callback,
+        )
+        // Last of the order's steps in the walk: it ends the order.
+        .post(
+            "/api/v1/home-care/orders/{care_order}/cancel",
+            SignedIn,
+            home_care_pages::api_cancel,
+        )
+        .get(
+            "/api/v1/home-care/complaints",
+            SignedIn,
+            home_care_pages::api_complaints,
+        )
+        .post(
+            "/api/v1/home-care/complaints/{complaint}/close",
+            SignedIn,
+            home_care_pages::api_close_complaint,
+        )
+        .add(
+            "GET",
+            "/api/v1/home-care/callbacks",
+            SignedIn,
+            get(home_care_pages::api_callbacks).post(home_care_pages::api_sample),
+        )
+        .table_only("POST", "/api/v1/home-care/callbacks", SignedIn)
+        .get(
+            "/api/v1/home-care/providers",
+            SignedIn,
+            home_care_pages::api_providers,
+        )
+        .add(
+            "GET",
+            "/api/v1/home-care/providers/{provider}/caregivers",
+            SignedIn,
+            get(home_care_pages::api_caregivers).post(home_care_pages::api_add_caregiver),
+        )
+        .table_only(
+            "POST",
+            "/api/v1/home-care/providers/{provider}/caregivers",
+            SignedIn,
+        )
+        .get(
+            "/api/v1/home-care/providers/{provider}/settlement",
+            SignedIn,
+            home_care_pages::api_settlement,
+        )
+        .post(
+            "/api/v1/home-care/providers/{provider}/score",
+            SignedIn,
+            home_care_pages::api_score,
+        )
+        .post(
+            "/api/v1/home-care/plan-orders",
+            SignedIn,
+            home_care_pages::api_plan_orders,
+        )
+        .get(
+            "/api/v1/home-care/dashboard",
+            SignedIn,
+            home_care_pages::api_dashboard,
+        )
+        .add(
+            "GET",
+            "/api/v1/persons/{id}/home-care",
+            SignedIn,
+            get(home_care_pages::api_client).put(home_care_pages::api_save_client),
+        )
+        .table_only("PUT", "/api/v1/persons/{id}/home-care", SignedIn)
+        .get("/home-care", SignedIn, home_care_pages::dashboard)
+        .get("/home-care/visits", SignedIn, home_care_pages::visits)
+        .add(
+            "GET",
+            "/home-care/orders",
+            SignedIn,
+            get(home_care_pages::list).post(home_care_pages::create),
+        )
+        .table_only("POST", "/home-care/orders", SignedIn)
+        .get("/home-care/orders/new", SignedIn, home_care_pages::new_form)
+        .add(
+            "GET",
+            "/home-care/orders/{care_order}",
+            SignedIn,
+            get(home_care_pages::show).post(home_care_pages::act),
+        )
+        .table_only("POST", "/home-care/orders/{care_order}", SignedIn)
+        .add(
+            "GET",
+            "/home-care/orders/{care_order}/visit",
+            SignedIn,
+            get(home_care_pages::visit).post(home_care_pages::visit_submit),
+        )
+        .table_only("POST", "/home-care/orders/{care_order}/visit", SignedIn)
+        .add(
+            "GET",
+            "/home-care/providers/{provider}",
+            SignedIn,
+            get(home_care_pages::provider).post(home_care_pages::provider_act),
+        )
+        .table_only("POST", "/home-care/providers/{provider}", SignedIn)
+        .get(
+            "/home-care/providers/{provider}/settlement.xlsx",
+            SignedIn,
+            home_care_pages::settlement_xlsx,
+        )
         .get("/audit/break-glass", SignedIn, children_pages::report)
         .post(
             "/audit/break-glass/{grant}/review",

@@ -355,6 +355,48 @@ backend_test!(
             crate::home_modification::case_with_photo(&t, &own, &csrf, own_person).await;
         let (other_case, other_photo) =
             crate::home_modification::case_with_photo(&t, &yunfu, &yunfu_csrf, other_person).await;
+        // Home care: a provider, an order and a complaint on each side.
+        let provider = |client: &reqwest::Client, csrf: &str, region: &str, village: &str| {
+            let req = client
+                .post(t.url("/api/v1/facilities"))
+                .header("x-csrf-token", csrf)
+                .json(
+                    &serde_json::json!({ "name": "居家养老服务中心", "kind": "home_care_centre",
+                    "region": region, "villages": village, "capacity": "20" }),
+                );
+            async move {
+                let res = req.send().await.unwrap();
+                assert_eq!(res.status(), 201);
+                res.json::<serde_json::Value>().await.unwrap()["id"]
+                    .as_i64()
+                    .unwrap()
+            }
+        };
+        let own_provider = provider(&own, &csrf, "440784103", "440784103202").await;
+        let other_provider = provider(&yunfu, &yunfu_csrf, "445302001", "445302001009").await;
+        let tomorrow = t.app.today().add_days(1).unwrap();
+        let care_order = |client, csrf, person: i64| {
+            create(
+                client,
+                csrf,
+                "/api/v1/home-care/orders",
+                serde_json::json!({ "person_id": person, "item": "cleaning",
+                    "scheduled_at": format!("{tomorrow} 09:00") }),
+            )
+        };
+        let own_care_order = care_order(&own, &csrf, own_person).await;
+        let other_care_order = care_order(&yunfu, &yunfu_csrf, other_person).await;
+        let complaint = |client, csrf, order: i64| {
+            let path = format!("/api/v1/home-care/orders/{order}/complaints");
+            create(
+                client,
+                csrf,
+                &path,
+                serde_json::json!({ "text": "护理员迟到" }),
+            )
+        };
+        let own_complaint = complaint(&own, &csrf, own_care_order).await;
+        let other_complaint = complaint(&yunfu, &yunfu_csrf, other_care_order).await;
         let anonymous = t.client();
         let mut scoped = 0;
         for route in route_table() {
@@ -373,7 +415,10 @@ backend_test!(
                 .replace("{grant}", "1")
                 .replace("{agreement}", &own_agreement.to_string())
                 .replace("{case}", &own_case.to_string())
-                .replace("{photo}", &own_photo.to_string());
+                .replace("{photo}", &own_photo.to_string())
+                .replace("{care_order}", &own_care_order.to_string())
+                .replace("{provider}", &own_provider.to_string())
+                .replace("{complaint}", &own_complaint.to_string());
             let path_other = fill("445302", other_person, other_job, other_facility)
                 .replace("{project}", &other_project.to_string())
                 .replace("{pairing}", &other_pairing.to_string())
@@ -381,7 +426,10 @@ backend_test!(
                 .replace("{grant}", "2")
                 .replace("{agreement}", &other_agreement.to_string())
                 .replace("{case}", &other_case.to_string())
-                .replace("{photo}", &other_photo.to_string());
+                .replace("{photo}", &other_photo.to_string())
+                .replace("{care_order}", &other_care_order.to_string())
+                .replace("{provider}", &other_provider.to_string())
+                .replace("{complaint}", &other_complaint.to_string());
             let request = |client: &reqwest::Client, path: &str| {
                 let url = t.url(path);
                 let api = route.path.starts_with("/api/");

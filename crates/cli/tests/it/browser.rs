@@ -1153,3 +1153,133 @@ async fn a_canteens_staff_record_meals_at_the_counter_on_a_phone() {
     .unwrap();
     assert_eq!(b.text("#total-meals").await, month_meals.to_string());
 }
+
+/// A home-care caregiver on a phone: from the menu to their visits, opens
+/// the order, checks in (no location: the page works without it) and out;
+/// the visit is recorded, and being far shorter than the bath's standard it
+/// is flagged and held in the provider's settlement.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_caregiver_checks_in_and_out_of_a_home_visit_on_a_phone() {
+    let t = start_app(Backend::Sqlite).await;
+    t.user("yunfu", Role::Official, "4453").await;
+    let (official, csrf) = t.login("yunfu").await;
+    let village = "445302001009";
+    let post = |path: String, body: Value| {
+        let req = official
+            .post(t.url(&path))
+            .header("x-csrf-token", &csrf)
+            .json(&body);
+        async move {
+            let res = req.send().await.unwrap();
+            let status = res.status().as_u16();
+            (status, res.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let person = crate::persons::create_person(&t, &official, &csrf, village, 3).await;
+    let (status, provider) = post(
+        "/api/v1/facilities".into(),
+        json!({ "name": "云城区居家养老服务中心", "kind": "home_care_centre",
+                "region": "445302001", "villages": village, "capacity": "10" }),
+    )
+    .await;
+    assert_eq!(status, 201, "{provider}");
+    let provider = provider["id"].as_i64().unwrap();
+    kangyang_app::users::create_from_cli(
+        &t.app,
+        &kangyang_app::users::NewAccount {
+            username: "carer".into(),
+            display_name: "护理员陈秀兰".into(),
+            password: kangyang_app::auth::Password(PASSWORD.to_owned()),
+            role: Role::FacilityStaff,
+            region: kangyang_domain::RegionCode::parse("445302001").unwrap(),
+            facility_id: Some(provider),
+            must_change_password: false,
+        },
+    )
+    .await
+    .unwrap();
+    let (status, caregiver) = post(
+        format!("/api/v1/home-care/providers/{provider}/caregivers"),
+        json!({ "name": "陈秀兰", "username": "carer" }),
+    )
+    .await;
+    assert_eq!(status, 201, "{caregiver}");
+    let caregiver = caregiver["id"].as_i64().unwrap();
+    let mut soon = kangyang_app::civil::datetime(t.app.now() + 600);
+    soon.truncate(16);
+    let (status, order) = post(
+        "/api/v1/home-care/orders".into(),
+        json!({ "person_id": person, "item": "bathing", "scheduled_at": soon }),
+    )
+    .await;
+    assert_eq!(status, 201, "{order}");
+    let order = order["id"].as_i64().unwrap();
+    let (status, _) = post(
+        format!("/api/v1/home-care/orders/{order}/dispatch"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, _) = post(
+        format!("/api/v1/home-care/orders/{order}/accept"),
+        json!({ "caregiver_id": caregiver }),
+    )
+    .await;
+    assert_eq!(status, 204);
+
+    let b = Browser::start(390, 844).await;
+    b.login(&t, "carer").await;
+    assert_eq!(b.eval("return window.innerWidth;").await, 390);
+    b.click("#nav-home-care").await;
+    b.wait_for_url("/home-care").await;
+    b.click("#my-visits").await;
+    b.wait_for_url("/home-care/visits").await;
+    assert_eq!(b.count("#visit-list > li").await, 1);
+    assert!(b.text(&format!("#o{order}")).await.contains("助浴"));
+    b.click(&format!("#o{order} a.button")).await;
+    b.wait_for_url(&format!("/home-care/orders/{order}/visit"))
+        .await;
+    assert_eq!(b.text("#visit-state").await, "已接单");
+    let fits =
+        "return [document.documentElement.scrollWidth, document.documentElement.clientWidth];";
+    let fit = b.eval(fits).await;
+    assert!(
+        fit[0].as_i64().unwrap() <= fit[1].as_i64().unwrap(),
+        "the visit page is wider than the phone: {fit}"
+    );
+    b.click("#check-in").await;
+    assert_eq!(b.wait_for_text("#visit-state", "服务中").await, "服务中");
+    assert!(b.text("#checked-in").await.len() >= 16);
+    b.click("#check-out").await;
+    assert_eq!(b.wait_for_text("#visit-state", "已完成").await, "已完成");
+    assert!(b.text("#checked-out").await.len() >= 16);
+    let flags = b
+        .eval("return Array.from(document.querySelectorAll('.anomaly')).map(e => e.textContent);")
+        .await;
+    assert!(
+        flags.to_string().contains("远短于标准"),
+        "a minute's bath is flagged: {flags}"
+    );
+    assert_eq!(b.count("#visit-form").await, 0, "nothing more to do");
+
+    let (status, d) = crate::support::get_json(
+        &official,
+        &t.url(&format!("/api/v1/home-care/orders/{order}")),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(d["order"]["state"], "done");
+    assert_eq!(d["order"]["check_in_located"], false);
+    let month = &soon[..7];
+    let (status, s) = crate::support::get_json(
+        &official,
+        &t.url(&format!(
+            "/api/v1/home-care/providers/{provider}/settlement?month={month}"
+        )),
+    )
+    .await;
+    assert_eq!(status, 200, "{s}");
+    assert_eq!(s["orders"], 1);
+    assert_eq!(s["held_orders"], 1);
+    assert_eq!(s["payable_fen"], 0);
+}

@@ -19,6 +19,7 @@ mod conformance;
 mod demo;
 mod durability;
 mod facilities;
+mod home_care;
 mod home_modification;
 mod import;
 mod persons;
