@@ -17,6 +17,7 @@ pub mod civil;
 mod clock;
 mod config;
 pub mod crypto;
+pub mod dashboards;
 pub mod demo;
 pub mod demo_centres;
 pub mod demo_children;

@@ -166,9 +166,7 @@ impl UnmetNeed {
     pub fn label(self) -> &'static str {
         match self {
             UnmetNeed::DisabledNotEnrolled => "未入托任何机构的 18-59 岁残疾人",
-            UnmetNeed::ElderlyAloneUnserved => {
-                "能力受损、90 天未探访且本月未助餐的独居老人"
-            }
+            UnmetNeed::ElderlyAloneUnserved => "能力受损、90 天未探访且本月未助餐的独居老人",
             UnmetNeed::ChildWithoutSocialWorker => "所在村（社区）无社工站服务的困境儿童",
         }
     }
@@ -284,9 +282,16 @@ mod tests {
         let parts = public_parts(&[2, 3, 9]);
         assert_eq!(
             parts,
-            [PublicCount::Small, PublicCount::Small, PublicCount::Shown(9)]
+            [
+                PublicCount::Small,
+                PublicCount::Small,
+                PublicCount::Shown(9)
+            ]
         );
-        assert_eq!(public_parts(&[5, 6]), [PublicCount::Shown(5), PublicCount::Shown(6)]);
+        assert_eq!(
+            public_parts(&[5, 6]),
+            [PublicCount::Shown(5), PublicCount::Shown(6)]
+        );
     }
 
     #[test]

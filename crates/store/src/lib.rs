@@ -34,6 +34,7 @@ pub mod services;
 pub mod sessions;
 pub mod settings;
 mod sql;
+pub mod stats;
 pub mod transfer;
 pub mod users;
 pub mod visits;

@@ -4,8 +4,8 @@
 
 use crate::{
     api, assets, audit_pages, canteen_api, capability_pages, care_pages, children_pages,
-    facility_pages, funds_api, import_pages, modification_pages, pages, person_pages,
-    security_headers, session, user_pages, visit_pages, AppState,
+    dashboard_pages, facility_pages, funds_api, import_pages, modification_pages, pages,
+    person_pages, security_headers, session, user_pages, visit_pages, AppState,
 };
 use axum::handler::Handler;
 use axum::routing::{get, post, MethodRouter};
@@ -553,6 +553,29 @@ fn routes() -> Routes {
             modification_pages::photo,
         )
         .care()
+        .dashboards()
+}
+
+impl Routes {
+    /// Region dashboards, demand mining and coverage.
+    fn dashboards(self) -> Self {
+        use Access::*;
+        self.get(
+            "/regions/{code}/dashboard",
+            SignedIn,
+            dashboard_pages::dashboard,
+        )
+        .get(
+            "/regions/{code}/dashboard.xlsx",
+            SignedIn,
+            dashboard_pages::dashboard_xlsx,
+        )
+        .get(
+            "/api/v1/regions/{code}/dashboard",
+            SignedIn,
+            dashboard_pages::api_dashboard,
+        )
+    }
 }
 
 impl Routes {
