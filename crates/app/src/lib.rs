@@ -32,6 +32,7 @@ pub mod home_modification;
 pub mod import;
 pub mod pairing;
 pub mod persons;
+pub mod public;
 pub mod regions;
 pub mod services;
 pub mod sheet;

@@ -21,6 +21,7 @@ mod import_pages;
 mod modification_pages;
 mod pages;
 mod person_pages;
+mod public_pages;
 mod routes;
 mod security_headers;
 mod session;

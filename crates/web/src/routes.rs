@@ -5,7 +5,7 @@
 use crate::{
     api, assets, audit_pages, canteen_api, capability_pages, care_pages, children_pages,
     dashboard_pages, facility_pages, funds_api, import_pages, modification_pages, pages,
-    person_pages, security_headers, session, user_pages, visit_pages, AppState,
+    person_pages, public_pages, security_headers, session, user_pages, visit_pages, AppState,
 };
 use axum::handler::Handler;
 use axum::routing::{get, post, MethodRouter};
@@ -554,6 +554,7 @@ fn routes() -> Routes {
         )
         .care()
         .dashboards()
+        .public()
 }
 
 impl Routes {
@@ -575,6 +576,19 @@ impl Routes {
             SignedIn,
             dashboard_pages::api_dashboard,
         )
+    }
+
+    /// The public portal: no sign-in, aggregates and facilities only.
+    fn public(self) -> Self {
+        use Access::*;
+        self.get("/public", Public, public_pages::index)
+            .get("/public/facilities", Public, public_pages::directory)
+            .get(
+                "/public/facilities/{facility}",
+                Public,
+                public_pages::facility,
+            )
+            .get("/public/regions/{code}", Public, public_pages::region)
     }
 }
 

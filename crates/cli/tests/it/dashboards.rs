@@ -6,7 +6,7 @@ use crate::persons::name_for;
 use crate::support::{get_json, start_app, Backend, TestApp};
 use kangyang_domain::{CivilDate, IdNumber, Role};
 use serde_json::{json, Value};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 async fn post(
     t: &TestApp,
@@ -419,5 +419,178 @@ backend_test!(
             .unwrap();
         assert_eq!(book.status(), 200);
         assert!(book.bytes().await.unwrap().starts_with(b"PK"));
+    }
+);
+
+/// The links of a page that stay on the portal, unescaped.
+fn public_links(page: &str) -> Vec<String> {
+    page.split("href=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .map(|h| h.replace("&#38;", "&").replace("&amp;", "&"))
+        .filter(|h| h.starts_with("/public"))
+        .collect()
+}
+
+/// The texts of the cells that hold counts of people.
+fn count_cells(page: &str) -> Vec<String> {
+    page.split("class=\"num count\">")
+        .skip(1)
+        .filter_map(|rest| rest.split('<').next())
+        .map(str::to_owned)
+        .collect()
+}
+
+backend_test!(
+    the_public_portal_shows_no_person_and_no_small_count,
+    |b: Backend| async move {
+        let t = start_app(b).await;
+        kangyang_app::demo::seed_people(&t.app, 0.01).await.unwrap();
+        kangyang_app::demo_centres::seed_centres(&t.app)
+            .await
+            .unwrap();
+        t.user("yunfu", Role::Official, "4453").await;
+        let (client, csrf) = t.login("yunfu").await;
+        // A canteen with this week's menu, typed with markup that must stay text.
+        let canteen = facility(
+            &t,
+            &client,
+            &csrf,
+            "安塘街长者饭堂",
+            "elder_canteen",
+            "445302004",
+            Some((112.05, 22.95)),
+        )
+        .await;
+        let (status, body) = post(
+            &t,
+            &client,
+            &csrf,
+            &format!("/api/v1/facilities/{canteen}/menus"),
+            json!({ "day": t.app.today().to_string(), "meal": "lunch",
+                    "dishes": "<script>alert(1)</script>蒸鱼、炒青菜" }),
+        )
+        .await;
+        assert_eq!(status, 204, "{body}");
+        // Three people in one village: a count that must not be shown.
+        for n in 0..3 {
+            person(&t, &client, &csrf, "445302004001", 40 + n, 70, json!({})).await;
+        }
+
+        // What must never appear: the names and ID numbers of the register.
+        let mut conn = t.app.store().pool().acquire().await.unwrap();
+        let people: Vec<(String, String)> = sqlx::query_as("SELECT name, id_masked FROM persons")
+            .fetch_all(&mut *conn)
+            .await
+            .unwrap();
+        let places: Vec<(String,)> = sqlx::query_as(
+            "SELECT name FROM regions WHERE code LIKE '4407%' OR code LIKE '4453%' \
+             UNION SELECT name FROM facilities UNION SELECT address FROM facilities",
+        )
+        .fetch_all(&mut *conn)
+        .await
+        .unwrap();
+        drop(conn);
+        let places: String = places
+            .into_iter()
+            .map(|p| p.0)
+            .collect::<Vec<_>>()
+            .join("|");
+        // A name that is also part of a place's name would match the place.
+        let names: HashSet<Vec<char>> = people
+            .iter()
+            .filter(|p| (2..=4).contains(&p.0.chars().count()) && !places.contains(p.0.as_str()))
+            .map(|p| p.0.chars().collect())
+            .collect();
+        assert!(names.len() > 100, "the register has names to look for");
+
+        let anonymous = t.client();
+        let mut seen: HashSet<String> = HashSet::new();
+        let mut queue = vec!["/public".to_owned()];
+        let (mut small, mut large, mut facility_pages, mut town_pages) = (0, 0, 0, 0);
+        while let Some(path) = queue.pop() {
+            if !seen.insert(path.clone()) {
+                continue;
+            }
+            assert!(seen.len() < 500, "the portal is a bounded set of pages");
+            let res = anonymous.get(t.url(&path)).send().await.unwrap();
+            assert_eq!(res.status(), 200, "{path}");
+            let csp = res.headers()["content-security-policy"]
+                .to_str()
+                .unwrap()
+                .to_owned();
+            assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"));
+            let page = res.text().await.unwrap();
+            assert!(
+                !page.contains("<script") && !page.contains("style="),
+                "{path}"
+            );
+            // Every run of 2-4 characters of the page, against the names.
+            let chars: Vec<char> = page.chars().collect();
+            for len in 2..=4 {
+                for w in chars.windows(len) {
+                    assert!(!names.contains(w), "{path} shows a person's name");
+                }
+            }
+            for (_, masked) in &people {
+                assert!(!page.contains(masked.as_str()), "{path} shows an ID number");
+            }
+            let digits = page
+                .split(|c: char| !c.is_ascii_digit())
+                .map(str::len)
+                .max()
+                .unwrap_or(0);
+            assert!(digits < 15, "{path} shows a long number (an ID?)");
+            for text in count_cells(&page) {
+                match text.as_str() {
+                    "&lt;5" | "&#60;5" => small += 1,
+                    "—" | "0" => {}
+                    n => {
+                        let n: i64 = n.parse().unwrap_or_else(|_| panic!("{path}: count {n}"));
+                        assert!(n >= 5, "{path} shows a count of {n}");
+                        large += 1;
+                    }
+                }
+            }
+            if path.starts_with("/public/facilities/") {
+                facility_pages += 1;
+            }
+            if path.starts_with("/public/regions/") && path.len() == "/public/regions/".len() + 9 {
+                town_pages += 1;
+            }
+            if path == format!("/public/facilities/{canteen}") {
+                // Shown, as text: the page holds no script element (above).
+                assert!(
+                    page.contains("alert(1)") && page.contains("蒸鱼、炒青菜"),
+                    "this week's menu"
+                );
+            }
+            for link in public_links(&page) {
+                if !seen.contains(&link) {
+                    queue.push(link);
+                }
+            }
+        }
+        assert!(small > 0, "small counts were there to suppress");
+        assert!(large > 0, "large counts are shown");
+        assert!(
+            facility_pages >= 12,
+            "every facility has a page ({facility_pages})"
+        );
+        assert!(
+            town_pages >= 10,
+            "the crawl reached the towns ({town_pages})"
+        );
+        assert!(seen.contains(&format!("/public/facilities/{canteen}")));
+        // Villages have no page of their own; unknown things are not found.
+        for path in [
+            "/public/regions/445302004001",
+            "/public/regions/99",
+            "/public/facilities/999999",
+            "/public/facilities?kind=nothing",
+        ] {
+            let res = anonymous.get(t.url(path)).send().await.unwrap();
+            assert_eq!(res.status(), 404, "{path}");
+        }
     }
 );
