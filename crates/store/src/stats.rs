@@ -421,3 +421,22 @@ pub async fn facilities_by_kind(
     sql.push(&format!(" GROUP BY {child}, f.kind"));
     Ok(sql.query_as().fetch_all(conn).await?)
 }
+
+/// Facilities of a kind in `[lo, hi)` that have no coordinates.
+pub async fn facilities_without_coordinates(
+    conn: &mut Conn,
+    kind: &str,
+    lo: &str,
+    hi: &str,
+) -> Result<i64> {
+    let (n,): (i64,) = sqlx::query_as(
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM facilities WHERE kind = $1 AND region_code >= $2 \
+         AND region_code < $3 AND (longitude_e6 IS NULL OR latitude_e6 IS NULL)",
+    )
+    .bind(kind)
+    .bind(lo)
+    .bind(hi)
+    .fetch_one(conn)
+    .await?;
+    Ok(n)
+}

@@ -100,7 +100,9 @@ use utoipa::{OpenApi, ToSchema};
         crate::modification_pages::api_person_cases,
         crate::modification_pages::api_progress,
         crate::modification_pages::api_set_target,
-        crate::dashboard_pages::api_dashboard
+        crate::dashboard_pages::api_dashboard,
+        crate::dashboard_pages::api_demand,
+        crate::dashboard_pages::api_coverage
     ),
     components(schemas(
         crate::audit_pages::AuditPage,

@@ -576,6 +576,22 @@ impl Routes {
             SignedIn,
             dashboard_pages::api_dashboard,
         )
+        .get("/regions/{code}/demand", SignedIn, dashboard_pages::demand)
+        .get(
+            "/api/v1/regions/{code}/demand",
+            SignedIn,
+            dashboard_pages::api_demand,
+        )
+        .get(
+            "/regions/{code}/coverage",
+            SignedIn,
+            dashboard_pages::coverage,
+        )
+        .get(
+            "/api/v1/regions/{code}/coverage",
+            SignedIn,
+            dashboard_pages::api_coverage,
+        )
     }
 
     /// The public portal: no sign-in, aggregates and facilities only.

@@ -594,3 +594,304 @@ backend_test!(
         }
     }
 );
+
+/// The ids listed for `need` by a demand answer.
+fn listed(d: &Value, need: &str) -> Vec<i64> {
+    d["people"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["need"] == need)
+        .map(|p| p["id"].as_i64().unwrap())
+        .collect()
+}
+
+fn need<'a>(d: &'a Value, need: &str) -> &'a Value {
+    d["needs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["need"] == need)
+        .unwrap()
+}
+
+fn trend(d: &Value, n: &str) -> Vec<i64> {
+    need(d, n)["trend"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["total"].as_i64().unwrap())
+        .collect()
+}
+
+backend_test!(
+    demand_lists_the_unserved_and_drops_them_once_served,
+    |b: Backend| async move {
+        let t = start_app(b).await;
+        t.user("heshan", Role::Official, "440784").await;
+        let (client, csrf) = t.login("heshan").await;
+        let (_, villages) = get_json(&client, &t.url("/api/v1/regions/440784103/children")).await;
+        let pick = |kind: &str| {
+            villages
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|v| v["urban_rural"] == kind)
+                .unwrap()["code"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        };
+        let (urban, rural) = (pick("urban"), pick("rural"));
+        let disabled = person(
+            &t,
+            &client,
+            &csrf,
+            &rural,
+            1,
+            40,
+            json!({ "disability_category": "肢体", "disability_grade": "2" }),
+        )
+        .await;
+        let alone = person(
+            &t,
+            &client,
+            &csrf,
+            &urban,
+            2,
+            75,
+            json!({ "living_situation": "独居" }),
+        )
+        .await;
+        let able = person(
+            &t,
+            &client,
+            &csrf,
+            &urban,
+            3,
+            75,
+            json!({ "living_situation": "独居" }),
+        )
+        .await;
+        let child = person(
+            &t,
+            &client,
+            &csrf,
+            &rural,
+            4,
+            10,
+            json!({ "child_category": "留守", "guardian_name": "外婆" }),
+        )
+        .await;
+        {
+            let mut conn = t.app.store().pool().acquire().await.unwrap();
+            kangyang_store::persons::set_capability_level(&mut conn, alone, "mild", 0)
+                .await
+                .unwrap();
+            kangyang_store::persons::set_capability_level(&mut conn, able, "intact", 0)
+                .await
+                .unwrap();
+        }
+        let url = t.url("/api/v1/regions/440784103/demand");
+        let (status, d) = get_json(&client, &url).await;
+        assert_eq!(status, 200, "{d}");
+        assert_eq!(listed(&d, "disabled_not_enrolled"), [disabled]);
+        assert_eq!(
+            listed(&d, "elderly_alone_unserved"),
+            [alone],
+            "capability intact is no need"
+        );
+        assert_eq!(listed(&d, "child_without_social_worker"), [child]);
+        assert_eq!(
+            (
+                need(&d, "disabled_not_enrolled")["rural"].as_i64(),
+                need(&d, "elderly_alone_unserved")["urban"].as_i64()
+            ),
+            (Some(1), Some(1))
+        );
+        assert_eq!(
+            d["villages"][0]["code"],
+            rural.as_str(),
+            "the village with most needs first"
+        );
+        assert_eq!(d["villages"][0]["total"], 2);
+        assert_eq!(d["towns"][0]["total"], 3);
+        assert_eq!(
+            (
+                d["towns"][0]["urban"].as_i64(),
+                d["towns"][0]["rural"].as_i64()
+            ),
+            (Some(1), Some(2))
+        );
+        for n in [
+            "disabled_not_enrolled",
+            "elderly_alone_unserved",
+            "child_without_social_worker",
+        ] {
+            assert_eq!(trend(&d, n), [1; 6], "{n}: needs as old as the records say");
+        }
+
+        // Served: enrolled since 40 days ago, visited today, a station for the village.
+        let today = t.app.today();
+        let centre = facility(
+            &t,
+            &client,
+            &csrf,
+            "古劳镇长者饭堂",
+            "elder_canteen",
+            "440784103",
+            None,
+        )
+        .await;
+        let (status, body) = post(&t, &client, &csrf, &format!("/api/v1/facilities/{centre}/enrolments"),
+            json!({ "person_id": disabled, "start_date": today.add_days(-40).unwrap().to_string() })).await;
+        assert_eq!(status, 201, "{body}");
+        let (status, body) = post(
+            &t,
+            &client,
+            &csrf,
+            &format!("/api/v1/persons/{alone}/visits"),
+            json!({ "day": today.to_string(), "mode": "in_person" }),
+        )
+        .await;
+        assert_eq!(status, 201, "{body}");
+        let (status, body) = post(&t, &client, &csrf, "/api/v1/facilities", json!({
+            "name": "古劳镇社工站", "kind": "social_work_station", "region": "440784103", "villages": rural })).await;
+        assert_eq!(status, 201, "{body}");
+
+        let (_, d) = get_json(&client, &url).await;
+        for n in [
+            "disabled_not_enrolled",
+            "elderly_alone_unserved",
+            "child_without_social_worker",
+        ] {
+            assert!(listed(&d, n).is_empty(), "{n} served");
+            assert_eq!(need(&d, n)["total"], 0);
+        }
+        assert!(d["villages"].as_array().unwrap().is_empty());
+        // The past is recounted from the dates: the enrolment began 40 days
+        // ago (so last month's end already counts it), the visit only today.
+        let enrolled = trend(&d, "disabled_not_enrolled");
+        assert_eq!((enrolled[0], enrolled[4], enrolled[5]), (1, 0, 0));
+        assert_eq!(trend(&d, "elderly_alone_unserved"), [1, 1, 1, 1, 1, 0]);
+
+        let page = client
+            .get(t.url("/regions/440784103/demand"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(page.status(), 200);
+        let page = page.text().await.unwrap();
+        assert!(page.contains("<svg") && page.contains("trend-note"));
+        let (status, _) = get_json(&client, &t.url("/api/v1/regions/445302/demand")).await;
+        assert_eq!(status, 404);
+    }
+);
+
+/// The great-circle distance, written out here to check the app's.
+fn km(a: (f64, f64), b: (f64, f64)) -> f64 {
+    let (la1, la2) = (a.1.to_radians(), b.1.to_radians());
+    let h = ((la2 - la1) / 2.0).sin().powi(2)
+        + la1.cos() * la2.cos() * ((b.0 - a.0).to_radians() / 2.0).sin().powi(2);
+    2.0 * 6371.0088 * h.sqrt().asin()
+}
+
+backend_test!(
+    coverage_share_on_a_hand_made_example,
+    |b: Backend| async move {
+        let t = start_app(b).await;
+        t.user("heshan", Role::Official, "440784").await;
+        let (client, csrf) = t.login("heshan").await;
+        // A canteen in one village, a clinic 0.3° east in another, a third
+        // village with no facility at all (a stand-in point near the town's).
+        let (near, far, none) = ("440784103202", "440784103203", "440784103204");
+        facility(
+            &t,
+            &client,
+            &csrf,
+            "麦水长者饭堂",
+            "elder_canteen",
+            near,
+            Some((112.9, 22.7)),
+        )
+        .await;
+        facility(
+            &t,
+            &client,
+            &csrf,
+            "东边卫生站",
+            "clinic",
+            far,
+            Some((113.2, 22.7)),
+        )
+        .await;
+        for n in 0..3 {
+            person(&t, &client, &csrf, near, 10 + n, 70, json!({})).await;
+        }
+        person(&t, &client, &csrf, near, 13, 30, json!({})).await; // not elderly
+        person(&t, &client, &csrf, far, 14, 80, json!({})).await;
+        person(&t, &client, &csrf, none, 15, 65, json!({})).await;
+
+        let at = |radius: &str| {
+            t.url(&format!(
+                "/api/v1/regions/440784103/coverage?kind=elder_canteen&radius_km={radius}"
+            ))
+        };
+        let (status, c) = get_json(&client, &at("5")).await;
+        assert_eq!(status, 200, "{c}");
+        assert_eq!(
+            (c["people"].as_i64(), c["covered"].as_i64()),
+            (Some(5), Some(3))
+        );
+        assert_eq!(c["share"], "60.0%");
+        let village = |c: &Value, code: &str| {
+            c["villages"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|v| v["code"] == code)
+                .unwrap()
+                .clone()
+        };
+        assert_eq!(village(&c, near)["distance_km"], 0.0);
+        assert_eq!(village(&c, near)["placement"], "facility");
+        assert_eq!(village(&c, far)["placement"], "facility");
+        assert_eq!(village(&c, none)["placement"], "synthetic");
+        let d = village(&c, far)["distance_km"].as_f64().unwrap();
+        assert!((d - km((112.9, 22.7), (113.2, 22.7))).abs() < 0.01, "{d}");
+        let d = village(&c, none)["distance_km"].as_f64().unwrap();
+        assert!(
+            (12.0..=19.0).contains(&d),
+            "about halfway, give or take 3 km: {d}"
+        );
+        let uncovered: Vec<&str> = c["uncovered"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["code"].as_str().unwrap())
+            .collect();
+        assert_eq!(uncovered, [far, none]);
+
+        let (_, c) = get_json(&client, &at("20")).await;
+        assert_eq!(
+            (c["covered"].as_i64(), c["share"].as_str()),
+            (Some(4), Some("80.0%"))
+        );
+        let (_, c) = get_json(&client, &at("40")).await;
+        assert_eq!(c["share"], "100.0%");
+        assert!(c["uncovered"].as_array().unwrap().is_empty());
+
+        let (status, e) = get_json(&client, &at("0")).await;
+        assert_eq!((status, e["field"].as_str()), (422, Some("radius_km")));
+        let page = client
+            .get(t.url("/regions/440784103/coverage?kind=elder_canteen&radius_km=5"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(page.status(), 200);
+        let page = page.text().await.unwrap();
+        assert!(page.contains("map-village uncovered") && page.contains("map-facility"));
+        assert!(page.contains("示意"), "stand-in points are said to be so");
+        assert!(!page.contains("style="));
+    }
+);
