@@ -52,7 +52,8 @@ async fn place(conn: &mut Conn, code: &str, names: &mut HashMap<String, String>)
     let path: Vec<String> = c
         .ancestry()
         .into_iter()
-        .filter(|a| a.level() >= RegionLevel::County)
+        // A city's own facility (the city welfare home) is named by its city.
+        .filter(|a| a.level() >= RegionLevel::County || *a == c)
         .map(String::from)
         .collect();
     let text = regions::get_many(conn, &path)

@@ -98,7 +98,8 @@ pub(crate) struct MapFrame {
 }
 
 const MAP_WIDTH: u32 = 640;
-const PAD: f64 = 16.0;
+/// Room around the outermost points for a village dot's radius (up to 14 px).
+const PAD: f64 = 24.0;
 
 impl MapFrame {
     /// A frame around `points` (lon, lat), `None` when there are none.
