@@ -256,6 +256,25 @@ fn unmet_condition(sql: &mut Sql, need: UnmetNeed, at: &NeedDay) {
     }
 }
 
+/// `WHERE` the person is in scope, lives in `[lo, hi)` and has `need` on the day.
+fn unmet_where(
+    sql: &mut Sql,
+    scope: &PersonScope,
+    lo: &str,
+    hi: &str,
+    need: UnmetNeed,
+    at: &NeedDay,
+) {
+    sql.push(" WHERE");
+    scope.apply(sql);
+    sql.push(" AND p.village_code >= ")
+        .bind(lo)
+        .push(" AND p.village_code < ")
+        .bind(hi)
+        .push(" AND");
+    unmet_condition(sql, need, at);
+}
+
 /// People with `need` on the day, per village: (village, urban/rural, count).
 pub async fn unmet_by_village(
     conn: &mut Conn,
@@ -265,16 +284,9 @@ pub async fn unmet_by_village(
     need: UnmetNeed,
     at: &NeedDay,
 ) -> Result<Vec<(String, Option<String>, i64)>> {
-    let mut sql = Sql::new(
-        "SELECT p.village_code, p.urban_rural, CAST(COUNT(*) AS BIGINT) FROM persons p WHERE",
-    );
-    scope.apply(&mut sql);
-    sql.push(" AND p.village_code >= ")
-        .bind(lo)
-        .push(" AND p.village_code < ")
-        .bind(hi)
-        .push(" AND");
-    unmet_condition(&mut sql, need, at);
+    let mut sql =
+        Sql::new("SELECT p.village_code, p.urban_rural, CAST(COUNT(*) AS BIGINT) FROM persons p");
+    unmet_where(&mut sql, scope, lo, hi, need, at);
     sql.push(" GROUP BY p.village_code, p.urban_rural");
     Ok(sql.query_as().fetch_all(conn).await?)
 }
@@ -288,14 +300,8 @@ pub async fn unmet_totals(
     need: UnmetNeed,
     at: &NeedDay,
 ) -> Result<Vec<(Option<String>, i64)>> {
-    let mut sql = Sql::new("SELECT p.urban_rural, CAST(COUNT(*) AS BIGINT) FROM persons p WHERE");
-    scope.apply(&mut sql);
-    sql.push(" AND p.village_code >= ")
-        .bind(lo)
-        .push(" AND p.village_code < ")
-        .bind(hi)
-        .push(" AND");
-    unmet_condition(&mut sql, need, at);
+    let mut sql = Sql::new("SELECT p.urban_rural, CAST(COUNT(*) AS BIGINT) FROM persons p");
+    unmet_where(&mut sql, scope, lo, hi, need, at);
     sql.push(" GROUP BY p.urban_rural");
     Ok(sql.query_as().fetch_all(conn).await?)
 }
@@ -319,15 +325,8 @@ pub async fn unmet_people(
     at: &NeedDay,
     limit: i64,
 ) -> Result<Vec<UnmetPerson>> {
-    let mut sql =
-        Sql::new("SELECT p.id, p.name, p.village_code, p.birth_date FROM persons p WHERE");
-    scope.apply(&mut sql);
-    sql.push(" AND p.village_code >= ")
-        .bind(lo)
-        .push(" AND p.village_code < ")
-        .bind(hi)
-        .push(" AND");
-    unmet_condition(&mut sql, need, at);
+    let mut sql = Sql::new("SELECT p.id, p.name, p.village_code, p.birth_date FROM persons p");
+    unmet_where(&mut sql, scope, lo, hi, need, at);
     sql.push(" ORDER BY p.village_code, p.id LIMIT ")
         .bind(limit);
     Ok(sql.query_as().fetch_all(conn).await?)
