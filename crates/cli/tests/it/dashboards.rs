@@ -895,3 +895,145 @@ backend_test!(
         assert!(!page.contains("style="));
     }
 );
+
+/// One number of the database, by plain SQL.
+async fn scalar(t: &TestApp, sql: &str) -> i64 {
+    let mut conn = t.app.store().pool().acquire().await.unwrap();
+    let (n,): (i64,) = sqlx::query_as(sql).fetch_one(&mut *conn).await.unwrap();
+    n
+}
+
+backend_test!(
+    target_and_fund_figures_are_the_records,
+    |b: Backend| async move {
+        let t = start_app(b).await;
+        kangyang_app::demo::seed_people(&t.app, 0.01).await.unwrap();
+        kangyang_app::demo_modifications::seed_modifications(&t.app)
+            .await
+            .unwrap();
+        t.user("yunfu", Role::Official, "4453").await;
+        let (client, csrf) = t.login("yunfu").await;
+        // A county project and a town project, each with money in and out.
+        let (_, source) = post(
+            &t,
+            &client,
+            &csrf,
+            "/api/v1/funds/sources",
+            json!({ "name": "市级福彩公益金", "kind": "lottery", "region": "4453" }),
+        )
+        .await;
+        let source = source["id"].as_i64().unwrap();
+        for (region, budget, allocated, spent) in [
+            ("445302", "450000", "300000", "120000.50"),
+            ("445302004", "200000", "200000", "0"),
+        ] {
+            let (status, p) = post(
+                &t,
+                &client,
+                &csrf,
+                "/api/v1/funds/projects",
+                json!({
+                "name": "康园中心改建", "kind": "construction", "region": region,
+                "budget": budget, "started_on": "2026-02-01" }),
+            )
+            .await;
+            assert_eq!(status, 201, "{p}");
+            let p = p["id"].as_i64().unwrap();
+            for (path, amount) in [("allocations", allocated), ("expenditures", spent)] {
+                if amount == "0" {
+                    continue;
+                }
+                let (status, body) = post(&t, &client, &csrf, &format!("/api/v1/funds/projects/{p}/{path}"),
+                    json!({ "source_id": source, "amount": amount, "day": "2026-03-01", "item": "工程款" })).await;
+                assert!(status == 201 || status == 204, "{path}: {status} {body}");
+            }
+        }
+        let year = t.app.today().year();
+        for (region, len) in [("4453", 6), ("445302", 9)] {
+            let (status, d) = get_json(
+                &client,
+                &t.url(&format!("/api/v1/regions/{region}/dashboard")),
+            )
+            .await;
+            assert_eq!(status, 200, "{d}");
+            let s = d["sections"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|s| s["key"] == "home_modification")
+                .unwrap();
+            for line in s["lines"].as_array().unwrap() {
+                let code = line["code"].as_str().unwrap();
+                let cases = |cond: &str| {
+                    format!(
+                        "SELECT CAST(COUNT(*) AS BIGINT) FROM home_mod_cases WHERE year = {year} \
+                     AND SUBSTR(village_code, 1, {len}) = '{code}' AND {cond}"
+                    )
+                };
+                assert_eq!(
+                    line["cells"][1]["value"],
+                    scalar(&t, &cases("state IN ('accepted', 'paid')")).await,
+                    "done {code}"
+                );
+                assert_eq!(
+                    line["cells"][2]["value"],
+                    scalar(&t, &cases("state NOT IN ('accepted', 'paid', 'withdrawn')")).await,
+                    "in progress {code}"
+                );
+                let target = scalar(
+                    &t,
+                    &format!(
+                        "SELECT CAST(COALESCE(SUM(households), 0) AS BIGINT) \
+                    FROM home_mod_targets WHERE year = {year} AND region_code = '{code}'"
+                    ),
+                )
+                .await;
+                assert_eq!(line["cells"][0]["value"], target, "target {code}");
+            }
+            let f = d["sections"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|s| s["key"] == "funds")
+                .unwrap();
+            let sum = |table: &str| {
+                format!(
+                    "SELECT CAST(COALESCE(SUM(x.amount_fen), 0) AS BIGINT) FROM {table} x \
+                JOIN projects p ON p.id = x.project_id WHERE p.region_code LIKE '{region}%'"
+                )
+            };
+            assert_eq!(
+                f["total"]["cells"][1]["value"],
+                scalar(&t, &sum("allocations")).await
+            );
+            assert_eq!(
+                f["total"]["cells"][2]["value"],
+                scalar(&t, &sum("expenditures")).await
+            );
+            assert_eq!(
+                f["total"]["cells"][0]["value"], 65_000_000,
+                "budgets in fen"
+            );
+        }
+        let (_, d) = get_json(&client, &t.url("/api/v1/regions/4453/dashboard")).await;
+        assert_eq!(value(&d, "home_modification", "4453", "target"), 1310);
+        assert_eq!(value(&d, "funds", "445302", "spent"), 12_000_050);
+        assert_eq!(cell(&d, "funds", "445302", "spent")["text"], "120,000.50");
+        // On the county's own dashboard its own project is "本级", the town's is the town's.
+        let (_, d) = get_json(&client, &t.url("/api/v1/regions/445302/dashboard")).await;
+        let f = d["sections"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["key"] == "funds")
+            .unwrap();
+        let own = f["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["name"] == "本级")
+            .unwrap();
+        assert_eq!(own["cells"][0]["value"], 45_000_000);
+        assert_eq!(value(&d, "funds", "445302004", "allocated"), 20_000_000);
+    }
+);
