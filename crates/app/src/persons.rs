@@ -15,6 +15,7 @@ use kangyang_domain::person::{
     parse_person, ChildCategory, EconomicStatus, Field, FieldError, LivingSituation, PersonRecord,
     PersonStatus, RawPerson,
 };
+use kangyang_domain::stats::AgeBand;
 use kangyang_domain::{Action, CivilDate, RegionCode, RegionLevel, Sex};
 use kangyang_store::persons::{self, PersonFilter, PersonRow, PersonScope, StoredPerson};
 use kangyang_store::regions;
@@ -734,6 +735,12 @@ pub struct PersonQuery {
     pub child_category: String,
     /// urban or rural.
     pub urban_rural: String,
+    /// A capability level (GB/T 42195-2022): intact, mild, moderate, severe or lost.
+    pub capability_level: String,
+    /// A disability grade, 1 to 4.
+    pub disability_grade: String,
+    /// An age band: 0_17, 18_59, 60_69, 70_79 or 80_plus.
+    pub age_band: String,
     /// Page number from 1.
     pub page: Option<i64>,
 }
@@ -802,7 +809,61 @@ impl PersonQuery {
         f.urban_rural = coded("urban_rural", &self.urban_rural, |v| {
             kangyang_domain::UrbanRural::parse(v).map(|u| u.as_str())
         })?;
+        f.capability_level = coded("capability_level", &self.capability_level, |v| {
+            kangyang_domain::capability::CapabilityLevel::parse(v).map(|c| c.as_str())
+        })?;
+        if let Some(grade) = some(&self.disability_grade) {
+            f.disability_grade = Some(
+                grade
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|g| (1..=4).contains(g))
+                    .ok_or_else(|| AppError::invalid("disability_grade", "残疾等级应为 1 到 4"))?,
+            );
+        }
+        if let Some(band) = some(&self.age_band) {
+            let band = AgeBand::parse(&band).ok_or_else(|| {
+                AppError::invalid(
+                    "age_band",
+                    "年龄段应为 0_17、18_59、60_69、70_79 或 80_plus",
+                )
+            })?;
+            // Aged at least `min`: born on or before the day `min` years ago;
+            // younger than `end`: born after the day `end` years ago. Both
+            // narrow what a category may already have set.
+            if band.min_age() > 0 {
+                let by = civil::years_before(today, band.min_age()).to_string();
+                f.born_on_or_before = Some(match f.born_on_or_before.take() {
+                    Some(d) if d < by => d,
+                    _ => by,
+                });
+            }
+            if let Some(end) = band.end_age() {
+                let after = civil::years_before(today, end).to_string();
+                f.born_after = Some(match f.born_after.take() {
+                    Some(d) if d > after => d,
+                    _ => after,
+                });
+            }
+        }
         Ok(f)
+    }
+
+    /// Set conditions the search form has no field for (a dashboard's link
+    /// sets them): (parameter, value).
+    pub fn hidden_filters(&self) -> Vec<(&'static str, &str)> {
+        [
+            ("status", self.status.as_str()),
+            ("economic_status", self.economic_status.as_str()),
+            ("disability_category", self.disability_category.as_str()),
+            ("child_category", self.child_category.as_str()),
+            ("capability_level", self.capability_level.as_str()),
+            ("disability_grade", self.disability_grade.as_str()),
+            ("age_band", self.age_band.as_str()),
+        ]
+        .into_iter()
+        .filter(|(_, v)| !v.trim().is_empty())
+        .collect()
     }
 
     /// The query's parameters for the audit trail (the ID tail is not logged).
@@ -812,7 +873,8 @@ impl PersonQuery {
             "region": self.region, "category": self.category, "status": self.status,
             "living_situation": self.living_situation, "economic_status": self.economic_status,
             "disability_category": self.disability_category, "child_category": self.child_category,
-            "urban_rural": self.urban_rural,
+            "urban_rural": self.urban_rural, "capability_level": self.capability_level,
+            "disability_grade": self.disability_grade, "age_band": self.age_band,
         })
     }
 }

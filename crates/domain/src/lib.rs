@@ -13,6 +13,7 @@ pub mod child_care;
 pub mod date;
 pub mod disability;
 pub mod facility;
+pub mod geo;
 pub mod home_care;
 pub mod home_modification;
 pub mod id_number;
@@ -22,6 +23,7 @@ pub mod password;
 pub mod person;
 pub mod region;
 pub mod services;
+pub mod stats;
 pub mod visits;
 
 pub use access::{Action, Role, Scope};

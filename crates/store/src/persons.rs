@@ -276,6 +276,10 @@ pub struct PersonFilter {
     pub disability_category: Option<String>,
     pub child_category: Option<String>,
     pub urban_rural: Option<String>,
+    /// GB/T 42195-2022 level code (intact, mild, …).
+    pub capability_level: Option<String>,
+    /// GB/T 26341-2010 grade, 1 (most severe) to 4.
+    pub disability_grade: Option<i64>,
 }
 
 fn where_clause(sql: &mut Sql, scope: &PersonScope, f: &PersonFilter) {
@@ -315,10 +319,14 @@ fn where_clause(sql: &mut Sql, scope: &PersonScope, f: &PersonFilter) {
         ("disability_category", &f.disability_category),
         ("child_category", &f.child_category),
         ("urban_rural", &f.urban_rural),
+        ("capability_level", &f.capability_level),
     ] {
         if let Some(v) = value {
             sql.push(&format!(" AND p.{column} = ")).bind(v.as_str());
         }
+    }
+    if let Some(grade) = f.disability_grade {
+        sql.push(" AND p.disability_grade = ").bind(grade);
     }
 }
 

@@ -128,7 +128,10 @@ use utoipa::{OpenApi, ToSchema};
         crate::home_care_pages::api_plan_orders,
         crate::home_care_pages::api_dashboard,
         crate::home_care_pages::api_client,
-        crate::home_care_pages::api_save_client
+        crate::home_care_pages::api_save_client,
+        crate::dashboard_pages::api_dashboard,
+        crate::dashboard_pages::api_demand,
+        crate::dashboard_pages::api_coverage
     ),
     components(schemas(
         crate::audit_pages::AuditPage,

@@ -214,6 +214,9 @@ fn query_string(q: &PersonQuery, page: Option<i64>) -> String {
         ("disability_category", q.disability_category.as_str()),
         ("child_category", q.child_category.as_str()),
         ("urban_rural", q.urban_rural.as_str()),
+        ("capability_level", q.capability_level.as_str()),
+        ("disability_grade", q.disability_grade.as_str()),
+        ("age_band", q.age_band.as_str()),
     ];
     let page = page.map(|p| p.to_string());
     if let Some(p) = &page {

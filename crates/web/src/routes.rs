@@ -4,8 +4,9 @@
 
 use crate::{
     api, assets, audit_pages, canteen_api, canteen_pages, capability_pages, care_pages,
-    children_pages, facility_pages, funds_api, home_care_pages, import_pages, modification_pages,
-    pages, person_pages, security_headers, session, user_pages, visit_pages, AppState,
+    children_pages, dashboard_pages, facility_pages, funds_api, home_care_pages, import_pages,
+    modification_pages, pages, person_pages, public_pages, security_headers, session, user_pages,
+    visit_pages, AppState,
 };
 use axum::handler::Handler;
 use axum::routing::{get, post, MethodRouter};
@@ -750,6 +751,59 @@ fn routes() -> Routes {
             modification_pages::photo,
         )
         .care()
+        .dashboards()
+        .public()
+}
+
+impl Routes {
+    /// Region dashboards, demand mining and coverage.
+    fn dashboards(self) -> Self {
+        use Access::*;
+        self.get(
+            "/regions/{code}/dashboard",
+            SignedIn,
+            dashboard_pages::dashboard,
+        )
+        .get(
+            "/regions/{code}/dashboard.xlsx",
+            SignedIn,
+            dashboard_pages::dashboard_xlsx,
+        )
+        .get(
+            "/api/v1/regions/{code}/dashboard",
+            SignedIn,
+            dashboard_pages::api_dashboard,
+        )
+        .get("/regions/{code}/demand", SignedIn, dashboard_pages::demand)
+        .get(
+            "/api/v1/regions/{code}/demand",
+            SignedIn,
+            dashboard_pages::api_demand,
+        )
+        .get(
+            "/regions/{code}/coverage",
+            SignedIn,
+            dashboard_pages::coverage,
+        )
+        .get(
+            "/api/v1/regions/{code}/coverage",
+            SignedIn,
+            dashboard_pages::api_coverage,
+        )
+    }
+
+    /// The public portal: no sign-in, aggregates and facilities only.
+    fn public(self) -> Self {
+        use Access::*;
+        self.get("/public", Public, public_pages::index)
+            .get("/public/facilities", Public, public_pages::directory)
+            .get(
+                "/public/facilities/{facility}",
+                Public,
+                public_pages::facility,
+            )
+            .get("/public/regions/{code}", Public, public_pages::region)
+    }
 }
 
 impl Routes {

@@ -16,6 +16,7 @@ mod care;
 mod children;
 mod cli;
 mod conformance;
+mod dashboards;
 mod demo;
 mod durability;
 mod facilities;

@@ -1,0 +1,335 @@
+//! The public portal: anyone, without signing in, finds a canteen or a
+//! centre near them (where it is, its star rating, opening hours, this
+//! week's menu) and sees the figures of a region as aggregates.
+//!
+//! Built from structured fields only. No person is named or described; no
+//! count of people under [`PUBLIC_MIN_COUNT`] is shown (it reads "<5"), and
+//! a lone small count takes a neighbour with it so that the total does not
+//! give it away (see [`public_parts`]). Facilities' contact persons and
+//! eligibility rules stay inside.
+
+use crate::dashboards::{header, RegionHeader};
+use crate::{civil, App, AppError, Result};
+use kangyang_domain::assessment::KANGYUAN_STAR;
+use kangyang_domain::canteen::Meal;
+use kangyang_domain::facility::FacilityKind;
+use kangyang_domain::stats::{public_count, public_parts, PublicCount, PUBLIC_MIN_COUNT};
+use kangyang_domain::{RegionCode, RegionLevel};
+use kangyang_store::portal::{self, PublicFacilityRow};
+use kangyang_store::stats::{self, Breakdown};
+use kangyang_store::{canteens, regions, Conn};
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// A facility as the public sees it.
+#[derive(Debug, Clone, Serialize)]
+pub struct PublicFacility {
+    pub id: i64,
+    pub name: String,
+    pub kind: String,
+    pub kind_label: &'static str,
+    /// "鹤山市 / 古劳镇"
+    pub place: String,
+    pub address: String,
+    pub opening_hours: String,
+    pub phone: String,
+    pub capacity: Option<i64>,
+    /// 1-3 for a rated Kangyuan centre.
+    pub stars: Option<u8>,
+    pub star_label: Option<String>,
+    pub longitude: Option<f64>,
+    pub latitude: Option<f64>,
+}
+
+/// The county, town and village names of a code, as one line.
+async fn place(conn: &mut Conn, code: &str, names: &mut HashMap<String, String>) -> Result<String> {
+    if let Some(n) = names.get(code) {
+        return Ok(n.clone());
+    }
+    let Ok(c) = RegionCode::parse(code) else {
+        return Ok(String::new());
+    };
+    let path: Vec<String> = c
+        .ancestry()
+        .into_iter()
+        // A city's own facility (the city welfare home) is named by its city.
+        .filter(|a| a.level() >= RegionLevel::County || *a == c)
+        .map(String::from)
+        .collect();
+    let text = regions::get_many(conn, &path)
+        .await?
+        .into_iter()
+        .map(|r| r.name)
+        .collect::<Vec<_>>()
+        .join(" / ");
+    names.insert(code.to_owned(), text.clone());
+    Ok(text)
+}
+
+fn stars_of(result: Option<&str>) -> (Option<u8>, Option<String>) {
+    let template = kangyang_domain::assessment::kangyuan_star_template();
+    match result {
+        Some(r) => (
+            r.split('_').next().and_then(|n| n.parse().ok()),
+            template.result_label(r).map(str::to_owned),
+        ),
+        None => (None, None),
+    }
+}
+
+async fn view(
+    conn: &mut Conn,
+    row: PublicFacilityRow,
+    names: &mut HashMap<String, String>,
+) -> Result<PublicFacility> {
+    let (stars, star_label) = stars_of(row.star_result.as_deref());
+    Ok(PublicFacility {
+        place: place(conn, &row.region_code, names).await?,
+        kind_label: FacilityKind::parse(&row.kind).map_or("服务机构", FacilityKind::label),
+        stars,
+        star_label,
+        longitude: row.longitude_e6.map(|v| v as f64 / 1e6),
+        latitude: row.latitude_e6.map(|v| v as f64 / 1e6),
+        id: row.id,
+        name: row.name,
+        kind: row.kind,
+        address: row.address,
+        opening_hours: row.opening_hours,
+        phone: row.contact_phone,
+        capacity: row.capacity,
+    })
+}
+
+/// The directory's filters: a kind and a region, both optional.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct DirectoryQuery {
+    pub kind: String,
+    pub region: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Directory {
+    pub kind: Option<&'static str>,
+    pub kind_label: Option<&'static str>,
+    pub region: Option<RegionHeader>,
+    pub facilities: Vec<PublicFacility>,
+    /// Every kind, for the filter: (code, label).
+    pub kinds: Vec<(&'static str, &'static str)>,
+}
+
+/// Facilities, of a kind and in a region when asked. An unknown kind or
+/// region is "not found", like an unknown page.
+pub async fn directory(app: &App, q: &DirectoryQuery) -> Result<Directory> {
+    let kind = match q.kind.trim() {
+        "" => None,
+        k => Some(FacilityKind::parse(k).ok_or(AppError::NotFound)?),
+    };
+    let mut conn = app.store().pool().acquire().await?;
+    let (region, (lo, hi)) = match q.region.trim() {
+        "" => (None, ("0".to_owned(), ":".to_owned())),
+        r => {
+            let code = public_region(&mut conn, r).await?;
+            (Some(header(&mut conn, &code).await?), code.subtree_range())
+        }
+    };
+    let rows = portal::facilities(
+        &mut conn,
+        KANGYUAN_STAR,
+        &lo,
+        &hi,
+        kind.map(FacilityKind::as_str),
+    )
+    .await?;
+    let mut names = HashMap::new();
+    let mut facilities = Vec::with_capacity(rows.len());
+    for row in rows {
+        facilities.push(view(&mut conn, row, &mut names).await?);
+    }
+    Ok(Directory {
+        kind: kind.map(FacilityKind::as_str),
+        kind_label: kind.map(FacilityKind::label),
+        region,
+        facilities,
+        kinds: FacilityKind::ALL
+            .iter()
+            .map(|k| (k.as_str(), k.label()))
+            .collect(),
+    })
+}
+
+/// One day of a canteen's menu.
+#[derive(Debug, Clone, Serialize)]
+pub struct MenuDay {
+    pub day: String,
+    pub weekday: &'static str,
+    /// (meal, dishes)
+    pub meals: Vec<(&'static str, String)>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FacilityPage {
+    pub facility: PublicFacility,
+    /// Monday to Sunday of this week.
+    pub week: (String, String),
+    /// Days of this week with a menu (canteens only).
+    pub menu: Vec<MenuDay>,
+}
+
+const WEEKDAYS: [&str; 7] = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"];
+
+pub async fn facility(app: &App, id: i64) -> Result<FacilityPage> {
+    let mut conn = app.store().pool().acquire().await?;
+    let row = portal::facility(&mut conn, KANGYUAN_STAR, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let is_canteen = row.kind == FacilityKind::ElderCanteen.as_str();
+    let facility = view(&mut conn, row, &mut HashMap::new()).await?;
+    let today = app.today();
+    let monday = today
+        .add_days(-i64::from(today.iso_weekday() - 1))
+        .unwrap_or(today);
+    let sunday = monday.add_days(6).unwrap_or(monday);
+    let mut menu: Vec<MenuDay> = Vec::new();
+    if is_canteen {
+        for (day, meal, dishes) in
+            canteens::menus(&mut conn, id, &monday.to_string(), &sunday.to_string()).await?
+        {
+            let meal = Meal::parse(&meal).map_or("", Meal::label);
+            match menu.last_mut() {
+                Some(d) if d.day == day => d.meals.push((meal, dishes)),
+                _ => {
+                    let weekday = kangyang_domain::CivilDate::parse(&day)
+                        .map(|d| WEEKDAYS[usize::from(d.iso_weekday().clamp(1, 7) - 1)])
+                        .unwrap_or("");
+                    menu.push(MenuDay {
+                        day,
+                        weekday,
+                        meals: vec![(meal, dishes)],
+                    });
+                }
+            }
+        }
+    }
+    Ok(FacilityPage {
+        facility,
+        week: (monday.to_string(), sunday.to_string()),
+        menu,
+    })
+}
+
+/// A region the public may open: a province, city, county or town that
+/// exists and is current. Villages are too small to publish on their own.
+async fn public_region(conn: &mut Conn, code: &str) -> Result<RegionCode> {
+    let code = RegionCode::parse(code.trim()).map_err(|_| AppError::NotFound)?;
+    if code.level() > RegionLevel::Town {
+        return Err(AppError::NotFound);
+    }
+    match regions::get(conn, code.as_str()).await? {
+        Some(r) if r.retired_on.is_none() => Ok(code),
+        _ => Err(AppError::NotFound),
+    }
+}
+
+/// A line of the public statistics: people counts as published, facilities
+/// as they are (a facility is no person).
+#[derive(Debug, Clone, Serialize)]
+pub struct PublicLine {
+    pub code: String,
+    pub name: String,
+    /// Whether the region has a statistics page of its own (not a village).
+    pub linked: bool,
+    /// Registered, elderly, disabled, children in need.
+    pub people: Vec<PublicCount>,
+    pub facilities: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PublicStats {
+    pub region: RegionHeader,
+    pub as_of: String,
+    pub columns: [&'static str; 4],
+    pub lines: Vec<PublicLine>,
+    pub total: PublicLine,
+    /// Children with no one registered and no facility, not listed.
+    pub quiet_children: usize,
+    /// Facilities of the region by kind: (label, count), kinds with none left out.
+    pub by_kind: Vec<(&'static str, i64)>,
+    pub min_count: i64,
+}
+
+/// A region's published figures: registered people by category for the
+/// region and each of its children, small counts suppressed.
+pub async fn region_stats(app: &App, code: &str) -> Result<PublicStats> {
+    let mut conn = app.store().pool().acquire().await?;
+    let region = public_region(&mut conn, code).await?;
+    let head = header(&mut conn, &region).await?;
+    let b: Breakdown = head.breakdown(&region);
+    let today = app.today();
+    let born_by_60 = civil::years_before(today, 60).to_string();
+    let people: HashMap<String, [i64; 4]> = stats::categories(&mut conn, &b, &born_by_60)
+        .await?
+        .into_iter()
+        .map(|r| (r.child, [r.total, r.elderly, r.disabled, r.children]))
+        .collect();
+    let mut facilities: HashMap<String, i64> = HashMap::new();
+    let mut kinds: HashMap<String, i64> = HashMap::new();
+    for (child, kind, n) in stats::facilities_by_kind(&mut conn, &b).await? {
+        *facilities.entry(child).or_default() += n;
+        *kinds.entry(kind).or_default() += n;
+    }
+    drop(conn);
+    let shown: Vec<&crate::dashboards::RegionLink> = head
+        .children
+        .iter()
+        .filter(|c| {
+            people.get(&c.code).is_some_and(|p| p[0] > 0)
+                || facilities.get(&c.code).is_some_and(|n| *n > 0)
+        })
+        .collect();
+    // Each column is published as parts of its total.
+    let mut columns: Vec<Vec<PublicCount>> = Vec::new();
+    for i in 0..4 {
+        let parts: Vec<i64> = shown
+            .iter()
+            .map(|c| people.get(&c.code).map_or(0, |p| p[i]))
+            .collect();
+        columns.push(public_parts(&parts));
+    }
+    // A child has a page of its own down to the towns.
+    let child_linked = region.level() <= RegionLevel::County;
+    let lines = shown
+        .iter()
+        .enumerate()
+        .map(|(row, c)| PublicLine {
+            code: c.code.clone(),
+            name: c.name.clone(),
+            linked: child_linked,
+            people: columns.iter().map(|col| col[row]).collect(),
+            facilities: facilities.get(&c.code).copied().unwrap_or(0),
+        })
+        .collect();
+    let sum = |i: usize| people.values().map(|p| p[i]).sum::<i64>();
+    let total = PublicLine {
+        code: head.code.clone(),
+        name: "合计".to_owned(),
+        linked: false,
+        people: (0..4).map(|i| public_count(sum(i))).collect(),
+        facilities: facilities.values().sum(),
+    };
+    let mut by_kind: Vec<(&'static str, i64)> = FacilityKind::ALL
+        .iter()
+        .filter_map(|k| kinds.get(k.as_str()).map(|n| (k.label(), *n)))
+        .collect();
+    by_kind.sort_by_key(|(_, n)| std::cmp::Reverse(*n));
+    Ok(PublicStats {
+        quiet_children: head.children.len() - shown.len(),
+        region: head,
+        as_of: today.to_string(),
+        columns: ["登记人员", "老年人", "残疾人", "困境儿童"],
+        lines,
+        total,
+        by_kind,
+        min_count: PUBLIC_MIN_COUNT,
+    })
+}
