@@ -19,6 +19,7 @@ pub mod mask;
 pub mod money;
 pub mod password;
 pub mod person;
+pub mod planning;
 pub mod region;
 pub mod services;
 pub mod visits;
