@@ -149,6 +149,32 @@ pub async fn run(command: Command) -> CmdResult {
             crate::bench::reads(&data, people, connections, seconds).await?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Bench {
+            command:
+                BenchCommand::Plan {
+                    people,
+                    villages,
+                    candidates,
+                    existing,
+                    k,
+                    radius_km,
+                    cutoff_km,
+                    seed,
+                },
+            ..
+        } => {
+            crate::bench::plan(&crate::bench::PlanBench {
+                people,
+                villages,
+                candidates,
+                existing,
+                k,
+                radius_km,
+                cutoff_km,
+                seed,
+            })?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Audit {
             command: AuditCommand::Verify,
             data,

@@ -261,7 +261,11 @@ pub fn validate(inst: &Instance, objective: Objective, k: usize) -> Result<(), P
     }
     let finite = |p: Point| p.x.is_finite() && p.y.is_finite();
     if !inst.demand.iter().all(|d| finite(d.at))
-        || !inst.candidates.iter().chain(&inst.existing).all(|s| finite(s.at))
+        || !inst
+            .candidates
+            .iter()
+            .chain(&inst.existing)
+            .all(|s| finite(s.at))
     {
         return Err(PlanError::Coordinates);
     }
@@ -282,8 +286,8 @@ pub fn plan(inst: &Instance, objective: Objective, k: usize) -> Result<Plan, Pla
     let engine = Engine::new(inst, objective);
     let mut state = engine.greedy(k);
     let swaps = engine.interchange(&mut state, 20);
-    let bound = engine.bound(&state, k, 300);
-    let mut plan = engine.finish(inst, &state, bound, k);
+    let bound = engine.bound(&state, k, LAGRANGIAN_STEPS);
+    let mut plan = engine.report(inst, &state, bound, k);
     plan.swaps = swaps;
     plan.capacity_ignored = capacitated;
     Ok(plan)
@@ -368,6 +372,9 @@ impl Grid {
 
 const NONE: u32 = u32::MAX;
 
+/// Subgradient steps for the bound; it usually stalls (and stops) far sooner.
+pub const LAGRANGIAN_STEPS: usize = 300;
+
 /// Sparse "who would each candidate serve, at what cost" lists.
 pub struct Engine {
     objective: Objective,
@@ -443,10 +450,12 @@ impl Engine {
         };
         let existing = Grid::new(inst.existing.iter().map(|s| s.at).collect(), reach);
         let base: Vec<f64> = (0..n)
-            .map(|i| match existing.nearest_within(inst.demand[i].at, reach) {
-                Some((_, d)) => unit(i, d),
-                None => unit(i, f64::INFINITY),
-            })
+            .map(
+                |i| match existing.nearest_within(inst.demand[i].at, reach) {
+                    Some((_, d)) => unit(i, d),
+                    None => unit(i, f64::INFINITY),
+                },
+            )
             .collect();
         let grid = Grid::new(inst.demand.iter().map(|d| d.at).collect(), reach);
         let m = inst.candidates.len();
@@ -767,7 +776,10 @@ impl Engine {
                 rho[a as usize].total_cmp(&rho[b as usize])
             });
             let picked = &idx[..kk];
-            value += picked.iter().map(|&j| rho[j as usize].min(0.0)).sum::<f64>();
+            value += picked
+                .iter()
+                .map(|&j| rho[j as usize].min(0.0))
+                .sum::<f64>();
             if value > best + 1e-12 * best.abs().max(1.0) {
                 best = value;
                 stall = 0;
@@ -821,8 +833,9 @@ impl Engine {
         best.min(total)
     }
 
-    /// Explanations and figures.
-    fn finish(&self, inst: &Instance, s: &State, cost_bound: f64, k: usize) -> Plan {
+    /// Phase 5: explanations and before/after figures, given the bound
+    /// from [`Engine::bound`].
+    pub fn report(&self, inst: &Instance, s: &State, cost_bound: f64, k: usize) -> Plan {
         let total_weight: u64 = self.weights.iter().sum();
         let radius = self.objective.radius_km();
         let chosen_sites: Vec<usize> = s.order.clone();
@@ -838,16 +851,24 @@ impl Engine {
                 .iter()
                 .enumerate()
                 .map(|(p, &j)| (p, self.gain(&e, j)))
-                .fold((0, f64::NEG_INFINITY), |acc, x| {
-                    if x.1 > acc.1 {
-                        x
-                    } else {
-                        acc
-                    }
-                });
+                .fold(
+                    (0, f64::NEG_INFINITY),
+                    |acc, x| {
+                        if x.1 > acc.1 {
+                            x
+                        } else {
+                            acc
+                        }
+                    },
+                );
             let j = rest.remove(pos);
             let mut top: Vec<(usize, f64)> = (self.offs[j]..self.offs[j + 1])
-                .map(|x| (self.dem[x] as usize, (e.cur[self.dem[x] as usize] - self.cost[x])))
+                .map(|x| {
+                    (
+                        self.dem[x] as usize,
+                        (e.cur[self.dem[x] as usize] - self.cost[x]),
+                    )
+                })
                 .filter(|p| p.1 > 0.0)
                 .collect();
             top.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
@@ -915,29 +936,28 @@ fn why(objective: Objective, c: &Choice, radius: f64) -> String {
     let mut s = String::new();
     match objective {
         Objective::Coverage { .. } => {
+            let _ = write!(s, "第{}个选址：", c.rank);
+            if c.rank > 1 {
+                let _ = write!(s, "在前{}个之外", c.rank - 1);
+            }
             let _ = write!(
                 s,
-                "第{}个选址：在前{}个之外新增覆盖 {} 人（{} 公里内）",
-                c.rank,
-                c.rank - 1,
+                "新增覆盖 {} 人（{} 公里内）；若不建此点，将有 {} 人失去覆盖",
                 c.gain.round() as u64,
-                radius
-            );
-            let _ = write!(
-                s,
-                "；若不建此点，将有 {} 人失去覆盖",
+                radius,
                 c.unique.round() as u64
             );
         }
         Objective::Median { .. } => {
+            let _ = write!(s, "第{}个选址：", c.rank);
+            if c.rank > 1 {
+                let _ = write!(s, "在前{}个之外", c.rank - 1);
+            }
             let _ = write!(
                 s,
-                "第{}个选址：在前{}个之外使服务对象到最近服务点的总距离减少 {:.1} 人·公里",
-                c.rank,
-                c.rank - 1,
-                c.gain
+                "使服务对象到最近服务点的总距离减少 {:.1} 人·公里；若不建此点，总距离将增加 {:.1} 人·公里",
+                c.gain, c.unique
             );
-            let _ = write!(s, "；若不建此点，总距离将增加 {:.1} 人·公里", c.unique);
         }
     }
     s
@@ -1053,7 +1073,7 @@ fn plan_capacitated(inst: &Instance, radius: f64, k: usize) -> Plan {
     };
     let engine = Engine::new(&residual_inst, objective);
     let st = engine.greedy(k);
-    let lagr = left_before as f64 - engine.bound(&st, k, 300);
+    let lagr = left_before as f64 - engine.bound(&st, k, LAGRANGIAN_STEPS);
     let add_bound = (single_bound as f64).min(lagr);
 
     // Lazy greedy: gains only fall as residual demand falls.
@@ -1182,8 +1202,8 @@ pub fn exact(inst: &Instance, objective: Objective, k: usize) -> Option<f64> {
     loop {
         let value = match (&residual, objective) {
             (Some(res), _) => {
-                let fixed: u64 = inst.demand.iter().map(|d| d.weight).sum::<u64>()
-                    - res.iter().sum::<u64>();
+                let fixed: u64 =
+                    inst.demand.iter().map(|d| d.weight).sum::<u64>() - res.iter().sum::<u64>();
                 (fixed + max_flow_cover(inst, res, &subset, radius)) as f64
             }
             (None, Objective::Coverage { .. }) => inst
@@ -1333,9 +1353,7 @@ mod tests {
         let n = 10 + rng.below(16) as usize;
         let m = 6 + rng.below(9) as usize;
         let e = rng.below(3) as usize;
-        let cap = |rng: &mut Rng| {
-            (capacities && rng.below(3) > 0).then(|| 10 + rng.below(60))
-        };
+        let cap = |rng: &mut Rng| (capacities && rng.below(3) > 0).then(|| 10 + rng.below(60));
         Instance {
             demand: (0..n)
                 .map(|_| Demand {
@@ -1373,7 +1391,11 @@ mod tests {
             let p = plan(&inst, obj, k).unwrap();
             let opt = exact(&inst, obj, k).unwrap();
             assert!(p.value <= opt + TOL, "heuristic above the optimum");
-            assert!(opt <= p.bound + TOL, "bound {} below optimum {opt}", p.bound);
+            assert!(
+                opt <= p.bound + TOL,
+                "bound {} below optimum {opt}",
+                p.bound
+            );
             assert!((opt - p.value) / opt.max(1.0) <= p.gap + TOL);
             // Greedy's guarantee on what the new sites add.
             let base = p.before.covered_weight as f64;
@@ -1401,7 +1423,11 @@ mod tests {
             let p = plan(&inst, obj, k).unwrap();
             let opt = exact(&inst, obj, k).unwrap();
             assert!(p.value >= opt - TOL, "heuristic below the optimum");
-            assert!(p.bound <= opt + TOL, "bound {} above optimum {opt}", p.bound);
+            assert!(
+                p.bound <= opt + TOL,
+                "bound {} above optimum {opt}",
+                p.bound
+            );
             assert!((p.value - opt) / opt.max(TOL) <= p.gap + TOL);
             assert!((p.after.person_km.unwrap() - p.value).abs() < 1e-6 * p.value.max(1.0));
             worst = worst.max(p.gap);
@@ -1435,7 +1461,11 @@ mod tests {
             let served: u64 = loads.iter().sum();
             assert_eq!(served, p.after.covered_weight);
             assert!(p.value <= opt + TOL);
-            assert!(opt <= p.bound + TOL, "bound {} below optimum {opt}", p.bound);
+            assert!(
+                opt <= p.bound + TOL,
+                "bound {} below optimum {opt}",
+                p.bound
+            );
             assert!((opt - p.value) / opt.max(1.0) <= p.gap + TOL);
         }
     }
@@ -1462,18 +1492,45 @@ mod tests {
         let pt = |x, y| Point { x, y };
         let inst = Instance {
             demand: vec![
-                Demand { at: pt(0.0, 0.0), weight: 50 },
-                Demand { at: pt(0.5, 0.0), weight: 30 },
-                Demand { at: pt(10.0, 0.0), weight: 40 },
-                Demand { at: pt(10.5, 0.5), weight: 20 },
-                Demand { at: pt(20.0, 0.0), weight: 5 },
+                Demand {
+                    at: pt(0.0, 0.0),
+                    weight: 50,
+                },
+                Demand {
+                    at: pt(0.5, 0.0),
+                    weight: 30,
+                },
+                Demand {
+                    at: pt(10.0, 0.0),
+                    weight: 40,
+                },
+                Demand {
+                    at: pt(10.5, 0.5),
+                    weight: 20,
+                },
+                Demand {
+                    at: pt(20.0, 0.0),
+                    weight: 5,
+                },
             ],
             candidates: vec![
-                Site { at: pt(0.2, 0.0), capacity: None },
-                Site { at: pt(10.2, 0.2), capacity: None },
-                Site { at: pt(20.0, 0.1), capacity: None },
+                Site {
+                    at: pt(0.2, 0.0),
+                    capacity: None,
+                },
+                Site {
+                    at: pt(10.2, 0.2),
+                    capacity: None,
+                },
+                Site {
+                    at: pt(20.0, 0.1),
+                    capacity: None,
+                },
             ],
-            existing: vec![Site { at: pt(0.0, 0.1), capacity: None }],
+            existing: vec![Site {
+                at: pt(0.0, 0.1),
+                capacity: None,
+            }],
         };
         let p = plan(&inst, Objective::Coverage { radius_km: 1.0 }, 2).unwrap();
         assert_eq!(p.before.covered_weight, 80);
@@ -1534,8 +1591,14 @@ mod tests {
         // The classic trap: greedy takes the middle site, which covers a bit
         // of both clusters, then cannot cover both fully with two sites.
         let pt = |x, y| Point { x, y };
-        let d = |x, w| Demand { at: pt(x, 0.0), weight: w };
-        let s = |x| Site { at: pt(x, 0.0), capacity: None };
+        let d = |x, w| Demand {
+            at: pt(x, 0.0),
+            weight: w,
+        };
+        let s = |x| Site {
+            at: pt(x, 0.0),
+            capacity: None,
+        };
         let inst = Instance {
             demand: vec![d(0.0, 10), d(1.0, 10), d(2.0, 10), d(3.0, 10)],
             candidates: vec![s(0.5), s(1.5), s(2.5)],
