@@ -31,6 +31,7 @@ pub mod home_modification;
 pub mod import;
 pub mod pairing;
 pub mod persons;
+pub mod planning;
 pub mod regions;
 pub mod services;
 pub mod sheet;

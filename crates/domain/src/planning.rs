@@ -113,6 +113,30 @@ impl Projection {
     }
 }
 
+/// A deterministic stand-in position for a place without coordinates (the
+/// region table has none for villages): within `spread_km` of `anchor`, at
+/// an angle and a distance drawn from a hash of its code (FNV-1a 64, then
+/// the splitmix64 finaliser: FNV alone barely moves when only the last digit
+/// differs), spread uniformly over the disc. The same code always lands on
+/// the same spot.
+pub fn placed_near(anchor: Point, code: &str, spread_km: f64) -> Point {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in code.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h = (h ^ (h >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    h = (h ^ (h >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    h ^= h >> 31;
+    // Two independent-looking halves: angle and squared radius.
+    let a = (h >> 32) as f64 / f64::from(u32::MAX) * std::f64::consts::TAU;
+    let r = spread_km * ((h & 0xffff_ffff) as f64 / f64::from(u32::MAX)).sqrt();
+    Point {
+        x: anchor.x + r * a.cos(),
+        y: anchor.y + r * a.sin(),
+    }
+}
+
 /// A place with people in need: a village, or a grid cell.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Demand {
@@ -1637,6 +1661,23 @@ mod tests {
                 .collect();
             assert_eq!(found, want);
         }
+    }
+
+    #[test]
+    fn stand_in_positions_are_stable_and_within_the_spread() {
+        let anchor = Point { x: 10.0, y: -4.0 };
+        let a = placed_near(anchor, "440784103201", 4.0);
+        assert_eq!(a, placed_near(anchor, "440784103201", 4.0));
+        let b = placed_near(anchor, "440784103202", 4.0);
+        assert!(a.distance(b) > 0.1, "neighbours land apart");
+        let mut mean = 0.0;
+        for n in 0..100 {
+            let p = placed_near(anchor, &format!("4407841032{n:02}"), 4.0);
+            assert!(p.distance(anchor) <= 4.0 + 1e-9);
+            mean += p.distance(anchor) / 100.0;
+        }
+        // Uniform over the disc: the mean distance is 2/3 of the spread.
+        assert!((mean - 8.0 / 3.0).abs() < 0.4, "mean distance {mean}");
     }
 
     #[test]

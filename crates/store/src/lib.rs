@@ -29,6 +29,7 @@ mod migrate;
 pub mod pairing;
 pub mod permissions;
 pub mod persons;
+pub mod planning;
 pub mod regions;
 pub mod services;
 pub mod sessions;

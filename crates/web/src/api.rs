@@ -99,7 +99,8 @@ use utoipa::{OpenApi, ToSchema};
         crate::modification_pages::api_add_photo,
         crate::modification_pages::api_person_cases,
         crate::modification_pages::api_progress,
-        crate::modification_pages::api_set_target
+        crate::modification_pages::api_set_target,
+        crate::planning_pages::api_plan
     ),
     components(schemas(
         crate::audit_pages::AuditPage,

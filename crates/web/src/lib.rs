@@ -19,6 +19,7 @@ mod import_pages;
 mod modification_pages;
 mod pages;
 mod person_pages;
+mod planning_pages;
 mod routes;
 mod security_headers;
 mod session;

@@ -5,7 +5,7 @@
 use crate::{
     api, assets, audit_pages, canteen_api, capability_pages, care_pages, children_pages,
     facility_pages, funds_api, import_pages, modification_pages, pages, person_pages,
-    security_headers, session, user_pages, visit_pages, AppState,
+    planning_pages, security_headers, session, user_pages, visit_pages, AppState,
 };
 use axum::handler::Handler;
 use axum::routing::{get, post, MethodRouter};
@@ -553,6 +553,7 @@ fn routes() -> Routes {
             modification_pages::photo,
         )
         .care()
+        .planning()
 }
 
 impl Routes {
@@ -629,6 +630,19 @@ impl Routes {
                 care_pages::set_head,
             )
             .post("/visits/raised", SignedIn, care_pages::acknowledge)
+    }
+}
+
+impl Routes {
+    /// The facility-location planner.
+    fn planning(self) -> Self {
+        use Access::*;
+        self.post(
+            "/api/v1/regions/{code}/plan",
+            SignedIn,
+            planning_pages::api_plan,
+        )
+        .get("/regions/{code}/planner", SignedIn, planning_pages::page)
     }
 }
 

@@ -21,5 +21,6 @@ mod facilities;
 mod home_modification;
 mod import;
 mod persons;
+mod planning;
 mod security;
 mod visits;
