@@ -16,6 +16,7 @@ pub mod children;
 pub mod civil;
 mod clock;
 mod config;
+pub mod construction;
 pub mod crypto;
 pub mod demo;
 pub mod demo_centres;

@@ -20,6 +20,7 @@ pub mod audit;
 pub mod canteens;
 pub mod care;
 pub mod children;
+pub mod construction;
 mod db;
 mod error;
 pub mod facilities;

@@ -52,6 +52,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "children in care",
         sql: include_str!("../migrations/0008_children.sql"),
     },
+    Migration {
+        version: 9,
+        name: "construction projects",
+        sql: include_str!("../migrations/0009_construction.sql"),
+    },
 ];
 
 pub fn latest_version() -> i64 {

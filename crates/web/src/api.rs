@@ -100,7 +100,14 @@ use utoipa::{OpenApi, ToSchema};
         crate::modification_pages::api_person_cases,
         crate::modification_pages::api_progress,
         crate::modification_pages::api_set_target,
-        crate::planning_pages::api_plan
+        crate::planning_pages::api_plan,
+        crate::construction_pages::api_create,
+        crate::construction_pages::api_list,
+        crate::construction_pages::api_detail,
+        crate::construction_pages::api_stage,
+        crate::construction_pages::api_milestone,
+        crate::construction_pages::api_progress,
+        crate::construction_pages::api_pay
     ),
     components(schemas(
         crate::audit_pages::AuditPage,

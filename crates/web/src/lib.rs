@@ -12,6 +12,7 @@ mod canteen_api;
 mod capability_pages;
 mod care_pages;
 mod children_pages;
+mod construction_pages;
 mod error;
 mod facility_pages;
 mod funds_api;

@@ -355,6 +355,18 @@ backend_test!(
             crate::home_modification::case_with_photo(&t, &own, &csrf, own_person).await;
         let (other_case, other_photo) =
             crate::home_modification::case_with_photo(&t, &yunfu, &yunfu_csrf, other_person).await;
+        let build = |client, csrf, region: &str| {
+            create(
+                client,
+                csrf,
+                "/api/v1/construction",
+                serde_json::json!({ "name": "康园中心新址", "region": region,
+                    "facility_kind": "kangyuan_centre", "budget": "470000",
+                    "milestones": [{ "stage": "tendering", "name": "招标完成", "planned_on": "2026-03-01" }] }),
+            )
+        };
+        let own_build = build(&own, &csrf, "440784103").await;
+        let other_build = build(&yunfu, &yunfu_csrf, "445302001").await;
         let anonymous = t.client();
         let mut scoped = 0;
         for route in route_table() {
@@ -373,7 +385,8 @@ backend_test!(
                 .replace("{grant}", "1")
                 .replace("{agreement}", &own_agreement.to_string())
                 .replace("{case}", &own_case.to_string())
-                .replace("{photo}", &own_photo.to_string());
+                .replace("{photo}", &own_photo.to_string())
+                .replace("{build}", &own_build.to_string());
             let path_other = fill("445302", other_person, other_job, other_facility)
                 .replace("{project}", &other_project.to_string())
                 .replace("{pairing}", &other_pairing.to_string())
@@ -381,7 +394,8 @@ backend_test!(
                 .replace("{grant}", "2")
                 .replace("{agreement}", &other_agreement.to_string())
                 .replace("{case}", &other_case.to_string())
-                .replace("{photo}", &other_photo.to_string());
+                .replace("{photo}", &other_photo.to_string())
+                .replace("{build}", &other_build.to_string());
             let request = |client: &reqwest::Client, path: &str| {
                 let url = t.url(path);
                 let api = route.path.starts_with("/api/");

@@ -205,3 +205,190 @@ backend_test!(
         assert!(plans >= 4);
     }
 );
+
+backend_test!(
+    construction_projects_flag_delays_and_add_up_payments,
+    |b: Backend| async move {
+        let t = start_app(b).await;
+        t.user("heshan", Role::Official, "440784").await;
+        t.user("yunfu", Role::Official, "4453").await;
+        let (client, csrf) = t.login("heshan").await;
+        let (yunfu, yunfu_csrf) = t.login("yunfu").await;
+        // A funds project pays for it.
+        let (status, fp) = post(&client, &csrf, t.url("/api/v1/funds/projects"),
+            serde_json::json!({ "name": "古劳康园中心改建", "kind": "construction", "region": "440784",
+                "budget": "470000", "started_on": "2025-01-10" })).await;
+        assert_eq!(status, 201, "{fp}");
+        let fund_project = fp["id"].as_i64().unwrap();
+        let (status, c) = post(
+            &client,
+            &csrf,
+            t.url("/api/v1/construction"),
+            serde_json::json!({ "name": "古劳镇康园中心新址", "region": GULAO,
+                "facility_kind": "kangyuan_centre", "budget": "470000", "floor_area_m2": 350,
+                "fund_project_id": fund_project,
+                "milestones": [
+                    { "stage": "tendering", "name": "招标完成", "planned_on": "2025-02-01" },
+                    { "stage": "contract", "name": "合同签订", "planned_on": "2025-03-01" },
+                    { "stage": "in_use", "name": "交付使用", "planned_on": "2099-12-31" }
+                ] }),
+        )
+        .await;
+        assert_eq!(status, 201, "{c}");
+        let id = c["id"].as_i64().unwrap();
+        let detail = |client: reqwest::Client| {
+            let url = t.url(&format!("/api/v1/construction/{id}"));
+            async move { get_json(&client, &url).await }
+        };
+        let (status, d) = detail(client.clone()).await;
+        assert_eq!(status, 200);
+        assert_eq!(d["build"]["stage"], "planning");
+        let ms = d["build"]["milestones"].as_array().unwrap().clone();
+        // Both past planned dates have passed with no actual date: overdue.
+        assert_eq!(ms[0]["status"], "overdue");
+        assert_eq!(ms[2]["status"], "pending");
+        assert!(d["build"]["delayed"].as_bool().unwrap());
+
+        // Tendering done late: still flagged, as "late".
+        let url = |tail: &str| t.url(&format!("/api/v1/construction/{id}/{tail}"));
+        let (status, _) = post(
+            &client,
+            &csrf,
+            url("progress"),
+            serde_json::json!({ "milestone_id": ms[0]["id"], "actual_on": "2025-02-11" }),
+        )
+        .await;
+        assert_eq!(status, 204);
+        let (status, _) = post(
+            &client,
+            &csrf,
+            url("progress"),
+            serde_json::json!({ "milestone_id": ms[1]["id"], "actual_on": "2025-03-01" }),
+        )
+        .await;
+        assert_eq!(status, 204);
+        let (_, d) = detail(client.clone()).await;
+        let ms = d["build"]["milestones"].as_array().unwrap().clone();
+        assert_eq!(
+            (ms[0]["status"].as_str(), ms[0]["delay_days"].as_i64()),
+            (Some("late"), Some(10))
+        );
+        assert_eq!(ms[1]["status"], "on_time");
+        assert!(d["build"]["delayed"].as_bool().unwrap());
+
+        // Stages move forward one at a time.
+        let (status, e) = post(
+            &client,
+            &csrf,
+            url("stage"),
+            serde_json::json!({ "to": "construction" }),
+        )
+        .await;
+        assert_eq!((status, e["field"].as_str()), (422, Some("to")));
+        for to in ["tendering", "contract"] {
+            let (status, e) = post(&client, &csrf, url("stage"),
+                serde_json::json!({ "to": to, "day": "2025-03-01", "contractor": "鹤山市某建筑公司" })).await;
+            assert_eq!(status, 204, "{e}");
+        }
+        // Payments add up, go to the funds project, and cannot pass the budget.
+        for (amount, item) in [("141000", "预付款"), ("188000.50", "进度款")] {
+            let (status, e) = post(
+                &client,
+                &csrf,
+                url("payments"),
+                serde_json::json!({ "amount": amount, "day": "2025-04-01", "item": item }),
+            )
+            .await;
+            assert_eq!(status, 201, "{e}");
+        }
+        let (status, e) = post(
+            &client,
+            &csrf,
+            url("payments"),
+            serde_json::json!({ "amount": "141000", "day": "2025-05-01", "item": "尾款" }),
+        )
+        .await;
+        assert_eq!((status, e["field"].as_str()), (422, Some("amount")));
+        let (status, e) = post(
+            &client,
+            &csrf,
+            url("payments"),
+            serde_json::json!({ "amount": "", "day": "2025-05-01", "item": "尾款" }),
+        )
+        .await;
+        assert_eq!((status, e["field"].as_str()), (422, Some("amount")));
+        let (_, d) = detail(client.clone()).await;
+        assert_eq!(d["build"]["stage"], "contract");
+        assert_eq!(d["build"]["contractor"], "鹤山市某建筑公司");
+        assert_eq!(d["build"]["paid_fen"], 32_900_050);
+        assert_eq!(d["payments"].as_array().unwrap().len(), 2);
+        let (_, funds) = get_json(&client, &t.url("/api/v1/regions/440784/funds")).await;
+        let fund = funds
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["id"] == fund_project)
+            .unwrap();
+        assert_eq!(
+            fund["spent_fen"], 32_900_050,
+            "payments are the funds project's expenditure"
+        );
+
+        // The region list flags it; the page shows the delay.
+        let (status, l) = get_json(&client, &t.url("/api/v1/regions/440784/construction")).await;
+        assert_eq!(status, 200);
+        assert_eq!(l["delayed"], 1);
+        assert_eq!(l["builds"][0]["id"], id);
+        let page = client
+            .get(t.url(&format!("/construction/{id}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(page.status(), 200);
+        let body = page.text().await.unwrap();
+        assert!(body.contains("delay-flag") && body.contains("延期 10 天完成"));
+        assert!(
+            body.contains("329,000.50") || body.contains("329000.50"),
+            "the paid total"
+        );
+
+        // Scope: Yunfu sees neither the project nor Heshan's list.
+        let (status, _) = detail(yunfu.clone()).await;
+        assert_eq!(status, 404);
+        let (status, _) = post(
+            &yunfu,
+            &yunfu_csrf,
+            url("payments"),
+            serde_json::json!({ "amount": "1", "day": "2025-05-01", "item": "x" }),
+        )
+        .await;
+        assert_eq!(status, 404);
+        let (status, _) = get_json(&yunfu, &t.url("/api/v1/regions/440784/construction")).await;
+        assert_eq!(status, 404);
+        // Nor may Yunfu start one in Heshan, or link Heshan's funds project.
+        let (status, e) = post(&yunfu, &yunfu_csrf, t.url("/api/v1/construction"),
+            serde_json::json!({ "name": "x", "region": GULAO, "facility_kind": "kangyuan_centre", "budget": "1" })).await;
+        assert_eq!((status, e["field"].as_str()), (422, Some("region")));
+        let (status, e) = post(&yunfu, &yunfu_csrf, t.url("/api/v1/construction"),
+            serde_json::json!({ "name": "x", "region": "445302001", "facility_kind": "kangyuan_centre",
+                "budget": "1", "fund_project_id": fund_project })).await;
+        assert_eq!(
+            (status, e["field"].as_str()),
+            (422, Some("fund_project_id"))
+        );
+
+        // Every write is audited.
+        let mut conn = t.app.store().pool().acquire().await.unwrap();
+        let (writes,): (i64,) = sqlx::query_as(
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM audit_log WHERE action LIKE 'construction.%' AND result = 'ok'",
+        )
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+        assert_eq!(
+            writes,
+            1 + 2 + 2 + 2,
+            "create, two progress, two stages, two payments"
+        );
+    }
+);
