@@ -296,7 +296,7 @@ pub async fn create(app: &App, actor: &Actor, input: &BuildInput) -> Result<i64>
         id,
         Stage::Planning.as_str(),
         &today,
-        actor.user_id,
+        Some(actor.user_id),
         now,
     )
     .await?;
@@ -344,7 +344,7 @@ pub async fn advance(app: &App, actor: &Actor, id: i64, input: &StageInput) -> R
         id,
         to.as_str(),
         &on.to_string(),
-        actor.user_id,
+        Some(actor.user_id),
         now,
     )
     .await?;

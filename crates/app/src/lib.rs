@@ -21,6 +21,7 @@ pub mod crypto;
 pub mod demo;
 pub mod demo_centres;
 pub mod demo_children;
+pub mod demo_construction;
 pub mod demo_modifications;
 pub mod demo_people;
 pub mod demo_yunfu;

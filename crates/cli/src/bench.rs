@@ -461,14 +461,26 @@ async fn drive(
 }
 
 /// Settings of `kangyang bench plan`.
+#[derive(clap::Args)]
 pub struct PlanBench {
+    #[arg(long, default_value_t = 1_000_000)]
     pub people: u64,
+    #[arg(long, default_value_t = 26_842)]
     pub villages: usize,
+    #[arg(long, default_value_t = 10_000)]
     pub candidates: usize,
+    /// Existing facilities, at town seats (at most 1,757).
+    #[arg(long, default_value_t = 600)]
     pub existing: usize,
+    #[arg(long, default_value_t = 200)]
     pub k: usize,
+    #[arg(long, default_value_t = 3.0)]
     pub radius_km: f64,
+    /// The p-median counts each distance at most this far.
+    #[arg(long, default_value_t = 10.0)]
     pub cutoff_km: f64,
+    /// The same seed plans the same province.
+    #[arg(long, default_value_t = 2026)]
     pub seed: u64,
 }
 

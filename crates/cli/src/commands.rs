@@ -150,29 +150,10 @@ pub async fn run(command: Command) -> CmdResult {
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench {
-            command:
-                BenchCommand::Plan {
-                    people,
-                    villages,
-                    candidates,
-                    existing,
-                    k,
-                    radius_km,
-                    cutoff_km,
-                    seed,
-                },
+            command: BenchCommand::Plan(settings),
             ..
         } => {
-            crate::bench::plan(&crate::bench::PlanBench {
-                people,
-                villages,
-                candidates,
-                existing,
-                k,
-                radius_km,
-                cutoff_km,
-                seed,
-            })?;
+            crate::bench::plan(&settings)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Audit {
@@ -408,6 +389,9 @@ async fn demo(
         .await
         .map_err(|e| e.operator_message())?;
     let modifications = kangyang_app::demo_modifications::seed_modifications(&app)
+        .await
+        .map_err(|e| e.operator_message())?;
+    kangyang_app::demo_construction::seed_construction(&app)
         .await
         .map_err(|e| e.operator_message())?;
     let mut banner = if seeded.seeded {

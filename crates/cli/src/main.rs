@@ -247,26 +247,7 @@ pub enum BenchCommand {
     /// aggregated to villages, candidates at village centres, some existing
     /// facilities; both objectives; prints time per phase, coverage before
     /// and after, the bound and the gap. Needs no database.
-    Plan {
-        #[arg(long, default_value_t = 1_000_000)]
-        people: u64,
-        #[arg(long, default_value_t = 26_842)]
-        villages: usize,
-        #[arg(long, default_value_t = 10_000)]
-        candidates: usize,
-        /// Existing facilities, at town seats (at most 1,757).
-        #[arg(long, default_value_t = 600)]
-        existing: usize,
-        #[arg(long, default_value_t = 200)]
-        k: usize,
-        #[arg(long, default_value_t = 3.0)]
-        radius_km: f64,
-        /// The p-median counts each distance at most this far.
-        #[arg(long, default_value_t = 10.0)]
-        cutoff_km: f64,
-        #[arg(long, default_value_t = 2026)]
-        seed: u64,
-    },
+    Plan(crate::bench::PlanBench),
 }
 
 #[derive(Subcommand)]

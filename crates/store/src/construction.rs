@@ -96,7 +96,7 @@ pub async fn set_stage(
     id: i64,
     stage: &str,
     day: &str,
-    user_id: i64,
+    user_id: Option<i64>,
     now: i64,
 ) -> Result<()> {
     sqlx::query("UPDATE construction_projects SET stage = $1, updated_at = $2 WHERE id = $3")
@@ -235,6 +235,28 @@ pub async fn add_payment(
     .fetch_one(conn)
     .await?;
     Ok(id)
+}
+
+/// Takes a funds project's recorded expenditures as this project's payments
+/// (for a project whose spending was recorded before it was tracked here).
+pub async fn adopt_expenditures(
+    conn: &mut Conn,
+    project_id: i64,
+    fund_project_id: i64,
+    now: i64,
+) -> Result<u64> {
+    let done = sqlx::query(
+        "INSERT INTO construction_payments (project_id, amount_fen, day, item, expenditure_id, \
+         created_at) SELECT $1, x.amount_fen, x.day, x.item, x.id, $2 FROM expenditures x \
+         WHERE x.project_id = $3 AND NOT EXISTS (SELECT 1 FROM construction_payments p \
+         WHERE p.expenditure_id = x.id)",
+    )
+    .bind(project_id)
+    .bind(now)
+    .bind(fund_project_id)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected())
 }
 
 pub async fn payments(conn: &mut Conn, project_id: i64) -> Result<Vec<PaymentRow>> {
