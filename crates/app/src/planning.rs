@@ -39,6 +39,9 @@ pub const MAX_K: i64 = 500;
 /// Most candidate points a request may give.
 pub const MAX_GIVEN: usize = 20_000;
 
+/// Most villages drawn on the map.
+pub const MAP_VILLAGES: usize = 4_000;
+
 /// Central Guangdong, used when a province has no facility with coordinates.
 const DEFAULT_CENTRE: (f64, f64) = (113.0, 23.0);
 
@@ -165,6 +168,7 @@ pub struct MapView {
     pub height: f64,
     /// The service radius in SVG units.
     pub radius: f64,
+    /// At most [`MAP_VILLAGES`], those with most people in need.
     pub villages: Vec<MapPoint>,
     pub existing: Vec<MapPoint>,
     pub chosen: Vec<MapPoint>,
@@ -669,11 +673,23 @@ fn map_view(
         .max()
         .unwrap_or(1)
         .max(1) as f64;
-    let villages = inst
-        .demand
-        .iter()
-        .enumerate()
-        .map(|(i, d)| {
+    // A province has tens of thousands of villages: the map draws the
+    // MAP_VILLAGES with most people in need, so the page stays light.
+    let mut shown: Vec<usize> = (0..inst.demand.len()).collect();
+    if shown.len() > MAP_VILLAGES {
+        shown.sort_by(|&a, &b| {
+            inst.demand[b]
+                .weight
+                .cmp(&inst.demand[a].weight)
+                .then(a.cmp(&b))
+        });
+        shown.truncate(MAP_VILLAGES);
+        shown.sort_unstable();
+    }
+    let villages = shown
+        .into_iter()
+        .map(|i| {
+            let d = &inst.demand[i];
             let (x, y) = to(d.at);
             MapPoint {
                 x,
