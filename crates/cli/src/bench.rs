@@ -459,3 +459,223 @@ async fn drive(
     }
     Ok(merged)
 }
+
+/// Settings of `kangyang bench plan`.
+#[derive(clap::Args)]
+pub struct PlanBench {
+    #[arg(long, default_value_t = 1_000_000)]
+    pub people: u64,
+    #[arg(long, default_value_t = 26_842)]
+    pub villages: usize,
+    #[arg(long, default_value_t = 10_000)]
+    pub candidates: usize,
+    /// Existing facilities, at town seats (at most 1,757).
+    #[arg(long, default_value_t = 600)]
+    pub existing: usize,
+    #[arg(long, default_value_t = 200)]
+    pub k: usize,
+    #[arg(long, default_value_t = 3.0)]
+    pub radius_km: f64,
+    /// The p-median counts each distance at most this far.
+    #[arg(long, default_value_t = 10.0)]
+    pub cutoff_km: f64,
+    /// The same seed plans the same province.
+    #[arg(long, default_value_t = 2026)]
+    pub seed: u64,
+}
+
+/// A synthetic province shaped like Guangdong's administrative tree (124
+/// counties, about 15 towns a county, 26,842 villages): county seats spread
+/// over 800 km × 450 km with a denser delta, towns around their county seat,
+/// villages around their town; each person belongs to a village, and seat
+/// villages are bigger. Returns the villages (points) and each one's people.
+fn province(s: &PlanBench) -> (Vec<kangyang_domain::planning::Point>, Vec<u64>) {
+    use kangyang_domain::planning::Point;
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand::rngs::StdRng::seed_from_u64(s.seed);
+    let normal = |rng: &mut rand::rngs::StdRng, sd: f64| -> f64 {
+        // Box-Muller.
+        let u: f64 = rng.gen_range(f64::EPSILON..1.0);
+        let v: f64 = rng.gen();
+        sd * (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
+    };
+    let counties: Vec<Point> = (0..124)
+        .map(|c| {
+            if c % 3 == 0 {
+                // The Pearl River Delta: a third of the counties in 150 × 100 km.
+                Point {
+                    x: 380.0 + rng.gen_range(0.0..150.0),
+                    y: 120.0 + rng.gen_range(0.0..100.0),
+                }
+            } else {
+                Point {
+                    x: rng.gen_range(0.0..800.0),
+                    y: rng.gen_range(0.0..450.0),
+                }
+            }
+        })
+        .collect();
+    let towns_total = 1_757;
+    let towns: Vec<Point> = (0..towns_total)
+        .map(|t| {
+            let c = counties[t % counties.len()];
+            Point {
+                x: c.x + normal(&mut rng, 12.0),
+                y: c.y + normal(&mut rng, 12.0),
+            }
+        })
+        .collect();
+    let mut villages = Vec::with_capacity(s.villages);
+    for v in 0..s.villages {
+        let t = v % towns.len();
+        let seat = towns[t];
+        // The first villages of a town are its seat's residents' committees.
+        let sd = if v < towns.len() * 2 { 0.8 } else { 2.5 };
+        villages.push(Point {
+            x: seat.x + normal(&mut rng, sd),
+            y: seat.y + normal(&mut rng, sd),
+        });
+    }
+    // People: each picks a village, seat villages four times as likely.
+    let pull: Vec<f64> = (0..s.villages)
+        .map(|v| {
+            let seat = if v < towns.len() * 2 { 4.0 } else { 1.0 };
+            seat * rng.gen_range(0.3..1.7)
+        })
+        .collect();
+    let mut cumulative = Vec::with_capacity(pull.len());
+    let mut acc = 0.0;
+    for p in &pull {
+        acc += p;
+        cumulative.push(acc);
+    }
+    let mut people = vec![0u64; s.villages];
+    for _ in 0..s.people {
+        let r = rng.gen_range(0.0..acc);
+        let v = cumulative.partition_point(|&c| c <= r).min(s.villages - 1);
+        people[v] += 1;
+    }
+    (villages, people)
+}
+
+/// `kangyang bench plan`: the planner on a province.
+pub fn plan(s: &PlanBench) -> Result<(), String> {
+    use kangyang_domain::planning::{self, Demand, Engine, Instance, Objective, Site};
+    use rand::seq::index::sample;
+    use rand::SeedableRng;
+    if s.villages == 0 || s.candidates > s.villages || s.k > s.candidates {
+        return Err("need villages > 0, candidates ≤ villages and k ≤ candidates".into());
+    }
+    println!("machine: {}", machine());
+    let t = Instant::now();
+    let (villages, people) = province(s);
+    let generated = t.elapsed().as_secs_f64();
+    let mut rng = rand::rngs::StdRng::seed_from_u64(s.seed ^ 0x5eed);
+    let inst = Instance {
+        demand: villages
+            .iter()
+            .zip(&people)
+            .filter(|(_, &w)| w > 0)
+            .map(|(&at, &weight)| Demand { at, weight })
+            .collect(),
+        // Candidates: village centres, drawn at random.
+        candidates: sample(&mut rng, villages.len(), s.candidates)
+            .into_iter()
+            .map(|v| Site {
+                at: villages[v],
+                capacity: None,
+            })
+            .collect(),
+        // Existing facilities: at the seats of some towns (their first village).
+        existing: (0..s.existing.min(1_757))
+            .map(|t| Site {
+                at: villages[(t * 7) % 1_757],
+                capacity: None,
+            })
+            .collect(),
+    };
+    println!(
+        "instance: {} people in {} villages ({} with people), {} candidates, {} existing facilities, K = {}; generated and aggregated in {:.2} s",
+        s.people,
+        villages.len(),
+        inst.demand.len(),
+        inst.candidates.len(),
+        inst.existing.len(),
+        s.k,
+        generated
+    );
+    for objective in [
+        Objective::Coverage {
+            radius_km: s.radius_km,
+        },
+        Objective::Median {
+            radius_km: s.radius_km,
+            cutoff_km: s.cutoff_km,
+        },
+    ] {
+        planning::validate(&inst, objective, s.k).map_err(|e| e.to_string())?;
+        let t = Instant::now();
+        let engine = Engine::new(&inst, objective);
+        let t_index = t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        let mut state = engine.greedy(s.k);
+        let t_greedy = t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        let swaps = engine.interchange(&mut state, 20);
+        let t_swap = t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        let bound = engine.bound(&state, s.k, planning::LAGRANGIAN_STEPS);
+        let t_bound = t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        let mut p = engine.report(&inst, &state, bound, s.k);
+        p.swaps = swaps;
+        let t_report = t.elapsed().as_secs_f64();
+        println!();
+        match objective {
+            Objective::Coverage { radius_km } => println!("maximal covering, R = {radius_km} km"),
+            Objective::Median { cutoff_km, .. } => {
+                println!("p-median, distances truncated at {cutoff_km} km")
+            }
+        }
+        println!(
+            "  phases: index + lists {:.2} s ({} candidate-village pairs), greedy {:.2} s, interchange {:.2} s ({} swaps), bound {:.2} s, report {:.2} s; total {:.2} s",
+            t_index,
+            engine.pairs(),
+            t_greedy,
+            t_swap,
+            p.swaps,
+            t_bound,
+            t_report,
+            t_index + t_greedy + t_swap + t_bound + t_report
+        );
+        println!(
+            "  covered within {} km: before {:.1} %, after {:.1} % ({} sites chosen)",
+            s.radius_km,
+            p.before.covered_permille() as f64 / 10.0,
+            p.after.covered_permille() as f64 / 10.0,
+            p.chosen.len()
+        );
+        match objective {
+            Objective::Coverage { .. } => println!(
+                "  people covered {:.0}, upper bound {:.0}, gap {:.3} %",
+                p.value,
+                p.bound,
+                p.gap * 100.0
+            ),
+            Objective::Median { .. } => println!(
+                "  mean distance before {:.3} km, after {:.3} km; person-km {:.0}, lower bound {:.0}, gap {:.3} %",
+                p.before.person_km.unwrap_or(0.0) / s.people as f64,
+                p.value / s.people as f64,
+                p.value,
+                p.bound,
+                p.gap * 100.0
+            ),
+        }
+        if let Some(first) = p.chosen.first() {
+            println!("  first site: {}", first.why);
+        }
+    }
+    println!();
+    println!("peak RSS: {:.0} MiB", peak_rss_mib());
+    Ok(())
+}

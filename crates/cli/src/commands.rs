@@ -149,6 +149,13 @@ pub async fn run(command: Command) -> CmdResult {
             crate::bench::reads(&data, people, connections, seconds).await?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Bench {
+            command: BenchCommand::Plan(settings),
+            ..
+        } => {
+            crate::bench::plan(&settings)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Audit {
             command: AuditCommand::Verify,
             data,
@@ -428,6 +435,9 @@ async fn demo(
     )
     .await?;
     kangyang_app::demo_home_care::link_caregiver(&app, antang_provider, "huli")
+        .await
+        .map_err(|e| e.operator_message())?;
+    kangyang_app::demo_construction::seed_construction(&app)
         .await
         .map_err(|e| e.operator_message())?;
     let mut banner = if seeded.seeded {

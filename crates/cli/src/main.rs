@@ -243,6 +243,11 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 30)]
         seconds: u64,
     },
+    /// The facility-location planner on a synthetic province: people
+    /// aggregated to villages, candidates at village centres, some existing
+    /// facilities; both objectives; prints time per phase, coverage before
+    /// and after, the bound and the gap. Needs no database.
+    Plan(crate::bench::PlanBench),
 }
 
 #[derive(Subcommand)]

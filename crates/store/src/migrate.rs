@@ -53,6 +53,11 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0008_children.sql"),
     },
     Migration {
+        version: 9,
+        name: "construction projects",
+        sql: include_str!("../migrations/0009_construction.sql"),
+    },
+    Migration {
         version: 10,
         name: "home care orders",
         sql: include_str!("../migrations/0010_home_care.sql"),

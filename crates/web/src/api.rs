@@ -131,7 +131,15 @@ use utoipa::{OpenApi, ToSchema};
         crate::home_care_pages::api_save_client,
         crate::dashboard_pages::api_dashboard,
         crate::dashboard_pages::api_demand,
-        crate::dashboard_pages::api_coverage
+        crate::dashboard_pages::api_coverage,
+        crate::planning_pages::api_plan,
+        crate::construction_pages::api_create,
+        crate::construction_pages::api_list,
+        crate::construction_pages::api_detail,
+        crate::construction_pages::api_stage,
+        crate::construction_pages::api_milestone,
+        crate::construction_pages::api_progress,
+        crate::construction_pages::api_pay
     ),
     components(schemas(
         crate::audit_pages::AuditPage,

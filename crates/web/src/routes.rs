@@ -4,9 +4,9 @@
 
 use crate::{
     api, assets, audit_pages, canteen_api, canteen_pages, capability_pages, care_pages,
-    children_pages, dashboard_pages, facility_pages, funds_api, home_care_pages, import_pages,
-    modification_pages, pages, person_pages, public_pages, security_headers, session, user_pages,
-    visit_pages, AppState,
+    children_pages, construction_pages, dashboard_pages, facility_pages, funds_api,
+    home_care_pages, import_pages, modification_pages, pages, person_pages, planning_pages,
+    public_pages, security_headers, session, user_pages, visit_pages, AppState,
 };
 use axum::handler::Handler;
 use axum::routing::{get, post, MethodRouter};
@@ -751,6 +751,8 @@ fn routes() -> Routes {
             modification_pages::photo,
         )
         .care()
+        .planning()
+        .construction()
         .dashboards()
         .public()
 }
@@ -880,6 +882,92 @@ impl Routes {
                 care_pages::set_head,
             )
             .post("/visits/raised", SignedIn, care_pages::acknowledge)
+    }
+}
+
+impl Routes {
+    /// The facility-location planner.
+    fn planning(self) -> Self {
+        use Access::*;
+        self.post(
+            "/api/v1/regions/{code}/plan",
+            SignedIn,
+            planning_pages::api_plan,
+        )
+        .get("/regions/{code}/planner", SignedIn, planning_pages::page)
+    }
+
+    /// Construction projects. `{build}` is the construction project
+    /// (`{project}` is taken by the funds project).
+    fn construction(self) -> Self {
+        use Access::*;
+        self.post(
+            "/api/v1/construction",
+            SignedIn,
+            construction_pages::api_create,
+        )
+        .get(
+            "/api/v1/regions/{code}/construction",
+            SignedIn,
+            construction_pages::api_list,
+        )
+        .get(
+            "/api/v1/construction/{build}",
+            SignedIn,
+            construction_pages::api_detail,
+        )
+        .post(
+            "/api/v1/construction/{build}/stage",
+            SignedIn,
+            construction_pages::api_stage,
+        )
+        .post(
+            "/api/v1/construction/{build}/milestones",
+            SignedIn,
+            construction_pages::api_milestone,
+        )
+        .post(
+            "/api/v1/construction/{build}/progress",
+            SignedIn,
+            construction_pages::api_progress,
+        )
+        .post(
+            "/api/v1/construction/{build}/payments",
+            SignedIn,
+            construction_pages::api_pay,
+        )
+        .add(
+            "GET",
+            "/regions/{code}/construction",
+            SignedIn,
+            get(construction_pages::list).post(construction_pages::create),
+        )
+        .table_only("POST", "/regions/{code}/construction", SignedIn)
+        .get(
+            "/construction/{build}",
+            SignedIn,
+            construction_pages::detail,
+        )
+        .post(
+            "/construction/{build}/stage",
+            SignedIn,
+            construction_pages::stage_submit,
+        )
+        .post(
+            "/construction/{build}/milestones",
+            SignedIn,
+            construction_pages::milestone_submit,
+        )
+        .post(
+            "/construction/{build}/progress",
+            SignedIn,
+            construction_pages::progress_submit,
+        )
+        .post(
+            "/construction/{build}/payments",
+            SignedIn,
+            construction_pages::payment_submit,
+        )
     }
 }
 

@@ -397,6 +397,18 @@ backend_test!(
         };
         let own_complaint = complaint(&own, &csrf, own_care_order).await;
         let other_complaint = complaint(&yunfu, &yunfu_csrf, other_care_order).await;
+        let build = |client, csrf, region: &str| {
+            create(
+                client,
+                csrf,
+                "/api/v1/construction",
+                serde_json::json!({ "name": "康园中心新址", "region": region,
+                    "facility_kind": "kangyuan_centre", "budget": "470000",
+                    "milestones": [{ "stage": "tendering", "name": "招标完成", "planned_on": "2026-03-01" }] }),
+            )
+        };
+        let own_build = build(&own, &csrf, "440784103").await;
+        let other_build = build(&yunfu, &yunfu_csrf, "445302001").await;
         let anonymous = t.client();
         let mut scoped = 0;
         for route in route_table() {
@@ -418,7 +430,8 @@ backend_test!(
                 .replace("{photo}", &own_photo.to_string())
                 .replace("{care_order}", &own_care_order.to_string())
                 .replace("{provider}", &own_provider.to_string())
-                .replace("{complaint}", &own_complaint.to_string());
+                .replace("{complaint}", &own_complaint.to_string())
+                .replace("{build}", &own_build.to_string());
             let path_other = fill("445302", other_person, other_job, other_facility)
                 .replace("{project}", &other_project.to_string())
                 .replace("{pairing}", &other_pairing.to_string())
@@ -429,7 +442,8 @@ backend_test!(
                 .replace("{photo}", &other_photo.to_string())
                 .replace("{care_order}", &other_care_order.to_string())
                 .replace("{provider}", &other_provider.to_string())
-                .replace("{complaint}", &other_complaint.to_string());
+                .replace("{complaint}", &other_complaint.to_string())
+                .replace("{build}", &other_build.to_string());
             let request = |client: &reqwest::Client, path: &str| {
                 let url = t.url(path);
                 let api = route.path.starts_with("/api/");

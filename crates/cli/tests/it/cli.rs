@@ -303,6 +303,22 @@ async fn the_demo_serves_the_scenario_and_reuses_its_data() {
         persons["total"].as_i64().unwrap() >= 274,
         "Heshan's trainees are in the register"
     );
+    // Heshan's three Kangyuan building projects, paid as their funds
+    // projects record, with delays flagged.
+    let builds: serde_json::Value = client
+        .get(format!("{url}/api/v1/regions/440784/construction"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(builds["builds"].as_array().unwrap().len(), 3, "{builds}");
+    assert_eq!(
+        builds["paid"], "850,000.00",
+        "470,000 + 200,000 + 180,000 yuan"
+    );
+    assert!(builds["delayed"].as_u64().unwrap() >= 1);
 
     // Yunfu's welfare home: its carer has half the children; the files of
     // the others ask for a reason.

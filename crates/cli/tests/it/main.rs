@@ -24,5 +24,6 @@ mod home_care;
 mod home_modification;
 mod import;
 mod persons;
+mod planning;
 mod security;
 mod visits;
