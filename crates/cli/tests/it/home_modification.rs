@@ -571,7 +571,9 @@ backend_test!(
         huge.resize(12 * 1024 * 1024, 0);
         // The server may answer and close the connection before the client
         // has finished sending 12 MB; the client then sees a broken pipe
-        // instead of the answer. Either way the photo is refused.
+        // instead of the answer. Either way the photo is refused. The
+        // request asks for the connection to be closed afterwards, so that
+        // the next request does not pick the dead connection from the pool.
         let part = reqwest::multipart::Part::bytes(huge)
             .file_name("huge.jpg")
             .mime_str("image/jpeg")
@@ -582,6 +584,7 @@ backend_test!(
         match client
             .post(t.url(&format!("/api/v1/modifications/{case}/photos")))
             .header("x-csrf-token", &csrf)
+            .header(reqwest::header::CONNECTION, "close")
             .multipart(form)
             .send()
             .await
