@@ -18,6 +18,10 @@ pub struct Config {
     pub login_attempts_per_ip_per_minute: u32,
     /// New passwords may not repeat this many previous ones.
     pub password_history: i64,
+    /// A province, city or county dashboard with at least this many people
+    /// reads today's tallies (counted in advance) instead of counting its
+    /// people on every view; smaller regions are always counted live.
+    pub dashboard_live_limit: i64,
 }
 
 impl Default for Config {
@@ -32,6 +36,9 @@ impl Default for Config {
             lockout_duration: 15 * 60,
             login_attempts_per_ip_per_minute: 30,
             password_history: 5,
+            // A live count of 200,000 people took 0.8 s of CPU on PostgreSQL
+            // (BENCHMARKS.md); past 100,000 a busy server feels it.
+            dashboard_live_limit: 100_000,
         }
     }
 }

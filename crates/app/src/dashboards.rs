@@ -141,6 +141,10 @@ pub struct Dashboard {
     pub region: RegionHeader,
     /// The day the figures were counted on.
     pub as_of: String,
+    /// When the people figures come from the tallies counted in advance
+    /// (a region too large to count on every view): when they were counted,
+    /// "2026-11-26 03:00:12". None when everything was counted now.
+    pub people_counted_at: Option<String>,
     /// The month the service figures cover, "2026-11".
     pub month: String,
     /// The year of the home-modification target.
@@ -276,6 +280,225 @@ fn born_by(today: CivilDate, years: u16) -> String {
     civil::years_before(today, years).to_string()
 }
 
+/// A people figure of the dashboards: what the tallies call `dim`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PeopleDim {
+    /// total, elderly, disabled, child_in_need (overlapping).
+    Category,
+    UrbanRural,
+    AgeBand,
+    Capability,
+    DisabilityCategory,
+    DisabilityGrade,
+    ChildCategory,
+}
+
+impl PeopleDim {
+    pub const ALL: [PeopleDim; 7] = [
+        PeopleDim::Category,
+        PeopleDim::UrbanRural,
+        PeopleDim::AgeBand,
+        PeopleDim::Capability,
+        PeopleDim::DisabilityCategory,
+        PeopleDim::DisabilityGrade,
+        PeopleDim::ChildCategory,
+    ];
+
+    /// The name the tallies are stored under.
+    pub fn key(self) -> &'static str {
+        match self {
+            PeopleDim::Category => "category",
+            PeopleDim::UrbanRural => "urban_rural",
+            PeopleDim::AgeBand => "age_band",
+            PeopleDim::Capability => "capability",
+            PeopleDim::DisabilityCategory => "disability_category",
+            PeopleDim::DisabilityGrade => "disability_grade",
+            PeopleDim::ChildCategory => "child_category",
+        }
+    }
+}
+
+/// Where a dashboard's people figures come from.
+enum PeopleSource {
+    /// Counted now over the region's records.
+    Live(Breakdown),
+    /// Read from the tallies counted earlier today.
+    Tallies { parent: String, counted_at: i64 },
+}
+
+/// Regions whose code is at most this long (province, city, county) have
+/// tallies; towns and villages are always counted live, being small.
+const TALLIED_CODE_LEN: usize = 6;
+
+/// Tallies when the region is tallied, they were counted today (age bands
+/// move with the date) and the region holds at least
+/// `Config::dashboard_live_limit` people; otherwise a live count.
+async fn people_source(
+    app: &App,
+    conn: &mut Conn,
+    region: &RegionCode,
+    b: &Breakdown,
+) -> Result<PeopleSource> {
+    let live = Ok(PeopleSource::Live(b.clone()));
+    if region.as_str().len() > TALLIED_CODE_LEN {
+        return live;
+    }
+    let Some((day, counted_at)) = stats::tallies_counted(conn).await? else {
+        return live;
+    };
+    if day != app.today().to_string() {
+        return live;
+    }
+    let people: i64 = stats::tallies(conn, region.as_str(), PeopleDim::Category.key())
+        .await?
+        .iter()
+        .filter(|(_, value, _)| value.as_deref() == Some("total"))
+        .map(|(_, _, n)| n)
+        .sum();
+    if people < app.config().dashboard_live_limit {
+        return live;
+    }
+    Ok(PeopleSource::Tallies {
+        parent: region.to_string(),
+        counted_at,
+    })
+}
+
+async fn people_figures(
+    conn: &mut Conn,
+    source: &PeopleSource,
+    dim: PeopleDim,
+    today: CivilDate,
+) -> Result<Vec<(String, Option<String>, i64)>> {
+    match source {
+        PeopleSource::Live(b) => count_people(conn, b, dim, today).await,
+        PeopleSource::Tallies { parent, .. } => Ok(stats::tallies(conn, parent, dim.key()).await?),
+    }
+}
+
+/// Living people per child region of `b` and value of `dim`, counted now.
+async fn count_people(
+    conn: &mut Conn,
+    b: &Breakdown,
+    dim: PeopleDim,
+    today: CivilDate,
+) -> Result<Vec<(String, Option<String>, i64)>> {
+    let person_dim = match dim {
+        PeopleDim::Category => {
+            let mut rows = Vec::new();
+            for row in stats::categories(conn, b, &born_by(today, 60)).await? {
+                for (key, n) in [
+                    ("total", row.total),
+                    ("elderly", row.elderly),
+                    ("disabled", row.disabled),
+                    ("child_in_need", row.children),
+                ] {
+                    rows.push((row.child.clone(), Some(key.to_owned()), n));
+                }
+            }
+            return Ok(rows);
+        }
+        PeopleDim::UrbanRural => PersonDim::UrbanRural,
+        PeopleDim::AgeBand => PersonDim::AgeBand([18, 60, 70, 80].map(|y| born_by(today, y))),
+        PeopleDim::Capability => PersonDim::Capability,
+        PeopleDim::DisabilityCategory => PersonDim::DisabilityCategory,
+        PeopleDim::DisabilityGrade => PersonDim::DisabilityGrade,
+        PeopleDim::ChildCategory => PersonDim::ChildCategory,
+    };
+    Ok(stats::counts_by(conn, b, &person_dim).await?)
+}
+
+/// What a refresh of the tallies counted.
+#[derive(Debug, Clone)]
+pub struct TallyReport {
+    pub tallies: usize,
+    /// Living people in the register.
+    pub people: i64,
+    pub as_of: String,
+}
+
+/// Counts the people of every province, city and county in advance, by
+/// child region and each dashboard dimension, and replaces the stored
+/// tallies: one live count per dimension over the whole register, by
+/// village, rolled up here into every tallied region's children (the same
+/// child regions the dashboard's header lists).
+pub async fn refresh_tallies(app: &App) -> Result<TallyReport> {
+    let today = app.today();
+    let mut conn = app.store().pool().acquire().await?;
+    // Every village code lies in this range; by village (12 digits).
+    let everything = Breakdown {
+        lo: "0".to_owned(),
+        hi: "a".to_owned(),
+        prefix_len: 12,
+    };
+    let child_len = regions::child_code_lengths(&mut conn).await?;
+    let mut sums: HashMap<(String, String, &'static str, String), i64> = HashMap::new();
+    let mut people = 0;
+    for dim in PeopleDim::ALL {
+        for (village, value, n) in count_people(&mut conn, &everything, dim, today).await? {
+            if dim == PeopleDim::Category && value.as_deref() == Some("total") {
+                people += n;
+            }
+            // Each tallied ancestor of the village, and its child the
+            // village lies in.
+            for parent in (1..=TALLIED_CODE_LEN).filter_map(|len| village.get(..len)) {
+                let Some(child) = child_len.get(parent).and_then(|&len| village.get(..len))
+                else {
+                    continue;
+                };
+                let key = (
+                    parent.to_owned(),
+                    child.to_owned(),
+                    dim.key(),
+                    value.clone().unwrap_or_default(),
+                );
+                *sums.entry(key).or_default() += n;
+            }
+        }
+    }
+    let mut tallies: Vec<stats::Tally> = sums
+        .into_iter()
+        .map(|((parent_code, child_code, dim, value), n)| stats::Tally {
+            parent_code,
+            child_code,
+            dim: dim.to_owned(),
+            value,
+            n,
+        })
+        .collect();
+    tallies.sort_by(|a, b| {
+        (&a.parent_code, &a.dim, &a.child_code, &a.value)
+            .cmp(&(&b.parent_code, &b.dim, &b.child_code, &b.value))
+    });
+    let as_of = today.to_string();
+    stats::replace_tallies(&mut conn, &tallies, &as_of, app.now()).await?;
+    Ok(TallyReport {
+        tallies: tallies.len(),
+        people,
+        as_of,
+    })
+}
+
+/// Keeps the tallies of today: counts them when the server starts on a day
+/// they were not counted, and again after each midnight. Runs until the
+/// server stops; a failed count is logged and tried again later.
+pub async fn keep_tallies_fresh(app: App) {
+    loop {
+        let counted = match app.store().pool().acquire().await {
+            Ok(mut conn) => stats::tallies_counted(&mut conn).await.ok().flatten(),
+            Err(_) => None,
+        };
+        let today = app.today().to_string();
+        if counted.map(|(day, _)| day) != Some(today) {
+            match refresh_tallies(&app).await {
+                Ok(r) => tracing::info!(tallies = r.tallies, as_of = %r.as_of, "people tallies counted"),
+                Err(e) => tracing::warn!(error = %e, "people tallies not counted"),
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(600)).await;
+    }
+}
+
 /// The dashboard of `region`, counted now.
 pub async fn dashboard(app: &App, actor: &Actor, region: &RegionCode) -> Result<Dashboard> {
     app.require(actor, Action::FacilityRead).await?;
@@ -288,20 +511,11 @@ pub async fn dashboard(app: &App, actor: &Actor, region: &RegionCode) -> Result<
     let mut conn = app.store().pool().acquire().await?;
     let header = header(&mut conn, region).await?;
     let b = header.breakdown(region);
+    let source = people_source(app, &mut conn, region, &b).await?;
     let mut sections = Vec::new();
 
     // People, by category.
-    let mut counts = Counts::new();
-    for row in stats::categories(&mut conn, &b, &born_by(today, 60)).await? {
-        for (key, n) in [
-            ("total", row.total),
-            ("elderly", row.elderly),
-            ("disabled", row.disabled),
-            ("child_in_need", row.children),
-        ] {
-            counts.insert((row.child.clone(), key.to_owned()), n);
-        }
-    }
+    let counts = counts_from(people_figures(&mut conn, &source, PeopleDim::Category, today).await?);
     let col = |key: &str, label: &str, filter: &str| {
         (key.to_owned(), label.to_owned(), Some(filter.to_owned()))
     };
@@ -325,7 +539,7 @@ pub async fn dashboard(app: &App, actor: &Actor, region: &RegionCode) -> Result<
     ));
 
     // Urban and rural.
-    let counts = counts_from(stats::counts_by(&mut conn, &b, &PersonDim::UrbanRural).await?);
+    let counts = counts_from(people_figures(&mut conn, &source, PeopleDim::UrbanRural, today).await?);
     sections.push(build(
         Spec {
             key: "urban_rural",
@@ -346,8 +560,7 @@ pub async fn dashboard(app: &App, actor: &Actor, region: &RegionCode) -> Result<
     ));
 
     // Age bands.
-    let cuts = [18, 60, 70, 80].map(|y| born_by(today, y));
-    let counts = counts_from(stats::counts_by(&mut conn, &b, &PersonDim::AgeBand(cuts)).await?);
+    let counts = counts_from(people_figures(&mut conn, &source, PeopleDim::AgeBand, today).await?);
     sections.push(build(
         Spec {
             key: "age_band",
@@ -366,7 +579,7 @@ pub async fn dashboard(app: &App, actor: &Actor, region: &RegionCode) -> Result<
     ));
 
     // Capability.
-    let counts = counts_from(stats::counts_by(&mut conn, &b, &PersonDim::Capability).await?);
+    let counts = counts_from(people_figures(&mut conn, &source, PeopleDim::Capability, today).await?);
     sections.push(build(
         Spec {
             key: "capability",
@@ -392,7 +605,7 @@ pub async fn dashboard(app: &App, actor: &Actor, region: &RegionCode) -> Result<
 
     // Disability category and grade.
     let counts =
-        counts_from(stats::counts_by(&mut conn, &b, &PersonDim::DisabilityCategory).await?);
+        counts_from(people_figures(&mut conn, &source, PeopleDim::DisabilityCategory, today).await?);
     sections.push(build(
         Spec {
             key: "disability_category",
@@ -415,7 +628,7 @@ pub async fn dashboard(app: &App, actor: &Actor, region: &RegionCode) -> Result<
         &counts,
         people_links,
     ));
-    let counts = counts_from(stats::counts_by(&mut conn, &b, &PersonDim::DisabilityGrade).await?);
+    let counts = counts_from(people_figures(&mut conn, &source, PeopleDim::DisabilityGrade, today).await?);
     sections.push(build(
         Spec {
             key: "disability_grade",
@@ -436,7 +649,7 @@ pub async fn dashboard(app: &App, actor: &Actor, region: &RegionCode) -> Result<
         &counts,
         people_links,
     ));
-    let counts = counts_from(stats::counts_by(&mut conn, &b, &PersonDim::ChildCategory).await?);
+    let counts = counts_from(people_figures(&mut conn, &source, PeopleDim::ChildCategory, today).await?);
     sections.push(build(
         Spec {
             key: "child_category",
@@ -589,6 +802,10 @@ pub async fn dashboard(app: &App, actor: &Actor, region: &RegionCode) -> Result<
         month: format!("{:04}-{:02}", today.year(), today.month()),
         year,
         can_list_people: people_links,
+        people_counted_at: match source {
+            PeopleSource::Tallies { counted_at, .. } => Some(civil::datetime(counted_at)),
+            PeopleSource::Live(_) => None,
+        },
         sections,
     })
 }
@@ -621,7 +838,11 @@ fn workbook(d: &Dashboard) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
         .collect::<Vec<_>>()
         .join(" / ");
     sheet.write_with_format(0, 0, format!("{level_name} 数据概览"), &title)?;
-    sheet.write(1, 0, format!("统计日期 {}（实时按记录计算）", d.as_of))?;
+    let how = match &d.people_counted_at {
+        Some(at) => format!("人员数字为 {at} 预先汇总，其余实时按记录计算"),
+        None => "实时按记录计算".to_owned(),
+    };
+    sheet.write(1, 0, format!("统计日期 {}（{how}）", d.as_of))?;
     sheet.set_column_width(0, 24)?;
     let mut row: u32 = 3;
     for s in &d.sections {

@@ -32,7 +32,7 @@ pub struct DemoSummary {
     pub seeded: bool,
 }
 
-async fn villages(app: &App, code: &str) -> Result<Vec<DemoVillage>> {
+pub(crate) async fn villages(app: &App, code: &str) -> Result<Vec<DemoVillage>> {
     let code = RegionCode::parse(code).map_err(crate::AppError::internal)?;
     let mut conn = app.store().pool().acquire().await?;
     Ok(regions::villages_under(&mut conn, &code)

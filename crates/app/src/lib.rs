@@ -9,6 +9,7 @@ mod actor;
 pub mod assessments;
 pub mod audit;
 pub mod auth;
+pub mod bulk;
 pub mod canteens;
 pub mod capability;
 pub mod care;

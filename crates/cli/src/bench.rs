@@ -242,21 +242,22 @@ fn peak_rss_of(pid: u32) -> f64 {
 }
 
 /// The read load: a server process on the register, `connections` clients
-/// on loopback for `seconds`: person look-ups by id (80 %), name searches in a
-/// town (15 %), and a region's count of elderly people (5 %), all as a
-/// signed-in Heshan official. Prints throughput, latency percentiles,
-/// errors and the server's peak RSS.
+/// on loopback for `seconds`: person look-ups by id (75 %), name searches in
+/// a town (15 %), the elderly of a town (5 %) and the region's dashboard
+/// (5 %), all as a signed-in official of `region`. Prints throughput,
+/// latency percentiles, errors and the server's peak RSS.
 pub async fn reads(
     data: &crate::DataArgs,
     people: u64,
     connections: usize,
     seconds: u64,
+    region: &str,
 ) -> Result<(), String> {
     use rand::Rng;
     let app = crate::commands::open_app(data).await?;
-    let heshan = RegionCode::parse("440784").map_err(|e| e.to_string())?;
+    let region = RegionCode::parse(region).map_err(|e| format!("--region: {e}"))?;
     let scope = kangyang_store::persons::PersonScope::from(&kangyang_domain::Scope::Region {
-        region: heshan.clone(),
+        region: region.clone(),
     });
     let mut conn = app
         .store()
@@ -284,7 +285,7 @@ pub async fn reads(
             display_name: "负载测试".into(),
             password: kangyang_app::auth::Password(password.clone()),
             role: kangyang_domain::Role::Official,
-            region: heshan,
+            region: region.clone(),
             facility_id: None,
             must_change_password: false,
         },
@@ -304,9 +305,23 @@ pub async fn reads(
     let total = kangyang_store::persons::count(&mut conn, &scope)
         .await
         .map_err(|e| e.to_string())?;
+    // The towns of the region, whose people the searches look through.
+    let mut towns: Vec<String> = kangyang_store::regions::villages_under(&mut conn, &region)
+        .await
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .filter_map(|v| v.code.get(..9).map(str::to_owned))
+        .collect();
+    towns.dedup();
+    if towns.is_empty() {
+        return Err(format!("no towns under region {region}"));
+    }
     drop(conn);
     app.store().close().await;
-    println!("register: {total} people in Heshan; {connections} connections for {seconds} s");
+    println!(
+        "register: {total} people in region {region} ({} towns); {connections} connections for {seconds} s",
+        towns.len()
+    );
 
     // The server as users run it: its own process.
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
@@ -334,7 +349,13 @@ pub async fn reads(
         .ok_or("the server did not start")?;
     std::thread::spawn(move || lines.for_each(drop));
 
-    let result = drive(&base, &username, &password, connections, seconds, lo, hi).await;
+    let load = Load {
+        base,
+        region: region.to_string(),
+        towns,
+        ids: (lo, hi),
+    };
+    let result = drive(load, &username, &password, connections, seconds).await;
     let rss = peak_rss_of(server.id());
     let _ = server.kill();
     let _ = server.wait();
@@ -361,14 +382,28 @@ pub async fn reads(
     Ok(())
 }
 
+/// What the read load asks for.
+struct Load {
+    base: String,
+    region: String,
+    towns: Vec<String>,
+    /// The lowest and highest person id in the region.
+    ids: (i64, i64),
+}
+
+const KINDS: [&str; 4] = [
+    "person look-up by id",
+    "name search in a town",
+    "elderly of a town",
+    "region dashboard",
+];
+
 async fn drive(
-    base: &str,
+    load: Load,
     username: &str,
     password: &str,
     connections: usize,
     seconds: u64,
-    lo: i64,
-    hi: i64,
 ) -> Result<Vec<Kind>, String> {
     use rand::Rng;
     let client = reqwest::Client::builder()
@@ -377,7 +412,7 @@ async fn drive(
         .build()
         .map_err(|e| e.to_string())?;
     let res = client
-        .post(format!("{base}/api/v1/login"))
+        .post(format!("{}/api/v1/login", load.base))
         .json(&serde_json::json!({ "username": username, "password": password }))
         .send()
         .await
@@ -389,42 +424,36 @@ async fn drive(
         ));
     }
     let deadline = Instant::now() + std::time::Duration::from_secs(seconds);
+    let load = std::sync::Arc::new(load);
     let mut tasks = Vec::new();
     for _ in 0..connections {
-        let (client, base) = (client.clone(), base.to_owned());
+        let (client, load) = (client.clone(), load.clone());
         tasks.push(tokio::spawn(async move {
-            let mut kinds = [
-                Kind::new("person look-up by id"),
-                Kind::new("name search in a town"),
-                Kind::new("region count (elderly)"),
-            ];
+            let mut kinds = KINDS.map(Kind::new);
             let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::from_entropy();
             const SURNAMES: [&str; 5] = ["陈", "李", "黄", "梁", "张"];
-            const TOWNS: [&str; 3] = ["440784103", "440784100", "440784104"];
+            let base = &load.base;
             while Instant::now() < deadline {
                 let roll = rng.gen_range(0..100);
-                let (k, url) = if roll < 80 {
-                    (
-                        0,
-                        format!("{base}/api/v1/persons/{}", rng.gen_range(lo..=hi)),
-                    )
-                } else if roll < 95 {
+                let town = &load.towns[rng.gen_range(0..load.towns.len())];
+                let (k, url) = if roll < 75 {
+                    let (lo, hi) = load.ids;
+                    (0, format!("{base}/api/v1/persons/{}", rng.gen_range(lo..=hi)))
+                } else if roll < 90 {
                     (
                         1,
                         format!(
-                            "{base}/api/v1/persons?name={}&region={}",
+                            "{base}/api/v1/persons?name={}&region={town}",
                             SURNAMES[rng.gen_range(0..5)],
-                            TOWNS[rng.gen_range(0..3)]
                         ),
                     )
-                } else {
+                } else if roll < 95 {
                     (
                         2,
-                        format!(
-                            "{base}/api/v1/persons?category=elderly&region={}",
-                            TOWNS[rng.gen_range(0..3)]
-                        ),
+                        format!("{base}/api/v1/persons?category=elderly&region={town}"),
                     )
+                } else {
+                    (3, format!("{base}/api/v1/regions/{}/dashboard", load.region))
                 };
                 let started = Instant::now();
                 let ok = match client.get(&url).send().await {
@@ -442,11 +471,7 @@ async fn drive(
             kinds
         }));
     }
-    let mut merged = vec![
-        Kind::new("person look-up by id"),
-        Kind::new("name search in a town"),
-        Kind::new("region count (elderly)"),
-    ];
+    let mut merged = Vec::from(KINDS.map(Kind::new));
     for t in tasks {
         let kinds = t.await.map_err(|e| e.to_string())?;
         for (m, k) in merged.iter_mut().zip(kinds) {
@@ -677,5 +702,121 @@ pub fn plan(s: &PlanBench) -> Result<(), String> {
     }
     println!();
     println!("peak RSS: {:.0} MiB", peak_rss_mib());
+    Ok(())
+}
+
+/// `kangyang bench province`: fills an empty PostgreSQL register with about
+/// `people` synthetic people over the villages of `region`, then prepares it
+/// as a deployment would be (VACUUM ANALYZE, the dashboard tallies) and
+/// prints the time of each phase and the size on disk.
+pub async fn province_register(
+    app: &App,
+    data: &crate::DataArgs,
+    people: u64,
+    region: &str,
+    seed: u64,
+) -> Result<(), String> {
+    let url = data
+        .database_url
+        .clone()
+        .ok_or("the province generator needs --database-url")?;
+    let counties = kangyang_app::bulk::villages_by_county(app, region)
+        .await
+        .map_err(|e| e.operator_message())?;
+    let villages: usize = counties.iter().map(Vec::len).sum();
+    if villages == 0 {
+        return Err(format!("no villages under region {region}"));
+    }
+    let scale = kangyang_app::bulk::scale_for(people, villages);
+    println!("machine: {}", machine());
+    println!(
+        "generating about {people} people over {villages} villages in {} counties (demo scale {scale:.2}), seed {seed}",
+        counties.len()
+    );
+    let started = Instant::now();
+    let now = app.now();
+    // Two generating threads (encryption and hashing are most of the work)
+    // feed the COPY; a bounded channel keeps memory flat when PostgreSQL
+    // falls behind.
+    let (tx, rx) = tokio::sync::mpsc::channel::<(Vec<u8>, u64)>(8);
+    let next = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counties = std::sync::Arc::new(counties);
+    let mut workers = Vec::new();
+    for _ in 0..2 {
+        let (tx, next, counties, app) = (tx.clone(), next.clone(), counties.clone(), app.clone());
+        workers.push(std::thread::spawn(move || -> Result<(), String> {
+            loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(county) = counties.get(i) else {
+                    return Ok(());
+                };
+                let sealed = kangyang_app::bulk::county_people(&app, county, scale, seed)
+                    .map_err(|e| e.operator_message())?;
+                for chunk in sealed.chunks(20_000) {
+                    let mut csv = Vec::with_capacity(chunk.len() * 700);
+                    for p in chunk {
+                        kangyang_store::bulk::copy_row(&mut csv, p, now);
+                    }
+                    if tx.blocking_send((csv, chunk.len() as u64)).is_err() {
+                        // The load stopped; its error is reported there.
+                        return Ok(());
+                    }
+                }
+            }
+        }));
+    }
+    drop(tx);
+    let mut next_report = 1_000_000;
+    let report = kangyang_store::bulk::load_persons(&url, rx, |rows| {
+        if rows >= next_report {
+            println!(
+                "  {rows} people copied, {:.0} s, {:.0} people/s",
+                started.elapsed().as_secs_f64(),
+                rows as f64 / started.elapsed().as_secs_f64()
+            );
+            next_report += 1_000_000;
+        }
+    })
+    .await
+    .map_err(|e| e.to_string())?;
+    for w in workers {
+        w.join().map_err(|_| "a generating thread failed")??;
+    }
+    println!(
+        "loaded {} people: generate + copy {:.1} s ({:.0} people/s), indexes and keys {:.1} s, commit {:.1} s",
+        report.rows,
+        report.copy_seconds,
+        report.rows as f64 / report.copy_seconds.max(0.001),
+        report.index_seconds,
+        report.commit_seconds
+    );
+    let phase = Instant::now();
+    let mut conn = app
+        .store()
+        .pool()
+        .acquire()
+        .await
+        .map_err(|e| e.to_string())?;
+    // Statistics for the planner and the visibility map for index-only scans.
+    kangyang_store::bulk::vacuum_analyze_persons(&mut conn)
+        .await
+        .map_err(|e| e.to_string())?;
+    println!("VACUUM ANALYZE persons: {:.1} s", phase.elapsed().as_secs_f64());
+    drop(conn);
+    let phase = Instant::now();
+    let tallies = kangyang_app::dashboards::refresh_tallies(app)
+        .await
+        .map_err(|e| e.operator_message())?;
+    println!(
+        "dashboard tallies: {} for {} living people, {:.1} s",
+        tallies.tallies,
+        tallies.people,
+        phase.elapsed().as_secs_f64()
+    );
+    println!(
+        "total {:.1} s; generator peak RSS {:.0} MiB",
+        started.elapsed().as_secs_f64(),
+        peak_rss_mib()
+    );
     Ok(())
 }

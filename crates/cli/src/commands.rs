@@ -1,6 +1,6 @@
 use crate::{
     AdminCommand, AuditCommand, BenchCommand, Command, DataArgs, ImportCommand, RegionsCommand,
-    ServeArgs,
+    ServeArgs, StatsCommand,
 };
 use kangyang_app::crypto::{Keys, KEY_CHECK_SETTING};
 use kangyang_app::{auth::Password, regions, users, App, AppError, Config, SystemClock};
@@ -38,6 +38,24 @@ pub async fn run(command: Command) -> CmdResult {
         Command::Restore { from, force, data } => crate::backup::restore(&data, &from, force).await,
         Command::MigrateToPostgres { to, data } => {
             crate::backup::migrate_to_postgres(&data, &to).await
+        }
+        Command::Stats {
+            command: StatsCommand::Refresh,
+            data,
+        } => {
+            let app = open_app(&data).await?;
+            let started = std::time::Instant::now();
+            let report = kangyang_app::dashboards::refresh_tallies(&app)
+                .await
+                .map_err(|e| e.operator_message())?;
+            println!(
+                "people tallies of {}: {} living people, {} tallies, {:.1} s",
+                report.as_of,
+                report.people,
+                report.tallies,
+                started.elapsed().as_secs_f64()
+            );
+            Ok(ExitCode::SUCCESS)
         }
         Command::Migrate { data } => {
             let app = open_app(&data).await?;
@@ -123,6 +141,7 @@ pub async fn run(command: Command) -> CmdResult {
                     people,
                     connections,
                     seconds,
+                    region,
                 },
             data,
         } => {
@@ -146,7 +165,23 @@ pub async fn run(command: Command) -> CmdResult {
                     key_file: None,
                 },
             };
-            crate::bench::reads(&data, people, connections, seconds).await?;
+            crate::bench::reads(&data, people, connections, seconds, &region).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench {
+            command:
+                BenchCommand::Province {
+                    people,
+                    region,
+                    seed,
+                },
+            data,
+        } => {
+            if data.database_url.is_none() {
+                return Err("the province generator fills PostgreSQL: give --database-url (an empty database) and --data-dir (where its key file is kept)".into());
+            }
+            let app = open_app(&data).await?;
+            crate::bench::province_register(&app, &data, people, &region, seed).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench {
@@ -289,6 +324,8 @@ async fn serve_app(app: App, args: &ServeArgs, banner: Option<String>) -> CmdRes
     }
     let _ = out.flush();
     tracing::info!(%addr, dialect = app.store().dialect().name(), "serving");
+    // Large regions' dashboards read the day's tallies; keep them counted.
+    tokio::spawn(kangyang_app::dashboards::keep_tallies_fresh(app.clone()));
     let config = WebConfig {
         secure_cookies: args.secure_cookies,
         trust_proxy: args.trust_proxy,

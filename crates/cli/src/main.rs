@@ -147,6 +147,13 @@ enum Command {
         #[command(flatten)]
         data: DataArgs,
     },
+    /// Dashboard statistics counted in advance.
+    Stats {
+        #[command(subcommand)]
+        command: StatsCommand,
+        #[command(flatten)]
+        data: DataArgs,
+    },
     /// The audit trail.
     Audit {
         #[command(subcommand)]
@@ -242,12 +249,37 @@ pub enum BenchCommand {
         connections: usize,
         #[arg(long, default_value_t = 30)]
         seconds: u64,
+        /// The official's region, whose people, towns and dashboard are read
+        /// (default Heshan; 44 for the province).
+        #[arg(long, default_value = "440784")]
+        region: String,
+    },
+    /// Fill an empty PostgreSQL register (--database-url) with a province of
+    /// synthetic people across the real villages of Guangdong, sealed as the
+    /// register stores people, by COPY with the indexes built after; then
+    /// VACUUM ANALYZE and count the dashboard tallies. Prints each phase.
+    Province {
+        #[arg(long, default_value_t = 20_000_000)]
+        people: u64,
+        /// The region to fill (its villages), default the province.
+        #[arg(long, default_value = "44")]
+        region: String,
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
     },
     /// The facility-location planner on a synthetic province: people
     /// aggregated to villages, candidates at village centres, some existing
     /// facilities; both objectives; prints time per phase, coverage before
     /// and after, the bound and the gap. Needs no database.
     Plan(crate::bench::PlanBench),
+}
+
+#[derive(Subcommand)]
+pub enum StatsCommand {
+    /// Count the people tallies of every province, city and county now; a
+    /// dashboard of a region with many people reads them instead of counting
+    /// on every view. The server counts them by itself once a day.
+    Refresh,
 }
 
 #[derive(Subcommand)]

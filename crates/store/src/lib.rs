@@ -17,6 +17,7 @@
 
 pub mod assessments;
 pub mod audit;
+pub mod bulk;
 pub mod canteens;
 pub mod care;
 pub mod children;

@@ -62,6 +62,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "home care orders",
         sql: include_str!("../migrations/0010_home_care.sql"),
     },
+    Migration {
+        version: 11,
+        name: "person tallies",
+        sql: include_str!("../migrations/0011_person_tallies.sql"),
+    },
 ];
 
 pub fn latest_version() -> i64 {

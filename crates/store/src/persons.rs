@@ -71,7 +71,7 @@ impl std::ops::Deref for PersonRow {
 }
 
 /// The columns written on insert and update, in order.
-const WRITE_COLUMNS: [&str; 34] = [
+pub(crate) const WRITE_COLUMNS: [&str; 34] = [
     "id_index",
     "id_cipher",
     "id_masked",

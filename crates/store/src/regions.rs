@@ -187,3 +187,20 @@ pub async fn villages_under(conn: &mut Conn, parent: &RegionCode) -> Result<Vec<
     .fetch_all(conn)
     .await?)
 }
+
+/// For every region with current children: how many digits its children's
+/// codes have (its first current child's, as a dashboard lists them).
+pub async fn child_code_lengths(
+    conn: &mut Conn,
+) -> Result<std::collections::HashMap<String, usize>> {
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT parent_code, MIN(code) FROM regions \
+         WHERE parent_code IS NOT NULL AND retired_on IS NULL GROUP BY parent_code",
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(parent, first)| (parent, first.len()))
+        .collect())
+}

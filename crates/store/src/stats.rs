@@ -439,3 +439,91 @@ pub async fn facilities_without_coordinates(
     .await?;
     Ok(n)
 }
+
+/// A pre-counted figure: living people of `child` (a child region of
+/// `parent`) with `value` of dimension `dim`.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Tally {
+    pub parent_code: String,
+    pub child_code: String,
+    pub dim: String,
+    pub value: String,
+    pub n: i64,
+}
+
+/// Settings names of the tallies' day and time of counting.
+const TALLIES_AS_OF: &str = "person_tallies_as_of";
+const TALLIES_COUNTED_AT: &str = "person_tallies_counted_at";
+
+/// Replaces every tally with `tallies`, counted on `as_of` at `counted_at`,
+/// in one transaction: a dashboard reads the old set or the new one, never
+/// half of each.
+pub async fn replace_tallies(
+    conn: &mut Conn,
+    tallies: &[Tally],
+    as_of: &str,
+    counted_at: i64,
+) -> Result<()> {
+    use sqlx::Connection;
+    let mut tx = conn.begin().await?;
+    sqlx::query("DELETE FROM person_tallies")
+        .execute(&mut *tx)
+        .await?;
+    // Positional placeholders, 5 columns a row (see `Dialect::placeholder`).
+    let dialect = crate::Dialect::of(&tx);
+    for chunk in tallies.chunks(100) {
+        let mut text = String::from(
+            "INSERT INTO person_tallies (parent_code, child_code, dim, value, n) VALUES ",
+        );
+        for i in 0..chunk.len() {
+            let row: Vec<String> = (1..=5).map(|j| dialect.placeholder(i * 5 + j)).collect();
+            if i > 0 {
+                text.push(',');
+            }
+            text.push('(');
+            text.push_str(&row.join(", "));
+            text.push(')');
+        }
+        let mut q = sqlx::query(&text);
+        for t in chunk {
+            q = q
+                .bind(t.parent_code.as_str())
+                .bind(t.child_code.as_str())
+                .bind(t.dim.as_str())
+                .bind(t.value.as_str())
+                .bind(t.n);
+        }
+        q.execute(&mut *tx).await?;
+    }
+    crate::settings::set(&mut tx, TALLIES_AS_OF, as_of).await?;
+    crate::settings::set(&mut tx, TALLIES_COUNTED_AT, &counted_at.to_string()).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The day and the time the tallies were counted, if they ever were.
+pub async fn tallies_counted(conn: &mut Conn) -> Result<Option<(String, i64)>> {
+    let day = crate::settings::get(conn, TALLIES_AS_OF).await?;
+    let at = crate::settings::get(conn, TALLIES_COUNTED_AT).await?;
+    Ok(day.zip(at.and_then(|a| a.parse().ok())))
+}
+
+/// A region's tallies of one dimension: (child, value, count), the value
+/// `None` where '' was stored, as [`counts_by`] gives them.
+pub async fn tallies(
+    conn: &mut Conn,
+    parent: &str,
+    dim: &str,
+) -> Result<Vec<(String, Option<String>, i64)>> {
+    let rows: Vec<(String, String, i64)> = sqlx::query_as(
+        "SELECT child_code, value, n FROM person_tallies WHERE parent_code = $1 AND dim = $2",
+    )
+    .bind(parent)
+    .bind(dim)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(child, value, n)| (child, Some(value).filter(|v| !v.is_empty()), n))
+        .collect())
+}

@@ -1037,3 +1037,89 @@ backend_test!(
         assert_eq!(value(&d, "funds", "445302004", "allocated"), 20_000_000);
     }
 );
+
+backend_test!(
+    a_large_regions_dashboard_reads_the_days_tallies_and_they_match_the_records,
+    |b: Backend| async move {
+        // Regions of 100 people or more count as large here, so that the
+        // small demo exercises what a province of millions does.
+        let config = kangyang_app::Config {
+            dashboard_live_limit: 100,
+            ..Default::default()
+        };
+        let t = crate::support::start_app_with_clock(b, config).await;
+        kangyang_app::demo::seed_people(&t.app, 0.01).await.unwrap();
+        t.user("provincial", Role::Official, "44").await;
+        let (client, csrf) = t.login("provincial").await;
+        let dashboard = |region: &str| {
+            let (client, url) = (
+                client.clone(),
+                t.url(&format!("/api/v1/regions/{region}/dashboard")),
+            );
+            async move {
+                let (status, d) = get_json(&client, &url).await;
+                assert_eq!(status, 200, "{d}");
+                d
+            }
+        };
+
+        // Never counted: every dashboard counts live.
+        let live = dashboard("4407").await;
+        assert_eq!(live["people_counted_at"], Value::Null);
+
+        let report = kangyang_app::dashboards::refresh_tallies(&t.app)
+            .await
+            .unwrap();
+        let everyone = expected_people(&t, "44", 4).await;
+        assert_eq!(
+            report.people,
+            everyone[&("category".to_owned(), "44".to_owned(), "total".to_owned())]
+        );
+        // The province, a city and a county read the tallies, and every
+        // people figure is still the count of the records.
+        for (region, child_len) in [("44", 4), ("4407", 6), ("440784", 9), ("4453", 6)] {
+            let d = dashboard(region).await;
+            assert!(
+                d["people_counted_at"].is_string(),
+                "{region} reads the tallies: {}",
+                d["people_counted_at"]
+            );
+            let compared = assert_people_match(&d, &expected_people(&t, region, child_len).await);
+            assert!(compared > 20, "{region}: {compared} figures");
+        }
+        // A town is always counted live, and so is a county below the limit.
+        for region in ["440784103", "440106"] {
+            assert_eq!(dashboard(region).await["people_counted_at"], Value::Null, "{region}");
+        }
+        let page = client
+            .get(t.url("/regions/440784/dashboard"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("id=\"tallied\""), "the page says the figures were counted in advance");
+
+        // A new person shows in the tallied figures after the next count,
+        // not before; the page says when they were counted.
+        let total = |d: &Value| value(d, "category", "440784", "total");
+        let before = total(&dashboard("440784").await);
+        person(&t, &client, &csrf, "440784103202", 1, 45, json!({})).await;
+        assert_eq!(total(&dashboard("440784").await), before);
+        kangyang_app::dashboards::refresh_tallies(&t.app)
+            .await
+            .unwrap();
+        let after = dashboard("440784").await;
+        assert_eq!(total(&after), before + 1);
+        assert_people_match(&after, &expected_people(&t, "440784", 9).await);
+
+        // The next day, ages have moved: yesterday's tallies are not used.
+        t.advance(24 * 3600);
+        let (client, _) = t.login("provincial").await;
+        let (status, d) = get_json(&client, &t.url("/api/v1/regions/440784/dashboard")).await;
+        assert_eq!(status, 200);
+        assert_eq!(d["people_counted_at"], Value::Null);
+        assert_people_match(&d, &expected_people(&t, "440784", 9).await);
+    }
+);
