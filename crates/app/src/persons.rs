@@ -880,6 +880,8 @@ impl PersonQuery {
 }
 
 pub const PAGE_SIZE: i64 = 50;
+/// A search's count stops past this many matches (see the store's).
+pub use kangyang_store::persons::COUNT_LIMIT;
 
 /// A page of people matching `query` in the actor's scope, and the total.
 pub async fn search(

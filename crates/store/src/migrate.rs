@@ -67,7 +67,27 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "person tallies",
         sql: include_str!("../migrations/0011_person_tallies.sql"),
     },
+    Migration {
+        version: 12,
+        name: "name search",
+        sql: include_str!("../migrations/0012_name_search.sql"),
+    },
 ];
+
+/// Statements a migration runs on PostgreSQL only, after its SQL file's.
+/// PL/pgSQL blocks live here because the file splitter cuts at `;` + newline.
+const POSTGRES_ONLY: &[(i64, &[&str])] = &[(
+    12,
+    &[
+        // pg_trgm ships with PostgreSQL (contrib) and is a trusted extension,
+        // so a database owner may create it; where it is missing or not
+        // allowed, name searches read the register as before.
+        "DO $$ BEGIN CREATE EXTENSION IF NOT EXISTS pg_trgm; \
+         EXCEPTION WHEN OTHERS THEN RAISE NOTICE 'pg_trgm is not available: name searches read the register'; END $$",
+        "DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm') THEN \
+         CREATE INDEX persons_name_trgm ON persons USING gin (name gin_trgm_ops); END IF; END $$",
+    ],
+)];
 
 pub fn latest_version() -> i64 {
     MIGRATIONS.iter().map(|m| m.version).max().unwrap_or(0)
@@ -119,6 +139,15 @@ pub(crate) async fn migrate(store: &Store) -> Result<()> {
         let mut tx = store.begin().await?;
         for statement in store.dialect().render(migration.sql) {
             sqlx::query(&statement).execute(&mut *tx).await?;
+        }
+        if store.dialect() == Dialect::Postgres {
+            let extra = POSTGRES_ONLY
+                .iter()
+                .filter(|(version, _)| *version == migration.version)
+                .flat_map(|(_, statements)| statements.iter());
+            for statement in extra {
+                sqlx::query(statement).execute(&mut *tx).await?;
+            }
         }
         sqlx::query("INSERT INTO kangyang_schema (version, name, applied_at) VALUES ($1, $2, $3)")
             .bind(migration.version)

@@ -35,7 +35,10 @@ fn raw_from(values: &HashMap<String, String>) -> RawPerson {
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub(crate) struct PersonPage {
+    /// How many match, counted up to 10,000.
     total: i64,
+    /// More than `total` match: the count stopped at 10,000.
+    total_is_lower_bound: bool,
     page: i64,
     page_size: i64,
     persons: Vec<PersonView>,
@@ -51,7 +54,8 @@ pub(crate) async fn api_search(
 ) -> Result<Json<PersonPage>, ApiError> {
     let (persons, total) = persons::search(&state.app, &session.actor, &query).await?;
     Ok(Json(PersonPage {
-        total,
+        total: total.min(persons::COUNT_LIMIT),
+        total_is_lower_bound: total > persons::COUNT_LIMIT,
         page: query.page.unwrap_or(1).max(1),
         page_size: persons::PAGE_SIZE,
         persons,
@@ -191,6 +195,8 @@ struct PersonsPage {
     nav: Nav,
     q: PersonQuery,
     total: i64,
+    /// More than `total` match (the count stops at 10,000).
+    more: bool,
     page: i64,
     pages: i64,
     persons: Vec<PersonView>,
@@ -242,10 +248,13 @@ pub(crate) async fn list(
         Err(e) => return Err(e.into()),
     };
     let page = q.page.unwrap_or(1).max(1);
+    let more = total > persons::COUNT_LIMIT;
+    let total = total.min(persons::COUNT_LIMIT);
     let pages = ((total + persons::PAGE_SIZE - 1) / persons::PAGE_SIZE).max(1);
     html(PersonsPage {
         nav: Nav::of(actor),
         total,
+        more,
         page,
         pages,
         persons,

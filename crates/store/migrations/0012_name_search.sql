@@ -1,0 +1,5 @@
+-- Names searched by any part ("秀英" finds 陈秀英) on a province's register.
+-- A B-tree cannot serve LIKE '%…%'; on PostgreSQL a trigram index (pg_trgm)
+-- can, for any part of three characters or more (a full name). Its
+-- statements are in migrate.rs (POSTGRES_ONLY), since SQLite has no
+-- equivalent; a city's register on SQLite is small enough to read through.
