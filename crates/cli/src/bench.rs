@@ -47,6 +47,13 @@ pub fn peak_rss_mib() -> f64 {
         .unwrap_or(0.0)
 }
 
+const SURNAMES: [&str; 10] = ["陈", "李", "黄", "梁", "张", "林", "刘", "吴", "何", "罗"];
+const GIVEN: [&str; 10] = [
+    "桂芳", "亚妹", "炳", "锦华", "秀英", "伯", "志强", "丽华", "国明", "玉兰",
+];
+const LIVING: [&str; 3] = ["独居", "空巢", "与家人同住"];
+const ECONOMIC: [&str; 5] = ["一般", "低保", "特困", "低保边缘", "困难"];
+
 /// Writes `rows` valid, distinct people of Heshan's villages as the CSV a town
 /// would send: name, ID number, village, phone, living situation, economic status.
 pub fn write_csv(path: &Path, rows: u64, villages: &[String]) -> std::io::Result<()> {
@@ -55,12 +62,6 @@ pub fn write_csv(path: &Path, rows: u64, villages: &[String]) -> std::io::Result
         out,
         "姓名,身份证号,居住村（社区）代码,联系电话,居住状况,经济状况"
     )?;
-    const SURNAMES: [&str; 10] = ["陈", "李", "黄", "梁", "张", "林", "刘", "吴", "何", "罗"];
-    const GIVEN: [&str; 10] = [
-        "桂芳", "亚妹", "炳", "锦华", "秀英", "伯", "志强", "丽华", "国明", "玉兰",
-    ];
-    const LIVING: [&str; 3] = ["独居", "空巢", "与家人同住"];
-    const ECONOMIC: [&str; 5] = ["一般", "低保", "特困", "低保边缘", "困难"];
     for n in 0..rows {
         // 33,600 birth dates and sequences 0-999 make every ID distinct for
         // up to 33.6 million rows.
@@ -323,7 +324,25 @@ pub async fn reads(
         towns.len()
     );
 
-    // The server as users run it: its own process.
+    let (mut server, base) = spawn_server(data)?;
+    let load = Load {
+        base,
+        region: region.to_string(),
+        towns,
+        ids: (lo, hi),
+    };
+    let result = drive(load, &username, &password, connections, seconds).await;
+    let rss = peak_rss_of(server.id());
+    let _ = server.kill();
+    let _ = server.wait();
+    print_kinds(&result?, seconds as f64);
+    println!("server peak RSS: {rss:.0} MiB");
+    Ok(())
+}
+
+/// The server as users run it: its own process, `serve --port 0` on the
+/// benchmark's data; returns it with its base URL.
+fn spawn_server(data: &crate::DataArgs) -> Result<(std::process::Child, String), String> {
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     let mut cmd = std::process::Command::new(exe);
     cmd.args(["serve", "--port", "0", "--data-dir"])
@@ -340,46 +359,38 @@ pub async fn reads(
     let mut server = cmd.spawn().map_err(|e| e.to_string())?;
     let stdout = server.stdout.take().ok_or("no server output")?;
     let mut lines = std::io::BufRead::lines(std::io::BufReader::new(stdout)).map_while(Result::ok);
-    let base = lines
-        .by_ref()
-        .find_map(|l| {
-            l.split_once("http://")
-                .map(|(_, rest)| format!("http://{}", rest.trim_end_matches('/')))
-        })
-        .ok_or("the server did not start")?;
-    std::thread::spawn(move || lines.for_each(drop));
-
-    let load = Load {
-        base,
-        region: region.to_string(),
-        towns,
-        ids: (lo, hi),
+    let Some(base) = lines.by_ref().find_map(|l| {
+        l.split_once("http://")
+            .map(|(_, rest)| format!("http://{}", rest.trim_end_matches('/')))
+    }) else {
+        let _ = server.kill();
+        let _ = server.wait();
+        return Err("the server did not start".into());
     };
-    let result = drive(load, &username, &password, connections, seconds).await;
-    let rss = peak_rss_of(server.id());
-    let _ = server.kill();
-    let _ = server.wait();
-    let kinds = result?;
+    std::thread::spawn(move || lines.for_each(drop));
+    Ok((server, base))
+}
+
+/// The figures of each kind of request over `seconds` of load.
+fn print_kinds(kinds: &[Kind], seconds: f64) {
     let all: u64 = kinds.iter().map(|k| k.latencies_us.len() as u64).sum();
     let errors: u64 = kinds.iter().map(|k| k.errors).sum();
     println!(
         "all: {all} requests, {:.0} req/s, {errors} errors",
-        all as f64 / seconds as f64
+        all as f64 / seconds
     );
-    for k in &kinds {
+    for k in kinds {
         println!(
             "  {:<28} {:>8} req  {:>7.0} req/s  p50 {:>6.1} ms  p99 {:>6.1} ms  max {:>7.1} ms  errors {}",
             k.name,
             k.latencies_us.len(),
-            k.latencies_us.len() as f64 / seconds as f64,
+            k.latencies_us.len() as f64 / seconds,
             k.percentile(0.50),
             k.percentile(0.99),
             k.percentile(1.0),
             k.errors
         );
     }
-    println!("server peak RSS: {rss:.0} MiB");
-    Ok(())
 }
 
 /// What the read load asks for.
@@ -406,23 +417,7 @@ async fn drive(
     seconds: u64,
 ) -> Result<Vec<Kind>, String> {
     use rand::Rng;
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .pool_max_idle_per_host(connections)
-        .build()
-        .map_err(|e| e.to_string())?;
-    let res = client
-        .post(format!("{}/api/v1/login", load.base))
-        .json(&serde_json::json!({ "username": username, "password": password }))
-        .send()
-        .await
-        .map_err(|e| e.to_string())?;
-    if !res.status().is_success() {
-        return Err(format!(
-            "the benchmark account could not sign in: {}",
-            res.status()
-        ));
-    }
+    let (client, _) = sign_in(&load.base, username, password, connections).await?;
     let deadline = Instant::now() + std::time::Duration::from_secs(seconds);
     let load = std::sync::Arc::new(load);
     let mut tasks = Vec::new();
@@ -483,6 +478,610 @@ async fn drive(
         m.latencies_us.sort_unstable();
     }
     Ok(merged)
+}
+
+/// The write load's Kangyuan centre (Gulao town) and elder canteen (Taoyuan
+/// town); a database that already has them is refused, so every run checks
+/// its own records only.
+const WRITES_CENTRE: &str = "古劳镇康园中心（写入负载测试）";
+const WRITES_CANTEEN: &str = "桃源镇长者饭堂（写入负载测试）";
+const GULAO: &str = "440784103";
+const TAOYUAN: &str = "440784104";
+/// Trainees of the centre, and diners of the canteen.
+const WRITES_PEOPLE: u64 = 300;
+/// Everyone is enrolled this many days before today: the days the load may
+/// write for (300 people × 3,650 days is far more than a run can use).
+const WRITES_HISTORY_DAYS: u64 = 3_650;
+const MEALS: [&str; 3] = ["breakfast", "lunch", "dinner"];
+/// Every attendance (person, day) is taken by two clients in a row: a
+/// repeated tap, which must leave one record.
+const MARK_GROUP: u64 = 2;
+/// One meal in five is a repeat of the one before, posted at the same time
+/// by another client: one must be recorded and the other refused (409).
+const MEAL_GROUP: u64 = 5;
+
+/// What the write load runs on: the two facilities, their people, and a
+/// staff account bound to each.
+struct WriteFixture {
+    centre: i64,
+    canteen: i64,
+    trainees: Vec<i64>,
+    diners: Vec<i64>,
+    centre_staff: String,
+    canteen_staff: String,
+    password: String,
+    today: CivilDate,
+}
+
+/// The key a client's `take`-th request writes, counted over all clients of
+/// a kind: in each group of `group` takes the last two share a key, so the
+/// same record is posted twice at nearly the same moment, most often by two
+/// different clients.
+fn shared_key(take: u64, group: u64) -> u64 {
+    (take / group) * (group - 1) + (take % group).min(group - 2)
+}
+
+/// The people of the fixture as a town's sheet has them: trainees of Gulao
+/// (adults with an intellectual or mental disability, as a Kangyuan centre
+/// takes them) and elderly people of Taoyuan. Returns their ID numbers.
+fn write_fixture_csv(
+    path: &Path,
+    gulao: &[String],
+    taoyuan: &[String],
+) -> Result<(Vec<String>, Vec<String>), String> {
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path).map_err(|e| e.to_string())?);
+    let mut line = |s: String| writeln!(out, "{s}").map_err(|e| e.to_string());
+    line("姓名,身份证号,居住村（社区）代码,联系电话,居住状况,经济状况,残疾类别,残疾等级".into())?;
+    // The n-th person of a group: born `step` days after the one before,
+    // living in one of `villages`; `rest` is the row after the phone.
+    let person = |n: u64, born: u16, step: i64, seq: u16, villages: &[String], rest: &str| {
+        let birth = CivilDate::new(born, 1, 1)
+            .ok()
+            .and_then(|d| d.add_days(step * n as i64))
+            .ok_or("date")?;
+        let village = &villages[n as usize % villages.len()];
+        let id = IdNumber::from_parts(&village[..6], birth, seq + (n % 2) as u16)
+            .map_err(|e| e.to_string())?;
+        let row = format!(
+            "{}{},{},{village},1{:010},{rest}",
+            SURNAMES[(n % 10) as usize],
+            GIVEN[(n / 10 % 10) as usize],
+            id.as_str(),
+            3_000_000_000u64 + u64::from(seq) * 1_000 + n,
+        );
+        Ok::<_, String>((id.as_str().to_owned(), row))
+    };
+    let (mut trainees, mut diners) = (Vec::new(), Vec::new());
+    for n in 0..WRITES_PEOPLE {
+        // Born 1980-1990: adults of 16-59 on their first day, as the
+        // centre's rule asks.
+        let disability = if n % 3 == 0 {
+            "精神残疾"
+        } else {
+            "智力残疾"
+        };
+        let rest = format!("与家人同住,一般,{disability},{}", 2 + n % 2);
+        let (id, row) = person(n, 1980, 13, 500, gulao, &rest)?;
+        line(row)?;
+        trainees.push(id);
+        // Born 1935-1949: 60 and over on every day of the history.
+        let rest = format!(
+            "{},{},,",
+            LIVING[(n % 3) as usize],
+            ECONOMIC[(n % 5) as usize]
+        );
+        let (id, row) = person(n, 1935, 17, 600, taoyuan, &rest)?;
+        line(row)?;
+        diners.push(id);
+    }
+    out.flush().map_err(|e| e.to_string())?;
+    Ok((trainees, diners))
+}
+
+/// Creates the fixture through the use cases, as an official of Heshan
+/// would: the people imported from a sheet, the centre and the canteen
+/// registered, everyone enrolled by ID number from WRITES_HISTORY_DAYS ago,
+/// and a facility-staff account for each facility.
+async fn write_fixture(app: &App, dir: &Path) -> Result<WriteFixture, String> {
+    use kangyang_app::{auth, canteens, facilities, services, users};
+    use kangyang_domain::{Role, Scope};
+    use rand::Rng;
+    let err = |e: kangyang_app::AppError| e.operator_message();
+    let heshan = RegionCode::parse("440784").map_err(|e| e.to_string())?;
+    let mut conn = app
+        .store()
+        .pool()
+        .acquire()
+        .await
+        .map_err(|e| e.to_string())?;
+    let existing = kangyang_store::facilities::list(
+        &mut conn,
+        &kangyang_store::facilities::FacilityScope::from(&Scope::Region {
+            region: heshan.clone(),
+        }),
+        None,
+        None,
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    if existing
+        .iter()
+        .any(|f| f.values.name == WRITES_CENTRE || f.values.name == WRITES_CANTEEN)
+    {
+        return Err("this database already holds a write-load fixture: give a new --bench-dir or an empty PostgreSQL database".into());
+    }
+    let mut villages = Vec::new();
+    for town in [GULAO, TAOYUAN] {
+        let town = RegionCode::parse(town).map_err(|e| e.to_string())?;
+        let v: Vec<String> = kangyang_store::regions::villages_under(&mut conn, &town)
+            .await
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .map(|r| r.code)
+            .collect();
+        if v.is_empty() {
+            return Err(format!("no villages under {town}"));
+        }
+        villages.push(v);
+    }
+    drop(conn);
+
+    let csv = dir.join("writes-people.csv");
+    let (trainee_ids, diner_ids) = write_fixture_csv(&csv, &villages[0], &villages[1])?;
+    let quiet = |_: &str, _: u64, _: Option<u64>| {};
+    let report = import_file(
+        app,
+        &Importer::Cli {
+            region: heshan.clone(),
+        },
+        &csv,
+        SheetFormat::Csv,
+        ImportOptions::default(),
+        &quiet,
+    )
+    .await
+    .map_err(err)?;
+    let _ = std::fs::remove_file(&csv);
+    if report.rejected > 0 || report.imported + report.unchanged != 2 * WRITES_PEOPLE {
+        return Err(format!("the fixture's people: {}", report.summary()));
+    }
+
+    let password = format!("Bench-{:016x}", rand::thread_rng().gen::<u64>());
+    let tag = rand::thread_rng().gen_range(1000..9999);
+    let official = format!("bench{tag}");
+    let account = |username: &str, role, region, facility_id| users::NewAccount {
+        username: username.to_owned(),
+        display_name: "负载测试".into(),
+        password: auth::Password(password.clone()),
+        role,
+        region,
+        facility_id,
+        must_change_password: false,
+    };
+    users::create_from_cli(
+        app,
+        &account(&official, Role::Official, heshan.clone(), None),
+    )
+    .await
+    .map_err(err)?;
+    let (_, actor) = auth::login(
+        app,
+        &auth::Credentials {
+            username: &official,
+            password: &auth::Password(password.clone()),
+            totp: None,
+        },
+        &kangyang_app::Origin::cli(),
+    )
+    .await
+    .map_err(err)?;
+    let today = app.today();
+    let start = today
+        .add_days(-(WRITES_HISTORY_DAYS as i64))
+        .ok_or("date")?
+        .to_string();
+    // Each facility: registered, its people enrolled by ID number as staff
+    // enrol them, and its staff account bound to it.
+    let mut made = Vec::new();
+    for (name, kind, town, ids, staff) in [
+        (
+            WRITES_CENTRE,
+            "kangyuan_centre",
+            GULAO,
+            &trainee_ids,
+            "kangyuan",
+        ),
+        (
+            WRITES_CANTEEN,
+            "elder_canteen",
+            TAOYUAN,
+            &diner_ids,
+            "shitang",
+        ),
+    ] {
+        let input = facilities::FacilityInput {
+            name: name.to_owned(),
+            kind: kind.to_owned(),
+            region: town.to_owned(),
+            address: "负载测试地址".to_owned(),
+            ..Default::default()
+        };
+        let facility_id = facilities::create(app, &actor, &input).await.map_err(err)?;
+        if kind == "elder_canteen" {
+            canteens::set_mode(app, &actor, facility_id, "own_kitchen")
+                .await
+                .map_err(err)?;
+        }
+        for id in ids {
+            let enrol = services::EnrolRequest {
+                person_id: None,
+                id_number: Some(id.clone()),
+                start_date: Some(start.clone()),
+            };
+            services::enrol(app, &actor, facility_id, &enrol)
+                .await
+                .map_err(err)?;
+        }
+        let people: Vec<i64> = services::trainees(app, &actor, facility_id, false)
+            .await
+            .map_err(err)?
+            .into_iter()
+            .map(|t| t.person_id)
+            .collect();
+        let username = format!("{staff}{tag}");
+        let region = users::facility_region(app, facility_id)
+            .await
+            .map_err(err)?;
+        users::create_from_cli(
+            app,
+            &account(&username, Role::FacilityStaff, region, Some(facility_id)),
+        )
+        .await
+        .map_err(err)?;
+        made.push((facility_id, people, username));
+    }
+    let (Some((canteen, diners, canteen_staff)), Some((centre, trainees, centre_staff))) =
+        (made.pop(), made.pop())
+    else {
+        return Err("the fixture's facilities were not made".into());
+    };
+    if trainees.is_empty() || diners.is_empty() {
+        return Err("the fixture's facilities have no one enrolled".into());
+    }
+    Ok(WriteFixture {
+        centre,
+        canteen,
+        trainees,
+        diners,
+        centre_staff,
+        canteen_staff,
+        password,
+        today,
+    })
+}
+
+/// What the clients were told was stored.
+#[derive(Default)]
+struct Acknowledged {
+    /// (person, day) of every attendance mark answered 204.
+    marks: Vec<(i64, String)>,
+    /// (person, day, meal) and the id of every meal answered 201.
+    meals: Vec<((i64, String, String), i64)>,
+    /// (person, day, meal) of every meal refused as already recorded (409).
+    refused: Vec<(i64, String, String)>,
+}
+
+/// The load-average line of /proc/loadavg (the machine may be shared).
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// The write load: a server process, `connections` clients on loopback for
+/// `seconds`, half of them signing trainees in at a Kangyuan centre and half
+/// recording meals at an elder canteen, each as that facility's staff. Then
+/// the server is killed and the database read directly: every acknowledged
+/// write must be there, none twice. Prints throughput, latency percentiles,
+/// errors, lost and duplicated records and the server's peak RSS.
+pub async fn writes(
+    data: &crate::DataArgs,
+    connections: usize,
+    seconds: u64,
+) -> Result<(), String> {
+    if connections < 2 {
+        return Err("--connections must be at least 2 (one for each kind of write)".into());
+    }
+    let app = crate::commands::open_app(data).await?;
+    println!("machine: {}", machine());
+    println!("backend: {}", app.store().dialect().name());
+    let temp = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let started = Instant::now();
+    let fixture = write_fixture(&app, temp.path()).await?;
+    app.store().close().await;
+    println!(
+        "fixture: a Kangyuan centre with {} trainees and an elder canteen with {} diners, enrolled {} days back, a staff account for each; made in {:.1} s",
+        fixture.trainees.len(),
+        fixture.diners.len(),
+        WRITES_HISTORY_DAYS,
+        started.elapsed().as_secs_f64()
+    );
+    let marking = connections.div_ceil(2);
+    println!(
+        "{connections} connections ({marking} signing in attendance, {} recording meals) for {seconds} s; load average before: {}",
+        connections - marking,
+        load_average()
+    );
+
+    let (mut server, base) = spawn_server(data)?;
+    let result = drive_writes(&base, &fixture, connections, seconds).await;
+    let rss = peak_rss_of(server.id());
+    // Killed, not stopped: what was acknowledged must have reached the disk.
+    let _ = server.kill();
+    let _ = server.wait();
+    let (kinds, acknowledged, elapsed) = result?;
+    let load_after = load_average();
+    print_kinds(&kinds, elapsed);
+    println!(
+        "writes/s: attendance {:.0}, meals {:.0}",
+        acknowledged.marks.len() as f64 / elapsed,
+        acknowledged.meals.len() as f64 / elapsed
+    );
+    println!("server peak RSS: {rss:.0} MiB; load average after: {load_after}");
+
+    let app = crate::commands::open_app(data).await?;
+    let faults = check_writes(&app, &fixture, &acknowledged).await;
+    app.store().close().await;
+    match faults? {
+        0 => Ok(()),
+        n => Err(format!("{n} acknowledged writes lost or duplicated")),
+    }
+}
+
+async fn drive_writes(
+    base: &str,
+    f: &WriteFixture,
+    connections: usize,
+    seconds: u64,
+) -> Result<(Vec<Kind>, Acknowledged, f64), String> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::Arc;
+    let (centre_client, centre_csrf) =
+        sign_in(base, &f.centre_staff, &f.password, connections).await?;
+    let (canteen_client, canteen_csrf) =
+        sign_in(base, &f.canteen_staff, &f.password, connections).await?;
+    let marks_taken = Arc::new(AtomicU64::new(0));
+    let meals_taken = Arc::new(AtomicU64::new(0));
+    let trainees = Arc::new(f.trainees.clone());
+    let diners = Arc::new(f.diners.clone());
+    let mark_url = format!("{base}/api/v1/facilities/{}/attendance", f.centre);
+    let meal_url = format!("{base}/api/v1/facilities/{}/meals", f.canteen);
+    let today = f.today;
+    let started = Instant::now();
+    let deadline = started + std::time::Duration::from_secs(seconds);
+    let mut tasks = Vec::new();
+    for c in 0..connections {
+        let marking = c % 2 == 0;
+        let (client, csrf, url) = if marking {
+            (centre_client.clone(), centre_csrf.clone(), mark_url.clone())
+        } else {
+            (
+                canteen_client.clone(),
+                canteen_csrf.clone(),
+                meal_url.clone(),
+            )
+        };
+        let (marks_taken, meals_taken) = (marks_taken.clone(), meals_taken.clone());
+        let (trainees, diners) = (trainees.clone(), diners.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut kinds = [
+                Kind::new("attendance mark (204)"),
+                Kind::new("meal recorded (201)"),
+                Kind::new("meal repeat refused (409)"),
+            ];
+            let mut ack = Acknowledged::default();
+            while Instant::now() < deadline {
+                // The key: (person, day) for a mark, (person, day, meal) for
+                // a meal; days go back from today, one day's people at a time.
+                let (take, group, people, meals) = if marking {
+                    (&marks_taken, MARK_GROUP, &trainees, 1)
+                } else {
+                    (&meals_taken, MEAL_GROUP, &diners, MEALS.len() as u64)
+                };
+                let key = shared_key(take.fetch_add(1, Ordering::Relaxed), group);
+                let n = people.len() as u64;
+                let (back, within) = (key / (n * meals), key % (n * meals));
+                let (Some(&person), Some(&meal), Some(day)) = (
+                    people.get((within % n) as usize),
+                    MEALS.get((within / n) as usize),
+                    today.add_days(-(back as i64)),
+                ) else {
+                    break;
+                };
+                if back > WRITES_HISTORY_DAYS {
+                    break;
+                }
+                let day = day.to_string();
+                let body = if marking {
+                    serde_json::json!({ "person_id": person, "day": day, "mark": "present" })
+                } else {
+                    serde_json::json!({ "person_id": person, "day": day, "meal": meal, "service": "dine_in" })
+                };
+                let sent = Instant::now();
+                let res = client
+                    .post(&url)
+                    .header("x-csrf-token", &csrf)
+                    .json(&body)
+                    .send()
+                    .await;
+                let status = res.as_ref().map(|r| r.status().as_u16()).unwrap_or(0);
+                let answer: Option<serde_json::Value> = match res {
+                    Ok(r) => r.json().await.ok(),
+                    Err(_) => None,
+                };
+                let us = sent.elapsed().as_micros() as u64;
+                match (marking, status) {
+                    (true, 204) => {
+                        kinds[0].latencies_us.push(us);
+                        ack.marks.push((person, day));
+                    }
+                    (true, _) => kinds[0].errors += 1,
+                    (false, 201) => match answer.as_ref().and_then(|a| a["id"].as_i64()) {
+                        Some(id) => {
+                            kinds[1].latencies_us.push(us);
+                            ack.meals.push(((person, day, meal.to_owned()), id));
+                        }
+                        // Recorded, but the client cannot say which record:
+                        // an error, and the check names the record unacknowledged.
+                        None => kinds[1].errors += 1,
+                    },
+                    (false, 409) => {
+                        kinds[2].latencies_us.push(us);
+                        ack.refused.push((person, day, meal.to_owned()));
+                    }
+                    (false, _) => kinds[1].errors += 1,
+                }
+            }
+            (kinds, ack)
+        }));
+    }
+    let mut merged = vec![
+        Kind::new("attendance mark (204)"),
+        Kind::new("meal recorded (201)"),
+        Kind::new("meal repeat refused (409)"),
+    ];
+    let mut all = Acknowledged::default();
+    for t in tasks {
+        let (kinds, ack) = t.await.map_err(|e| e.to_string())?;
+        for (m, k) in merged.iter_mut().zip(kinds) {
+            m.latencies_us.extend(k.latencies_us);
+            m.errors += k.errors;
+        }
+        all.marks.extend(ack.marks);
+        all.meals.extend(ack.meals);
+        all.refused.extend(ack.refused);
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    for m in &mut merged {
+        m.latencies_us.sort_unstable();
+    }
+    Ok((merged, all, elapsed))
+}
+
+/// Reads what the database holds for the fixture's facilities and compares
+/// it with what the clients were told; prints the findings and returns the
+/// number of lost and duplicated writes.
+async fn check_writes(app: &App, f: &WriteFixture, ack: &Acknowledged) -> Result<usize, String> {
+    use std::collections::{HashMap, HashSet};
+    let mut conn = app
+        .store()
+        .pool()
+        .acquire()
+        .await
+        .map_err(|e| e.to_string())?;
+    let (from, to) = ("0000-01-01", "9999-12-31");
+
+    // Attendance: one row per (person, day) whatever the number of taps.
+    let rows = kangyang_store::services::attendance_between(&mut conn, f.centre, from, to)
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut stored: HashMap<(i64, String), (usize, bool)> = HashMap::new();
+    for (person, day, present) in &rows {
+        let e = stored.entry((*person, day.clone())).or_insert((0, true));
+        e.0 += 1;
+        e.1 &= *present;
+    }
+    let acked: HashSet<&(i64, String)> = ack.marks.iter().collect();
+    let lost = acked
+        .iter()
+        .filter(|k| !stored.get(**k).is_some_and(|(_, present)| *present))
+        .count();
+    let duplicated = rows.len() - stored.len();
+    let unacknowledged = stored.keys().filter(|k| !acked.contains(k)).count();
+    println!(
+        "attendance: {} marks acknowledged ({} distinct (person, day), {} repeated taps); {} rows stored; lost {lost}, duplicated {duplicated}, stored without acknowledgement {unacknowledged}",
+        ack.marks.len(),
+        acked.len(),
+        ack.marks.len() - acked.len(),
+        rows.len()
+    );
+
+    // Meals: one per (person, day, meal) at a canteen; a repeat is refused.
+    let rows = kangyang_store::canteens::meals_between(&mut conn, f.canteen, from, to)
+        .await
+        .map_err(|e| e.to_string())?;
+    drop(conn);
+    let mut stored: HashMap<(i64, String, String), Vec<i64>> = HashMap::new();
+    for m in &rows {
+        stored
+            .entry((m.person_id, m.day.clone(), m.meal.clone()))
+            .or_default()
+            .push(m.id);
+    }
+    let mut created: HashMap<&(i64, String, String), Vec<i64>> = HashMap::new();
+    for (key, id) in &ack.meals {
+        created.entry(key).or_default().push(*id);
+    }
+    let meals_lost = ack
+        .meals
+        .iter()
+        .filter(|(key, id)| !stored.get(key).is_some_and(|ids| ids.contains(id)))
+        .count();
+    // Two rows of one key, or two clients both told theirs was recorded.
+    let meals_duplicated =
+        rows.len() - stored.len() + created.values().map(|ids| ids.len() - 1).sum::<usize>();
+    let refused_unstored = ack
+        .refused
+        .iter()
+        .filter(|key| !stored.contains_key(*key))
+        .count();
+    let unacknowledged = stored.keys().filter(|k| !created.contains_key(k)).count();
+    println!(
+        "meals: {} recorded (201), {} repeats refused (409); {} rows stored for {} distinct meals acknowledged; lost {meals_lost}, duplicated {meals_duplicated}, refused but not stored {refused_unstored}, stored without acknowledgement {unacknowledged}",
+        ack.meals.len(),
+        ack.refused.len(),
+        rows.len(),
+        created.len()
+    );
+    let faults = lost + duplicated + meals_lost + meals_duplicated + refused_unstored;
+    if faults == 0 {
+        println!("no acknowledged write lost, none stored twice");
+    }
+    Ok(faults)
+}
+
+/// A client signed in through the API as a user does, with a cookie jar its
+/// clones share and its CSRF token.
+async fn sign_in(
+    base: &str,
+    username: &str,
+    password: &str,
+    connections: usize,
+) -> Result<(reqwest::Client, String), String> {
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .pool_max_idle_per_host(connections)
+        .build()
+        .map_err(|e| e.to_string())?;
+    let res = client
+        .post(format!("{base}/api/v1/login"))
+        .json(&serde_json::json!({ "username": username, "password": password }))
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    if !res.status().is_success() {
+        return Err(format!(
+            "the benchmark account could not sign in: {}",
+            res.status()
+        ));
+    }
+    let body: serde_json::Value = res.json().await.map_err(|e| e.to_string())?;
+    let csrf = body["csrf_token"]
+        .as_str()
+        .ok_or("the login answer has no CSRF token")?
+        .to_owned();
+    Ok((client, csrf))
 }
 
 /// Settings of `kangyang bench plan`.

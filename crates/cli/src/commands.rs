@@ -145,26 +145,8 @@ pub async fn run(command: Command) -> CmdResult {
                 },
             data,
         } => {
-            // Never the deployment's own data directory.
             let temp = tempfile::tempdir().map_err(|e| e.to_string())?;
-            let data = match (&data.database_url, bench_dir) {
-                // The key file of a PostgreSQL bench database lives in
-                // --bench-dir, so a later run can reuse its register.
-                (Some(_), dir) => DataArgs {
-                    data_dir: dir.unwrap_or_else(|| temp.path().to_owned()),
-                    ..data
-                },
-                (None, Some(dir)) => DataArgs {
-                    data_dir: dir,
-                    database_url: None,
-                    key_file: None,
-                },
-                (None, None) => DataArgs {
-                    data_dir: temp.path().to_owned(),
-                    database_url: None,
-                    key_file: None,
-                },
-            };
+            let data = bench_data(data, bench_dir, temp.path());
             crate::bench::reads(&data, people, connections, seconds, &region).await?;
             Ok(ExitCode::SUCCESS)
         }
@@ -182,6 +164,20 @@ pub async fn run(command: Command) -> CmdResult {
             }
             let app = open_app(&data).await?;
             crate::bench::province_register(&app, &data, people, &region, seed).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench {
+            command:
+                BenchCommand::Writes {
+                    bench_dir,
+                    connections,
+                    seconds,
+                },
+            data,
+        } => {
+            let temp = tempfile::tempdir().map_err(|e| e.to_string())?;
+            let data = bench_data(data, bench_dir, temp.path());
+            crate::bench::writes(&data, connections, seconds).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench {
@@ -210,6 +206,24 @@ pub async fn run(command: Command) -> CmdResult {
                 }
             }
         }
+    }
+}
+
+/// Where a load benchmark keeps its data: never the deployment's own data
+/// directory, but --bench-dir or a temporary one.
+fn bench_data(data: DataArgs, bench_dir: Option<PathBuf>, temp: &Path) -> DataArgs {
+    match (&data.database_url, bench_dir) {
+        // The key file of a PostgreSQL bench database lives in --bench-dir,
+        // so a later run can reuse its data.
+        (Some(_), dir) => DataArgs {
+            data_dir: dir.unwrap_or_else(|| temp.to_owned()),
+            ..data
+        },
+        (None, dir) => DataArgs {
+            data_dir: dir.unwrap_or_else(|| temp.to_owned()),
+            database_url: None,
+            key_file: None,
+        },
     }
 }
 

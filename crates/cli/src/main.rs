@@ -267,6 +267,24 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 2026)]
         seed: u64,
     },
+    /// Write load on loopback: half the connections sign trainees in at a
+    /// Kangyuan centre (every (person, day) tapped twice, by two clients at
+    /// once), half record meals at an elder canteen (one in five a repeat,
+    /// which must be refused), each as that facility's staff; then the server
+    /// is killed and the database read: every acknowledged write must be
+    /// stored, none twice. Prints throughput, latency percentiles, errors,
+    /// lost and duplicated records and the server's peak RSS. A temporary
+    /// SQLite database unless --bench-dir (kept afterwards) or --database-url
+    /// (an empty PostgreSQL database) is given.
+    Writes {
+        /// A new directory for the SQLite database, kept after the run.
+        #[arg(long)]
+        bench_dir: Option<PathBuf>,
+        #[arg(long, default_value_t = 64)]
+        connections: usize,
+        #[arg(long, default_value_t = 30)]
+        seconds: u64,
+    },
     /// The facility-location planner on a synthetic province: people
     /// aggregated to villages, candidates at village centres, some existing
     /// facilities; both objectives; prints time per phase, coverage before
