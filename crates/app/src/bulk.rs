@@ -47,8 +47,15 @@ pub fn county_people(
 ) -> Result<Vec<StoredPerson>> {
     let today = app.today();
     let options = DemoOptions { seed, scale, today };
-    let first = county.first().map(|v| v.code.to_string()).unwrap_or_default();
-    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ first.bytes().fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b))));
+    let first = county
+        .first()
+        .map(|v| v.code.to_string())
+        .unwrap_or_default();
+    let mut rng = ChaCha8Rng::seed_from_u64(
+        seed ^ first
+            .bytes()
+            .fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b))),
+    );
     generate(county, &options)
         .iter()
         .map(|p| {

@@ -442,8 +442,7 @@ pub async fn refresh_tallies(app: &App) -> Result<TallyReport> {
             // Each tallied ancestor of the village, and its child the
             // village lies in.
             for parent in (1..=TALLIED_CODE_LEN).filter_map(|len| village.get(..len)) {
-                let Some(child) = child_len.get(parent).and_then(|&len| village.get(..len))
-                else {
+                let Some(child) = child_len.get(parent).and_then(|&len| village.get(..len)) else {
                     continue;
                 };
                 let key = (
@@ -467,8 +466,12 @@ pub async fn refresh_tallies(app: &App) -> Result<TallyReport> {
         })
         .collect();
     tallies.sort_by(|a, b| {
-        (&a.parent_code, &a.dim, &a.child_code, &a.value)
-            .cmp(&(&b.parent_code, &b.dim, &b.child_code, &b.value))
+        (&a.parent_code, &a.dim, &a.child_code, &a.value).cmp(&(
+            &b.parent_code,
+            &b.dim,
+            &b.child_code,
+            &b.value,
+        ))
     });
     let as_of = today.to_string();
     stats::replace_tallies(&mut conn, &tallies, &as_of, app.now()).await?;
@@ -491,7 +494,9 @@ pub async fn keep_tallies_fresh(app: App) {
         let today = app.today().to_string();
         if counted.map(|(day, _)| day) != Some(today) {
             match refresh_tallies(&app).await {
-                Ok(r) => tracing::info!(tallies = r.tallies, as_of = %r.as_of, "people tallies counted"),
+                Ok(r) => {
+                    tracing::info!(tallies = r.tallies, as_of = %r.as_of, "people tallies counted")
+                }
                 Err(e) => tracing::warn!(error = %e, "people tallies not counted"),
             }
         }
@@ -539,7 +544,8 @@ pub async fn dashboard(app: &App, actor: &Actor, region: &RegionCode) -> Result<
     ));
 
     // Urban and rural.
-    let counts = counts_from(people_figures(&mut conn, &source, PeopleDim::UrbanRural, today).await?);
+    let counts =
+        counts_from(people_figures(&mut conn, &source, PeopleDim::UrbanRural, today).await?);
     sections.push(build(
         Spec {
             key: "urban_rural",
@@ -579,7 +585,8 @@ pub async fn dashboard(app: &App, actor: &Actor, region: &RegionCode) -> Result<
     ));
 
     // Capability.
-    let counts = counts_from(people_figures(&mut conn, &source, PeopleDim::Capability, today).await?);
+    let counts =
+        counts_from(people_figures(&mut conn, &source, PeopleDim::Capability, today).await?);
     sections.push(build(
         Spec {
             key: "capability",
@@ -604,8 +611,9 @@ pub async fn dashboard(app: &App, actor: &Actor, region: &RegionCode) -> Result<
     ));
 
     // Disability category and grade.
-    let counts =
-        counts_from(people_figures(&mut conn, &source, PeopleDim::DisabilityCategory, today).await?);
+    let counts = counts_from(
+        people_figures(&mut conn, &source, PeopleDim::DisabilityCategory, today).await?,
+    );
     sections.push(build(
         Spec {
             key: "disability_category",
@@ -628,7 +636,8 @@ pub async fn dashboard(app: &App, actor: &Actor, region: &RegionCode) -> Result<
         &counts,
         people_links,
     ));
-    let counts = counts_from(people_figures(&mut conn, &source, PeopleDim::DisabilityGrade, today).await?);
+    let counts =
+        counts_from(people_figures(&mut conn, &source, PeopleDim::DisabilityGrade, today).await?);
     sections.push(build(
         Spec {
             key: "disability_grade",
@@ -649,7 +658,8 @@ pub async fn dashboard(app: &App, actor: &Actor, region: &RegionCode) -> Result<
         &counts,
         people_links,
     ));
-    let counts = counts_from(people_figures(&mut conn, &source, PeopleDim::ChildCategory, today).await?);
+    let counts =
+        counts_from(people_figures(&mut conn, &source, PeopleDim::ChildCategory, today).await?);
     sections.push(build(
         Spec {
             key: "child_category",

@@ -433,7 +433,10 @@ async fn drive(
                 let town = &load.towns[rng.gen_range(0..load.towns.len())];
                 let (k, url) = if roll < 75 {
                     let (lo, hi) = load.ids;
-                    (0, format!("{base}/api/v1/persons/{}", rng.gen_range(lo..=hi)))
+                    (
+                        0,
+                        format!("{base}/api/v1/persons/{}", rng.gen_range(lo..=hi)),
+                    )
                 } else if roll < 90 {
                     (
                         1,
@@ -448,7 +451,10 @@ async fn drive(
                         format!("{base}/api/v1/persons?category=elderly&region={town}"),
                     )
                 } else {
-                    (3, format!("{base}/api/v1/regions/{}/dashboard", load.region))
+                    (
+                        3,
+                        format!("{base}/api/v1/regions/{}/dashboard", load.region),
+                    )
                 };
                 let started = Instant::now();
                 let ok = match client.get(&url).send().await {
@@ -1400,7 +1406,10 @@ pub async fn province_register(
     kangyang_store::bulk::vacuum_analyze_persons(&mut conn)
         .await
         .map_err(|e| e.to_string())?;
-    println!("VACUUM ANALYZE persons: {:.1} s", phase.elapsed().as_secs_f64());
+    println!(
+        "VACUUM ANALYZE persons: {:.1} s",
+        phase.elapsed().as_secs_f64()
+    );
     drop(conn);
     let phase = Instant::now();
     let tallies = kangyang_app::dashboards::refresh_tallies(app)

@@ -206,7 +206,13 @@ pub fn copy_row(out: &mut Vec<u8>, p: &StoredPerson, now: i64) {
     text(out, &p.id_index);
     sep(out);
     bytes(out, Some(&p.id_cipher));
-    for v in [&p.id_masked, &p.id_tail_index, &p.name, &p.sex, &p.birth_date] {
+    for v in [
+        &p.id_masked,
+        &p.id_tail_index,
+        &p.name,
+        &p.sex,
+        &p.birth_date,
+    ] {
         sep(out);
         text(out, v);
     }

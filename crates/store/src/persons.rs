@@ -336,8 +336,8 @@ fn where_clause(sql: &mut Sql, scope: &PersonScope, f: &PersonFilter) {
 /// the exact figure is the dashboards' business.
 pub const COUNT_LIMIT: i64 = 10_000;
 
-/// A page of matching people, in id order, and how many match in all, up
-/// to [`COUNT_LIMIT`] + 1 (more than the limit).
+/// A page of matching people, by village and id, and how many match in
+/// all, up to [`COUNT_LIMIT`] + 1 (more than the limit).
 pub async fn search(
     conn: &mut Conn,
     scope: &PersonScope,
@@ -347,11 +347,19 @@ pub async fn search(
 ) -> Result<(Vec<PersonRow>, i64)> {
     let mut count = Sql::new("SELECT CAST(COUNT(*) AS BIGINT) FROM (SELECT 1 FROM persons p");
     where_clause(&mut count, scope, f);
-    count.push(" LIMIT ").bind(COUNT_LIMIT + 1).push(") matched");
+    count
+        .push(" LIMIT ")
+        .bind(COUNT_LIMIT + 1)
+        .push(") matched");
     let (total,): (i64,) = count.query_as().fetch_one(&mut *conn).await?;
     let mut sql = Sql::new(&format!("SELECT {ALL_COLUMNS} FROM persons p"));
     where_clause(&mut sql, scope, f);
-    sql.push(" ORDER BY p.id LIMIT ")
+    // Village by village, in the order people were registered. Not by id
+    // alone: on a province's register PostgreSQL would walk the whole
+    // primary key to find a city's first page (its people were loaded
+    // together, far from id 1: 3 s measured); the village index yields a
+    // region's people already in this order.
+    sql.push(" ORDER BY p.village_code, p.id LIMIT ")
         .bind(limit)
         .push(" OFFSET ")
         .bind(offset);

@@ -1089,7 +1089,11 @@ backend_test!(
         }
         // A town is always counted live, and so is a county below the limit.
         for region in ["440784103", "440106"] {
-            assert_eq!(dashboard(region).await["people_counted_at"], Value::Null, "{region}");
+            assert_eq!(
+                dashboard(region).await["people_counted_at"],
+                Value::Null,
+                "{region}"
+            );
         }
         let page = client
             .get(t.url("/regions/440784/dashboard"))
@@ -1099,7 +1103,10 @@ backend_test!(
             .text()
             .await
             .unwrap();
-        assert!(page.contains("id=\"tallied\""), "the page says the figures were counted in advance");
+        assert!(
+            page.contains("id=\"tallied\""),
+            "the page says the figures were counted in advance"
+        );
 
         // A new person shows in the tallied figures after the next count,
         // not before; the page says when they were counted.

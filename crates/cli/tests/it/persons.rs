@@ -635,3 +635,55 @@ backend_test!(
         );
     }
 );
+
+backend_test!(
+    a_search_counts_up_to_ten_thousand_and_says_when_there_are_more,
+    |b: Backend| async move {
+        let t = start_app(b).await;
+        kangyang_app::demo::seed_people(&t.app, 0.4).await.unwrap();
+        let count = |prefix: &'static str| {
+            let app = t.app.clone();
+            async move {
+                let mut conn = app.store().pool().acquire().await.unwrap();
+                let (n,): (i64,) = sqlx::query_as(
+                    "SELECT CAST(COUNT(*) AS BIGINT) FROM persons WHERE village_code LIKE $1",
+                )
+                .bind(format!("{prefix}%"))
+                .fetch_one(&mut *conn)
+                .await
+                .unwrap();
+                n
+            }
+        };
+        let everyone = count("44").await;
+        assert!(everyone > 10_000, "the demo at 0.4 has {everyone} people");
+        t.user("provincial", Role::Official, "44").await;
+        let (client, _) = t.login("provincial").await;
+
+        let (status, page) = get_json(&client, &t.url("/api/v1/persons")).await;
+        assert_eq!(status, 200, "{page}");
+        assert_eq!(page["total"], 10_000);
+        assert_eq!(page["total_is_lower_bound"], true);
+        assert_eq!(page["persons"].as_array().unwrap().len(), 50);
+        let html = client
+            .get(t.url("/persons"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            html.contains("超过 10000 人"),
+            "the list says there are more"
+        );
+
+        // A narrower search is counted exactly.
+        let town = count("440784103").await;
+        assert!(town > 0 && town < 10_000);
+        let (status, page) = get_json(&client, &t.url("/api/v1/persons?region=440784103")).await;
+        assert_eq!(status, 200);
+        assert_eq!(page["total"], town);
+        assert_eq!(page["total_is_lower_bound"], false);
+    }
+);
