@@ -330,9 +330,11 @@ enum PeopleSource {
 /// tallies; towns and villages are always counted live, being small.
 const TALLIED_CODE_LEN: usize = 6;
 
-/// Tallies when the region is tallied, they were counted today (age bands
-/// move with the date) and the region holds at least
-/// `Config::dashboard_live_limit` people; otherwise a live count.
+/// Tallies when the region is tallied and holds at least
+/// `Config::dashboard_live_limit` people; otherwise a live count. Tallies of
+/// an earlier day are still used (the page says when they were counted):
+/// the server counts them again each day, and meanwhile a live count of a
+/// province, minutes of work, would hold connections every other user needs.
 async fn people_source(
     app: &App,
     conn: &mut Conn,
@@ -343,12 +345,9 @@ async fn people_source(
     if region.as_str().len() > TALLIED_CODE_LEN {
         return live;
     }
-    let Some((day, counted_at)) = stats::tallies_counted(conn).await? else {
+    let Some((_, counted_at)) = stats::tallies_counted(conn).await? else {
         return live;
     };
-    if day != app.today().to_string() {
-        return live;
-    }
     let people: i64 = stats::tallies(conn, region.as_str(), PeopleDim::Category.key())
         .await?
         .iter()

@@ -54,7 +54,7 @@ const GIVEN: [&str; 10] = [
 const LIVING: [&str; 3] = ["独居", "空巢", "与家人同住"];
 const ECONOMIC: [&str; 5] = ["一般", "低保", "特困", "低保边缘", "困难"];
 
-/// Writes `rows` valid, distinct people of Heshan's villages as the CSV a town
+/// Writes `rows` valid, distinct people of the villages as the CSV a town
 /// would send: name, ID number, village, phone, living situation, economic status.
 pub fn write_csv(path: &Path, rows: u64, villages: &[String]) -> std::io::Result<()> {
     let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
@@ -94,9 +94,15 @@ fn civil_from_day(day: i64) -> CivilDate {
     CivilDate::new(year, month, dom).unwrap_or(CivilDate::EPOCH)
 }
 
-/// Imports `rows` generated people and, in the same run, the raw load of the
-/// same file by the engine's own tool; prints the figures.
-pub async fn import(app: &App, rows: u64, database_url: &str) -> Result<(), String> {
+/// Imports `rows` generated people of `region`'s villages and, in the same
+/// run, the raw load of the same file by the engine's own tool; prints the
+/// figures.
+pub async fn import(
+    app: &App,
+    rows: u64,
+    database_url: &str,
+    region: &RegionCode,
+) -> Result<(), String> {
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let csv = dir.path().join("persons.csv");
     let mut conn = app
@@ -105,8 +111,7 @@ pub async fn import(app: &App, rows: u64, database_url: &str) -> Result<(), Stri
         .acquire()
         .await
         .map_err(|e| e.to_string())?;
-    let heshan = RegionCode::parse("440784").map_err(|e| e.to_string())?;
-    let villages: Vec<String> = kangyang_store::regions::villages_under(&mut conn, &heshan)
+    let villages: Vec<String> = kangyang_store::regions::villages_under(&mut conn, region)
         .await
         .map_err(|e| e.to_string())?
         .into_iter()
@@ -128,7 +133,9 @@ pub async fn import(app: &App, rows: u64, database_url: &str) -> Result<(), Stri
     let started = Instant::now();
     let report = import_file(
         app,
-        &Importer::Cli { region: heshan },
+        &Importer::Cli {
+            region: region.clone(),
+        },
         &csv,
         SheetFormat::Csv,
         ImportOptions::default(),
@@ -242,19 +249,31 @@ fn peak_rss_of(pid: u32) -> f64 {
         .unwrap_or(0.0)
 }
 
+/// Settings of `kangyang bench reads`.
+pub struct ReadLoad {
+    /// The register is topped up to this many people.
+    pub people: u64,
+    pub connections: usize,
+    pub seconds: u64,
+    pub region: String,
+    /// Only person look-ups by id.
+    pub lookups_only: bool,
+}
+
 /// The read load: a server process on the register, `connections` clients
 /// on loopback for `seconds`: person look-ups by id (75 %), name searches in
 /// a town (15 %), the elderly of a town (5 %) and the region's dashboard
 /// (5 %), all as a signed-in official of `region`. Prints throughput,
 /// latency percentiles, errors and the server's peak RSS.
-pub async fn reads(
-    data: &crate::DataArgs,
-    people: u64,
-    connections: usize,
-    seconds: u64,
-    region: &str,
-) -> Result<(), String> {
+pub async fn reads(data: &crate::DataArgs, settings: &ReadLoad) -> Result<(), String> {
     use rand::Rng;
+    let ReadLoad {
+        people,
+        connections,
+        seconds,
+        ref region,
+        lookups_only,
+    } = *settings;
     let app = crate::commands::open_app(data).await?;
     let region = RegionCode::parse(region).map_err(|e| format!("--region: {e}"))?;
     let scope = kangyang_store::persons::PersonScope::from(&kangyang_domain::Scope::Region {
@@ -275,7 +294,30 @@ pub async fn reads(
     if (have as u64) < people {
         println!("loading {people} people (the register had {have})…");
         let url = data.database_url.clone().unwrap_or_default();
-        import(&app, people - have as u64, &url).await?;
+        import(&app, people - have as u64, &url, &region).await?;
+    }
+    // A running deployment has its dashboard tallies; count them now if
+    // this register has none, as its server would on its first start.
+    let mut conn = app
+        .store()
+        .pool()
+        .acquire()
+        .await
+        .map_err(|e| e.to_string())?;
+    let counted = kangyang_store::stats::tallies_counted(&mut conn)
+        .await
+        .map_err(|e| e.to_string())?;
+    drop(conn);
+    if counted.is_none() {
+        let started = Instant::now();
+        let report = kangyang_app::dashboards::refresh_tallies(&app)
+            .await
+            .map_err(|e| e.operator_message())?;
+        println!(
+            "dashboard tallies counted: {} living people, {:.1} s",
+            report.people,
+            started.elapsed().as_secs_f64()
+        );
     }
     let password = format!("Bench-{:016x}", rand::thread_rng().gen::<u64>());
     let username = format!("bench{}", rand::thread_rng().gen_range(1000..9999));
@@ -330,6 +372,7 @@ pub async fn reads(
         region: region.to_string(),
         towns,
         ids: (lo, hi),
+        lookups_only,
     };
     let result = drive(load, &username, &password, connections, seconds).await;
     let rss = peak_rss_of(server.id());
@@ -400,6 +443,7 @@ struct Load {
     towns: Vec<String>,
     /// The lowest and highest person id in the region.
     ids: (i64, i64),
+    lookups_only: bool,
 }
 
 const KINDS: [&str; 4] = [
@@ -431,7 +475,7 @@ async fn drive(
             while Instant::now() < deadline {
                 let roll = rng.gen_range(0..100);
                 let town = &load.towns[rng.gen_range(0..load.towns.len())];
-                let (k, url) = if roll < 75 {
+                let (k, url) = if roll < 75 || load.lookups_only {
                     let (lo, hi) = load.ids;
                     (
                         0,

@@ -131,7 +131,8 @@ pub async fn run(command: Command) -> CmdResult {
             };
             let app = open_app(&data).await?;
             let url = data.database_url.clone().unwrap_or_default();
-            crate::bench::import(&app, rows, &url).await?;
+            let heshan = RegionCode::parse("440784").map_err(|e| e.to_string())?;
+            crate::bench::import(&app, rows, &url, &heshan).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench {
@@ -142,12 +143,20 @@ pub async fn run(command: Command) -> CmdResult {
                     connections,
                     seconds,
                     region,
+                    lookups_only,
                 },
             data,
         } => {
             let temp = tempfile::tempdir().map_err(|e| e.to_string())?;
             let data = bench_data(data, bench_dir, temp.path());
-            crate::bench::reads(&data, people, connections, seconds, &region).await?;
+            let settings = crate::bench::ReadLoad {
+                people,
+                connections,
+                seconds,
+                region,
+                lookups_only,
+            };
+            crate::bench::reads(&data, &settings).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench {

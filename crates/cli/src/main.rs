@@ -253,6 +253,9 @@ pub enum BenchCommand {
         /// (default Heshan; 44 for the province).
         #[arg(long, default_value = "440784")]
         region: String,
+        /// Only person look-ups by id, no searches or dashboards.
+        #[arg(long)]
+        lookups_only: bool,
     },
     /// Fill an empty PostgreSQL register (--database-url) with a province of
     /// synthetic people across the real villages of Guangdong, sealed as the

@@ -3,8 +3,8 @@
 -- GROUP BY, its tallies milliseconds to read. One row per (region, child
 -- region, dimension, value), for every region that has children, rebuilt
 -- whole by `kangyang stats refresh` and by the server once a day; the day
--- they were counted on is kept in settings ('person_tallies_as_of'), and a
--- dashboard uses them only on that day (age bands move with the date).
+-- and time they were counted are kept in settings ('person_tallies_as_of',
+-- 'person_tallies_counted_at') and shown with the figures.
 CREATE TABLE person_tallies (
     parent_code {code} NOT NULL,
     child_code {code} NOT NULL,

@@ -160,8 +160,14 @@ pub async fn services(
         ServiceCount::Visits => ("visits x", Some("x.day")),
         ServiceCount::Meals => ("canteen_meals x", Some("x.day")),
     };
+    // CROSS JOIN: SQLite then reads the service records first and finds
+    // each one's person by id. Left to itself, with no statistics, it walked
+    // every person of the region looking for their records (a county of a
+    // million people: 60 ms a figure, for usually far fewer records).
+    // PostgreSQL plans a CROSS JOIN with its WHERE as any inner join.
     let mut sql = Sql::new(&format!(
-        "SELECT {child}, CAST(COUNT(*) AS BIGINT) FROM {table} JOIN persons p ON p.id = x.person_id WHERE"
+        "SELECT {child}, CAST(COUNT(*) AS BIGINT) FROM {table} CROSS JOIN persons p \
+         WHERE p.id = x.person_id AND"
     ));
     b.range(&mut sql, "p.village_code");
     match what {

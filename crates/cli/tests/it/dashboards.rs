@@ -1121,12 +1121,20 @@ backend_test!(
         assert_eq!(total(&after), before + 1);
         assert_people_match(&after, &expected_people(&t, "440784", 9).await);
 
-        // The next day, ages have moved: yesterday's tallies are not used.
+        // The next day, until they are counted again, yesterday's tallies
+        // stand, with the time they were counted; then today's.
+        let counted = after["people_counted_at"].clone();
         t.advance(24 * 3600);
         let (client, _) = t.login("provincial").await;
         let (status, d) = get_json(&client, &t.url("/api/v1/regions/440784/dashboard")).await;
         assert_eq!(status, 200);
-        assert_eq!(d["people_counted_at"], Value::Null);
+        assert_eq!(d["people_counted_at"], counted);
+        kangyang_app::dashboards::refresh_tallies(&t.app)
+            .await
+            .unwrap();
+        let (_, d) = get_json(&client, &t.url("/api/v1/regions/440784/dashboard")).await;
+        assert_ne!(d["people_counted_at"], counted);
+        assert!(d["people_counted_at"].is_string());
         assert_people_match(&d, &expected_people(&t, "440784", 9).await);
     }
 );
