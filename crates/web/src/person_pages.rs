@@ -35,9 +35,9 @@ fn raw_from(values: &HashMap<String, String>) -> RawPerson {
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub(crate) struct PersonPage {
-    /// How many match, counted up to 10,000.
+    /// How many match, counted up to 1,000.
     total: i64,
-    /// More than `total` match: the count stopped at 10,000.
+    /// More than `total` match: the count stopped at 1,000.
     total_is_lower_bound: bool,
     page: i64,
     page_size: i64,
@@ -195,7 +195,7 @@ struct PersonsPage {
     nav: Nav,
     q: PersonQuery,
     total: i64,
-    /// More than `total` match (the count stops at 10,000).
+    /// More than `total` match (the count stops at 1,000).
     more: bool,
     page: i64,
     pages: i64,
