@@ -54,6 +54,17 @@ const GIVEN: [&str; 10] = [
 const LIVING: [&str; 3] = ["独居", "空巢", "与家人同住"];
 const ECONOMIC: [&str; 5] = ["一般", "低保", "特困", "低保边缘", "困难"];
 
+/// A connection of the app's pool, for a benchmark's own reads.
+async fn acquire(
+    app: &App,
+) -> Result<impl std::ops::DerefMut<Target = kangyang_store::Conn>, String> {
+    app.store()
+        .pool()
+        .acquire()
+        .await
+        .map_err(|e| e.to_string())
+}
+
 /// Writes `rows` valid, distinct people of the villages as the CSV a town
 /// would send: name, ID number, village, phone, living situation, economic status.
 pub fn write_csv(path: &Path, rows: u64, villages: &[String]) -> std::io::Result<()> {
@@ -105,12 +116,7 @@ pub async fn import(
 ) -> Result<(), String> {
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let csv = dir.path().join("persons.csv");
-    let mut conn = app
-        .store()
-        .pool()
-        .acquire()
-        .await
-        .map_err(|e| e.to_string())?;
+    let mut conn = acquire(app).await?;
     let villages: Vec<String> = kangyang_store::regions::villages_under(&mut conn, region)
         .await
         .map_err(|e| e.to_string())?
@@ -279,12 +285,7 @@ pub async fn reads(data: &crate::DataArgs, settings: &ReadLoad) -> Result<(), St
     let scope = kangyang_store::persons::PersonScope::from(&kangyang_domain::Scope::Region {
         region: region.clone(),
     });
-    let mut conn = app
-        .store()
-        .pool()
-        .acquire()
-        .await
-        .map_err(|e| e.to_string())?;
+    let mut conn = acquire(&app).await?;
     let have = kangyang_store::persons::count(&mut conn, &scope)
         .await
         .map_err(|e| e.to_string())?;
@@ -298,12 +299,7 @@ pub async fn reads(data: &crate::DataArgs, settings: &ReadLoad) -> Result<(), St
     }
     // A running deployment has its dashboard tallies; count them now if
     // this register has none, as its server would on its first start.
-    let mut conn = app
-        .store()
-        .pool()
-        .acquire()
-        .await
-        .map_err(|e| e.to_string())?;
+    let mut conn = acquire(&app).await?;
     let counted = kangyang_store::stats::tallies_counted(&mut conn)
         .await
         .map_err(|e| e.to_string())?;
@@ -335,12 +331,7 @@ pub async fn reads(data: &crate::DataArgs, settings: &ReadLoad) -> Result<(), St
     )
     .await
     .map_err(|e| e.operator_message())?;
-    let mut conn = app
-        .store()
-        .pool()
-        .acquire()
-        .await
-        .map_err(|e| e.to_string())?;
+    let mut conn = acquire(&app).await?;
     let (lo, hi) = kangyang_store::persons::id_range(&mut conn, &scope)
         .await
         .map_err(|e| e.to_string())?
@@ -638,12 +629,7 @@ async fn write_fixture(app: &App, dir: &Path) -> Result<WriteFixture, String> {
     use rand::Rng;
     let err = |e: kangyang_app::AppError| e.operator_message();
     let heshan = RegionCode::parse("440784").map_err(|e| e.to_string())?;
-    let mut conn = app
-        .store()
-        .pool()
-        .acquire()
-        .await
-        .map_err(|e| e.to_string())?;
+    let mut conn = acquire(app).await?;
     let existing = kangyang_store::facilities::list(
         &mut conn,
         &kangyang_store::facilities::FacilityScope::from(&Scope::Region {
@@ -1024,12 +1010,7 @@ async fn drive_writes(
 /// number of lost and duplicated writes.
 async fn check_writes(app: &App, f: &WriteFixture, ack: &Acknowledged) -> Result<usize, String> {
     use std::collections::{HashMap, HashSet};
-    let mut conn = app
-        .store()
-        .pool()
-        .acquire()
-        .await
-        .map_err(|e| e.to_string())?;
+    let mut conn = acquire(app).await?;
     let (from, to) = ("0000-01-01", "9999-12-31");
 
     // Attendance: one row per (person, day) whatever the number of taps.
@@ -1440,12 +1421,7 @@ pub async fn province_register(
         report.commit_seconds
     );
     let phase = Instant::now();
-    let mut conn = app
-        .store()
-        .pool()
-        .acquire()
-        .await
-        .map_err(|e| e.to_string())?;
+    let mut conn = acquire(app).await?;
     // Statistics for the planner and the visibility map for index-only scans.
     kangyang_store::bulk::vacuum_analyze_persons(&mut conn)
         .await
