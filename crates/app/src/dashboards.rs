@@ -322,7 +322,8 @@ impl PeopleDim {
 enum PeopleSource {
     /// Counted now over the region's records.
     Live(Breakdown),
-    /// Read from the tallies counted earlier today.
+    /// Read from the tallies counted in advance (today, or an earlier day
+    /// until they are counted again).
     Tallies { parent: String, counted_at: i64 },
 }
 

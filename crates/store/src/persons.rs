@@ -29,10 +29,25 @@ impl From<&Scope> for PersonScope {
 impl PersonScope {
     /// Appends the scope condition for the persons table aliased `p`.
     pub(crate) fn apply(&self, sql: &mut Sql) {
+        self.apply_within(sql, None);
+    }
+
+    /// The scope condition narrowed to `within`'s subtree when given: one
+    /// range on the village code, the intersection of both. SQLite uses a
+    /// single range of an index and filters by any other row by row, so
+    /// "scope AND town" as two ranges read the whole city to find a town's
+    /// people (a million index entries: 100-170 ms instead of 1 ms).
+    pub(crate) fn apply_within(&self, sql: &mut Sql, within: Option<&RegionCode>) {
+        let (mut lo, mut hi) = (self.lo.clone(), self.hi.clone());
+        if let Some(region) = within {
+            let (w_lo, w_hi) = region.subtree_range();
+            lo = lo.max(w_lo);
+            hi = hi.min(w_hi);
+        }
         sql.push(" p.village_code >= ")
-            .bind(self.lo.as_str())
+            .bind(lo)
             .push(" AND p.village_code < ")
-            .bind(self.hi.as_str());
+            .bind(hi);
         if let Some(facility) = self.facility_id {
             // A facility user reaches the people enrolled in their facility;
             // a social work station's users reach the people living in the
@@ -284,7 +299,7 @@ pub struct PersonFilter {
 
 fn where_clause(sql: &mut Sql, scope: &PersonScope, f: &PersonFilter) {
     sql.push(" WHERE");
-    scope.apply(sql);
+    scope.apply_within(sql, f.within.as_ref());
     if let Some(name) = &f.name {
         sql.push(" AND p.name LIKE ")
             .bind(format!("%{}%", escape_like(name)))
@@ -292,13 +307,6 @@ fn where_clause(sql: &mut Sql, scope: &PersonScope, f: &PersonFilter) {
     }
     if let Some(tail) = &f.id_tail_index {
         sql.push(" AND p.id_tail_index = ").bind(tail.as_str());
-    }
-    if let Some(within) = &f.within {
-        let (lo, hi) = within.subtree_range();
-        sql.push(" AND p.village_code >= ")
-            .bind(lo)
-            .push(" AND p.village_code < ")
-            .bind(hi);
     }
     if let Some(d) = &f.born_on_or_before {
         sql.push(" AND p.birth_date <= ").bind(d.as_str());
