@@ -1368,29 +1368,41 @@ pub async fn province_register(
     // Two generating threads (encryption and hashing are most of the work)
     // feed the COPY; a bounded channel keeps memory flat when PostgreSQL
     // falls behind.
-    let (tx, rx) = tokio::sync::mpsc::channel::<(Vec<u8>, u64)>(8);
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<(Vec<u8>, u64), String>>(8);
     let next = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let counties = std::sync::Arc::new(counties);
     let mut workers = Vec::new();
     for _ in 0..2 {
         let (tx, next, counties, app) = (tx.clone(), next.clone(), counties.clone(), app.clone());
-        workers.push(std::thread::spawn(move || -> Result<(), String> {
-            loop {
-                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let Some(county) = counties.get(i) else {
-                    return Ok(());
-                };
-                let sealed = kangyang_app::bulk::county_people(&app, county, scale, seed)
-                    .map_err(|e| e.operator_message())?;
-                for chunk in sealed.chunks(20_000) {
-                    let mut csv = Vec::with_capacity(chunk.len() * 700);
-                    for p in chunk {
-                        kangyang_store::bulk::copy_row(&mut csv, p, now);
-                    }
-                    if tx.blocking_send((csv, chunk.len() as u64)).is_err() {
-                        // The load stopped; its error is reported there.
-                        return Ok(());
-                    }
+        workers.push(std::thread::spawn(move || loop {
+            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(county) = counties.get(i) else {
+                return;
+            };
+            // A failure, even a panic, is sent on: the load aborts and keeps
+            // nothing, rather than committing the other thread's people.
+            let generated = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                kangyang_app::bulk::county_people(&app, county, scale, seed)
+            }));
+            let sealed = match generated {
+                Ok(Ok(sealed)) => sealed,
+                Ok(Err(e)) => {
+                    let _ = tx.blocking_send(Err(e.operator_message()));
+                    return;
+                }
+                Err(_) => {
+                    let _ = tx.blocking_send(Err("a generating thread panicked".into()));
+                    return;
+                }
+            };
+            for chunk in sealed.chunks(20_000) {
+                let mut csv = Vec::with_capacity(chunk.len() * 700);
+                for p in chunk {
+                    kangyang_store::bulk::copy_row(&mut csv, p, now);
+                }
+                if tx.blocking_send(Ok((csv, chunk.len() as u64))).is_err() {
+                    // The load stopped; its error is reported there.
+                    return;
                 }
             }
         }));
@@ -1410,7 +1422,7 @@ pub async fn province_register(
     .await
     .map_err(|e| e.to_string())?;
     for w in workers {
-        w.join().map_err(|_| "a generating thread failed")??;
+        w.join().map_err(|_| "a generating thread failed")?;
     }
     println!(
         "loaded {} people: generate + copy {:.1} s ({:.0} people/s), indexes and keys {:.1} s, commit {:.1} s",

@@ -49,12 +49,13 @@ fn identifier(name: String) -> Result<String> {
     }
 }
 
-/// Loads the person rows arriving on `chunks` (CSV made by [`copy_row`])
-/// into the empty person table of the PostgreSQL database at `url`, all or
-/// nothing. `progress` is told the rows sent so far after each chunk.
+/// Loads the person rows arriving on `chunks` (CSV made by [`copy_row`],
+/// with its row count) into the empty person table of the PostgreSQL
+/// database at `url`, all or nothing: a producer that fails sends its error,
+/// and nothing is kept. `progress` is told the rows sent after each chunk.
 pub async fn load_persons(
     url: &str,
-    mut chunks: tokio::sync::mpsc::Receiver<(Vec<u8>, u64)>,
+    mut chunks: tokio::sync::mpsc::Receiver<std::result::Result<(Vec<u8>, u64), String>>,
     mut progress: impl FnMut(u64),
 ) -> Result<LoadReport> {
     let mut conn = PgConnection::connect(url).await?;
@@ -80,7 +81,14 @@ pub async fn load_persons(
             WRITE_COLUMNS.join(", ")
         ))
         .await?;
-    while let Some((bytes, rows)) = chunks.recv().await {
+    while let Some(chunk) = chunks.recv().await {
+        let (bytes, rows) = match chunk {
+            Ok(chunk) => chunk,
+            Err(why) => {
+                copy.abort("the load failed").await.ok();
+                return Err(StoreError::Transfer(why));
+            }
+        };
         if let Err(e) = copy.send(bytes).await {
             copy.abort("the load failed").await.ok();
             return Err(e.into());

@@ -455,3 +455,98 @@ async fn an_account_can_be_bound_to_a_facility() {
     assert!(!out.status.success());
     assert!(stderr(&out).contains("--facility"), "{}", stderr(&out));
 }
+
+/// The persons table's indexes and constraints, as PostgreSQL describes them.
+async fn person_table_shape(url: &str) -> Vec<String> {
+    use sqlx::Connection;
+    let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
+    let mut shape: Vec<String> = sqlx::query_as::<_, (String,)>(
+        "SELECT indexdef FROM pg_indexes WHERE tablename = 'persons' \
+         UNION ALL SELECT conname || ' ' || pg_get_constraintdef(oid) FROM pg_constraint \
+         WHERE conrelid = 'persons'::regclass",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap()
+    .into_iter()
+    .map(|(s,)| s)
+    .collect();
+    shape.sort();
+    shape
+}
+
+#[tokio::test]
+async fn the_province_generator_fills_postgresql_all_or_nothing_with_every_index() {
+    let db = cli_db(Backend::Postgres).await;
+    let out = kangyang(&db, &["migrate"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let shape = person_table_shape(&db.url).await;
+    assert!(shape.iter().any(|s| s.contains("persons_id_index_key")));
+    assert!(shape
+        .iter()
+        .any(|s| s.contains("FOREIGN KEY (village_code)")));
+
+    let out = kangyang(
+        &db,
+        &[
+            "bench", "province", "--people", "3000", "--region", "445302",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let printed = stdout(&out);
+    let loaded: i64 = printed
+        .lines()
+        .find_map(|l| l.strip_prefix("loaded "))
+        .and_then(|l| l.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no 'loaded N people' line in {printed}"));
+    assert!(loaded > 2_000, "{printed}");
+
+    // Everything is there, the indexes and keys as the migrations made them.
+    use sqlx::Connection;
+    let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
+    let (people, villages, outside): (i64, i64, i64) = sqlx::query_as(
+        "SELECT COUNT(*), COUNT(DISTINCT village_code), \
+         SUM(CASE WHEN village_code LIKE '445302%' THEN 0 ELSE 1 END) FROM persons",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(people, loaded);
+    assert!(
+        villages > 100,
+        "spread over the county's villages: {villages}"
+    );
+    assert_eq!(outside, 0);
+    assert_eq!(person_table_shape(&db.url).await, shape);
+    let (tallies,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM person_tallies WHERE parent_code = '445302'")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+    assert!(tallies > 0, "the county's dashboard tallies are counted");
+
+    // Sealed as the register seals people: the ID number decrypts with the
+    // data directory's key and agrees with the stored birth date.
+    let (cipher, birth): (Vec<u8>, String) =
+        sqlx::query_as("SELECT id_cipher, birth_date FROM persons ORDER BY id LIMIT 1")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+    let key_file = db.dir.as_ref().unwrap().path().join("kangyang.key");
+    let (keys, _) = kangyang_app::crypto::Keys::load_or_create(&key_file, false).unwrap();
+    let id = kangyang_domain::IdNumber::parse(&keys.decrypt(&cipher).unwrap()).unwrap();
+    assert_eq!(id.birth_date().to_string(), birth);
+
+    // A register that has people is refused, and left as it was.
+    let out = kangyang(&db, &["bench", "province", "--people", "1000"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("already holds"), "{}", stderr(&out));
+    let (after,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM persons")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(after, loaded);
+    assert_eq!(person_table_shape(&db.url).await, shape);
+    conn.close().await.ok();
+}
