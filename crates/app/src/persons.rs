@@ -16,7 +16,7 @@ use kangyang_domain::person::{
     PersonStatus, RawPerson,
 };
 use kangyang_domain::stats::AgeBand;
-use kangyang_domain::{Action, CivilDate, RegionCode, RegionLevel, Sex};
+use kangyang_domain::{Action, CivilDate, IdNumber, RegionCode, RegionLevel, Sex};
 use kangyang_store::persons::{self, PersonFilter, PersonRow, PersonScope, StoredPerson};
 use kangyang_store::regions;
 use serde::Serialize;
@@ -936,6 +936,36 @@ pub async fn search(
     )
     .await?;
     Ok((views, total))
+}
+
+/// The person with this ID number, inside the actor's scope. The number is
+/// checked (GB 11643) and looked up through its keyed blind index, so even a
+/// province's register answers at once; it travels in a POST body, never in
+/// a URL, and the audit row names the person found, not the number. Someone
+/// outside the scope is "not found", as someone not registered is.
+pub async fn find_by_id_number(app: &App, actor: &Actor, id_number: &str) -> Result<i64> {
+    app.require(actor, Action::PersonRead).await?;
+    let id_number = IdNumber::parse(&id_number.trim().to_uppercase())
+        .map_err(|_| AppError::invalid("id_number", "请输入 18 位身份证号（校验位须正确）"))?;
+    let index = app.keys().blind_index(ID_KIND, id_number.as_str());
+    let mut conn = app.store().pool().acquire().await?;
+    let found = match persons::find_by_id_index(&mut conn, &index).await? {
+        Some((id, _, _)) => persons::get(&mut conn, &PersonScope::from(&actor.scope), id)
+            .await?
+            .map(|row| row.id),
+        None => None,
+    };
+    drop(conn);
+    let Some(id) = found else {
+        app.audit_denied(actor, "person.find", "person", "").await?;
+        return Err(AppError::NotFound);
+    };
+    app.audit(
+        &Who::from(actor),
+        Event::ok("person.find", "person", id.to_string()),
+    )
+    .await?;
+    Ok(id)
 }
 
 /// One change in a person's history.

@@ -120,6 +120,29 @@ pub(crate) async fn api_reveal(
     Ok(Json(serde_json::json!({ "value": value })))
 }
 
+/// An ID number to find a person by; in the body, never in a URL.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct FindRequest {
+    id_number: String,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct Found {
+    id: i64,
+}
+
+/// The person with this ID number, within one's scope (404 otherwise).
+#[utoipa::path(post, path = "/api/v1/persons/find", request_body = FindRequest,
+    responses((status = 200, body = Found), (status = 404, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
+pub(crate) async fn api_find(
+    State(state): State<AppState>,
+    ApiSession(session): ApiSession,
+    Json(req): Json<FindRequest>,
+) -> Result<Json<Found>, ApiError> {
+    let id = persons::find_by_id_number(&state.app, &session.actor, &req.id_number).await?;
+    Ok(Json(Found { id }))
+}
+
 /// Who changed which field of this person, and when.
 #[utoipa::path(get, path = "/api/v1/persons/{id}/history", params(("id" = i64, Path)),
     responses((status = 200, body = [HistoryEntry]), (status = 404, body = crate::api::ErrorBody)))]
@@ -236,17 +259,52 @@ fn query_string(q: &PersonQuery, page: Option<i64>) -> String {
         .join("&")
 }
 
+#[derive(Deserialize)]
+pub(crate) struct FindForm {
+    csrf_token: String,
+    id_number: String,
+}
+
+/// What became of a look-up by ID number, for the list page (the number
+/// itself never goes into the URL).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(crate) struct FindOutcome {
+    find: String,
+}
+
+/// Opens the person with the ID number typed, or says why not.
+pub(crate) async fn find(
+    State(state): State<AppState>,
+    PageSession(session): PageSession,
+    Form(form): Form<FindForm>,
+) -> Result<Response, PageError> {
+    check_form_csrf(&session, &form.csrf_token)?;
+    match persons::find_by_id_number(&state.app, &session.actor, &form.id_number).await {
+        Ok(id) => Ok(Redirect::to(&format!("/persons/{id}")).into_response()),
+        Err(AppError::Invalid { .. }) => Ok(Redirect::to("/persons?find=invalid").into_response()),
+        Err(AppError::NotFound) => Ok(Redirect::to("/persons?find=none").into_response()),
+        Err(e) => Err(e.into()),
+    }
+}
+
 pub(crate) async fn list(
     State(state): State<AppState>,
     PageSession(session): PageSession,
     Query(q): Query<PersonQuery>,
+    Query(found): Query<FindOutcome>,
 ) -> Result<Response, PageError> {
     let actor = &session.actor;
-    let (persons, total, error) = match persons::search(&state.app, actor, &q).await {
+    let (persons, total, mut error) = match persons::search(&state.app, actor, &q).await {
         Ok((p, t)) => (p, t, None),
         Err(AppError::Invalid { message, .. }) => (Vec::new(), 0, Some(message)),
         Err(e) => return Err(e.into()),
     };
+    match found.find.as_str() {
+        "invalid" => error = Some("身份证号格式或校验位不正确，请核对 18 位号码。".into()),
+        "none" => error = Some("在您的管辖范围内没有登记这个身份证号。".into()),
+        _ => {}
+    }
     let page = q.page.unwrap_or(1).max(1);
     let more = total > persons::COUNT_LIMIT;
     let total = total.min(persons::COUNT_LIMIT);

@@ -137,6 +137,7 @@ fn routes() -> Routes {
             get(person_pages::api_search).post(person_pages::api_create),
         )
         .table_only("POST", "/api/v1/persons", SignedIn)
+        .post("/api/v1/persons/find", SignedIn, person_pages::api_find)
         .add(
             "GET",
             "/api/v1/persons/{id}",
@@ -162,6 +163,7 @@ fn routes() -> Routes {
         )
         .table_only("POST", "/persons", SignedIn)
         .get("/persons/new", SignedIn, person_pages::new_form)
+        .post("/persons/find", SignedIn, person_pages::find)
         .get("/persons/export.csv", SignedIn, import_pages::export_csv)
         .get("/persons/export.xlsx", SignedIn, import_pages::export_xlsx)
         .get("/api/v1/persons/export", SignedIn, import_pages::api_export)

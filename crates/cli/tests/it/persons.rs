@@ -690,3 +690,108 @@ backend_test!(
         assert_eq!(page["total_is_lower_bound"], false);
     }
 );
+
+backend_test!(
+    a_person_is_found_by_id_number_in_scope_without_the_number_in_a_url,
+    |b: Backend| async move {
+        let t = start_app(b).await;
+        t.user("heshan", Role::Official, "440784").await;
+        t.user("yunfu", Role::Official, "4453").await;
+        let (c, csrf) = t.login("heshan").await;
+        let id = create_person(&t, &c, &csrf, "440784103202", 7).await;
+        let full_id = id_for("440784103202", 7);
+        let find = |client: reqwest::Client, csrf: String, number: String| {
+            let url = t.url("/api/v1/persons/find");
+            async move {
+                let res = client
+                    .post(url)
+                    .header("x-csrf-token", csrf)
+                    .json(&serde_json::json!({ "id_number": number }))
+                    .send()
+                    .await
+                    .unwrap();
+                let status = res.status().as_u16();
+                (
+                    status,
+                    res.json::<serde_json::Value>().await.unwrap_or_default(),
+                )
+            }
+        };
+
+        let (status, found) = find(c.clone(), csrf.clone(), full_id.clone()).await;
+        assert_eq!((status, found["id"].as_i64()), (200, Some(id)), "{found}");
+        // Typed with a lower-case x or spaces around, still found.
+        let (status, _) = find(
+            c.clone(),
+            csrf.clone(),
+            format!(" {} ", full_id.to_lowercase()),
+        )
+        .await;
+        assert_eq!(status, 200);
+        // A mistyped number names the field; one not registered is not found.
+        let mut wrong = full_id.clone();
+        let last = if wrong.ends_with('0') { "1" } else { "0" };
+        wrong.replace_range(17.., last);
+        let (status, body) = find(c.clone(), csrf.clone(), wrong).await;
+        assert_eq!(
+            (status, body["field"].as_str()),
+            (422, Some("id_number")),
+            "{body}"
+        );
+        let (status, _) = find(c.clone(), csrf.clone(), id_for("440784103202", 8)).await;
+        assert_eq!(status, 404);
+        // Outside one's scope the person is not found either.
+        let (yc, ycsrf) = t.login("yunfu").await;
+        let (status, _) = find(yc, ycsrf, full_id.clone()).await;
+        assert_eq!(status, 404);
+
+        // The page's form opens the person, or says why not.
+        let res = c
+            .post(t.url("/persons/find"))
+            .form(&[
+                ("csrf_token", csrf.as_str()),
+                ("id_number", full_id.as_str()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 303);
+        assert_eq!(res.headers()["location"], format!("/persons/{id}").as_str());
+        let res = c
+            .post(t.url("/persons/find"))
+            .form(&[("csrf_token", csrf.as_str()), ("id_number", "12345")])
+            .send()
+            .await
+            .unwrap();
+        let location = res.headers()["location"].to_str().unwrap().to_owned();
+        assert!(!location.contains("12345"), "{location}");
+        let page = c
+            .get(t.url(&location))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("身份证号格式或校验位不正确"), "{page}");
+
+        // The look-ups are audited by the person found, never by the number.
+        let mut conn = t.app.store().pool().acquire().await.unwrap();
+        let rows: Vec<(String, String, String, String)> = sqlx::query_as(
+            "SELECT action, object_id, result, detail FROM audit_log WHERE action = 'person.find'",
+        )
+        .fetch_all(&mut *conn)
+        .await
+        .unwrap();
+        assert!(rows.iter().any(|r| r.1 == id.to_string() && r.2 == "ok"));
+        assert!(rows.iter().any(|r| r.2 != "ok"), "the refused look-ups too");
+        let (leaks,): (i64,) = sqlx::query_as(
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM audit_log WHERE detail LIKE $1 OR object_id LIKE $1",
+        )
+        .bind(format!("%{}%", &full_id[6..]))
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+        assert_eq!(leaks, 0);
+    }
+);
