@@ -5,7 +5,7 @@
 //! do the work they do on real data.
 
 use crate::demo::villages;
-use crate::demo_people::{generate, DemoOptions, DemoVillage};
+use crate::demo_people::{derive_seed, generate, DemoOptions, DemoVillage};
 use crate::persons::seal;
 use crate::{App, Result};
 use kangyang_domain::capability::CapabilityLevel;
@@ -47,15 +47,12 @@ pub fn county_people(
 ) -> Result<Vec<StoredPerson>> {
     let today = app.today();
     let options = DemoOptions { seed, scale, today };
+    // Its own stream per county, apart from the generator's per village.
     let first = county
         .first()
         .map(|v| v.code.to_string())
         .unwrap_or_default();
-    let mut rng = ChaCha8Rng::seed_from_u64(
-        seed ^ first
-            .bytes()
-            .fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b))),
-    );
+    let mut rng = ChaCha8Rng::seed_from_u64(derive_seed(seed, &format!("capability {first}")));
     generate(county, &options)
         .iter()
         .map(|p| {

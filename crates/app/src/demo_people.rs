@@ -950,7 +950,7 @@ fn usable_villages(villages: &[DemoVillage]) -> Vec<DemoVillage> {
 /// the SplitMix64 finaliser), so that every village has its own stream and
 /// adding a village leaves the others' people as they were (but for a
 /// sequence code moved on when a number is taken, which is rare).
-fn derive_seed(seed: u64, label: &str) -> u64 {
+pub(crate) fn derive_seed(seed: u64, label: &str) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in label.bytes() {
         h ^= u64::from(b);
