@@ -323,8 +323,13 @@ enum PeopleSource {
     /// Counted now over the region's records.
     Live(Breakdown),
     /// Read from the tallies counted in advance (today, or an earlier day
-    /// until they are counted again).
-    Tallies { parent: String, counted_at: i64 },
+    /// until they are counted again). `categories` are the region's
+    /// category tallies, already read to decide the source.
+    Tallies {
+        parent: String,
+        counted_at: i64,
+        categories: Vec<(String, Option<String>, i64)>,
+    },
 }
 
 /// Regions whose code is at most this long (province, city, county) have
@@ -349,8 +354,8 @@ async fn people_source(
     let Some((_, counted_at)) = stats::tallies_counted(conn).await? else {
         return live;
     };
-    let people: i64 = stats::tallies(conn, region.as_str(), PeopleDim::Category.key())
-        .await?
+    let categories = stats::tallies(conn, region.as_str(), PeopleDim::Category.key()).await?;
+    let people: i64 = categories
         .iter()
         .filter(|(_, value, _)| value.as_deref() == Some("total"))
         .map(|(_, _, n)| n)
@@ -361,6 +366,7 @@ async fn people_source(
     Ok(PeopleSource::Tallies {
         parent: region.to_string(),
         counted_at,
+        categories,
     })
 }
 
@@ -372,6 +378,9 @@ async fn people_figures(
 ) -> Result<Vec<(String, Option<String>, i64)>> {
     match source {
         PeopleSource::Live(b) => count_people(conn, b, dim, today).await,
+        PeopleSource::Tallies { categories, .. } if dim == PeopleDim::Category => {
+            Ok(categories.clone())
+        }
         PeopleSource::Tallies { parent, .. } => Ok(stats::tallies(conn, parent, dim.key()).await?),
     }
 }

@@ -1095,14 +1095,7 @@ backend_test!(
                 "{region}"
             );
         }
-        let page = client
-            .get(t.url("/regions/440784/dashboard"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let page = crate::support::get_text(&client, &t.url("/regions/440784/dashboard")).await;
         assert!(
             page.contains("id=\"tallied\""),
             "the page says the figures were counted in advance"

@@ -130,14 +130,7 @@ async fn upload(
 
 /// A page's HTML.
 async fn page(t: &TestApp, client: &reqwest::Client, path: &str) -> String {
-    client
-        .get(t.url(path))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
+    crate::support::get_text(client, &t.url(path)).await
 }
 
 /// A "before" photo sent through the case page's form, named .jpg whatever it is.

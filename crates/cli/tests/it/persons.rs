@@ -668,14 +668,7 @@ backend_test!(
         assert_eq!(page["total"], 1_000);
         assert_eq!(page["total_is_lower_bound"], true);
         assert_eq!(page["persons"].as_array().unwrap().len(), 50);
-        let html = client
-            .get(t.url("/persons"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let html = crate::support::get_text(&client, &t.url("/persons")).await;
         assert!(
             html.contains("超过 1000 人"),
             "the list says there are more"
@@ -765,14 +758,7 @@ backend_test!(
             .unwrap();
         let location = res.headers()["location"].to_str().unwrap().to_owned();
         assert!(!location.contains("12345"), "{location}");
-        let page = c
-            .get(t.url(&location))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let page = crate::support::get_text(&c, &t.url(&location)).await;
         assert!(page.contains("身份证号格式或校验位不正确"), "{page}");
 
         // The look-ups are audited by the person found, never by the number.

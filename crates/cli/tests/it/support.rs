@@ -232,6 +232,11 @@ pub async fn get_json(client: &reqwest::Client, url: &str) -> (u16, serde_json::
     (status, body)
 }
 
+/// A page's HTML.
+pub async fn get_text(client: &reqwest::Client, url: &str) -> String {
+    client.get(url).send().await.unwrap().text().await.unwrap()
+}
+
 /// Runs the `kangyang` binary on a test database (its data directory holds
 /// the SQLite file or, on PostgreSQL, the key file).
 pub fn kangyang(db: &TestDb, args: &[&str]) -> std::process::Output {
