@@ -65,6 +65,10 @@ pub(crate) struct Who {
     pub user_id: Option<i64>,
     pub username: String,
     pub ip: String,
+    /// The region the actor is bound to: an audit row about no object in
+    /// particular is read by the auditors of this region. Empty for the
+    /// command line and for unknown sign-in names (province auditors only).
+    pub region: String,
 }
 
 impl Who {
@@ -73,6 +77,7 @@ impl Who {
             user_id: None,
             username: "(命令行)".to_owned(),
             ip: Origin::cli().ip,
+            region: String::new(),
         }
     }
 
@@ -81,6 +86,7 @@ impl Who {
             user_id: None,
             username: username.to_owned(),
             ip: origin.ip.clone(),
+            region: String::new(),
         }
     }
 }
@@ -91,6 +97,7 @@ impl From<&Actor> for Who {
             user_id: Some(a.user_id),
             username: a.username.clone(),
             ip: a.origin.ip.clone(),
+            region: a.scope.region().as_str().to_owned(),
         }
     }
 }

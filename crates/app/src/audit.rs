@@ -2,10 +2,10 @@
 
 use crate::actor::Who;
 use crate::{Actor, App, AppError, Result};
-use kangyang_domain::audit::{AuditFields, ChainFault, ChainVerifier};
+use kangyang_domain::audit::{AuditFields, ChainFault, ChainKey, ChainVerifier};
 use kangyang_domain::Action;
 use kangyang_store::audit::{self as store_audit, AuditFilter, AuditRow};
-use kangyang_store::{Store, Tx};
+use kangyang_store::{Conn, Store, Tx};
 use tokio::sync::{mpsc, oneshot};
 
 /// What happened, for one audit row.
@@ -69,14 +69,14 @@ pub(crate) struct AuditWriter {
 }
 
 impl AuditWriter {
-    pub(crate) fn start(store: Store) -> AuditWriter {
+    pub(crate) fn start(store: Store, key: ChainKey) -> AuditWriter {
         let (queue, rx) = mpsc::channel(4 * MAX_BATCH);
-        tokio::spawn(write_batches(store, rx));
+        tokio::spawn(write_batches(store, key, rx));
         AuditWriter { queue }
     }
 }
 
-async fn write_batches(store: Store, mut rx: mpsc::Receiver<Pending>) {
+async fn write_batches(store: Store, key: ChainKey, mut rx: mpsc::Receiver<Pending>) {
     while let Some(first) = rx.recv().await {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -86,7 +86,9 @@ async fn write_batches(store: Store, mut rx: mpsc::Receiver<Pending>) {
             }
         }
         let rows: Vec<AuditFields> = batch.iter().map(|(f, _)| f.clone()).collect();
-        let outcome = write_batch(&store, &rows).await.map_err(|e| e.to_string());
+        let outcome = write_batch(&store, &key, &rows)
+            .await
+            .map_err(|e| e.to_string());
         for (_, reply) in batch {
             // The request may have gone (client hung up); its row is written.
             let _ = reply.send(outcome.clone());
@@ -94,16 +96,22 @@ async fn write_batches(store: Store, mut rx: mpsc::Receiver<Pending>) {
     }
 }
 
-async fn write_batch(store: &Store, rows: &[AuditFields]) -> Result<()> {
+async fn write_batch(store: &Store, key: &ChainKey, rows: &[AuditFields]) -> Result<()> {
     let (mut tx, _guard) = store.begin_audited().await?;
-    store_audit::append_many(&mut tx, rows).await?;
+    store_audit::append_many(&mut tx, key, rows).await?;
     tx.commit().await?;
     Ok(())
 }
 
 impl App {
-    fn fields(&self, who: &Who, e: Event<'_>) -> AuditFields {
-        AuditFields {
+    /// The row's fields; its region is the object's where the object has
+    /// one (looked up on `conn`, which sees the caller's transaction), else
+    /// the actor's.
+    async fn fields(&self, conn: &mut Conn, who: &Who, e: Event<'_>) -> Result<AuditFields> {
+        let region = store_audit::object_region(conn, e.object_type, &e.object_id)
+            .await?
+            .unwrap_or_else(|| who.region.clone());
+        Ok(AuditFields {
             at: self.now(),
             user_id: who.user_id,
             username: who.username.clone(),
@@ -117,12 +125,14 @@ impl App {
             } else {
                 e.detail.to_string()
             },
-        }
+            region,
+        })
     }
 
     /// Appends a row inside `tx`, which must come from `Store::begin_audited`.
     pub(crate) async fn audit_in(&self, tx: &mut Tx, who: &Who, e: Event<'_>) -> Result<()> {
-        store_audit::append(tx, &self.fields(who, e)).await?;
+        let fields = self.fields(tx, who, e).await?;
+        store_audit::append(tx, &self.keys().audit_chain_key(), &fields).await?;
         Ok(())
     }
 
@@ -130,10 +140,14 @@ impl App {
     /// arriving at the same moment: see [`AuditWriter`]); returns once the
     /// row is committed.
     pub(crate) async fn audit(&self, who: &Who, e: Event<'_>) -> Result<()> {
+        let fields = {
+            let mut conn = self.store().pool().acquire().await?;
+            self.fields(&mut conn, who, e).await?
+        };
         let (reply, committed) = oneshot::channel();
         self.audit_writer
             .queue
-            .send((self.fields(who, e), reply))
+            .send((fields, reply))
             .await
             .map_err(|_| AppError::internal("the audit writer has stopped"))?;
         committed
@@ -177,13 +191,59 @@ impl App {
     }
 }
 
-/// Walks the whole trail and checks its hash chain. Returns the rows checked,
-/// or the first fault with the row it concerns.
-pub async fn verify(app: &App) -> Result<std::result::Result<u64, ChainFault>> {
+/// A row's id and MAC as recorded outside the machine (`kangyang audit head`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Anchor {
+    pub id: i64,
+    pub hash: String,
+}
+
+impl Anchor {
+    /// Reads `ID:HASH`, as `kangyang audit head` prints it.
+    pub fn parse(s: &str) -> Option<Anchor> {
+        let (id, hash) = s.trim().split_once(':')?;
+        let id = id.trim().parse().ok().filter(|id| *id > 0)?;
+        let hash = hash.trim();
+        (hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit())).then(|| Anchor {
+            id,
+            hash: hash.to_ascii_lowercase(),
+        })
+    }
+}
+
+impl std::fmt::Display for Anchor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.id, self.hash)
+    }
+}
+
+/// The chain's head, to be recorded outside the machine (a notary, a
+/// printed log): with it, even a rewrite by someone who also stole the key
+/// file shows.
+pub async fn head(app: &App) -> Result<Anchor> {
     let mut conn = app.store().pool().acquire().await?;
+    let (id, hash) = store_audit::head(&mut conn).await?;
+    Ok(Anchor { id, hash })
+}
+
+/// Walks the whole trail and checks its MAC chain, and that each anchor
+/// recorded earlier still names a row with the same MAC. Returns the rows
+/// checked, or the first fault with the row it concerns.
+pub async fn verify(app: &App, anchors: &[Anchor]) -> Result<std::result::Result<u64, ChainFault>> {
+    let mut conn = app.store().pool().acquire().await?;
+    for anchor in anchors {
+        let row = store_audit::row(&mut conn, anchor.id).await?;
+        if row.is_none_or(|r| r.hash != anchor.hash) {
+            return Ok(Err(ChainFault::AnchorMismatch { id: anchor.id }));
+        }
+    }
     let (head_id, head_hash) = store_audit::head(&mut conn).await?;
+    let keyed_from = store_audit::keyed_from(&mut conn).await?;
+    let mut verifier = match ChainVerifier::new(app.keys().audit_chain_key(), &keyed_from) {
+        Ok(v) => v,
+        Err(fault) => return Ok(Err(fault)),
+    };
     // Page through rather than load the trail at once: it grows without bound.
-    let mut verifier = ChainVerifier::new();
     let mut after = 0;
     loop {
         let page = store_audit::page(&mut conn, after, 5_000).await?;
@@ -198,6 +258,18 @@ pub async fn verify(app: &App) -> Result<std::result::Result<u64, ChainFault>> {
     Ok(verifier.finish(head_id, &head_hash))
 }
 
+/// The filter narrowed to the rows the actor may read: those about their
+/// region's subtree, and, for auditors of a whole province, the rows tied to
+/// no region (the command line, sign-ins under unknown names).
+fn scoped(actor: &Actor, filter: &AuditFilter) -> AuditFilter {
+    let region = actor.scope.region();
+    AuditFilter {
+        region: Some(region.subtree_range()),
+        unregioned: region.level() == kangyang_domain::RegionLevel::Province,
+        ..filter.clone()
+    }
+}
+
 /// The auditor's search of the trail; the search itself is audited.
 pub async fn search(
     app: &App,
@@ -207,6 +279,7 @@ pub async fn search(
     offset: i64,
 ) -> Result<(Vec<AuditRow>, i64)> {
     app.require(actor, Action::AuditRead).await?;
+    let filter = &scoped(actor, filter);
     let mut conn = app.store().pool().acquire().await?;
     let found = store_audit::search(&mut conn, filter, limit.clamp(1, 500), offset.max(0)).await?;
     drop(conn);
@@ -234,6 +307,7 @@ pub async fn search(
 pub async fn export(app: &App, actor: &Actor, filter: &AuditFilter) -> Result<Vec<AuditRow>> {
     const CAP: i64 = 200_000;
     app.require(actor, Action::AuditRead).await?;
+    let filter = &scoped(actor, filter);
     let mut conn = app.store().pool().acquire().await?;
     let mut rows = Vec::new();
     loop {
@@ -263,4 +337,24 @@ pub async fn export(app: &App, actor: &Actor, filter: &AuditFilter) -> Result<Ve
     )
     .await?;
     Ok(rows)
+}
+
+/// Writes the chain's head into the server's log when it starts and once a
+/// day after: the log leaves the machine (syslog, the operator's archive),
+/// so each day's head is an anchor that a later rewrite cannot match.
+pub async fn log_head_daily(app: App) {
+    let mut logged_on = None;
+    loop {
+        let today = app.today();
+        if logged_on != Some(today) {
+            match head(&app).await {
+                Ok(anchor) => {
+                    tracing::info!(anchor = %anchor, "audit trail head (record it: `kangyang audit verify --anchor ID:HASH` checks it later)");
+                    logged_on = Some(today);
+                }
+                Err(e) => tracing::warn!(error = %e, "audit trail head not read"),
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(600)).await;
+    }
 }

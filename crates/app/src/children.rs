@@ -472,9 +472,10 @@ pub struct BreakGlassView {
 /// await review. For the auditor.
 pub async fn break_glass_report(app: &App, actor: &Actor) -> Result<(i64, Vec<BreakGlassView>)> {
     app.require(actor, Action::AuditRead).await?;
+    let (lo, hi) = actor.scope.region().subtree_range();
     let mut conn = app.store().pool().acquire().await?;
-    let waiting = store::unreviewed_count(&mut conn).await?;
-    let rows = store::break_glass_list(&mut conn, 500).await?;
+    let waiting = store::unreviewed_count(&mut conn, (&lo, &hi)).await?;
+    let rows = store::break_glass_list(&mut conn, (&lo, &hi), 500).await?;
     Ok((
         waiting,
         rows.into_iter()
@@ -500,8 +501,9 @@ pub async fn awaiting_review(app: &App, actor: &Actor) -> Result<i64> {
     if !actor.permissions.contains(&Action::AuditRead) {
         return Ok(0);
     }
+    let (lo, hi) = actor.scope.region().subtree_range();
     let mut conn = app.store().pool().acquire().await?;
-    Ok(store::unreviewed_count(&mut conn).await?)
+    Ok(store::unreviewed_count(&mut conn, (&lo, &hi)).await?)
 }
 
 /// The auditor marks an opening reviewed, with a note.
@@ -511,8 +513,20 @@ pub async fn review(app: &App, actor: &Actor, id: i64, note: &str) -> Result<()>
     if note.chars().count() > 200 {
         return Err(AppError::invalid("note", "不超过 200 个字"));
     }
+    let (lo, hi) = actor.scope.region().subtree_range();
     let (mut tx, _guard) = app.store().begin_audited().await?;
-    if !store::review(&mut tx, id, actor.user_id, note, app.now()).await? {
+    if !store::review(&mut tx, (&lo, &hi), id, actor.user_id, note, app.now()).await? {
+        // Another region's opening is as absent as one that never was;
+        // the refusal is audited like any out-of-scope request.
+        drop(tx);
+        drop(_guard);
+        app.audit_denied(
+            actor,
+            "child.break_glass.review",
+            "break_glass",
+            &id.to_string(),
+        )
+        .await?;
         return Err(AppError::NotFound);
     }
     let mut event = Event::ok("child.break_glass.review", "break_glass", id.to_string());

@@ -34,6 +34,7 @@ const NONCE_LEN: usize = 12;
 pub struct Keys {
     cipher: Sm4Gcm,
     index_key: [u8; 32],
+    audit_key: [u8; 32],
 }
 
 impl std::fmt::Debug for Keys {
@@ -67,7 +68,14 @@ impl Keys {
         Keys {
             cipher: Sm4Gcm::new(&cipher_key.into()),
             index_key: derive(master, "kangyang blind index v1"),
+            audit_key: derive(master, "kangyang audit chain v1"),
         }
+    }
+
+    /// The key of the audit trail's MAC chain: without the key file, the
+    /// database alone cannot be rewritten to verify.
+    pub fn audit_chain_key(&self) -> kangyang_domain::audit::ChainKey {
+        kangyang_domain::audit::ChainKey::new(self.audit_key)
     }
 
     /// Fresh random keys (tests, and a first start that creates a key file).

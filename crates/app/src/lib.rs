@@ -83,7 +83,7 @@ impl App {
         keys: crypto::Keys,
     ) -> Result<App> {
         let app = App {
-            audit_writer: audit::AuditWriter::start(store.clone()),
+            audit_writer: audit::AuditWriter::start(store.clone(), keys.audit_chain_key()),
             store,
             clock,
             keys,
@@ -95,6 +95,7 @@ impl App {
         };
         let mut conn = app.store.pool().acquire().await?;
         crypto::check_key_belongs(&mut conn, &app.keys).await?;
+        kangyang_store::audit::start_keyed_chain(&app.store, &app.keys.audit_chain_key()).await?;
         kangyang_store::permissions::seed_defaults(&mut conn).await?;
         drop(conn);
         regions::seed_embedded(&app).await?;

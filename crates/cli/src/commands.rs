@@ -197,11 +197,30 @@ pub async fn run(command: Command) -> CmdResult {
             Ok(ExitCode::SUCCESS)
         }
         Command::Audit {
-            command: AuditCommand::Verify,
+            command: AuditCommand::Head,
             data,
         } => {
             let app = open_app(&data).await?;
-            match kangyang_app::audit::verify(&app)
+            let anchor = kangyang_app::audit::head(&app)
+                .await
+                .map_err(|e| e.operator_message())?;
+            println!("{anchor}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Audit {
+            command: AuditCommand::Verify { anchors },
+            data,
+        } => {
+            let anchors = anchors
+                .iter()
+                .map(|a| {
+                    kangyang_app::audit::Anchor::parse(a).ok_or_else(|| {
+                        format!("--anchor {a}: expected ID:HASH as `kangyang audit head` prints it (a row id, a colon, 64 hex digits)")
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let app = open_app(&data).await?;
+            match kangyang_app::audit::verify(&app, &anchors)
                 .await
                 .map_err(|e| e.operator_message())?
             {
@@ -349,6 +368,8 @@ async fn serve_app(app: App, args: &ServeArgs, banner: Option<String>) -> CmdRes
     tracing::info!(%addr, dialect = app.store().dialect().name(), "serving");
     // Large regions' dashboards read the day's tallies; keep them counted.
     tokio::spawn(kangyang_app::dashboards::keep_tallies_fresh(app.clone()));
+    // The audit trail's head goes into the log daily, as an outside anchor.
+    tokio::spawn(kangyang_app::audit::log_head_daily(app.clone()));
     let config = WebConfig {
         secure_cookies: args.secure_cookies,
         trust_proxy: args.trust_proxy,

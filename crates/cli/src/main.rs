@@ -305,8 +305,16 @@ pub enum StatsCommand {
 
 #[derive(Subcommand)]
 pub enum AuditCommand {
-    /// Walk the hash chain; exit non-zero naming the first altered or removed row.
-    Verify,
+    /// Walk the MAC chain; exit non-zero naming the first altered or removed row.
+    Verify {
+        /// A head recorded earlier by `kangyang audit head` (ID:HASH); the row
+        /// it names must still carry that MAC. May be given more than once.
+        #[arg(long = "anchor", value_name = "ID:HASH")]
+        anchors: Vec<String>,
+    },
+    /// Print the chain's head (ID:HASH), to record outside the machine for
+    /// `kangyang audit verify --anchor`.
+    Head,
 }
 
 fn main() -> ExitCode {

@@ -1,7 +1,7 @@
 //! The append-only, hash-chained audit trail.
 
 use crate::{Conn, Result, Store, Tx};
-use kangyang_domain::audit::{chain_hash, AuditFields, ChainRow};
+use kangyang_domain::audit::{chain_mac, AuditFields, ChainKey, ChainRow, KeyedFrom};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct AuditRow {
@@ -15,6 +15,7 @@ pub struct AuditRow {
     pub object_id: String,
     pub result: String,
     pub detail: String,
+    pub region: String,
     pub prev_hash: String,
     pub hash: String,
 }
@@ -33,6 +34,7 @@ impl From<AuditRow> for ChainRow {
                 object_id: r.object_id,
                 result: r.result,
                 detail: r.detail,
+                region: r.region,
             },
             prev_hash: r.prev_hash,
             hash: r.hash,
@@ -40,8 +42,31 @@ impl From<AuditRow> for ChainRow {
     }
 }
 
-const COLUMNS: &str =
-    "id, at, user_id, username, ip, action, object_type, object_id, result, detail, prev_hash, hash";
+const COLUMNS: &str = "id, at, user_id, username, ip, action, object_type, object_id, result, \
+    detail, region, prev_hash, hash";
+
+const INSERT: &str = "INSERT INTO audit_log (at, user_id, username, ip, action, object_type,
+    object_id, result, detail, region, prev_hash, hash)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id";
+
+async fn insert(tx: &mut Tx, f: &AuditFields, prev_hash: &str, hash: &str) -> Result<i64> {
+    let (id,): (i64,) = sqlx::query_as(INSERT)
+        .bind(f.at)
+        .bind(f.user_id)
+        .bind(&f.username)
+        .bind(&f.ip)
+        .bind(&f.action)
+        .bind(&f.object_type)
+        .bind(&f.object_id)
+        .bind(&f.result)
+        .bind(&f.detail)
+        .bind(&f.region)
+        .bind(prev_hash)
+        .bind(hash)
+        .fetch_one(&mut **tx)
+        .await?;
+    Ok(id)
+}
 
 impl Store {
     /// Begins a transaction that will append to the audit trail. Hold the
@@ -56,7 +81,7 @@ impl Store {
 
 /// Appends one row inside the caller's transaction. Call it through a
 /// transaction from [`Store::begin_audited`].
-pub async fn append(tx: &mut Tx, f: &AuditFields) -> Result<i64> {
+pub async fn append(tx: &mut Tx, key: &ChainKey, f: &AuditFields) -> Result<i64> {
     // Writing the head first takes the write lock at once: SQLite's writer lock,
     // PostgreSQL's row lock. Reading first and writing later could let two
     // appenders read the same head.
@@ -66,25 +91,8 @@ pub async fn append(tx: &mut Tx, f: &AuditFields) -> Result<i64> {
     let (prev_hash,): (String,) = sqlx::query_as("SELECT last_hash FROM audit_head WHERE id = 1")
         .fetch_one(&mut **tx)
         .await?;
-    let hash = chain_hash(&prev_hash, f);
-    let (id,): (i64,) = sqlx::query_as(
-        "INSERT INTO audit_log (at, user_id, username, ip, action, object_type, object_id, result,
-            detail, prev_hash, hash)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
-    )
-    .bind(f.at)
-    .bind(f.user_id)
-    .bind(&f.username)
-    .bind(&f.ip)
-    .bind(&f.action)
-    .bind(&f.object_type)
-    .bind(&f.object_id)
-    .bind(&f.result)
-    .bind(&f.detail)
-    .bind(&prev_hash)
-    .bind(&hash)
-    .fetch_one(&mut **tx)
-    .await?;
+    let hash = chain_mac(key, &prev_hash, f);
+    let id = insert(tx, f, &prev_hash, &hash).await?;
     sqlx::query("UPDATE audit_head SET last_id = $1, last_hash = $2 WHERE id = 1")
         .bind(id)
         .bind(&hash)
@@ -96,7 +104,7 @@ pub async fn append(tx: &mut Tx, f: &AuditFields) -> Result<i64> {
 /// Appends several rows, in order, inside the caller's transaction (from
 /// [`Store::begin_audited`]): the head is locked and read once and written
 /// once, so a batch costs one round of bookkeeping, not one per row.
-pub async fn append_many(tx: &mut Tx, rows: &[AuditFields]) -> Result<()> {
+pub async fn append_many(tx: &mut Tx, key: &ChainKey, rows: &[AuditFields]) -> Result<()> {
     if rows.is_empty() {
         return Ok(());
     }
@@ -109,26 +117,8 @@ pub async fn append_many(tx: &mut Tx, rows: &[AuditFields]) -> Result<()> {
             .await?;
     let mut last_id = 0;
     for f in rows {
-        let hash = chain_hash(&prev_hash, f);
-        let (id,): (i64,) = sqlx::query_as(
-            "INSERT INTO audit_log (at, user_id, username, ip, action, object_type, object_id, result,
-                detail, prev_hash, hash)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
-        )
-        .bind(f.at)
-        .bind(f.user_id)
-        .bind(&f.username)
-        .bind(&f.ip)
-        .bind(&f.action)
-        .bind(&f.object_type)
-        .bind(&f.object_id)
-        .bind(&f.result)
-        .bind(&f.detail)
-        .bind(&prev_hash)
-        .bind(&hash)
-        .fetch_one(&mut **tx)
-        .await?;
-        last_id = id;
+        let hash = chain_mac(key, &prev_hash, f);
+        last_id = insert(tx, f, &prev_hash, &hash).await?;
         prev_hash = hash;
     }
     sqlx::query("UPDATE audit_head SET last_id = $1, last_hash = $2 WHERE id = 1")
@@ -146,6 +136,93 @@ pub async fn head(conn: &mut Conn) -> Result<(i64, String)> {
             .fetch_one(conn)
             .await?,
     )
+}
+
+/// Marks where keyed rows begin, once: the row after the current head (on a
+/// new database, row 1). Rows before it were written by a version that hashed
+/// without a key. The mark is sealed with the key, so it cannot be moved.
+pub async fn start_keyed_chain(store: &Store, key: &ChainKey) -> Result<()> {
+    let (mut tx, _guard) = store.begin_audited().await?;
+    sqlx::query("UPDATE audit_head SET last_id = last_id WHERE id = 1")
+        .execute(&mut *tx)
+        .await?;
+    let (last_id, seal): (i64, String) =
+        sqlx::query_as("SELECT last_id, keyed_seal FROM audit_head WHERE id = 1")
+            .fetch_one(&mut *tx)
+            .await?;
+    if seal.is_empty() {
+        let from = last_id + 1;
+        sqlx::query("UPDATE audit_head SET keyed_from = $1, keyed_seal = $2 WHERE id = 1")
+            .bind(from)
+            .bind(key.seal_keyed_from(from))
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Where the keyed rows begin, as recorded.
+pub async fn keyed_from(conn: &mut Conn) -> Result<KeyedFrom> {
+    let (id, seal): (i64, String) =
+        sqlx::query_as("SELECT keyed_from, keyed_seal FROM audit_head WHERE id = 1")
+            .fetch_one(conn)
+            .await?;
+    Ok(KeyedFrom { id, seal })
+}
+
+/// One row by id, if it is there.
+pub async fn row(conn: &mut Conn, id: i64) -> Result<Option<AuditRow>> {
+    Ok(
+        sqlx::query_as(&format!("SELECT {COLUMNS} FROM audit_log WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(conn)
+            .await?,
+    )
+}
+
+/// The region an audited object belongs to, for scoping who may read its
+/// rows: a person's village, a facility's or programme's region. None for an
+/// object of another kind, or one that is not (or no longer) there.
+pub async fn object_region(
+    conn: &mut Conn,
+    object_type: &str,
+    object_id: &str,
+) -> Result<Option<String>> {
+    if object_type == "region" {
+        return Ok(Some(object_id.to_owned()).filter(|c| !c.is_empty()));
+    }
+    let sql = match object_type {
+        "person" => "SELECT village_code FROM persons WHERE id = $1",
+        "facility" => "SELECT region_code FROM facilities WHERE id = $1",
+        "user" => "SELECT region_code FROM users WHERE id = $1",
+        "project" => "SELECT region_code FROM projects WHERE id = $1",
+        "fund_source" => "SELECT region_code FROM fund_sources WHERE id = $1",
+        "partner_org" => "SELECT region_code FROM partner_orgs WHERE id = $1",
+        "pairing" => "SELECT region_code FROM pairings WHERE id = $1",
+        "rating_round" => "SELECT region_code FROM rating_rounds WHERE id = $1",
+        "care_agreement" => "SELECT region_code FROM care_agreements WHERE id = $1",
+        "construction" => "SELECT region_code FROM construction_projects WHERE id = $1",
+        "order" => {
+            "SELECT f.region_code FROM piecework_orders o
+             JOIN facilities f ON f.id = o.facility_id WHERE o.id = $1"
+        }
+        "home_mod_case" => "SELECT village_code FROM home_mod_cases WHERE id = $1",
+        "home_care_order" => {
+            "SELECT p.village_code FROM home_care_orders o
+             JOIN persons p ON p.id = o.person_id WHERE o.id = $1"
+        }
+        "break_glass" => {
+            "SELECT p.village_code FROM break_glass g
+             JOIN persons p ON p.id = g.person_id WHERE g.id = $1"
+        }
+        _ => return Ok(None),
+    };
+    let Ok(id) = object_id.parse::<i64>() else {
+        return Ok(None);
+    };
+    let found: Option<(String,)> = sqlx::query_as(sql).bind(id).fetch_optional(conn).await?;
+    Ok(found.map(|(code,)| code))
 }
 
 /// Rows with id greater than `after`, in id order, at most `limit`.
@@ -166,6 +243,11 @@ pub struct AuditFilter {
     pub action: Option<String>,
     pub from: Option<i64>,
     pub to: Option<i64>,
+    /// The reader's region subtree as a code range `[from, to)`; None reads
+    /// every row. Rows tied to no region (the command line, unknown sign-in
+    /// names) are read only with `unregioned`.
+    pub region: Option<(String, String)>,
+    pub unregioned: bool,
 }
 
 /// Matching rows, newest first, and the total count.
@@ -177,7 +259,13 @@ pub async fn search(
 ) -> Result<(Vec<AuditRow>, i64)> {
     // Every filter is always bound; an absent one is a NULL that matches all.
     let filter = "($1 IS NULL OR username = $1) AND ($2 IS NULL OR action = $2)
-        AND ($3 IS NULL OR at >= $3) AND ($4 IS NULL OR at < $4)";
+        AND ($3 IS NULL OR at >= $3) AND ($4 IS NULL OR at < $4)
+        AND ($5 IS NULL OR (region >= $5 AND region < $6) OR ($7 = 1 AND region = ''))";
+    let (lo, hi) = match &f.region {
+        Some((lo, hi)) => (Some(lo.as_str()), Some(hi.as_str())),
+        None => (None, None),
+    };
+    let unregioned = i64::from(f.unregioned);
     let (total,): (i64,) = sqlx::query_as(&format!(
         "SELECT CAST(COUNT(*) AS BIGINT) FROM audit_log WHERE {filter}"
     ))
@@ -185,15 +273,21 @@ pub async fn search(
     .bind(&f.action)
     .bind(f.from)
     .bind(f.to)
+    .bind(lo)
+    .bind(hi)
+    .bind(unregioned)
     .fetch_one(&mut *conn)
     .await?;
     let rows = sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM audit_log WHERE {filter} ORDER BY id DESC LIMIT $5 OFFSET $6"
+        "SELECT {COLUMNS} FROM audit_log WHERE {filter} ORDER BY id DESC LIMIT $8 OFFSET $9"
     ))
     .bind(&f.username)
     .bind(&f.action)
     .bind(f.from)
     .bind(f.to)
+    .bind(lo)
+    .bind(hi)
+    .bind(unregioned)
     .bind(limit)
     .bind(offset)
     .fetch_all(conn)

@@ -252,43 +252,67 @@ pub struct BreakGlassRow {
     pub review_note: String,
 }
 
-/// Break-glass openings, those not yet reviewed first, newest first.
-pub async fn break_glass_list(conn: &mut Conn, limit: i64) -> Result<Vec<BreakGlassRow>> {
+/// Break-glass openings of children living in `scope` (the village-code
+/// range of the reader's region), those not yet reviewed first, newest first.
+pub async fn break_glass_list(
+    conn: &mut Conn,
+    scope: (&str, &str),
+    limit: i64,
+) -> Result<Vec<BreakGlassRow>> {
     Ok(sqlx::query_as(
         "SELECT b.id, u.username, u.display_name, b.person_id, f.name AS facility_name, b.reason, \
          b.opened_at, b.reviewed_at, r.display_name AS reviewer, b.review_note \
          FROM break_glass b JOIN users u ON u.id = b.user_id \
+         JOIN persons p ON p.id = b.person_id \
          LEFT JOIN users r ON r.id = b.reviewed_by \
          LEFT JOIN child_files c ON c.person_id = b.person_id \
          LEFT JOIN facilities f ON f.id = c.facility_id \
+         WHERE p.village_code >= $1 AND p.village_code < $2 \
          ORDER BY CASE WHEN b.reviewed_at IS NULL THEN 0 ELSE 1 END, b.opened_at DESC, b.id DESC \
-         LIMIT $1",
+         LIMIT $3",
     )
+    .bind(scope.0)
+    .bind(scope.1)
     .bind(limit)
     .fetch_all(conn)
     .await?)
 }
 
-pub async fn unreviewed_count(conn: &mut Conn) -> Result<i64> {
+/// Openings of children living in `scope` that await review.
+pub async fn unreviewed_count(conn: &mut Conn, scope: (&str, &str)) -> Result<i64> {
     let (n,): (i64,) = sqlx::query_as(
-        "SELECT CAST(COUNT(*) AS BIGINT) FROM break_glass WHERE reviewed_at IS NULL",
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM break_glass b JOIN persons p ON p.id = b.person_id \
+         WHERE b.reviewed_at IS NULL AND p.village_code >= $1 AND p.village_code < $2",
     )
+    .bind(scope.0)
+    .bind(scope.1)
     .fetch_one(conn)
     .await?;
     Ok(n)
 }
 
-/// Marks an opening reviewed; false when there is no such opening or it was
-/// already reviewed (a review is never overwritten).
-pub async fn review(conn: &mut Conn, id: i64, reviewer: i64, note: &str, now: i64) -> Result<bool> {
+/// Marks an opening of a child living in `scope` reviewed; false when there
+/// is no such opening there, or it was already reviewed (a review is never
+/// overwritten).
+pub async fn review(
+    conn: &mut Conn,
+    scope: (&str, &str),
+    id: i64,
+    reviewer: i64,
+    note: &str,
+    now: i64,
+) -> Result<bool> {
     let done = sqlx::query(
         "UPDATE break_glass SET reviewed_at = $1, reviewed_by = $2, review_note = $3 \
-         WHERE id = $4 AND reviewed_at IS NULL",
+         WHERE id = $4 AND reviewed_at IS NULL AND person_id IN \
+         (SELECT id FROM persons WHERE village_code >= $5 AND village_code < $6)",
     )
     .bind(now)
     .bind(reviewer)
     .bind(note)
     .bind(id)
+    .bind(scope.0)
+    .bind(scope.1)
     .execute(conn)
     .await?;
     Ok(done.rows_affected() > 0)

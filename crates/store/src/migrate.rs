@@ -72,6 +72,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "name search",
         sql: include_str!("../migrations/0012_name_search.sql"),
     },
+    Migration {
+        version: 13,
+        name: "audit scope and key",
+        sql: include_str!("../migrations/0013_audit_scope_and_key.sql"),
+    },
 ];
 
 /// Statements a migration runs on PostgreSQL only, after its SQL file's.

@@ -52,6 +52,8 @@ impl AuditQuery {
             from: day("from", &self.from)?,
             // Inclusive of the last day: up to the start of the next.
             to: day("to", &self.to)?.map(|t| t + 86_400),
+            // The use case narrows to the auditor's region.
+            ..AuditFilter::default()
         })
     }
 

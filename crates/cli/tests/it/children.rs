@@ -366,3 +366,106 @@ backend_test!(
         assert!(page.contains("id=\"reason-form\""));
     }
 );
+
+backend_test!(
+    an_auditor_bound_to_a_county_reads_only_that_countys_trail,
+    |b: Backend| async move {
+        let t = start_app_with_clock(b, Config::default()).await;
+        t.user("yunfu", Role::Official, "4453").await;
+        t.user("heshan", Role::Official, "440784").await;
+        t.user("heshan_auditor", Role::Auditor, "440784").await;
+        t.user("yunfu_auditor", Role::Auditor, "4453").await;
+        let (official, csrf) = t.login("yunfu").await;
+        let (home, child) = home_with_child(&t, &official, &csrf).await;
+        staff(&t, "colleague", home, "445302").await;
+        let (colleague, colleague_csrf) = t.login("colleague").await;
+        let reason = "夜间急诊，需核对过敏史";
+        let glass = t.url(&format!("/api/v1/children/{child}/break-glass"));
+        let (status, _) = post(
+            &colleague,
+            &colleague_csrf,
+            &glass,
+            json!({ "reason": reason }),
+        )
+        .await;
+        assert_eq!(status, 200);
+        // Heshan's official does something of their own, to be found.
+        let (heshan, heshan_csrf) = t.login("heshan").await;
+        let (status, _) = post(
+            &heshan,
+            &heshan_csrf,
+            &t.url("/api/v1/facilities"),
+            json!({ "name": "古劳镇康园中心", "kind": "kangyuan_centre", "region": "440784103" }),
+        )
+        .await;
+        assert_eq!(status, 201);
+
+        // Heshan's auditor: neither Yunfu's break-glass opening nor its
+        // rows of the trail, in the list, the search or the export.
+        let (auditor, auditor_csrf) = auditor_login(&t, "heshan_auditor").await;
+        let (status, report) = get_json(&auditor, &t.url("/api/v1/audit/break-glass")).await;
+        assert_eq!(status, 200);
+        assert_eq!(report["awaiting_review"], 0, "{report}");
+        assert_eq!(report["entries"].as_array().unwrap().len(), 0, "{report}");
+        let (status, found) = get_json(&auditor, &t.url("/api/v1/audit")).await;
+        assert_eq!(status, 200, "{found}");
+        let text = found.to_string();
+        assert!(!text.contains("夜间急诊"), "Yunfu's reason leaked: {text}");
+        assert!(
+            !text.contains("colleague") && !text.contains("\"yunfu\""),
+            "{text}"
+        );
+        assert!(
+            text.contains("facility.create") || text.contains("heshan"),
+            "{text}"
+        );
+        let export = auditor
+            .get(t.url("/audit/export.csv"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(!export.contains("夜间急诊") && !export.contains("colleague"));
+        assert!(export.contains("heshan"), "own rows are exported");
+        let page = auditor
+            .get(t.url("/audit?username=colleague"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(!page.contains("夜间急诊"));
+
+        // Nor may they mark Yunfu's opening reviewed: it is not there for them.
+        let mut conn = t.app.store().pool().acquire().await.unwrap();
+        let (grant,): (i64,) = sqlx::query_as("SELECT id FROM break_glass")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+        drop(conn);
+        let review = t.url(&format!("/api/v1/audit/break-glass/{grant}/review"));
+        let (status, _) = post(&auditor, &auditor_csrf, &review, json!({ "note": "已核" })).await;
+        assert_eq!(status, 404);
+
+        // Yunfu's auditor sees the opening and its reason, and reviews it.
+        let (yunfu_auditor, yunfu_csrf) = auditor_login(&t, "yunfu_auditor").await;
+        let (_, report) = get_json(&yunfu_auditor, &t.url("/api/v1/audit/break-glass")).await;
+        assert_eq!(report["awaiting_review"], 1, "{report}");
+        assert_eq!(report["entries"][0]["reason"], reason);
+        let (_, found) = get_json(&yunfu_auditor, &t.url("/api/v1/audit?username=colleague")).await;
+        assert!(found.to_string().contains("夜间急诊"), "{found}");
+        let (_, found) = get_json(&yunfu_auditor, &t.url("/api/v1/audit?username=heshan")).await;
+        assert_eq!(found["total"], 0, "Heshan's rows are not Yunfu's: {found}");
+        let (status, _) = post(
+            &yunfu_auditor,
+            &yunfu_csrf,
+            &review,
+            json!({ "note": "理由属实" }),
+        )
+        .await;
+        assert_eq!(status, 204);
+    }
+);

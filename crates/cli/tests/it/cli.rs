@@ -550,3 +550,125 @@ async fn the_province_generator_fills_postgresql_all_or_nothing_with_every_index
     assert_eq!(person_table_shape(&db.url).await, shape);
     conn.close().await.ok();
 }
+
+/// Rewrites the whole trail as someone holding the database would: changes
+/// row 1's username, then recomputes every row's hash with `rehash` and
+/// moves the head to match.
+async fn rewrite_trail(
+    db: &TestDb,
+    rehash: impl Fn(&str, &kangyang_domain::audit::AuditFields) -> String,
+) {
+    use kangyang_store::audit;
+    let store = kangyang_store::Store::connect(&db.binary_url())
+        .await
+        .unwrap();
+    let mut conn = store.pool().acquire().await.unwrap();
+    let rows = audit::page(&mut conn, 0, 10_000).await.unwrap();
+    let mut prev = String::new();
+    let mut last = 0;
+    for row in rows {
+        let id = row.id;
+        let mut chain: kangyang_domain::audit::ChainRow = row.into();
+        if id == 1 {
+            chain.fields.username = "someone".into();
+        }
+        let hash = rehash(&prev, &chain.fields);
+        sqlx::query("UPDATE audit_log SET username = $1, prev_hash = $2, hash = $3 WHERE id = $4")
+            .bind(&chain.fields.username)
+            .bind(&prev)
+            .bind(&hash)
+            .bind(id)
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        prev = hash;
+        last = id;
+    }
+    sqlx::query("UPDATE audit_head SET last_id = $1, last_hash = $2 WHERE id = 1")
+        .bind(last)
+        .bind(&prev)
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    drop(conn);
+    store.close().await;
+}
+
+backend_test!(
+    the_audit_chain_is_keyed_and_its_head_anchors_it,
+    |b: Backend| async move {
+        let db = cli_db(b).await;
+        let dir = tempfile::tempdir().unwrap();
+        let pw = dir.path().join("pw");
+        std::fs::write(&pw, "Kangyuan-Gulao-350\n").unwrap();
+        let create = |name: &str| {
+            let out = kangyang(
+                &db,
+                &[
+                    "admin",
+                    "create",
+                    "--username",
+                    name,
+                    "--password-file",
+                    pw.to_str().unwrap(),
+                ],
+            );
+            assert!(out.status.success(), "{}", stderr(&out));
+        };
+        create("sysadmin");
+        let out = kangyang(&db, &["audit", "head"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let anchor = stdout(&out).trim().to_owned();
+        let (id, hash) = anchor.split_once(':').expect("ID:HASH");
+        assert!(
+            id.parse::<i64>().unwrap() >= 1 && hash.len() == 64,
+            "{anchor}"
+        );
+        create("sysadmin2");
+        let verify = |anchor: Option<&str>| {
+            let mut args = vec!["audit", "verify"];
+            if let Some(a) = anchor {
+                args.extend(["--anchor", a]);
+            }
+            kangyang(&db, &args)
+        };
+        let out = verify(Some(&anchor));
+        assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+        assert!(stdout(&out).contains("intact"), "{}", stdout(&out));
+        let out = verify(Some("1:xyz"));
+        assert!(!out.status.success());
+        assert!(stderr(&out).contains("--anchor 1:xyz"), "{}", stderr(&out));
+
+        // Holding the database alone: a full rewrite, rehashed with the plain
+        // SM3 anyone can compute, no longer verifies.
+        rewrite_trail(&db, kangyang_domain::audit::chain_hash).await;
+        let out = verify(None);
+        assert!(!out.status.success(), "{}", stdout(&out));
+        assert!(
+            stdout(&out).contains("audit row 1 was altered"),
+            "{}",
+            stdout(&out)
+        );
+
+        // Holding the key file too: the rewrite verifies on its own, but not
+        // against the head recorded outside the machine before it.
+        let key_file = db.dir.as_ref().unwrap().path().join("kangyang.key");
+        let (keys, _) = kangyang_app::crypto::Keys::load_or_create(&key_file, false).unwrap();
+        let key = keys.audit_chain_key();
+        rewrite_trail(&db, |prev, f| {
+            kangyang_domain::audit::chain_mac(&key, prev, f)
+        })
+        .await;
+        let out = verify(None);
+        assert!(out.status.success(), "{}", stdout(&out));
+        let out = verify(Some(&anchor));
+        assert!(!out.status.success());
+        assert!(
+            stdout(&out).contains(&format!(
+                "audit row {id} no longer carries the MAC the anchor recorded"
+            )),
+            "{}",
+            stdout(&out)
+        );
+    }
+);

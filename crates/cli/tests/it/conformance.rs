@@ -2,7 +2,7 @@
 
 use crate::backend_test;
 use crate::support::{start_app, Backend, TestDb};
-use kangyang_domain::audit::{AuditFields, ChainFault};
+use kangyang_domain::audit::{AuditFields, ChainFault, ChainKey};
 use kangyang_domain::RegionCode;
 use kangyang_store::{audit, regions, users, Store, StoreError};
 
@@ -17,7 +17,12 @@ fn fields(n: i64) -> AuditFields {
         object_id: n.to_string(),
         result: "ok".into(),
         detail: String::new(),
+        region: "440784".into(),
     }
+}
+
+fn key() -> ChainKey {
+    ChainKey::new([3; 32])
 }
 
 backend_test!(
@@ -178,12 +183,13 @@ backend_test!(
     |b: Backend| async move {
         let db = TestDb::new(b).await;
         let store = Store::open(&db.url).await.unwrap();
+        audit::start_keyed_chain(&store, &key()).await.unwrap();
         let mut tasks = Vec::new();
         for n in 0..40 {
             let store = store.clone();
             tasks.push(tokio::spawn(async move {
                 let (mut tx, _guard) = store.begin_audited().await.unwrap();
-                audit::append(&mut tx, &fields(n)).await.unwrap();
+                audit::append(&mut tx, &key(), &fields(n)).await.unwrap();
                 tx.commit().await.unwrap();
             }));
         }
@@ -192,6 +198,7 @@ backend_test!(
         }
         let mut conn = store.pool().acquire().await.unwrap();
         let (head_id, head_hash) = audit::head(&mut conn).await.unwrap();
+        let keyed_from = audit::keyed_from(&mut conn).await.unwrap();
         let rows: Vec<_> = audit::page(&mut conn, 0, 1000)
             .await
             .unwrap()
@@ -199,7 +206,7 @@ backend_test!(
             .map(Into::into)
             .collect();
         assert_eq!(
-            kangyang_domain::audit::verify(rows, head_id, &head_hash),
+            kangyang_domain::audit::verify(&key(), &keyed_from, rows, head_id, &head_hash),
             Ok(40)
         );
 
@@ -215,7 +222,7 @@ backend_test!(
             .map(Into::into)
             .collect();
         assert_eq!(
-            kangyang_domain::audit::verify(rows, head_id, &head_hash),
+            kangyang_domain::audit::verify(&key(), &keyed_from, rows, head_id, &head_hash),
             Err(ChainFault::Altered { id: 7 })
         );
     }
@@ -232,7 +239,7 @@ backend_test!(audit_search_filters_and_counts, |b: Backend| async move {
         } else {
             "yunfu".into()
         };
-        audit::append(&mut tx, &f).await.unwrap();
+        audit::append(&mut tx, &key(), &f).await.unwrap();
         tx.commit().await.unwrap();
     }
     let mut conn = store.pool().acquire().await.unwrap();
