@@ -4,6 +4,7 @@
 use crate::support::{start_app, Backend, PASSWORD};
 use kangyang_domain::Role;
 use serde_json::{json, Value};
+use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -12,10 +13,16 @@ const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 /// A chromedriver process and one browser session, both ended on drop.
 pub struct Browser {
     driver: Child,
+    port: u16,
+    session: String,
     base: String,
     http: reqwest::Client,
-    _profile: tempfile::TempDir,
+    profile: tempfile::TempDir,
 }
+
+/// Every browser's profile directory starts so: `scripts/test` looks for
+/// chromium processes still using one after the suite.
+pub const PROFILE_PREFIX: &str = "kangyang-browser-";
 
 impl Browser {
     pub async fn start(width: u32, height: u32) -> Browser {
@@ -32,10 +39,13 @@ impl Browser {
             .local_addr()
             .unwrap()
             .port();
+        // Its own process group, so that drop can end chromedriver and every
+        // browser process it started in one signal.
         let driver = Command::new(&chromedriver)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
+            .process_group(0)
             .spawn()
             .expect("chromedriver starts");
         let http = reqwest::Client::new();
@@ -46,7 +56,10 @@ impl Browser {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        let profile = tempfile::tempdir().unwrap();
+        let profile = tempfile::Builder::new()
+            .prefix(PROFILE_PREFIX)
+            .tempdir()
+            .unwrap();
         // The flags keep chromium from reaching out to the network at start.
         let mut options = json!({ "binary": chromium, "args": [
             "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
@@ -79,9 +92,11 @@ impl Browser {
             .to_owned();
         Browser {
             driver,
+            port,
             base: format!("{root}/session/{session}"),
+            session,
             http,
-            _profile: profile,
+            profile,
         }
     }
 
@@ -281,10 +296,92 @@ impl Browser {
 }
 
 impl Drop for Browser {
+    /// Ends the WebDriver session (chromedriver then quits chromium), then
+    /// the whole process group, then any chromium still using this profile.
+    /// Drop runs on a panic's unwinding too, so a failed test leaves nothing.
     fn drop(&mut self) {
+        end_session(self.port, &self.session);
+        let pgid = self.driver.id();
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{pgid}")])
+            .stderr(Stdio::null())
+            .status();
         let _ = self.driver.kill();
         let _ = self.driver.wait();
+        for pid in processes_using(self.profile.path()) {
+            let _ = Command::new("kill")
+                .args(["-KILL", &pid.to_string()])
+                .stderr(Stdio::null())
+                .status();
+        }
     }
+}
+
+/// `DELETE /session/{id}` over a plain socket: drop cannot await, and this
+/// works inside or outside a runtime. Bounded by timeouts, never hangs.
+fn end_session(port: u16, session: &str) {
+    use std::io::{Read, Write};
+    let Ok(mut stream) = std::net::TcpStream::connect_timeout(
+        &std::net::SocketAddr::from(([127, 0, 0, 1], port)),
+        Duration::from_secs(2),
+    ) else {
+        return;
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+    let _ = stream.set_write_timeout(Some(Duration::from_secs(2)));
+    let request = format!(
+        "DELETE /session/{session} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    );
+    if stream.write_all(request.as_bytes()).is_ok() {
+        let mut reply = Vec::new();
+        let _ = stream.read_to_end(&mut reply);
+    }
+}
+
+/// Ids of the processes whose command line names `dir` (chromium is given
+/// its profile directory as `--user-data-dir`).
+pub fn processes_using(dir: &std::path::Path) -> Vec<u32> {
+    let needle = dir.display().to_string();
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/cmdline"))
+                .map(|c| String::from_utf8_lossy(&c).contains(&needle))
+                .unwrap_or(false)
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_browser_leaves_no_process_behind() {
+    let b = Browser::start(390, 844).await;
+    let profile = b.profile.path().to_owned();
+    b.goto("about:blank").await;
+    assert!(
+        !processes_using(&profile).is_empty(),
+        "chromium runs with its profile while the browser is open"
+    );
+    drop(b);
+    assert_eq!(
+        processes_using(&profile),
+        Vec::<u32>::new(),
+        "no chromium process is left once the browser is dropped"
+    );
+    // A test that panics with its browser open leaves none either.
+    let profile = tokio::spawn(async {
+        let b = Browser::start(390, 844).await;
+        std::panic::panic_any(b.profile.path().to_owned())
+    })
+    .await
+    .expect_err("the task panicked")
+    .into_panic()
+    .downcast::<std::path::PathBuf>()
+    .expect("the panic carries the profile path");
+    assert_eq!(processes_using(&profile), Vec::<u32>::new());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

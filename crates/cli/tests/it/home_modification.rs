@@ -848,8 +848,15 @@ async fn a_case_is_opened_and_worked_on_a_phone() {
     let b = Browser::start(390, 844).await;
     b.login(&t, "yunfu").await;
     let fits = || async {
+        // The page's width, the screen's, and the first elements that stick out.
         let fit = b
-            .eval("return [document.documentElement.scrollWidth, document.documentElement.clientWidth];")
+            .eval(
+                "const w = document.documentElement.clientWidth; \
+                 const out = [...document.querySelectorAll('body *')] \
+                   .filter(e => e.getBoundingClientRect().right > w + 1).slice(-4) \
+                   .map(e => e.tagName + (e.id ? '#' + e.id : '') + '.' + e.className); \
+                 return [document.documentElement.scrollWidth, w, out];",
+            )
             .await;
         assert!(
             fit[0].as_i64().unwrap() <= fit[1].as_i64().unwrap(),
