@@ -12,8 +12,8 @@ use kangyang_domain::capability::CapabilityLevel;
 use kangyang_domain::facility::{EligibilityRule, FacilityKind};
 use kangyang_domain::home_care::{
     callback_sample, default_catalogue, default_entitlements, entitlement_for, provider_scores,
-    provider_template, split_order, Anomaly, Channel, Elder, OrderState, ProviderMetrics,
-    PROVIDER_TEMPLATE,
+    provider_template, split_order, visit_anomalies, Channel, Elder, OrderState, ProviderMetrics,
+    Span, Visit, DEFAULT_ANOMALY_RULES, PROVIDER_TEMPLATE,
 };
 use kangyang_domain::money::Fen;
 use kangyang_domain::person::{EconomicStatus, LivingSituation, ELDERLY_AGE};
@@ -290,7 +290,10 @@ async fn history(
             slots.push((k % chosen.len(), 0, 10 + k as i64, Some(state)));
         }
     }
+    // Each person's finished visits so far, for the overlap rule.
+    let mut person_spans: HashMap<i64, Vec<Span>> = HashMap::new();
     for (i, back, n, forced) in slots {
+        let mut finished: Option<Span> = None;
         let (e, rule) = &chosen[i];
         let home = homes[i];
         let (y, m) = months_back(today, back);
@@ -302,12 +305,18 @@ async fn history(
             let span = last.day() as i64;
             let mut day = 1 + roll(e.id, n * 7 + back) % span;
             let open_now = forced.is_some();
+            if back == 0 && !open_now && today.day() == 1 {
+                // On the 1st no day of this month has passed: nothing finished yet.
+                continue;
+            }
             if back == 0 {
                 // This month: finished orders before today, open ones today or later.
                 day = if open_now {
                     (today.day() as i64 + r % 3).min(span)
                 } else {
-                    1 + (day - 1) % (today.day() as i64).max(1)
+                    // Strictly before today where the month has such days, so
+                    // that a finished visit is not cut off at this moment.
+                    1 + (day - 1) % (today.day() as i64 - 1).max(1)
                 };
             }
             let date = CivilDate::new(y, m, day as u8).unwrap_or(first);
@@ -410,34 +419,39 @@ async fn history(
             }
             if matches!(state, OrderState::Done | OrderState::Rated) {
                 let mut out = check_in + standard * 60 * (90 + r % 40) / 100;
-                let mut anomalies = Vec::new();
-                // One in eight visits is flagged, one way or another.
+                // One in eight visits goes wrong, one way or another.
                 match roll(e.id, n + back * 5 + 60) {
                     0..=4 => {
                         o.check_in_at = None;
                         o.check_in_at_e6 = None;
-                        anomalies.push(Anomaly::NoCheckIn);
                     }
-                    5..=8 => {
-                        out = check_in + standard * 60 / 5;
-                        anomalies.push(Anomaly::TooShort {
-                            minutes: u32::try_from(standard / 5).unwrap_or(0),
-                            standard_minutes: u32::try_from(standard).unwrap_or(0),
-                        });
-                    }
-                    9..=11 => {
-                        let far = (home.0 + 18_000, home.1 + 9_000);
-                        o.check_in_at_e6 = Some(far);
-                        let d = kangyang_domain::home_care::distance_m(geo(home), geo(far));
-                        anomalies.push(Anomaly::FarFromHome {
-                            metres: d.round() as u32,
-                        });
-                    }
+                    5..=8 => out = check_in + standard * 60 / 5,
+                    9..=11 => o.check_in_at_e6 = Some((home.0 + 18_000, home.1 + 9_000)),
                     _ => {}
                 }
                 o.was_late |= check_in > scheduled + 3600;
-                o.check_out_at = Some(out.min(now));
-                o.state_since = out.min(now);
+                let out = out.min(now);
+                o.check_out_at = Some(out);
+                o.state_since = out;
+                // The flags come from the same rules as a real check-out
+                // (`home_care::check_out`), never set by hand: whatever the
+                // demo's times turn out to be, a visit that breaks a rule is
+                // flagged, and one that breaks none is not.
+                let spans = person_spans.get(&e.id).map_or(&[][..], Vec::as_slice);
+                let visit = Visit {
+                    order: 0,
+                    home: Some(geo(home)),
+                    check_in: o.check_in_at,
+                    check_in_at: o.check_in_at_e6.map(geo),
+                    check_out: out,
+                    standard_minutes: u32::try_from(standard).unwrap_or(0),
+                };
+                let anomalies = visit_anomalies(&visit, spans, &DEFAULT_ANOMALY_RULES);
+                finished = Some(Span {
+                    order: 0,
+                    start: o.check_in_at.unwrap_or(out - standard * 60),
+                    end: out,
+                });
                 o.anomalies = serde_json::to_string(&anomalies).map_err(AppError::internal)?;
                 // Earlier months' flags have been reviewed; this month's wait.
                 if !anomalies.is_empty() && back > 0 {
@@ -476,6 +490,12 @@ async fn history(
                 }
             }
             let id = store::insert_historic(conn, &o).await?;
+            if let Some(span) = finished.take() {
+                person_spans
+                    .entry(e.id)
+                    .or_default()
+                    .push(Span { order: id, ..span });
+            }
             store::add_event(
                 conn,
                 id,

@@ -630,6 +630,7 @@ backend_test!(
             (quality, antang, hekou),
             "a second run reuses what is there"
         );
+        no_finished_order_breaks_a_rule_unflagged(&t).await;
         users::create_from_cli(
             &t.app,
             &users::NewAccount {
@@ -703,3 +704,111 @@ backend_test!(
         assert_eq!(res.status(), 200);
     }
 );
+
+backend_test!(
+    the_demos_visits_are_flagged_by_the_rules_whatever_the_hour,
+    |b: Backend| async move {
+        // Early on the 1st of a month (no day of it has passed yet), and on
+        // a morning when the day's visits are still to come.
+        for (when, advance) in [("10-01 06:00", 805_600), ("09-22 09:00", 38_800)] {
+            let t = start_app_with_clock(b, Config::default()).await;
+            t.advance(advance);
+            assert!(t.app.today().to_string().ends_with(&when[..5]), "{when}");
+            kangyang_app::demo::seed_people(&t.app, 0.02).await.unwrap();
+            kangyang_app::demo_home_care::seed(&t.app).await.unwrap();
+            no_finished_order_breaks_a_rule_unflagged(&t).await;
+        }
+    }
+);
+
+/// Every finished order, checked against the anomaly rules from what is
+/// stored of it: a visit that breaks a rule carries that flag (of two
+/// overlapping visits, at least one is flagged), however it was finished.
+async fn no_finished_order_breaks_a_rule_unflagged(t: &TestApp) {
+    use kangyang_domain::home_care::{
+        visit_anomalies, Anomaly, GeoPoint, Span, Visit, DEFAULT_ANOMALY_RULES,
+    };
+    type Row = (
+        i64,
+        i64,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        i64,
+        String,
+        Option<i64>,
+        Option<i64>,
+    );
+    let mut conn = t.app.store().pool().acquire().await.unwrap();
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT o.id, o.person_id, o.check_in_at, o.check_in_lon_e6, o.check_in_lat_e6, \
+         o.check_out_at, o.standard_minutes, o.anomalies, c.longitude_e6, c.latitude_e6 \
+         FROM home_care_orders o LEFT JOIN home_care_clients c ON c.person_id = o.person_id \
+         WHERE o.state IN ('done', 'rated') ORDER BY o.id",
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .unwrap();
+    drop(conn);
+    assert!(
+        rows.len() > 10,
+        "the demo has finished orders ({})",
+        rows.len()
+    );
+    let point = |lon: Option<i64>, lat: Option<i64>| {
+        lon.zip(lat).map(|(longitude_e6, latitude_e6)| GeoPoint {
+            longitude_e6,
+            latitude_e6,
+        })
+    };
+    let span = |r: &Row| Span {
+        order: r.0,
+        start: r.2.unwrap_or(r.5.unwrap() - r.6 * 60),
+        end: r.5.unwrap(),
+    };
+    let flags = |r: &Row| -> Vec<&'static str> {
+        serde_json::from_str::<Vec<Anomaly>>(&r.7)
+            .unwrap()
+            .iter()
+            .map(Anomaly::code)
+            .collect()
+    };
+    let mut flagged = 0;
+    for r in &rows {
+        let check_out = r.5.expect("a finished order has checked out");
+        let visit = Visit {
+            order: r.0,
+            home: point(r.8, r.9),
+            check_in: r.2,
+            check_in_at: point(r.3, r.4),
+            check_out,
+            standard_minutes: u32::try_from(r.6).unwrap(),
+        };
+        let stored = flags(r);
+        flagged += usize::from(!stored.is_empty());
+        for due in visit_anomalies(&visit, &[], &DEFAULT_ANOMALY_RULES) {
+            assert!(
+                stored.contains(&due.code()),
+                "order {} ({} min on site, standard {}) breaks “{}” unflagged: {stored:?}",
+                r.0,
+                r.2.map_or(-1, |i| (check_out - i) / 60),
+                r.6,
+                due.describe()
+            );
+        }
+        // Overlaps with the same person's other finished visits.
+        for other in rows.iter().filter(|o| o.1 == r.1 && o.0 < r.0) {
+            let (a, b) = (span(other), span(r));
+            if a.start < b.end && b.start < a.end {
+                assert!(
+                    stored.contains(&"overlap") || flags(other).contains(&"overlap"),
+                    "orders {} and {} overlap, neither is flagged",
+                    other.0,
+                    r.0
+                );
+            }
+        }
+    }
+    assert!(flagged > 0, "the demo shows flagged visits too");
+}
