@@ -281,7 +281,14 @@ pub async fn login(
         return Err(AppError::LoginFailed);
     }
     if !password_ok {
-        count_failure(app, Some(&user), &logged, &who, ("login", &logged, "wrong password")).await?;
+        count_failure(
+            app,
+            Some(&user),
+            &logged,
+            &who,
+            ("login", &logged, "wrong password"),
+        )
+        .await?;
         return Err(AppError::LoginFailed);
     }
     if user.totp_enabled != 0 && !totp_accepted(app, &user, credentials.totp).await? {
@@ -463,7 +470,11 @@ pub async fn change_password(
         // A stolen session must not be a way to guess the password: wrong
         // current passwords count towards the lockout like failed sign-ins,
         // and the lockout ends every session of the account.
-        let reason = ("password.change", object_id.as_str(), "wrong current password");
+        let reason = (
+            "password.change",
+            object_id.as_str(),
+            "wrong current password",
+        );
         if count_failure(app, Some(&user), &user.username, &who, reason).await? {
             let mut conn = app.store().pool().acquire().await?;
             sessions::delete_for_user(&mut conn, user.id).await?;

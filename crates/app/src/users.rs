@@ -176,10 +176,7 @@ fn require_own_region(actor: &Actor, region: &RegionCode) -> Result<()> {
     } else {
         Err(AppError::invalid(
             "所属区划",
-            format!(
-                "只能选择本人管辖区划（{}）之内的区划",
-                actor.scope.region()
-            ),
+            format!("只能选择本人管辖区划（{}）之内的区划", actor.scope.region()),
         ))
     }
 }
@@ -190,9 +187,8 @@ async fn account_in_scope(app: &App, actor: &Actor, user_id: i64, what: &str) ->
     let mut conn = app.store().pool().acquire().await?;
     let user = users::find_by_id(&mut conn, user_id).await?;
     drop(conn);
-    let in_scope = user.filter(|u| {
-        RegionCode::parse(&u.region_code).is_ok_and(|code| actor.scope.covers(&code))
-    });
+    let in_scope = user
+        .filter(|u| RegionCode::parse(&u.region_code).is_ok_and(|code| actor.scope.covers(&code)));
     match in_scope {
         Some(user) => Ok(user),
         None => {
@@ -282,7 +278,8 @@ pub async fn grant(app: &App, actor: &Actor, user_id: i64, input: &GrantInput) -
             "管理员账号的角色只能由服务器管理者在命令行设置",
         ));
     }
-    let role = Role::parse(input.role.trim()).ok_or_else(|| AppError::invalid("角色", "请选择角色"))?;
+    let role =
+        Role::parse(input.role.trim()).ok_or_else(|| AppError::invalid("角色", "请选择角色"))?;
     let facility_id = match input.facility_id.trim() {
         "" => None,
         text => Some(
@@ -301,9 +298,8 @@ pub async fn grant(app: &App, actor: &Actor, user_id: i64, input: &GrantInput) -
         _ if role.needs_facility() => {
             return Err(AppError::invalid("所属机构", "该角色须绑定一个机构"));
         }
-        _ => RegionCode::parse(input.region.trim()).map_err(|_| {
-            AppError::invalid("所属区划", "区划代码应为 2、4、6、9 或 12 位数字")
-        })?,
+        _ => RegionCode::parse(input.region.trim())
+            .map_err(|_| AppError::invalid("所属区划", "区划代码应为 2、4、6、9 或 12 位数字"))?,
     };
     require_own_region(actor, &region)?;
     let mut conn = app.store().pool().acquire().await?;

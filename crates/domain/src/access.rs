@@ -291,7 +291,11 @@ mod tests {
         assert!(!has(Role::SystemAdmin, Action::RoleGrant));
         for admin in [Role::SystemAdmin, Role::SecurityAdmin, Role::Auditor] {
             assert!(!admin.grantable(), "{admin:?} is given at the command line");
-            for person in [Action::PersonRead, Action::PersonReveal, Action::PersonExport] {
+            for person in [
+                Action::PersonRead,
+                Action::PersonReveal,
+                Action::PersonExport,
+            ] {
                 assert!(!has(admin, person), "{admin:?} reads no people");
             }
         }

@@ -71,7 +71,10 @@ pub async fn list(conn: &mut Conn) -> Result<Vec<UserRow>> {
 
 /// The accounts bound to a region of `region`'s subtree (a facility account
 /// by its facility's region), by username.
-pub async fn list_in(conn: &mut Conn, region: &kangyang_domain::RegionCode) -> Result<Vec<UserRow>> {
+pub async fn list_in(
+    conn: &mut Conn,
+    region: &kangyang_domain::RegionCode,
+) -> Result<Vec<UserRow>> {
     let (lo, hi) = region.subtree_range();
     Ok(sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM users WHERE region_code >= $1 AND region_code < $2 ORDER BY username"

@@ -147,14 +147,7 @@ pub(crate) async fn create(
         Err(e) => Err(e),
     };
     match result {
-        Ok(opened) => render(
-            &state,
-            actor,
-            NewUserForm::default(),
-            None,
-            Some(opened),
-        )
-        .await,
+        Ok(opened) => render(&state, actor, NewUserForm::default(), None, Some(opened)).await,
         Err(e @ (AppError::Invalid { .. } | AppError::Conflict(_))) => {
             render(&state, actor, form, Some(e.to_string()), None).await
         }

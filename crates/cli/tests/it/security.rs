@@ -424,22 +424,50 @@ backend_test!(
         // The attack: a Heshan system administrator makes an official for
         // Guangdong with a password of their choice. Neither the role, nor the
         // region, nor the password is theirs to give.
-        let (status, body) = post_json(&t, &sys, &sys_csrf, "/api/v1/users",
+        let (status, body) = post_json(
+            &t,
+            &sys,
+            &sys_csrf,
+            "/api/v1/users",
             serde_json::json!({ "username": "mole", "role": "official", "region": "44",
-                "password": "Chosen-By-Admin-42" })).await;
-        assert_eq!((status, body["field"].as_str()), (422, Some("所属区划")), "{body}");
-        let (status, body) = post_json(&t, &sys, &sys_csrf, "/api/v1/users",
-            serde_json::json!({ "username": "440784194001011234", "region": "440784" })).await;
-        assert_eq!((status, body["field"].as_str()), (422, Some("用户名")), "{body}");
-        let (status, body) = post_json(&t, &sys, &sys_csrf, "/api/v1/users",
+                "password": "Chosen-By-Admin-42" }),
+        )
+        .await;
+        assert_eq!(
+            (status, body["field"].as_str()),
+            (422, Some("所属区划")),
+            "{body}"
+        );
+        let (status, body) = post_json(
+            &t,
+            &sys,
+            &sys_csrf,
+            "/api/v1/users",
+            serde_json::json!({ "username": "440784194001011234", "region": "440784" }),
+        )
+        .await;
+        assert_eq!(
+            (status, body["field"].as_str()),
+            (422, Some("用户名")),
+            "{body}"
+        );
+        let (status, body) = post_json(
+            &t,
+            &sys,
+            &sys_csrf,
+            "/api/v1/users",
             serde_json::json!({ "username": "mole", "role": "official", "region": "440784",
-                "password": "Chosen-By-Admin-42" })).await;
+                "password": "Chosen-By-Admin-42" }),
+        )
+        .await;
         assert_eq!(status, 201, "{body}");
         let mole = body["id"].as_i64().unwrap();
         let first = body["initial_password"].as_str().unwrap().to_owned();
         assert_ne!(first, "Chosen-By-Admin-42");
         assert_eq!(
-            api_login(&t, &t.client(), "mole", "Chosen-By-Admin-42", None).await.0,
+            api_login(&t, &t.client(), "mole", "Chosen-By-Admin-42", None)
+                .await
+                .0,
             401
         );
         // The first password works once, to choose one's own; the account
@@ -451,54 +479,113 @@ backend_test!(
         assert_eq!(body["user"]["must_change_password"], true);
         let holder_csrf = body["csrf_token"].as_str().unwrap().to_owned();
         let (status, body) = get_json(&holder, &t.url("/api/v1/persons")).await;
-        assert_eq!((status, body["error"].as_str()), (403, Some("password_change_required")));
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (403, Some("password_change_required"))
+        );
         let res = holder
             .post(t.url("/password"))
-            .form(&[("csrf_token", holder_csrf.as_str()), ("current", first.as_str()),
-                ("new", "Holder-Chosen-Pass-9"), ("confirm", "Holder-Chosen-Pass-9")])
+            .form(&[
+                ("csrf_token", holder_csrf.as_str()),
+                ("current", first.as_str()),
+                ("new", "Holder-Chosen-Pass-9"),
+                ("confirm", "Holder-Chosen-Pass-9"),
+            ])
             .send()
             .await
             .unwrap();
         assert_eq!(res.status(), 303);
         let holder = t.client();
-        let (status, body) =
-            api_login(&t, &holder, "mole", "Holder-Chosen-Pass-9", None).await;
-        assert_eq!((status, body["user"]["must_change_password"].as_bool()), (200, Some(false)));
+        let (status, body) = api_login(&t, &holder, "mole", "Holder-Chosen-Pass-9", None).await;
+        assert_eq!(
+            (status, body["user"]["must_change_password"].as_bool()),
+            (200, Some(false))
+        );
         assert_eq!(get_json(&holder, &t.url("/api/v1/persons")).await.0, 403);
 
         // The system administrator grants nothing; the security administrator
         // opens nothing.
-        let grant = |role: &str, region: &str| serde_json::json!({ "role": role, "region": region });
+        let grant =
+            |role: &str, region: &str| serde_json::json!({ "role": role, "region": region });
         let path = format!("/api/v1/users/{mole}/grant");
-        assert_eq!(post_json(&t, &sys, &sys_csrf, &path, grant("official", "440784")).await.0, 403);
-        let (status, _) = post_json(&t, &sec, &sec_csrf, "/api/v1/users",
-            serde_json::json!({ "username": "mole2", "region": "440784" })).await;
+        assert_eq!(
+            post_json(&t, &sys, &sys_csrf, &path, grant("official", "440784"))
+                .await
+                .0,
+            403
+        );
+        let (status, _) = post_json(
+            &t,
+            &sec,
+            &sec_csrf,
+            "/api/v1/users",
+            serde_json::json!({ "username": "mole2", "region": "440784" }),
+        )
+        .await;
         assert_eq!(status, 403);
         // Not outside one's own region, not an administrator role, not to oneself,
         // not to an administrator, not to an account of another region.
         let (status, body) = post_json(&t, &sec, &sec_csrf, &path, grant("official", "4453")).await;
-        assert_eq!((status, body["field"].as_str()), (422, Some("所属区划")), "{body}");
-        let (status, body) = post_json(&t, &sec, &sec_csrf, &path, grant("system_admin", "440784")).await;
-        assert_eq!((status, body["field"].as_str()), (422, Some("角色")), "{body}");
+        assert_eq!(
+            (status, body["field"].as_str()),
+            (422, Some("所属区划")),
+            "{body}"
+        );
+        let (status, body) =
+            post_json(&t, &sec, &sec_csrf, &path, grant("system_admin", "440784")).await;
+        assert_eq!(
+            (status, body["field"].as_str()),
+            (422, Some("角色")),
+            "{body}"
+        );
         let own = format!("/api/v1/users/{}/grant", user_id(&t, "secadmin").await);
-        assert_eq!(post_json(&t, &sec, &sec_csrf, &own, grant("official", "440784")).await.0, 403);
+        assert_eq!(
+            post_json(&t, &sec, &sec_csrf, &own, grant("official", "440784"))
+                .await
+                .0,
+            403
+        );
         let admin = format!("/api/v1/users/{}/grant", user_id(&t, "sysadmin").await);
-        assert_eq!(post_json(&t, &sec, &sec_csrf, &admin, grant("official", "440784")).await.0, 422);
+        assert_eq!(
+            post_json(&t, &sec, &sec_csrf, &admin, grant("official", "440784"))
+                .await
+                .0,
+            422
+        );
         let other = format!("/api/v1/users/{}/grant", user_id(&t, "yunfu").await);
-        assert_eq!(post_json(&t, &sec, &sec_csrf, &other, grant("viewer", "440784")).await.0, 404);
+        assert_eq!(
+            post_json(&t, &sec, &sec_csrf, &other, grant("viewer", "440784"))
+                .await
+                .0,
+            404
+        );
         let (status, body) = get_json(&sec, &t.url("/api/v1/users")).await;
         assert_eq!(status, 200);
-        let listed: Vec<&str> = body.as_array().unwrap().iter()
-            .map(|u| u["username"].as_str().unwrap()).collect();
-        assert!(listed.contains(&"mole") && !listed.contains(&"yunfu"), "{listed:?}");
+        let listed: Vec<&str> = body
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["username"].as_str().unwrap())
+            .collect();
+        assert!(
+            listed.contains(&"mole") && !listed.contains(&"yunfu"),
+            "{listed:?}"
+        );
 
         // The grant itself, from the page.
         let page = get_text(&sec, &t.url(&format!("/admin/users/{mole}"))).await;
-        assert!(page.contains("id=\"grant\""), "the security administrator's grant form");
+        assert!(
+            page.contains("id=\"grant\""),
+            "the security administrator's grant form"
+        );
         let res = sec
             .post(t.url(&format!("/admin/users/{mole}/grant")))
-            .form(&[("csrf_token", sec_csrf.as_str()), ("role", "official"),
-                ("region", "440784103"), ("facility_id", "")])
+            .form(&[
+                ("csrf_token", sec_csrf.as_str()),
+                ("role", "official"),
+                ("region", "440784103"),
+                ("facility_id", ""),
+            ])
             .send()
             .await
             .unwrap();
@@ -518,17 +605,27 @@ backend_test!(
         // Opening from the page shows the first password once.
         let res = sys
             .post(t.url("/admin/users"))
-            .form(&[("csrf_token", sys_csrf.as_str()), ("username", "newcomer"),
-                ("display_name", "新同事"), ("region", "440784")])
+            .form(&[
+                ("csrf_token", sys_csrf.as_str()),
+                ("username", "newcomer"),
+                ("display_name", "新同事"),
+                ("region", "440784"),
+            ])
             .send()
             .await
             .unwrap();
         assert_eq!(res.status(), 200);
         let page = res.text().await.unwrap();
         let shown = between(&page, "id=\"initial-password\">", "<").to_owned();
-        assert_eq!(api_login(&t, &t.client(), "newcomer", &shown, None).await.0, 200);
+        assert_eq!(
+            api_login(&t, &t.client(), "newcomer", &shown, None).await.0,
+            200
+        );
         let again = get_text(&sys, &t.url("/admin/users")).await;
-        assert!(again.contains("newcomer") && !again.contains(&shown), "shown once");
+        assert!(
+            again.contains("newcomer") && !again.contains(&shown),
+            "shown once"
+        );
 
         // Each step is in the trail, for the auditor.
         let (auditor, _) = admin_login(&t, "auditor1").await;
@@ -536,13 +633,25 @@ backend_test!(
             let (status, body) =
                 get_json(&auditor, &t.url(&format!("/api/v1/audit?action={action}"))).await;
             assert_eq!(status, 200);
-            assert!(body["total"].as_i64().unwrap() >= 1, "{action} audited: {body}");
+            assert!(
+                body["total"].as_i64().unwrap() >= 1,
+                "{action} audited: {body}"
+            );
         }
         let created = audit_rows(&t, "user.create").await;
-        assert!(created.iter().any(|(who, id, _)| who == "sysadmin" && *id == mole.to_string()));
+        assert!(created
+            .iter()
+            .any(|(who, id, _)| who == "sysadmin" && *id == mole.to_string()));
         let grants = audit_rows(&t, "user.grant").await;
-        assert!(grants.iter().any(|(who, id, r)| who == "secadmin" && *id == mole.to_string() && r == "ok"));
-        assert!(grants.iter().any(|(who, _, r)| who == "secadmin" && r == "denied"), "refusals too");
+        assert!(grants
+            .iter()
+            .any(|(who, id, r)| who == "secadmin" && *id == mole.to_string() && r == "ok"));
+        assert!(
+            grants
+                .iter()
+                .any(|(who, _, r)| who == "secadmin" && r == "denied"),
+            "refusals too"
+        );
         assert!(!created.iter().any(|(_, id, _)| id.contains(&first)));
     }
 );
@@ -684,7 +793,7 @@ fn carries_people(path: &str) -> bool {
     // The import template is a blank sheet of column headings.
     path != "/imports/template.xlsx"
         && (path.starts_with("/persons")
-        || path.starts_with("/api/v1/persons")
+            || path.starts_with("/api/v1/persons")
             || path.starts_with("/imports")
             || path.contains("{id}"))
 }
@@ -727,8 +836,12 @@ backend_test!(
                                 "field": "phone", "reason": "核对信息",
                                 "id_number": own_person[1] }))
                         } else {
-                            r.form(&[("csrf_token", csrf.as_str()), ("field", "phone"),
-                                ("reason", "核对信息"), ("id_number", own_person[1].as_str())])
+                            r.form(&[
+                                ("csrf_token", csrf.as_str()),
+                                ("field", "phone"),
+                                ("reason", "核对信息"),
+                                ("id_number", own_person[1].as_str()),
+                            ])
                         }
                     };
                     match route.method {
@@ -737,9 +850,13 @@ backend_test!(
                         "POST" if route.path == "/imports" => client.post(url).multipart(
                             reqwest::multipart::Form::new()
                                 .text("csrf_token", csrf.clone())
-                                .part("file", reqwest::multipart::Part::bytes(
-                                    "身份证号,姓名,居住村（社区）代码\n".as_bytes().to_vec())
-                                    .file_name("名单.csv")),
+                                .part(
+                                    "file",
+                                    reqwest::multipart::Part::bytes(
+                                        "身份证号,姓名,居住村（社区）代码\n".as_bytes().to_vec(),
+                                    )
+                                    .file_name("名单.csv"),
+                                ),
                         ),
                         "POST" => body(client.post(url)),
                         "PUT" => body(client.put(url)),
@@ -747,7 +864,8 @@ backend_test!(
                     }
                 };
                 let what = format!("{admin}: {} {}", route.method, route.path);
-                let mut paths = vec![(false, fill(route.path, "440784103", own_user, &own_objects))];
+                let mut paths =
+                    vec![(false, fill(route.path, "440784103", own_user, &own_objects))];
                 if route.path.contains('{') {
                     paths.push((true, fill(route.path, "445302", other_user, &other_objects)));
                 }
@@ -761,11 +879,17 @@ backend_test!(
                     let audit = route.path.contains("audit");
                     for person in [&own_person, &other_person] {
                         for value in &person[usize::from(audit)..] {
-                            assert!(!body.contains(value.as_str()), "{what} shows a person ({value}): {path}");
+                            assert!(
+                                !body.contains(value.as_str()),
+                                "{what} shows a person ({value}): {path}"
+                            );
                         }
                     }
                     if other_region {
-                        assert!([403, 404].contains(&status), "{what} in Yunfu gave {status}");
+                        assert!(
+                            [403, 404].contains(&status),
+                            "{what} in Yunfu gave {status}"
+                        );
                     } else if carries_people(route.path) {
                         // Refused outright (or, for a job that is another user's, not found).
                         assert!(
@@ -780,7 +904,10 @@ backend_test!(
         }
         // The walk ran signed in, second factor and all: each administrator
         // reached the pages of their duty.
-        assert!(answered >= 12, "administrators answered on {answered} routes");
+        assert!(
+            answered >= 12,
+            "administrators answered on {answered} routes"
+        );
     }
 );
 
@@ -809,20 +936,28 @@ backend_test!(
         admin_login(&t, "sysadmin").await;
         t.advance(30);
         let right = totp::code_at(b"12345678901234567890", totp::step_of(t.app.now()));
-        let wrong = if right == "000000" { "111111" } else { "000000" };
+        let wrong = if right == "000000" {
+            "111111"
+        } else {
+            "000000"
+        };
         for _ in 0..5 {
             let (status, _) = api_login(&t, &t.client(), "sysadmin", PASSWORD, Some(wrong)).await;
             assert_eq!(status, 401);
         }
         assert_eq!(
-            api_login(&t, &t.client(), "sysadmin", PASSWORD, Some(&right)).await.0,
+            api_login(&t, &t.client(), "sysadmin", PASSWORD, Some(&right))
+                .await
+                .0,
             401,
             "five wrong codes lock the account, even for the right code"
         );
         t.advance(15 * 60 + 30);
         let later = totp::code_at(b"12345678901234567890", totp::step_of(t.app.now()));
         assert_eq!(
-            api_login(&t, &t.client(), "sysadmin", PASSWORD, Some(&later)).await.0,
+            api_login(&t, &t.client(), "sysadmin", PASSWORD, Some(&later))
+                .await
+                .0,
             200
         );
     }
@@ -839,7 +974,10 @@ backend_test!(
             let client = t.client();
             async move { api_login(t, &client, name, password, None).await.0 }
         };
-        for (name, password) in [("nobody", "Wrong-Password-1"), ("heshan", "Wrong-Password-1")] {
+        for (name, password) in [
+            ("nobody", "Wrong-Password-1"),
+            ("heshan", "Wrong-Password-1"),
+        ] {
             let before = checks();
             assert_eq!(try_login(name, password).await, 401);
             assert_eq!(checks() - before, 1, "{name}: one hash verified");
@@ -866,7 +1004,10 @@ backend_test!(
         };
         let (heshan,) = last_reason("heshan").fetch_one(&mut *conn).await.unwrap();
         let (nobody,) = last_reason("nobody").fetch_one(&mut *conn).await.unwrap();
-        assert!(heshan.contains("locked") && nobody.contains("locked"), "{heshan} / {nobody}");
+        assert!(
+            heshan.contains("locked") && nobody.contains("locked"),
+            "{heshan} / {nobody}"
+        );
     }
 );
 
@@ -879,8 +1020,12 @@ backend_test!(
         let change = |current: &'static str| {
             stolen
                 .post(t.url("/password"))
-                .form(&[("csrf_token", csrf.as_str()), ("current", current),
-                    ("new", "Another-Strong-Pass-7"), ("confirm", "Another-Strong-Pass-7")])
+                .form(&[
+                    ("csrf_token", csrf.as_str()),
+                    ("current", current),
+                    ("new", "Another-Strong-Pass-7"),
+                    ("confirm", "Another-Strong-Pass-7"),
+                ])
                 .send()
         };
         for _ in 0..4 {
@@ -925,7 +1070,11 @@ backend_test!(
         let token = between(&page, "name=\"login_csrf\" value=\"", "\"").to_owned();
         let res = victim
             .post(t.url("/login"))
-            .form(&[("username", "heshan"), ("password", PASSWORD), ("login_csrf", &token)])
+            .form(&[
+                ("username", "heshan"),
+                ("password", PASSWORD),
+                ("login_csrf", &token),
+            ])
             .send()
             .await
             .unwrap();
@@ -934,7 +1083,11 @@ backend_test!(
         // The form as served signs in.
         let res = attacker
             .post(t.url("/login"))
-            .form(&[("username", "heshan"), ("password", PASSWORD), ("login_csrf", &token)])
+            .form(&[
+                ("username", "heshan"),
+                ("password", PASSWORD),
+                ("login_csrf", &token),
+            ])
             .send()
             .await
             .unwrap();
@@ -950,7 +1103,9 @@ backend_test!(
         let id_number = crate::persons::id_for("440784103202", 7);
         for typed in [id_number.as_str(), "13812345678"] {
             assert_eq!(
-                api_login(&t, &t.client(), typed, "Wrong-Password-1", None).await.0,
+                api_login(&t, &t.client(), typed, "Wrong-Password-1", None)
+                    .await
+                    .0,
                 401
             );
         }
@@ -967,7 +1122,10 @@ backend_test!(
         assert_eq!((trail.len(), failures.len()), (2, 2));
         for (user, object) in &trail {
             for clear in [id_number.as_str(), "13812345678"] {
-                assert!(!user.contains(clear) && !object.contains(clear), "{user} {object}");
+                assert!(
+                    !user.contains(clear) && !object.contains(clear),
+                    "{user} {object}"
+                );
             }
         }
         assert!(trail.iter().any(|(u, _)| u == "138****5678"), "{trail:?}");
