@@ -154,17 +154,10 @@ async fn verify_counted(app: &App, password: &Password, hash: Option<&str>) -> b
 /// in clear. Account names of that shape are refused when accounts are made,
 /// so no real account is affected.
 pub fn logged_username(typed: &str) -> String {
-    if looks_like_person_number(typed) {
-        let digits = typed.bytes().filter(u8::is_ascii_digit).count();
-        if typed.len() == 18 {
-            kangyang_domain::mask::mask_id(typed)
-        } else if digits == 11 {
-            kangyang_domain::mask::mask_phone(typed)
-        } else {
-            kangyang_domain::mask::mask_generic(typed)
-        }
-    } else {
-        typed.to_owned()
+    match (looks_like_person_number(typed), typed.len()) {
+        (true, 18) => kangyang_domain::mask::mask_id(typed),
+        (true, _) => kangyang_domain::mask::mask_phone(typed),
+        (false, _) => typed.to_owned(),
     }
 }
 

@@ -1080,6 +1080,19 @@ backend_test!(
             .unwrap();
         assert_eq!(res.status(), 403);
         assert_eq!(get_json(&victim, &t.url("/api/v1/me")).await.0, 401);
+        // The API login takes JSON only, which another site's form cannot
+        // send (a cross-site JSON request needs a CORS preflight we never grant).
+        let res = victim
+            .post(t.url("/api/v1/login"))
+            .header("content-type", "text/plain")
+            .body(format!(
+                r#"{{"username":"heshan","password":"{PASSWORD}"}}"#
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 415);
+        assert_eq!(get_json(&victim, &t.url("/api/v1/me")).await.0, 401);
         // The form as served signs in.
         let res = attacker
             .post(t.url("/login"))
