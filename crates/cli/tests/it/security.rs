@@ -559,6 +559,20 @@ backend_test!(
                 .0,
             404
         );
+        // A facility role is bound to a facility, not a bare region.
+        let (status, body) = post_json(
+            &t,
+            &sec,
+            &sec_csrf,
+            &path,
+            grant("facility_staff", "440784"),
+        )
+        .await;
+        assert_eq!(
+            (status, body["field"].as_str()),
+            (422, Some("所属机构")),
+            "{body}"
+        );
         let (status, body) = get_json(&sec, &t.url("/api/v1/users")).await;
         assert_eq!(status, 200);
         let listed: Vec<&str> = body
