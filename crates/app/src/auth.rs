@@ -12,6 +12,7 @@ use kangyang_store::{permissions, sessions, users};
 use rand::RngCore;
 use sm3::{Digest, Sm3};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
 
 /// A new session's secret token: goes to the browser in the cookie, never stored.
@@ -36,6 +37,12 @@ pub(crate) fn random_token() -> String {
     let mut bytes = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     kangyang_domain::audit::hex(&bytes)
+}
+
+/// A fresh random token for a form that has no session yet (the login
+/// form's CSRF token).
+pub fn form_token() -> String {
+    random_token()
 }
 
 /// What is stored for a token: its SM3 hash.
@@ -89,6 +96,9 @@ async fn decoy_hash() -> &'static str {
 pub(crate) struct LoginRateLimiter {
     per_minute: u32,
     windows: Mutex<HashMap<String, (i64, u32)>>,
+    /// How many password hashes sign-ins and password changes verified: every
+    /// failure path verifies exactly one, so that timing tells nothing.
+    verifications: AtomicU64,
 }
 
 impl LoginRateLimiter {
@@ -96,6 +106,7 @@ impl LoginRateLimiter {
         LoginRateLimiter {
             per_minute,
             windows: Mutex::new(HashMap::new()),
+            verifications: AtomicU64::new(0),
         }
     }
 
@@ -116,6 +127,54 @@ impl LoginRateLimiter {
     }
 }
 
+/// How many password hashes this app has verified for sign-ins and password
+/// changes (tests check that every failure path costs one).
+pub fn password_verifications(app: &App) -> u64 {
+    app.login_limiter.verifications.load(Ordering::Relaxed)
+}
+
+/// Verifies a password typed at sign-in or to change it, against the user's
+/// hash or, for an unknown user, the decoy: one argon2 verification each time.
+async fn verify_counted(app: &App, password: &Password, hash: Option<&str>) -> bool {
+    app.login_limiter
+        .verifications
+        .fetch_add(1, Ordering::Relaxed);
+    match hash {
+        Some(hash) => verify_password(&password.0, hash).await,
+        None => {
+            verify_password(&password.0, decoy_hash().await).await;
+            false
+        }
+    }
+}
+
+/// The username of a failed sign-in as the audit trail and the failure count
+/// keep it: someone who types their ID number (GB 11643, 18 characters) or
+/// mobile number (11 digits) into the username field leaves it masked, not
+/// in clear. Account names of that shape are refused when accounts are made,
+/// so no real account is affected.
+pub fn logged_username(typed: &str) -> String {
+    match (looks_like_person_number(typed), typed.len()) {
+        (true, 18) => kangyang_domain::mask::mask_id(typed),
+        (true, _) => kangyang_domain::mask::mask_phone(typed),
+        (false, _) => typed.to_owned(),
+    }
+}
+
+/// True for text shaped like an ID number (17 digits and a digit or X, GB
+/// 11643) or a mobile number (11 digits).
+pub(crate) fn looks_like_person_number(s: &str) -> bool {
+    let b = s.as_bytes();
+    match b.len() {
+        18 => {
+            b[..17].iter().all(u8::is_ascii_digit)
+                && (b[17].is_ascii_digit() || b[17].eq_ignore_ascii_case(&b'x'))
+        }
+        11 => b.iter().all(u8::is_ascii_digit),
+        _ => false,
+    }
+}
+
 /// What a user signs in with.
 pub struct Credentials<'a> {
     pub username: &'a str,
@@ -124,7 +183,52 @@ pub struct Credentials<'a> {
     pub totp: Option<&'a str>,
 }
 
-/// Signs a user in. Every failure gives the same error, whatever its cause.
+/// A failed sign-in (or check of the current password) as the audit trail records it.
+fn failed(action: &'static str, object_id: &str, reason: &'static str) -> Event<'static> {
+    Event {
+        action,
+        object_type: "user",
+        object_id: object_id.to_owned(),
+        result: Outcome::Failed,
+        detail: serde_json::json!({ "reason": reason }),
+    }
+}
+
+/// Counts a failed attempt for `name` and, at the threshold, locks the
+/// account (when there is one), auditing `action` failed for `reason`.
+/// Wrong passwords, wrong second-factor codes and wrong current passwords
+/// all count alike: otherwise whoever has one factor (or a stolen session)
+/// may guess the other without limit. Returns true when this failure locked
+/// the account.
+async fn count_failure(
+    app: &App,
+    user: Option<&UserRow>,
+    name: &str,
+    who: &Who,
+    (action, object_id, reason): (&'static str, &str, &'static str),
+) -> Result<bool> {
+    let now = app.now();
+    let cfg = app.config();
+    let mut conn = app.store().pool().acquire().await?;
+    users::record_login_failure(&mut conn, name, &who.ip, now).await?;
+    let recent = users::login_failures_since(&mut conn, name, now - cfg.lockout_window).await?;
+    drop(conn);
+    let Some(user) = user.filter(|_| recent >= cfg.lockout_threshold) else {
+        app.audit(who, failed(action, object_id, reason)).await?;
+        return Ok(false);
+    };
+    let (mut tx, _guard) = app.store().begin_audited().await?;
+    users::set_locked_until(&mut tx, user.id, Some(now + cfg.lockout_duration)).await?;
+    users::clear_login_failures(&mut tx, name).await?;
+    let mut event = failed(action, object_id, reason);
+    event.detail = serde_json::json!({ "reason": reason, "locked": true });
+    app.audit_in(&mut tx, who, event).await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// Signs a user in. Every failure gives the same error, whatever its cause,
+/// and costs the same: one password hash is verified on every path.
 pub async fn login(
     app: &App,
     credentials: &Credentials<'_>,
@@ -136,52 +240,59 @@ pub async fn login(
     if !app.login_limiter.allow(&origin.ip, now) {
         return Err(AppError::RateLimited);
     }
-    let who = Who::anonymous(username, origin);
-    let fail = |reason: &'static str| Event {
-        action: "login",
-        object_type: "user",
-        object_id: username.to_owned(),
-        result: Outcome::Failed,
-        detail: serde_json::json!({ "reason": reason }),
-    };
+    let logged = logged_username(username);
+    let who = Who::anonymous(&logged, origin);
+    let fail = |reason: &'static str| failed("login", &logged, reason);
 
     let mut conn = app.store().pool().acquire().await?;
     let user = users::find_by_username(&mut conn, username).await?;
+    let failures_of_unknown = match &user {
+        Some(_) => 0,
+        None => users::login_failures_since(&mut conn, &logged, now - cfg.lockout_window).await?,
+    };
     drop(conn);
+    // Verified before anything else is looked at, whatever the account's state.
+    let password_ok = verify_counted(
+        app,
+        password,
+        user.as_ref().map(|u| u.password_hash.as_str()),
+    )
+    .await;
 
     let Some(user) = user else {
-        verify_password(&password.0, decoy_hash().await).await;
-        record_failure(app, username, origin).await?;
-        app.audit(&who, fail("unknown user")).await?;
+        // An unknown name is "locked" after as many failures as a real one,
+        // so the trail and the failure count say nothing of which names exist.
+        if failures_of_unknown >= cfg.lockout_threshold {
+            app.audit(&who, fail("locked")).await?;
+        } else {
+            count_failure(app, None, &logged, &who, ("login", &logged, "unknown user")).await?;
+        }
         return Err(AppError::LoginFailed);
     };
     if user.locked_until.is_some_and(|until| now < until) {
-        // Not even checked: a locked account gives an attacker no signal.
         app.audit(&who, fail("locked")).await?;
         return Err(AppError::LoginFailed);
     }
-    if !verify_password(&password.0, &user.password_hash).await {
-        record_failure(app, username, origin).await?;
-        let mut conn = app.store().pool().acquire().await?;
-        let recent =
-            users::login_failures_since(&mut conn, username, now - cfg.lockout_window).await?;
-        drop(conn);
-        if recent >= cfg.lockout_threshold {
-            let (mut tx, _guard) = app.store().begin_audited().await?;
-            users::set_locked_until(&mut tx, user.id, Some(now + cfg.lockout_duration)).await?;
-            users::clear_login_failures(&mut tx, username).await?;
-            app.audit_in(&mut tx, &who, fail("wrong password; account locked"))
-                .await?;
-            tx.commit().await?;
-        } else {
-            app.audit(&who, fail("wrong password")).await?;
-        }
+    if !password_ok {
+        count_failure(
+            app,
+            Some(&user),
+            &logged,
+            &who,
+            ("login", &logged, "wrong password"),
+        )
+        .await?;
         return Err(AppError::LoginFailed);
     }
     if user.totp_enabled != 0 && !totp_accepted(app, &user, credentials.totp).await? {
-        // A wrong second factor counts towards the lockout like a wrong password.
-        record_failure(app, username, origin).await?;
-        app.audit(&who, fail("wrong or missing TOTP code")).await?;
+        count_failure(
+            app,
+            Some(&user),
+            &logged,
+            &who,
+            ("login", &logged, "wrong or missing TOTP code"),
+        )
+        .await?;
         return Err(AppError::LoginFailed);
     }
     if user.disabled_at.is_some() {
@@ -208,7 +319,7 @@ pub async fn login(
         last_seen_at: now,
     };
     let (mut tx, _guard) = app.store().begin_audited().await?;
-    users::clear_login_failures(&mut tx, username).await?;
+    users::clear_login_failures(&mut tx, &logged).await?;
     users::set_locked_until(&mut tx, user.id, None).await?;
     users::touch_active(&mut tx, user.id, now).await?;
     sessions::insert(&mut tx, &session).await?;
@@ -236,12 +347,6 @@ async fn totp_accepted(app: &App, user: &UserRow, code: Option<&str>) -> Result<
     };
     let mut conn = app.store().pool().acquire().await?;
     Ok(users::use_totp_step(&mut conn, user.id, step).await?)
-}
-
-async fn record_failure(app: &App, username: &str, origin: &Origin) -> Result<()> {
-    let mut conn = app.store().pool().acquire().await?;
-    users::record_login_failure(&mut conn, username, &origin.ip, app.now()).await?;
-    Ok(())
 }
 
 /// The actor behind a session cookie, or `Unauthenticated` when the session is
@@ -342,7 +447,32 @@ pub async fn change_password(
         .await?
         .ok_or(AppError::Unauthenticated)?;
     drop(conn);
-    if !verify_password(&current.0, &user.password_hash).await {
+    let who = Who::from(actor);
+    let object_id = user.id.to_string();
+    let correct = verify_counted(app, current, Some(&user.password_hash)).await;
+    if user.locked_until.is_some_and(|until| app.now() < until) {
+        // Locked by earlier guesses: not even the right password gets through.
+        app.audit(&who, failed("password.change", &object_id, "locked"))
+            .await?;
+        return Err(AppError::invalid(
+            "当前密码",
+            "尝试次数过多，账号已暂时锁定，请稍后再试",
+        ));
+    }
+    if !correct {
+        // A stolen session must not be a way to guess the password: wrong
+        // current passwords count towards the lockout like failed sign-ins,
+        // and the lockout ends every session of the account.
+        let reason = (
+            "password.change",
+            object_id.as_str(),
+            "wrong current password",
+        );
+        if count_failure(app, Some(&user), &user.username, &who, reason).await? {
+            let mut conn = app.store().pool().acquire().await?;
+            sessions::delete_for_user(&mut conn, user.id).await?;
+            return Err(AppError::Unauthenticated);
+        }
         return Err(AppError::invalid("当前密码", "当前密码不正确"));
     }
     let hash = checked_new_password_hash(app, user.id, &user.username, &new.0).await?;

@@ -394,7 +394,7 @@ async fn demo(
     password: Option<String>,
     scale: f64,
 ) -> CmdResult {
-    let password = password.unwrap_or_else(generate_password);
+    let password = password.unwrap_or_else(|| users::generate_password().0);
     kangyang_domain::password::check(&password, "").map_err(|e| format!("--password: {e}"))?;
     let app = open_app(&DataArgs {
         data_dir: data_dir.to_owned(),
@@ -594,29 +594,6 @@ async fn ensure_demo_account(
         }
     }
     Ok(())
-}
-
-/// A 16-character password with all four character classes.
-fn generate_password() -> String {
-    use rand::seq::SliceRandom;
-    use rand::Rng;
-    const SETS: [&[u8]; 4] = [
-        b"ABCDEFGHJKLMNPQRSTUVWXYZ",
-        b"abcdefghijkmnpqrstuvwxyz",
-        b"23456789",
-        b"-_.!@#",
-    ];
-    let mut rng = rand::rngs::OsRng;
-    let mut chars: Vec<u8> = SETS
-        .iter()
-        .map(|set| set[rng.gen_range(0..set.len())])
-        .collect();
-    let all: Vec<u8> = SETS.concat();
-    while chars.len() < 16 {
-        chars.push(all[rng.gen_range(0..all.len())]);
-    }
-    chars.shuffle(&mut rng);
-    String::from_utf8_lossy(&chars).into_owned()
 }
 
 fn read_password(file: Option<&Path>) -> Result<Password, String> {

@@ -4,7 +4,9 @@
 //! and the admin page shows what is in force. The three administrator roles
 //! are kept apart as MLPS 2.0 level 3 (GB/T 22239-2019, 8.1.4.2 "三权分立")
 //! requires: whoever manages accounts cannot read the audit trail, and whoever
-//! reads the audit trail cannot change accounts or people.
+//! reads the audit trail cannot change accounts or people. Accounts are opened
+//! by the system administrator with no role and a generated first password;
+//! the security administrator alone gives them a role and region.
 
 use crate::region::RegionCode;
 use serde::{Deserialize, Serialize};
@@ -28,10 +30,13 @@ pub enum Role {
     Viewer,
     /// 心理咨询师: a facility's counsellor, the only role that reads counselling notes.
     Counsellor,
+    /// 待授权: an account the system administrator opened and the security
+    /// administrator has not yet given a role; it may do nothing.
+    Unassigned,
 }
 
 impl Role {
-    pub const ALL: [Role; 8] = [
+    pub const ALL: [Role; 9] = [
         Role::SystemAdmin,
         Role::SecurityAdmin,
         Role::Auditor,
@@ -40,6 +45,7 @@ impl Role {
         Role::SocialWorker,
         Role::Viewer,
         Role::Counsellor,
+        Role::Unassigned,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -52,6 +58,7 @@ impl Role {
             Role::SocialWorker => "social_worker",
             Role::Viewer => "viewer",
             Role::Counsellor => "counsellor",
+            Role::Unassigned => "unassigned",
         }
     }
 
@@ -69,6 +76,7 @@ impl Role {
             Role::SocialWorker => "社工",
             Role::Viewer => "只读查看",
             Role::Counsellor => "心理咨询师",
+            Role::Unassigned => "待授权",
         }
     }
 
@@ -80,6 +88,19 @@ impl Role {
             Role::SystemAdmin | Role::SecurityAdmin | Role::Auditor
         )
     }
+
+    /// The roles a security administrator may grant: the business roles.
+    /// The three administrator roles are given at the command line by whoever
+    /// runs the server, so that no administrator can make another (or
+    /// themselves) into a second one of a different kind.
+    pub fn grantable(self) -> bool {
+        !self.is_administrator() && self != Role::Unassigned
+    }
+
+    /// Roles bound to one facility's people rather than to a region.
+    pub fn needs_facility(self) -> bool {
+        matches!(self, Role::FacilityStaff | Role::Counsellor)
+    }
 }
 
 /// Something a user can do. Checked by the use case, before any store call.
@@ -90,8 +111,10 @@ pub enum Action {
     RegionRead,
     /// Load another province's region tree.
     RegionImport,
-    /// Create, disable and bind user accounts.
+    /// Open and disable user accounts (no role, no password of one's choice).
     UserManage,
+    /// Give an account its role and region (the security administrator).
+    RoleGrant,
     /// See which role may do what.
     PermissionRead,
     /// Search and read the audit trail.
@@ -115,10 +138,11 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 13] = [
+    pub const ALL: [Action; 14] = [
         Action::RegionRead,
         Action::RegionImport,
         Action::UserManage,
+        Action::RoleGrant,
         Action::PermissionRead,
         Action::AuditRead,
         Action::PersonRead,
@@ -136,6 +160,7 @@ impl Action {
             Action::RegionRead => "region.read",
             Action::RegionImport => "region.import",
             Action::UserManage => "user.manage",
+            Action::RoleGrant => "role.grant",
             Action::PermissionRead => "permission.read",
             Action::AuditRead => "audit.read",
             Action::PersonRead => "person.read",
@@ -157,7 +182,8 @@ impl Action {
         match self {
             Action::RegionRead => "浏览行政区划",
             Action::RegionImport => "导入行政区划",
-            Action::UserManage => "管理用户账号",
+            Action::UserManage => "开设和停用账号",
+            Action::RoleGrant => "授予角色和区划",
             Action::PermissionRead => "查看角色权限",
             Action::AuditRead => "查阅审计日志",
             Action::PersonRead => "查看人员信息（脱敏）",
@@ -177,7 +203,7 @@ pub fn default_permissions(role: Role) -> &'static [Action] {
     use Action::*;
     match role {
         Role::SystemAdmin => &[RegionRead, RegionImport, UserManage, PermissionRead],
-        Role::SecurityAdmin => &[RegionRead, PermissionRead],
+        Role::SecurityAdmin => &[RegionRead, PermissionRead, RoleGrant],
         Role::Auditor => &[RegionRead, AuditRead],
         Role::Official => &[
             RegionRead,
@@ -206,6 +232,7 @@ pub fn default_permissions(role: Role) -> &'static [Action] {
             ServiceRecord,
             CounsellingNotes,
         ],
+        Role::Unassigned => &[],
     }
 }
 
@@ -259,6 +286,21 @@ mod tests {
         assert!(!has(Role::Auditor, Action::PersonRead));
         assert!(!has(Role::SecurityAdmin, Action::UserManage));
         assert!(!has(Role::SecurityAdmin, Action::AuditRead));
+        // Opening accounts and granting roles are two people's work.
+        assert!(has(Role::SecurityAdmin, Action::RoleGrant));
+        assert!(!has(Role::SystemAdmin, Action::RoleGrant));
+        for admin in [Role::SystemAdmin, Role::SecurityAdmin, Role::Auditor] {
+            assert!(!admin.grantable(), "{admin:?} is given at the command line");
+            for person in [
+                Action::PersonRead,
+                Action::PersonReveal,
+                Action::PersonExport,
+            ] {
+                assert!(!has(admin, person), "{admin:?} reads no people");
+            }
+        }
+        assert!(default_permissions(Role::Unassigned).is_empty());
+        assert!(Role::Official.grantable() && !Role::Unassigned.grantable());
     }
 
     #[test]

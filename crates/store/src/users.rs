@@ -69,6 +69,40 @@ pub async fn list(conn: &mut Conn) -> Result<Vec<UserRow>> {
     )
 }
 
+/// The accounts bound to a region of `region`'s subtree (a facility account
+/// by its facility's region), by username.
+pub async fn list_in(
+    conn: &mut Conn,
+    region: &kangyang_domain::RegionCode,
+) -> Result<Vec<UserRow>> {
+    let (lo, hi) = region.subtree_range();
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM users WHERE region_code >= $1 AND region_code < $2 ORDER BY username"
+    ))
+    .bind(lo)
+    .bind(hi)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Gives an account its role and binding (region, and facility for facility roles).
+pub async fn set_role(
+    conn: &mut Conn,
+    id: i64,
+    role: &str,
+    region_code: &str,
+    facility_id: Option<i64>,
+) -> Result<()> {
+    sqlx::query("UPDATE users SET role = $1, region_code = $2, facility_id = $3 WHERE id = $4")
+        .bind(role)
+        .bind(region_code)
+        .bind(facility_id)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 pub async fn insert(conn: &mut Conn, u: &NewUser<'_>) -> Result<i64> {
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO users (username, display_name, password_hash, role, region_code, facility_id,

@@ -53,6 +53,10 @@ struct ImportNewPage {
 }
 
 pub(crate) async fn new_form(PageSession(session): PageSession) -> Result<Response, PageError> {
+    // Only those who may add people get the upload form (administrators do not).
+    if !session.actor.can(kangyang_domain::Action::PersonWrite) {
+        return Err(PageError::new(AppError::Forbidden));
+    }
     html(ImportNewPage {
         nav: Nav::of(&session.actor),
         error: None,

@@ -3,7 +3,8 @@
 
 use crate::error::PageError;
 use crate::session::{
-    check_form_csrf, cleared_cookie, is_secure, session_cookie, ClientOrigin, PageSession, Session,
+    check_form_csrf, cleared_cookie, is_secure, login_csrf_cookie, login_csrf_ok, session_cookie,
+    ClientOrigin, PageSession, Session,
 };
 use crate::AppState;
 use askama::Template;
@@ -45,7 +46,7 @@ impl Nav {
             csrf_token: actor.csrf_token.clone(),
             can_see_permissions: actor.can(Action::PermissionRead),
             can_audit: actor.can(Action::AuditRead),
-            can_manage_users: actor.can(Action::UserManage),
+            can_manage_users: actor.can(Action::UserManage) || actor.can(Action::RoleGrant),
             can_read_persons: actor.can(Action::PersonRead),
             can_read_facilities: actor.can(Action::FacilityRead),
             can_visit: actor.can(Action::PersonWrite)
@@ -79,18 +80,43 @@ pub(crate) async fn not_found() -> Response {
 struct LoginPage {
     username: String,
     error: Option<String>,
+    login_csrf: String,
+}
+
+/// The login page with a fresh CSRF token in its form and in a cookie.
+fn login_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    status: StatusCode,
+    username: String,
+    error: Option<String>,
+) -> Result<Response, PageError> {
+    let token = auth::form_token();
+    let page = LoginPage {
+        username,
+        error,
+        login_csrf: token.clone(),
+    };
+    Ok((
+        status,
+        [(
+            header::SET_COOKIE,
+            login_csrf_cookie(&token, is_secure(state, headers)),
+        )],
+        Html(page.render()?),
+    )
+        .into_response())
 }
 
 pub(crate) async fn login_form(
+    State(state): State<AppState>,
     session: Option<axum::Extension<Session>>,
+    headers: HeaderMap,
 ) -> Result<Response, PageError> {
     if session.is_some() {
         return Ok(Redirect::to("/").into_response());
     }
-    html(LoginPage {
-        username: String::new(),
-        error: None,
-    })
+    login_page(&state, &headers, StatusCode::OK, String::new(), None)
 }
 
 #[derive(Deserialize)]
@@ -99,6 +125,8 @@ pub(crate) struct LoginForm {
     password: String,
     #[serde(default)]
     totp: String,
+    #[serde(default)]
+    login_csrf: String,
 }
 
 pub(crate) async fn login_submit(
@@ -108,6 +136,17 @@ pub(crate) async fn login_submit(
     Form(form): Form<LoginForm>,
 ) -> Result<Response, PageError> {
     let username = form.username.trim().to_owned();
+    if !login_csrf_ok(&headers, &form.login_csrf) {
+        // Posted from another site, or from a page older than its cookie:
+        // nothing is checked; a fresh form is offered.
+        return login_page(
+            &state,
+            &headers,
+            StatusCode::FORBIDDEN,
+            username,
+            Some("登录页面已过期，请重新输入后登录".to_owned()),
+        );
+    }
     let password = auth::Password(form.password);
     let credentials = auth::Credentials {
         username: &username,
@@ -123,13 +162,13 @@ pub(crate) async fn login_submit(
             Redirect::to("/"),
         )
             .into_response()),
-        Err(e @ (AppError::LoginFailed | AppError::RateLimited)) => {
-            let page = LoginPage {
-                username,
-                error: Some(e.to_string()),
-            };
-            Ok((StatusCode::UNAUTHORIZED, Html(page.render()?)).into_response())
-        }
+        Err(e @ (AppError::LoginFailed | AppError::RateLimited)) => login_page(
+            &state,
+            &headers,
+            StatusCode::UNAUTHORIZED,
+            username,
+            Some(e.to_string()),
+        ),
         Err(e) => Err(e.into()),
     }
 }

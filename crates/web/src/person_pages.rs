@@ -337,6 +337,11 @@ struct PersonFormPage {
 }
 
 pub(crate) async fn new_form(PageSession(session): PageSession) -> Result<Response, PageError> {
+    // The form is for those who may add people: an administrator is refused
+    // here, not after typing a whole record.
+    if !session.actor.can(Action::PersonWrite) {
+        return Err(PageError::new(AppError::Forbidden));
+    }
     html(PersonFormPage {
         nav: Nav::of(&session.actor),
         title: "新增人员".into(),

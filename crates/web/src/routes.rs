@@ -127,6 +127,32 @@ fn routes() -> Routes {
             get(user_pages::list).post(user_pages::create),
         )
         .table_only("POST", "/admin/users", SignedIn)
+        .get("/admin/users/{user}", SignedIn, user_pages::show)
+        .post("/admin/users/{user}/grant", SignedIn, user_pages::grant)
+        .post("/admin/users/{user}/disable", SignedIn, user_pages::disable)
+        .post("/admin/users/{user}/enable", SignedIn, user_pages::enable)
+        .add(
+            "GET",
+            "/api/v1/users",
+            SignedIn,
+            get(user_pages::api_list).post(user_pages::api_create),
+        )
+        .table_only("POST", "/api/v1/users", SignedIn)
+        .post(
+            "/api/v1/users/{user}/grant",
+            SignedIn,
+            user_pages::api_grant,
+        )
+        .post(
+            "/api/v1/users/{user}/disable",
+            SignedIn,
+            user_pages::api_disable,
+        )
+        .post(
+            "/api/v1/users/{user}/enable",
+            SignedIn,
+            user_pages::api_enable,
+        )
         .get("/audit", SignedIn, audit_pages::page)
         .get("/audit/export.csv", SignedIn, audit_pages::export_csv)
         .get("/api/v1/audit", SignedIn, audit_pages::api_search)

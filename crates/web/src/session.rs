@@ -20,7 +20,7 @@ pub(crate) struct Session {
     pub token: String,
 }
 
-fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+pub(crate) fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -36,12 +36,17 @@ pub(crate) fn client_origin(
     peer: Option<SocketAddr>,
     trust_proxy: bool,
 ) -> Origin {
+    // An appending proxy adds the address it saw at the end of
+    // X-Forwarded-For; whatever stands before it the client wrote itself. So
+    // the rightmost entry (of the last header, when there are several) is the
+    // only one to believe.
     let forwarded = trust_proxy
-        .then(|| parts_headers.get("x-forwarded-for"))
+        .then(|| parts_headers.get_all("x-forwarded-for").iter().next_back())
         .flatten()
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(',').next())
-        .map(|v| v.trim().to_owned());
+        .and_then(|v| v.rsplit(',').next())
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty());
     let ip = forwarded
         .or_else(|| peer.map(|p| p.ip().to_string()))
         .unwrap_or_else(|| "unknown".to_owned());
@@ -63,6 +68,25 @@ pub(crate) fn session_cookie(token: &str, secure: bool) -> String {
         "{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict{}",
         if secure { "; Secure" } else { "" }
     )
+}
+
+/// The login form's CSRF token, set with the form before there is a session
+/// (login CSRF: another site must not sign a victim into the attacker's
+/// account). The Origin header cannot serve instead: with
+/// `Referrer-Policy: no-referrer` browsers send `Origin: null` on form posts.
+pub(crate) const LOGIN_CSRF_COOKIE: &str = "kangyang_login_csrf";
+
+pub(crate) fn login_csrf_cookie(token: &str, secure: bool) -> String {
+    format!(
+        "{LOGIN_CSRF_COOKIE}={token}; Path=/login; HttpOnly; SameSite=Strict{}",
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+/// True when the login form carries the token its cookie holds.
+pub(crate) fn login_csrf_ok(headers: &HeaderMap, sent: &str) -> bool {
+    cookie_value(headers, LOGIN_CSRF_COOKIE)
+        .is_some_and(|cookie| !cookie.is_empty() && cookie.as_bytes() == sent.as_bytes())
 }
 
 /// The cookie that removes it from the browser.
@@ -187,5 +211,23 @@ impl FormList {
             .filter(|(k, _)| k == key)
             .map(|(_, v)| v.clone())
             .collect()
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn behind_a_trusted_proxy_the_address_it_saw_counts_not_what_the_client_wrote() {
+        let mut headers = HeaderMap::new();
+        // The client forged "10.0.0.1"; the proxy appended the address it saw.
+        headers.insert("x-forwarded-for", "10.0.0.1, 203.0.113.9".parse().unwrap());
+        let peer: SocketAddr = "127.0.0.1:5000".parse().unwrap();
+        assert_eq!(client_origin(&headers, Some(peer), true).ip, "203.0.113.9");
+        assert_eq!(client_origin(&headers, Some(peer), false).ip, "127.0.0.1");
+        headers.append("x-forwarded-for", "198.51.100.7".parse().unwrap());
+        assert_eq!(client_origin(&headers, Some(peer), true).ip, "198.51.100.7");
     }
 }

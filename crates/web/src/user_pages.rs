@@ -1,19 +1,25 @@
-//! The system administrator's account management.
+//! Accounts, kept apart as the separation of the three administrators asks
+//! (三员分立, GB/T 22239-2019 level 3): the system administrator opens and
+//! disables accounts, the security administrator gives them a role and a
+//! region; the auditor reads what both did in the audit trail.
 
-use crate::error::PageError;
+use crate::error::{ApiError, PageError};
 use crate::pages::Nav;
-use crate::session::{check_form_csrf, PageSession};
+use crate::session::{check_form_csrf, ApiSession, PageSession};
 use crate::AppState;
 use askama::Template;
-use axum::extract::{Form, State};
+use axum::extract::{Form, Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use kangyang_app::auth::Password;
-use kangyang_app::{civil, users, Actor, AppError};
-use kangyang_domain::{RegionCode, Role};
-use serde::Deserialize;
+use axum::Json;
+use kangyang_app::users::{self, AccountRequest, GrantInput, OpenedAccount};
+use kangyang_app::{civil, Actor, AppError};
+use kangyang_domain::{Action, RegionCode, Role};
+use kangyang_store::users::UserRow;
+use serde::{Deserialize, Serialize};
 
 struct UserLine {
+    id: i64,
     username: String,
     display_name: String,
     role_label: &'static str,
@@ -23,15 +29,41 @@ struct UserLine {
     last_active: String,
 }
 
+fn status_of(u: &UserRow, now: i64) -> &'static str {
+    if u.disabled_at.is_some() {
+        "已停用"
+    } else if u.locked_until.is_some_and(|t| t > now) {
+        "已锁定"
+    } else if u.must_change_password != 0 {
+        "待首次登录改密"
+    } else {
+        "正常"
+    }
+}
+
+fn line(u: UserRow, now: i64) -> UserLine {
+    UserLine {
+        id: u.id,
+        status: status_of(&u, now),
+        role_label: Role::parse(&u.role).map(Role::label).unwrap_or("未知"),
+        last_active: u.last_active_at.map(civil::datetime).unwrap_or_default(),
+        username: u.username,
+        display_name: u.display_name,
+        region: u.region_code,
+        facility_id: u.facility_id,
+    }
+}
+
 #[derive(Template)]
 #[template(path = "users.html")]
 struct UsersPage {
     nav: Nav,
     users: Vec<UserLine>,
-    roles: Vec<(&'static str, &'static str)>,
+    can_open: bool,
     error: Option<String>,
-    status_is_error: bool,
     form: NewUserForm,
+    /// The account just opened and its first password, shown this once.
+    opened: Option<(String, String)>,
 }
 
 #[derive(Default, Deserialize)]
@@ -43,11 +75,7 @@ pub(crate) struct NewUserForm {
     #[serde(default)]
     display_name: String,
     #[serde(default)]
-    role: String,
-    #[serde(default)]
     region: String,
-    #[serde(default)]
-    password: String,
 }
 
 async fn render(
@@ -55,39 +83,34 @@ async fn render(
     actor: &Actor,
     form: NewUserForm,
     error: Option<String>,
+    opened: Option<OpenedAccount>,
 ) -> Result<Response, PageError> {
     let now = state.app.now();
     let users = users::list(&state.app, actor)
         .await?
         .into_iter()
-        .map(|u| UserLine {
-            status: if u.disabled_at.is_some() {
-                "已停用"
-            } else if u.locked_until.is_some_and(|t| t > now) {
-                "已锁定"
-            } else {
-                "正常"
-            },
-            role_label: Role::parse(&u.role).map(Role::label).unwrap_or("未知"),
-            last_active: u.last_active_at.map(civil::datetime).unwrap_or_default(),
-            username: u.username,
-            display_name: u.display_name,
-            region: u.region_code,
-            facility_id: u.facility_id,
-        })
+        .map(|u| line(u, now))
         .collect();
-    let page = UsersPage {
-        nav: Nav::of(actor),
-        users,
-        roles: Role::ALL.iter().map(|r| (r.as_str(), r.label())).collect(),
-        status_is_error: error.is_some(),
-        error,
-        form,
+    let form = NewUserForm {
+        region: if form.region.is_empty() {
+            actor.scope.region().to_string()
+        } else {
+            form.region
+        },
+        ..form
     };
-    let status = if page.status_is_error {
+    let status = if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
         StatusCode::OK
+    };
+    let page = UsersPage {
+        nav: Nav::of(actor),
+        users,
+        can_open: actor.can(Action::UserManage),
+        error,
+        form,
+        opened: opened.map(|o| (o.username, o.initial_password.0)),
     };
     Ok((status, Html(page.render()?)).into_response())
 }
@@ -96,10 +119,15 @@ pub(crate) async fn list(
     State(state): State<AppState>,
     PageSession(session): PageSession,
 ) -> Result<Response, PageError> {
-    render(&state, &session.actor, NewUserForm::default(), None).await
+    render(&state, &session.actor, NewUserForm::default(), None, None).await
 }
 
-/// Creates an account; the new user must choose their own password at first login.
+fn parse_region(text: &str) -> Result<RegionCode, AppError> {
+    RegionCode::parse(text.trim())
+        .map_err(|_| AppError::invalid("所属区划", "区划代码应为 2、4、6、9 或 12 位数字"))
+}
+
+/// Opens an account; its first password is shown on the answer page, once.
 pub(crate) async fn create(
     State(state): State<AppState>,
     PageSession(session): PageSession,
@@ -107,41 +135,285 @@ pub(crate) async fn create(
 ) -> Result<Response, PageError> {
     check_form_csrf(&session, &form.csrf_token)?;
     let actor = &session.actor;
-    let parsed = (|| {
-        let role =
-            Role::parse(&form.role).ok_or_else(|| AppError::invalid("角色", "请选择角色"))?;
-        let region = RegionCode::parse(form.region.trim())
-            .map_err(|_| AppError::invalid("所属区划", "区划代码应为 2、4、6、9 或 12 位数字"))?;
-        Ok::<_, AppError>((role, region))
-    })();
-    let result = match parsed {
-        Ok((role, region)) => {
-            users::create_as(
-                &state.app,
-                actor,
-                &users::NewAccount {
-                    username: form.username.trim().to_owned(),
-                    display_name: form.display_name.clone(),
-                    password: Password(form.password.clone()),
-                    role,
-                    region,
-                    facility_id: None,
-                    must_change_password: true,
-                },
-            )
-            .await
+    let result = match parse_region(&form.region) {
+        Ok(region) => {
+            let request = AccountRequest {
+                username: form.username.trim().to_owned(),
+                display_name: form.display_name.clone(),
+                region,
+            };
+            users::open_account(&state.app, actor, &request).await
         }
         Err(e) => Err(e),
     };
     match result {
-        Ok(_) => Ok(Redirect::to("/admin/users").into_response()),
+        Ok(opened) => render(&state, actor, NewUserForm::default(), None, Some(opened)).await,
         Err(e @ (AppError::Invalid { .. } | AppError::Conflict(_))) => {
-            let form = NewUserForm {
-                password: String::new(),
-                ..form
-            };
-            render(&state, actor, form, Some(e.to_string())).await
+            render(&state, actor, form, Some(e.to_string()), None).await
         }
         Err(e) => Err(e.into()),
     }
+}
+
+#[derive(Template)]
+#[template(path = "user.html")]
+struct UserPage {
+    nav: Nav,
+    user: UserLine,
+    disabled: bool,
+    can_open: bool,
+    can_grant: bool,
+    roles: Vec<(&'static str, &'static str)>,
+    role: String,
+    error: Option<String>,
+}
+
+async fn render_one(
+    state: &AppState,
+    actor: &Actor,
+    user_id: i64,
+    error: Option<String>,
+) -> Result<Response, PageError> {
+    let user = users::account(&state.app, actor, user_id).await?;
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let page = UserPage {
+        nav: Nav::of(actor),
+        disabled: user.disabled_at.is_some(),
+        role: user.role.clone(),
+        user: line(user, state.app.now()),
+        can_open: actor.can(Action::UserManage),
+        can_grant: actor.can(Action::RoleGrant),
+        roles: Role::ALL
+            .into_iter()
+            .filter(|r| r.grantable())
+            .map(|r| (r.as_str(), r.label()))
+            .collect(),
+        error,
+    };
+    Ok((status, Html(page.render()?)).into_response())
+}
+
+/// One account: the security administrator grants from here, the system
+/// administrator disables or enables it.
+pub(crate) async fn show(
+    State(state): State<AppState>,
+    PageSession(session): PageSession,
+    Path(user_id): Path<i64>,
+) -> Result<Response, PageError> {
+    render_one(&state, &session.actor, user_id, None).await
+}
+
+#[derive(Deserialize)]
+pub(crate) struct GrantForm {
+    #[serde(default)]
+    csrf_token: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    region: String,
+    #[serde(default)]
+    facility_id: String,
+}
+
+pub(crate) async fn grant(
+    State(state): State<AppState>,
+    PageSession(session): PageSession,
+    Path(user_id): Path<i64>,
+    Form(form): Form<GrantForm>,
+) -> Result<Response, PageError> {
+    check_form_csrf(&session, &form.csrf_token)?;
+    let actor = &session.actor;
+    let input = GrantInput {
+        role: form.role,
+        region: form.region,
+        facility_id: form.facility_id,
+    };
+    let result = users::grant(&state.app, actor, user_id, &input).await;
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!("/admin/users/{user_id}")).into_response()),
+        Err(e @ AppError::Invalid { .. }) => {
+            render_one(&state, actor, user_id, Some(e.to_string())).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct CsrfOnly {
+    #[serde(default)]
+    csrf_token: String,
+}
+
+async fn set_disabled_page(
+    state: &AppState,
+    session: &crate::session::Session,
+    user_id: i64,
+    csrf_token: &str,
+    disabled: bool,
+) -> Result<Response, PageError> {
+    check_form_csrf(session, csrf_token)?;
+    match users::set_disabled(&state.app, &session.actor, user_id, disabled).await {
+        Ok(()) => Ok(Redirect::to(&format!("/admin/users/{user_id}")).into_response()),
+        Err(e @ AppError::Invalid { .. }) => {
+            render_one(state, &session.actor, user_id, Some(e.to_string())).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub(crate) async fn disable(
+    State(state): State<AppState>,
+    PageSession(session): PageSession,
+    Path(user_id): Path<i64>,
+    Form(form): Form<CsrfOnly>,
+) -> Result<Response, PageError> {
+    set_disabled_page(&state, &session, user_id, &form.csrf_token, true).await
+}
+
+pub(crate) async fn enable(
+    State(state): State<AppState>,
+    PageSession(session): PageSession,
+    Path(user_id): Path<i64>,
+    Form(form): Form<CsrfOnly>,
+) -> Result<Response, PageError> {
+    set_disabled_page(&state, &session, user_id, &form.csrf_token, false).await
+}
+
+/// An account as the API lists it (no password, no second-factor secret).
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct AccountView {
+    id: i64,
+    username: String,
+    display_name: String,
+    role: String,
+    region: String,
+    facility_id: Option<i64>,
+    disabled: bool,
+    must_change_password: bool,
+}
+
+impl From<UserRow> for AccountView {
+    fn from(u: UserRow) -> AccountView {
+        AccountView {
+            id: u.id,
+            disabled: u.disabled_at.is_some(),
+            must_change_password: u.must_change_password != 0,
+            username: u.username,
+            display_name: u.display_name,
+            role: u.role,
+            region: u.region_code,
+            facility_id: u.facility_id,
+        }
+    }
+}
+
+/// The accounts of one's region, for the system and security administrators.
+#[utoipa::path(get, path = "/api/v1/users",
+    responses((status = 200, body = [AccountView]), (status = 403, body = crate::api::ErrorBody)))]
+pub(crate) async fn api_list(
+    State(state): State<AppState>,
+    ApiSession(session): ApiSession,
+) -> Result<Json<Vec<AccountView>>, ApiError> {
+    let list = users::list(&state.app, &session.actor).await?;
+    Ok(Json(list.into_iter().map(AccountView::from).collect()))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct OpenRequest {
+    username: String,
+    #[serde(default)]
+    display_name: String,
+    /// A region inside the administrator's own.
+    region: String,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct Opened {
+    id: i64,
+    username: String,
+    /// Generated by the system and shown this once; to be handed to the
+    /// account's holder, who must change it at first sign-in.
+    initial_password: String,
+}
+
+/// Opens an account (system administrator): no role until the security
+/// administrator grants one, a generated first password.
+#[utoipa::path(post, path = "/api/v1/users", request_body = OpenRequest,
+    responses((status = 201, body = Opened), (status = 403, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
+pub(crate) async fn api_create(
+    State(state): State<AppState>,
+    ApiSession(session): ApiSession,
+    Json(req): Json<OpenRequest>,
+) -> Result<(StatusCode, Json<Opened>), ApiError> {
+    let request = AccountRequest {
+        username: req.username.trim().to_owned(),
+        display_name: req.display_name,
+        region: parse_region(&req.region)?,
+    };
+    let opened = users::open_account(&state.app, &session.actor, &request).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(Opened {
+            id: opened.id,
+            username: opened.username,
+            initial_password: opened.initial_password.0,
+        }),
+    ))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct GrantRequest {
+    /// A business role: official, facility_staff, social_worker, viewer, counsellor.
+    #[serde(default)]
+    role: String,
+    /// A region inside the security administrator's own (ignored with a facility).
+    #[serde(default)]
+    region: String,
+    facility_id: Option<i64>,
+}
+
+/// Gives an account a role and region (security administrator).
+#[utoipa::path(post, path = "/api/v1/users/{user}/grant", params(("user" = i64, Path)), request_body = GrantRequest,
+    responses((status = 204), (status = 403, body = crate::api::ErrorBody), (status = 404, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
+pub(crate) async fn api_grant(
+    State(state): State<AppState>,
+    ApiSession(session): ApiSession,
+    Path(user_id): Path<i64>,
+    Json(req): Json<GrantRequest>,
+) -> Result<StatusCode, ApiError> {
+    let input = GrantInput {
+        role: req.role,
+        region: req.region,
+        facility_id: req.facility_id.map(|f| f.to_string()).unwrap_or_default(),
+    };
+    users::grant(&state.app, &session.actor, user_id, &input).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Disables an account (system administrator); its sessions end.
+#[utoipa::path(post, path = "/api/v1/users/{user}/disable", params(("user" = i64, Path)),
+    responses((status = 204), (status = 403, body = crate::api::ErrorBody), (status = 404, body = crate::api::ErrorBody)))]
+pub(crate) async fn api_disable(
+    State(state): State<AppState>,
+    ApiSession(session): ApiSession,
+    Path(user_id): Path<i64>,
+) -> Result<StatusCode, ApiError> {
+    users::set_disabled(&state.app, &session.actor, user_id, true).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Enables a disabled account again (system administrator).
+#[utoipa::path(post, path = "/api/v1/users/{user}/enable", params(("user" = i64, Path)),
+    responses((status = 204), (status = 403, body = crate::api::ErrorBody), (status = 404, body = crate::api::ErrorBody)))]
+pub(crate) async fn api_enable(
+    State(state): State<AppState>,
+    ApiSession(session): ApiSession,
+    Path(user_id): Path<i64>,
+) -> Result<StatusCode, ApiError> {
+    users::set_disabled(&state.app, &session.actor, user_id, false).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -409,6 +409,17 @@ backend_test!(
         };
         let own_build = build(&own, &csrf, "440784103").await;
         let other_build = build(&yunfu, &yunfu_csrf, "445302001").await;
+        let user_id = |name: &'static str| {
+            let app = t.app.clone();
+            async move {
+                kangyang_app::users::find(&app, name)
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .id
+            }
+        };
+        let (own_user, other_user) = (user_id("heshan").await, user_id("yunfu").await);
         let anonymous = t.client();
         let mut scoped = 0;
         for route in route_table() {
@@ -431,7 +442,8 @@ backend_test!(
                 .replace("{care_order}", &own_care_order.to_string())
                 .replace("{provider}", &own_provider.to_string())
                 .replace("{complaint}", &own_complaint.to_string())
-                .replace("{build}", &own_build.to_string());
+                .replace("{build}", &own_build.to_string())
+                .replace("{user}", &own_user.to_string());
             let path_other = fill("445302", other_person, other_job, other_facility)
                 .replace("{project}", &other_project.to_string())
                 .replace("{pairing}", &other_pairing.to_string())
@@ -443,7 +455,8 @@ backend_test!(
                 .replace("{care_order}", &other_care_order.to_string())
                 .replace("{provider}", &other_provider.to_string())
                 .replace("{complaint}", &other_complaint.to_string())
-                .replace("{build}", &other_build.to_string());
+                .replace("{build}", &other_build.to_string())
+                .replace("{user}", &other_user.to_string());
             let request = |client: &reqwest::Client, path: &str| {
                 let url = t.url(path);
                 let api = route.path.starts_with("/api/");
@@ -494,6 +507,15 @@ backend_test!(
             // Counselling notes are for counsellors alone: an official is refused
             // them outright, in scope or not (facilities.rs walks a counsellor).
             if route.path.ends_with("/counselling") {
+                for path in [&path_own, &path_other] {
+                    let res = request(&own, path).send().await.unwrap();
+                    assert_eq!(res.status(), 403, "{} {path}", route.method);
+                }
+                continue;
+            }
+            // Accounts are the administrators' (security.rs walks them): an
+            // official is refused every one, their own included.
+            if route.path.contains("/users/{user}") {
                 for path in [&path_own, &path_other] {
                     let res = request(&own, path).send().await.unwrap();
                     assert_eq!(res.status(), 403, "{} {path}", route.method);

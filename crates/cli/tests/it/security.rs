@@ -2,9 +2,12 @@
 //! limits, the auditor's view, CSRF on forms.
 
 use crate::backend_test;
-use crate::support::{get_json, start_app, start_app_with_clock, Backend, TestApp, PASSWORD};
+use crate::support::{
+    get_json, get_text, start_app, start_app_with_clock, Backend, TestApp, PASSWORD,
+};
 use kangyang_app::{totp, Config};
 use kangyang_domain::Role;
+use kangyang_web::{route_table, Access};
 
 async fn api_login(
     t: &TestApp,
@@ -345,3 +348,814 @@ async fn forms_without_the_sessions_csrf_token_are_refused() {
     assert_eq!(res.status(), 303);
     assert_eq!(get_json(&client, &t.url("/api/v1/me")).await.0, 401);
 }
+
+/// Binds an administrator's second factor (as the TOTP page would) and signs
+/// them in with it; returns the client and its CSRF token.
+async fn admin_login(t: &TestApp, username: &str) -> (reqwest::Client, String) {
+    let mut conn = t.app.store().pool().acquire().await.unwrap();
+    sqlx::query("UPDATE users SET totp_enabled = 1, totp_secret = $1 WHERE username = $2")
+        .bind(
+            t.app
+                .keys()
+                .encrypt("3132333435363738393031323334353637383930")
+                .unwrap(),
+        )
+        .bind(username)
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    drop(conn);
+    let code = totp::code_at(b"12345678901234567890", totp::step_of(t.app.now()));
+    let client = t.client();
+    let (status, body) = api_login(t, &client, username, PASSWORD, Some(&code)).await;
+    assert_eq!(status, 200, "{username} signs in: {body}");
+    (client, body["csrf_token"].as_str().unwrap().to_owned())
+}
+
+async fn user_id(t: &TestApp, username: &str) -> i64 {
+    kangyang_app::users::find(&t.app, username)
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+}
+
+async fn post_json(
+    t: &TestApp,
+    client: &reqwest::Client,
+    csrf: &str,
+    path: &str,
+    body: serde_json::Value,
+) -> (u16, serde_json::Value) {
+    let res = client
+        .post(t.url(path))
+        .header("x-csrf-token", csrf)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(serde_json::Value::Null))
+}
+
+/// Audit rows of one action, as (username, object id, result).
+async fn audit_rows(t: &TestApp, action: &str) -> Vec<(String, String, String)> {
+    let mut conn = t.app.store().pool().acquire().await.unwrap();
+    sqlx::query_as(
+        "SELECT username, object_id, result FROM audit_log WHERE action = $1 ORDER BY id",
+    )
+    .bind(action)
+    .fetch_all(&mut *conn)
+    .await
+    .unwrap()
+}
+
+backend_test!(
+    the_system_administrator_opens_accounts_and_only_the_security_administrator_grants,
+    |b: Backend| async move {
+        let t = start_app(b).await;
+        t.user("sysadmin", Role::SystemAdmin, "440784").await;
+        t.user("secadmin", Role::SecurityAdmin, "440784").await;
+        t.user("auditor1", Role::Auditor, "440784").await;
+        t.user("yunfu", Role::Official, "4453").await;
+        let (sys, sys_csrf) = admin_login(&t, "sysadmin").await;
+        let (sec, sec_csrf) = admin_login(&t, "secadmin").await;
+
+        // The attack: a Heshan system administrator makes an official for
+        // Guangdong with a password of their choice. Neither the role, nor the
+        // region, nor the password is theirs to give.
+        let (status, body) = post_json(
+            &t,
+            &sys,
+            &sys_csrf,
+            "/api/v1/users",
+            serde_json::json!({ "username": "mole", "role": "official", "region": "44",
+                "password": "Chosen-By-Admin-42" }),
+        )
+        .await;
+        assert_eq!(
+            (status, body["field"].as_str()),
+            (422, Some("所属区划")),
+            "{body}"
+        );
+        let (status, body) = post_json(
+            &t,
+            &sys,
+            &sys_csrf,
+            "/api/v1/users",
+            serde_json::json!({ "username": "440784194001011234", "region": "440784" }),
+        )
+        .await;
+        assert_eq!(
+            (status, body["field"].as_str()),
+            (422, Some("用户名")),
+            "{body}"
+        );
+        let (status, body) = post_json(
+            &t,
+            &sys,
+            &sys_csrf,
+            "/api/v1/users",
+            serde_json::json!({ "username": "mole", "role": "official", "region": "440784",
+                "password": "Chosen-By-Admin-42" }),
+        )
+        .await;
+        assert_eq!(status, 201, "{body}");
+        let mole = body["id"].as_i64().unwrap();
+        let first = body["initial_password"].as_str().unwrap().to_owned();
+        assert_ne!(first, "Chosen-By-Admin-42");
+        assert_eq!(
+            api_login(&t, &t.client(), "mole", "Chosen-By-Admin-42", None)
+                .await
+                .0,
+            401
+        );
+        // The first password works once, to choose one's own; the account
+        // has no role and reads nobody.
+        let holder = t.client();
+        let (status, body) = api_login(&t, &holder, "mole", &first, None).await;
+        assert_eq!(status, 200);
+        assert_eq!(body["user"]["role"], "unassigned");
+        assert_eq!(body["user"]["must_change_password"], true);
+        let holder_csrf = body["csrf_token"].as_str().unwrap().to_owned();
+        let (status, body) = get_json(&holder, &t.url("/api/v1/persons")).await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (403, Some("password_change_required"))
+        );
+        let res = holder
+            .post(t.url("/password"))
+            .form(&[
+                ("csrf_token", holder_csrf.as_str()),
+                ("current", first.as_str()),
+                ("new", "Holder-Chosen-Pass-9"),
+                ("confirm", "Holder-Chosen-Pass-9"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 303);
+        let holder = t.client();
+        let (status, body) = api_login(&t, &holder, "mole", "Holder-Chosen-Pass-9", None).await;
+        assert_eq!(
+            (status, body["user"]["must_change_password"].as_bool()),
+            (200, Some(false))
+        );
+        assert_eq!(get_json(&holder, &t.url("/api/v1/persons")).await.0, 403);
+
+        // The system administrator grants nothing; the security administrator
+        // opens nothing.
+        let grant =
+            |role: &str, region: &str| serde_json::json!({ "role": role, "region": region });
+        let path = format!("/api/v1/users/{mole}/grant");
+        assert_eq!(
+            post_json(&t, &sys, &sys_csrf, &path, grant("official", "440784"))
+                .await
+                .0,
+            403
+        );
+        let (status, _) = post_json(
+            &t,
+            &sec,
+            &sec_csrf,
+            "/api/v1/users",
+            serde_json::json!({ "username": "mole2", "region": "440784" }),
+        )
+        .await;
+        assert_eq!(status, 403);
+        // Not outside one's own region, not an administrator role, not to oneself,
+        // not to an administrator, not to an account of another region.
+        let (status, body) = post_json(&t, &sec, &sec_csrf, &path, grant("official", "4453")).await;
+        assert_eq!(
+            (status, body["field"].as_str()),
+            (422, Some("所属区划")),
+            "{body}"
+        );
+        let (status, body) =
+            post_json(&t, &sec, &sec_csrf, &path, grant("system_admin", "440784")).await;
+        assert_eq!(
+            (status, body["field"].as_str()),
+            (422, Some("角色")),
+            "{body}"
+        );
+        let own = format!("/api/v1/users/{}/grant", user_id(&t, "secadmin").await);
+        assert_eq!(
+            post_json(&t, &sec, &sec_csrf, &own, grant("official", "440784"))
+                .await
+                .0,
+            403
+        );
+        let admin = format!("/api/v1/users/{}/grant", user_id(&t, "sysadmin").await);
+        assert_eq!(
+            post_json(&t, &sec, &sec_csrf, &admin, grant("official", "440784"))
+                .await
+                .0,
+            422
+        );
+        let other = format!("/api/v1/users/{}/grant", user_id(&t, "yunfu").await);
+        assert_eq!(
+            post_json(&t, &sec, &sec_csrf, &other, grant("viewer", "440784"))
+                .await
+                .0,
+            404
+        );
+        // A facility role is bound to a facility, not a bare region.
+        let (status, body) = post_json(
+            &t,
+            &sec,
+            &sec_csrf,
+            &path,
+            grant("facility_staff", "440784"),
+        )
+        .await;
+        assert_eq!(
+            (status, body["field"].as_str()),
+            (422, Some("所属机构")),
+            "{body}"
+        );
+        let (status, body) = get_json(&sec, &t.url("/api/v1/users")).await;
+        assert_eq!(status, 200);
+        let listed: Vec<&str> = body
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["username"].as_str().unwrap())
+            .collect();
+        assert!(
+            listed.contains(&"mole") && !listed.contains(&"yunfu"),
+            "{listed:?}"
+        );
+
+        // The grant itself, from the page.
+        let page = get_text(&sec, &t.url(&format!("/admin/users/{mole}"))).await;
+        assert!(
+            page.contains("id=\"grant\""),
+            "the security administrator's grant form"
+        );
+        let res = sec
+            .post(t.url(&format!("/admin/users/{mole}/grant")))
+            .form(&[
+                ("csrf_token", sec_csrf.as_str()),
+                ("role", "official"),
+                ("region", "440784103"),
+                ("facility_id", ""),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 303);
+        assert_eq!(get_json(&holder, &t.url("/api/v1/persons")).await.0, 200);
+
+        // The system administrator disables it (from the page); its session ends.
+        let res = sys
+            .post(t.url(&format!("/admin/users/{mole}/disable")))
+            .form(&[("csrf_token", sys_csrf.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 303);
+        assert_eq!(get_json(&holder, &t.url("/api/v1/persons")).await.0, 401);
+
+        // Opening from the page shows the first password once.
+        let res = sys
+            .post(t.url("/admin/users"))
+            .form(&[
+                ("csrf_token", sys_csrf.as_str()),
+                ("username", "newcomer"),
+                ("display_name", "新同事"),
+                ("region", "440784"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        let page = res.text().await.unwrap();
+        let shown = between(&page, "id=\"initial-password\">", "<").to_owned();
+        assert_eq!(
+            api_login(&t, &t.client(), "newcomer", &shown, None).await.0,
+            200
+        );
+        let again = get_text(&sys, &t.url("/admin/users")).await;
+        assert!(
+            again.contains("newcomer") && !again.contains(&shown),
+            "shown once"
+        );
+
+        // Each step is in the trail, for the auditor.
+        let (auditor, _) = admin_login(&t, "auditor1").await;
+        for action in ["user.create", "user.grant", "user.disable"] {
+            let (status, body) =
+                get_json(&auditor, &t.url(&format!("/api/v1/audit?action={action}"))).await;
+            assert_eq!(status, 200);
+            assert!(
+                body["total"].as_i64().unwrap() >= 1,
+                "{action} audited: {body}"
+            );
+        }
+        let created = audit_rows(&t, "user.create").await;
+        assert!(created
+            .iter()
+            .any(|(who, id, _)| who == "sysadmin" && *id == mole.to_string()));
+        let grants = audit_rows(&t, "user.grant").await;
+        assert!(grants
+            .iter()
+            .any(|(who, id, r)| who == "secadmin" && *id == mole.to_string() && r == "ok"));
+        assert!(
+            grants
+                .iter()
+                .any(|(who, _, r)| who == "secadmin" && r == "denied"),
+            "refusals too"
+        );
+        assert!(!created.iter().any(|(_, id, _)| id.contains(&first)));
+    }
+);
+
+/// Creates, as an official, one object of each kind the route table names
+/// (a person, an import, a facility and what hangs off it); returns them by
+/// route placeholder, with the person's name and ID number.
+async fn region_objects(
+    t: &TestApp,
+    client: &reqwest::Client,
+    csrf: &str,
+    town: &str,
+    village: &str,
+    n: u16,
+) -> (Vec<(&'static str, i64)>, [String; 2]) {
+    let created = |path: &str, body: serde_json::Value| {
+        let req = client
+            .post(t.url(path))
+            .header("x-csrf-token", csrf)
+            .json(&body);
+        async move {
+            let res = req.send().await.unwrap();
+            assert_eq!(res.status(), 201);
+            res.json::<serde_json::Value>().await.unwrap()["id"]
+                .as_i64()
+                .unwrap()
+        }
+    };
+    let county = &town[..6];
+    let person = crate::persons::create_person(t, client, csrf, village, n).await;
+    let job = crate::persons::upload_import(t, client, csrf, "身份证号,姓名,居住村（社区）代码\n")
+        .await as i64;
+    let facility = created(
+        "/api/v1/facilities",
+        serde_json::json!({ "name": "长者饭堂", "kind": "elder_canteen", "region": town }),
+    )
+    .await;
+    let project = created(
+        "/api/v1/funds/projects",
+        serde_json::json!({ "name": "新址改建", "kind": "construction", "region": county,
+            "facility_id": facility, "budget": "470000", "started_on": "2026-02-01" }),
+    )
+    .await;
+    let org = created(
+        "/api/v1/partner-orgs",
+        serde_json::json!({ "name": "机关党支部", "kind": "party_branch", "region": county }),
+    )
+    .await;
+    let pairing = created(
+        "/api/v1/pairings",
+        serde_json::json!({ "org_id": org, "facility_id": facility, "started_on": "2026-03-01" }),
+    )
+    .await;
+    let order = created(
+        &format!("/api/v1/facilities/{facility}/orders"),
+        serde_json::json!({ "company": "某制衣厂", "product": "服装剪线头", "unit_price": "0.08",
+            "quantity": "20000", "start_date": "2026-01-05", "due_date": "2026-12-31" }),
+    )
+    .await;
+    let home = created(
+        "/api/v1/facilities",
+        serde_json::json!({ "name": "敬老院", "kind": "nursing_home", "region": town }),
+    )
+    .await;
+    let clinic = created(
+        "/api/v1/facilities",
+        serde_json::json!({ "name": "卫生院", "kind": "clinic", "region": town }),
+    )
+    .await;
+    let agreement = created(
+        "/api/v1/care-agreements",
+        serde_json::json!({ "institution_id": home, "clinic_id": clinic,
+            "services": ["green_channel"], "start_date": "2026-01-01" }),
+    )
+    .await;
+    let (case, photo) = crate::home_modification::case_with_photo(t, client, csrf, person).await;
+    let provider = created(
+        "/api/v1/facilities",
+        serde_json::json!({ "name": "居家养老服务中心", "kind": "home_care_centre",
+            "region": town, "villages": village, "capacity": "20" }),
+    )
+    .await;
+    let tomorrow = t.app.today().add_days(1).unwrap();
+    let care_order = created(
+        "/api/v1/home-care/orders",
+        serde_json::json!({ "person_id": person, "item": "cleaning",
+            "scheduled_at": format!("{tomorrow} 09:00") }),
+    )
+    .await;
+    let complaint = created(
+        &format!("/api/v1/home-care/orders/{care_order}/complaints"),
+        serde_json::json!({ "text": "护理员迟到" }),
+    )
+    .await;
+    let build = created(
+        "/api/v1/construction",
+        serde_json::json!({ "name": "康园中心新址", "region": town,
+            "facility_kind": "kangyuan_centre", "budget": "470000",
+            "milestones": [{ "stage": "tendering", "name": "招标完成", "planned_on": "2026-03-01" }] }),
+    )
+    .await;
+    let objects = vec![
+        ("{id}", person),
+        ("{job}", job),
+        ("{facility}", facility),
+        ("{project}", project),
+        ("{pairing}", pairing),
+        ("{order}", order),
+        ("{agreement}", agreement),
+        ("{case}", case),
+        ("{photo}", photo),
+        ("{provider}", provider),
+        ("{care_order}", care_order),
+        ("{complaint}", complaint),
+        ("{build}", build),
+    ];
+    let who = [
+        crate::persons::name_for(n),
+        crate::persons::id_for(village, n),
+    ];
+    (objects, who)
+}
+
+fn fill(path: &str, code: &str, user: i64, objects: &[(&'static str, i64)]) -> String {
+    let mut out = path
+        .replace("{code}", code)
+        .replace("{user}", &user.to_string())
+        // No break-glass opening exists in either region: any id is another's.
+        .replace("{grant}", "999999");
+    for (placeholder, id) in objects {
+        out = out.replace(placeholder, &id.to_string());
+    }
+    out
+}
+
+/// Routes that carry a person's data: the register, imports and exports,
+/// and every route keyed by a person.
+fn carries_people(path: &str) -> bool {
+    // The import template is a blank sheet of column headings.
+    path != "/imports/template.xlsx"
+        && (path.starts_with("/persons")
+            || path.starts_with("/api/v1/persons")
+            || path.starts_with("/imports")
+            || path.contains("{id}"))
+}
+
+backend_test!(
+    county_administrators_reach_no_people_and_nothing_of_another_region,
+    |b: Backend| async move {
+        let t = start_app(b).await;
+        t.user("heshan", Role::Official, "440784").await;
+        t.user("yunfu", Role::Official, "4453").await;
+        for (name, role) in [
+            ("sysadmin", Role::SystemAdmin),
+            ("secadmin", Role::SecurityAdmin),
+            ("auditor1", Role::Auditor),
+        ] {
+            t.user(name, role, "440784").await;
+        }
+        let (own, csrf) = t.login("heshan").await;
+        let (yunfu, yunfu_csrf) = t.login("yunfu").await;
+        let (own_objects, own_person) =
+            region_objects(&t, &own, &csrf, "440784103", "440784103202", 1).await;
+        let (other_objects, other_person) =
+            region_objects(&t, &yunfu, &yunfu_csrf, "445302001", "445302001009", 2).await;
+        let (own_user, other_user) = (user_id(&t, "heshan").await, user_id(&t, "yunfu").await);
+        let mut answered = 0;
+        for admin in ["sysadmin", "secadmin", "auditor1"] {
+            let (client, csrf) = admin_login(&t, admin).await;
+            for route in route_table() {
+                // Public routes need no walk; signing out would end the walk.
+                if route.access == Access::Public || route.path.ends_with("/logout") {
+                    continue;
+                }
+                let request = |path: &str| {
+                    let url = t.url(path);
+                    let body = |r: reqwest::RequestBuilder| {
+                        if route.path.starts_with("/api/") {
+                            // A body the handlers accept, so that what answers is the
+                            // use case (its permission and scope), not the parser.
+                            r.header("x-csrf-token", &csrf).json(&serde_json::json!({
+                                "field": "phone", "reason": "核对信息",
+                                "id_number": own_person[1] }))
+                        } else {
+                            r.form(&[
+                                ("csrf_token", csrf.as_str()),
+                                ("field", "phone"),
+                                ("reason", "核对信息"),
+                                ("id_number", own_person[1].as_str()),
+                            ])
+                        }
+                    };
+                    match route.method {
+                        "GET" => client.get(url),
+                        // The upload takes a sheet, as the import page sends it.
+                        "POST" if route.path == "/imports" => client.post(url).multipart(
+                            reqwest::multipart::Form::new()
+                                .text("csrf_token", csrf.clone())
+                                .part(
+                                    "file",
+                                    reqwest::multipart::Part::bytes(
+                                        "身份证号,姓名,居住村（社区）代码\n".as_bytes().to_vec(),
+                                    )
+                                    .file_name("名单.csv"),
+                                ),
+                        ),
+                        "POST" => body(client.post(url)),
+                        "PUT" => body(client.put(url)),
+                        m => panic!("the walk does not know method {m}"),
+                    }
+                };
+                let what = format!("{admin}: {} {}", route.method, route.path);
+                let mut paths =
+                    vec![(false, fill(route.path, "440784103", own_user, &own_objects))];
+                if route.path.contains('{') {
+                    paths.push((true, fill(route.path, "445302", other_user, &other_objects)));
+                }
+                for (other_region, path) in paths {
+                    let res = request(&path).send().await.unwrap();
+                    let status = res.status().as_u16();
+                    let body = res.text().await.unwrap_or_default();
+                    assert!(status < 500, "{what} gave {status}");
+                    // The audit trail records what changed, names included (the
+                    // auditor's duty is to read it); ID numbers stay masked there too.
+                    let audit = route.path.contains("audit");
+                    for person in [&own_person, &other_person] {
+                        for value in &person[usize::from(audit)..] {
+                            assert!(
+                                !body.contains(value.as_str()),
+                                "{what} shows a person ({value}): {path}"
+                            );
+                        }
+                    }
+                    if other_region {
+                        assert!(
+                            [403, 404].contains(&status),
+                            "{what} in Yunfu gave {status}"
+                        );
+                    } else if carries_people(route.path) {
+                        // Refused outright (or, for a job that is another user's, not found).
+                        assert!(
+                            [403, 404].contains(&status),
+                            "{what}: people are not for administrators ({status})"
+                        );
+                    } else if status == 200 {
+                        answered += 1;
+                    }
+                }
+            }
+        }
+        // The walk ran signed in, second factor and all: each administrator
+        // reached the pages of their duty.
+        assert!(
+            answered >= 12,
+            "administrators answered on {answered} routes"
+        );
+    }
+);
+
+backend_test!(
+    a_county_auditor_reads_only_their_countys_trail,
+    |b: Backend| async move {
+        // Audit scoping is the lead's (crates/app/src/audit.rs); this asserts it.
+        let t = start_app(b).await;
+        t.user("yunfu", Role::Official, "4453").await;
+        t.user("auditor1", Role::Auditor, "440784").await;
+        t.login("yunfu").await;
+        let (auditor, _) = admin_login(&t, "auditor1").await;
+        let (status, body) = get_json(&auditor, &t.url("/api/v1/audit?username=yunfu")).await;
+        assert!(
+            status == 403 || (status == 200 && body["total"] == 0),
+            "a Heshan auditor reads Yunfu's trail: {status} {body}"
+        );
+    }
+);
+
+backend_test!(
+    wrong_second_factor_codes_lock_the_account_like_wrong_passwords,
+    |b: Backend| async move {
+        let t = start_app_with_clock(b, Config::default()).await;
+        t.user("sysadmin", Role::SystemAdmin, "440784").await;
+        admin_login(&t, "sysadmin").await;
+        t.advance(30);
+        let right = totp::code_at(b"12345678901234567890", totp::step_of(t.app.now()));
+        let wrong = if right == "000000" {
+            "111111"
+        } else {
+            "000000"
+        };
+        for _ in 0..5 {
+            let (status, _) = api_login(&t, &t.client(), "sysadmin", PASSWORD, Some(wrong)).await;
+            assert_eq!(status, 401);
+        }
+        assert_eq!(
+            api_login(&t, &t.client(), "sysadmin", PASSWORD, Some(&right))
+                .await
+                .0,
+            401,
+            "five wrong codes lock the account, even for the right code"
+        );
+        t.advance(15 * 60 + 30);
+        let later = totp::code_at(b"12345678901234567890", totp::step_of(t.app.now()));
+        assert_eq!(
+            api_login(&t, &t.client(), "sysadmin", PASSWORD, Some(&later))
+                .await
+                .0,
+            200
+        );
+    }
+);
+
+backend_test!(
+    every_failed_login_verifies_one_password_hash,
+    |b: Backend| async move {
+        let t = start_app_with_clock(b, Config::default()).await;
+        t.user("heshan", Role::Official, "440784").await;
+        let checks = || kangyang_app::auth::password_verifications(&t.app);
+        let t = &t;
+        let try_login = |name: &'static str, password: &'static str| {
+            let client = t.client();
+            async move { api_login(t, &client, name, password, None).await.0 }
+        };
+        for (name, password) in [
+            ("nobody", "Wrong-Password-1"),
+            ("heshan", "Wrong-Password-1"),
+        ] {
+            let before = checks();
+            assert_eq!(try_login(name, password).await, 401);
+            assert_eq!(checks() - before, 1, "{name}: one hash verified");
+        }
+        for _ in 0..4 {
+            try_login("heshan", "Wrong-Password-1").await;
+            try_login("nobody", "Wrong-Password-1").await;
+        }
+        // Locked now; the right password changes nothing, and costs the same.
+        let before = checks();
+        assert_eq!(try_login("heshan", PASSWORD).await, 401);
+        assert_eq!(checks() - before, 1, "a locked account costs one hash too");
+        let before = checks();
+        assert_eq!(try_login("nobody", PASSWORD).await, 401);
+        assert_eq!(checks() - before, 1);
+        // An unknown name is "locked" after as many failures as a real one.
+        let mut conn = t.app.store().pool().acquire().await.unwrap();
+        let last_reason = |name: &'static str| {
+            sqlx::query_as::<_, (String,)>(
+                "SELECT detail FROM audit_log WHERE action = 'login' AND username = $1
+                 ORDER BY id DESC LIMIT 1",
+            )
+            .bind(name)
+        };
+        let (heshan,) = last_reason("heshan").fetch_one(&mut *conn).await.unwrap();
+        let (nobody,) = last_reason("nobody").fetch_one(&mut *conn).await.unwrap();
+        assert!(
+            heshan.contains("locked") && nobody.contains("locked"),
+            "{heshan} / {nobody}"
+        );
+    }
+);
+
+backend_test!(
+    wrong_current_passwords_lock_the_account_and_are_audited,
+    |b: Backend| async move {
+        let t = start_app(b).await;
+        t.user("heshan", Role::Official, "440784").await;
+        let (stolen, csrf) = t.login("heshan").await;
+        let change = |current: &'static str| {
+            stolen
+                .post(t.url("/password"))
+                .form(&[
+                    ("csrf_token", csrf.as_str()),
+                    ("current", current),
+                    ("new", "Another-Strong-Pass-7"),
+                    ("confirm", "Another-Strong-Pass-7"),
+                ])
+                .send()
+        };
+        for _ in 0..4 {
+            assert_eq!(change("Guess-Password-11").await.unwrap().status(), 422);
+        }
+        let fifth = change("Guess-Password-11").await.unwrap();
+        assert_eq!(fifth.status(), 303, "the lockout ends the stolen session");
+        assert_eq!(get_json(&stolen, &t.url("/api/v1/me")).await.0, 401);
+        assert_eq!(
+            api_login(&t, &t.client(), "heshan", PASSWORD, None).await.0,
+            401,
+            "locked"
+        );
+        let failed: Vec<_> = audit_rows(&t, "password.change")
+            .await
+            .into_iter()
+            .filter(|(who, _, result)| who == "heshan" && result == "failed")
+            .collect();
+        assert_eq!(failed.len(), 5, "each wrong current password is audited");
+    }
+);
+
+backend_test!(
+    the_login_form_needs_the_token_it_was_served_with,
+    |b: Backend| async move {
+        let t = start_app(b).await;
+        t.user("heshan", Role::Official, "440784").await;
+        // Another site posts the form with the attacker's credentials: no token.
+        let victim = t.client();
+        let res = victim
+            .post(t.url("/login"))
+            .form(&[("username", "heshan"), ("password", PASSWORD)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 403);
+        assert_eq!(get_json(&victim, &t.url("/api/v1/me")).await.0, 401);
+        // A token the attacker read from their own copy of the form does not
+        // match the victim's cookie (the victim has none, or another).
+        let attacker = t.client();
+        let page = get_text(&attacker, &t.url("/login")).await;
+        let token = between(&page, "name=\"login_csrf\" value=\"", "\"").to_owned();
+        let res = victim
+            .post(t.url("/login"))
+            .form(&[
+                ("username", "heshan"),
+                ("password", PASSWORD),
+                ("login_csrf", &token),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 403);
+        assert_eq!(get_json(&victim, &t.url("/api/v1/me")).await.0, 401);
+        // The API login takes JSON only, which another site's form cannot
+        // send (a cross-site JSON request needs a CORS preflight we never grant).
+        let res = victim
+            .post(t.url("/api/v1/login"))
+            .header("content-type", "text/plain")
+            .body(format!(
+                r#"{{"username":"heshan","password":"{PASSWORD}"}}"#
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 415);
+        assert_eq!(get_json(&victim, &t.url("/api/v1/me")).await.0, 401);
+        // The form as served signs in.
+        let res = attacker
+            .post(t.url("/login"))
+            .form(&[
+                ("username", "heshan"),
+                ("password", PASSWORD),
+                ("login_csrf", &token),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 303);
+        assert_eq!(get_json(&attacker, &t.url("/api/v1/me")).await.0, 200);
+    }
+);
+
+backend_test!(
+    an_id_or_phone_number_typed_as_username_is_kept_masked,
+    |b: Backend| async move {
+        let t = start_app(b).await;
+        let id_number = crate::persons::id_for("440784103202", 7);
+        for typed in [id_number.as_str(), "13812345678"] {
+            assert_eq!(
+                api_login(&t, &t.client(), typed, "Wrong-Password-1", None)
+                    .await
+                    .0,
+                401
+            );
+        }
+        let mut conn = t.app.store().pool().acquire().await.unwrap();
+        let trail: Vec<(String, String)> =
+            sqlx::query_as("SELECT username, object_id FROM audit_log WHERE action = 'login'")
+                .fetch_all(&mut *conn)
+                .await
+                .unwrap();
+        let failures: Vec<(String,)> = sqlx::query_as("SELECT username FROM login_failures")
+            .fetch_all(&mut *conn)
+            .await
+            .unwrap();
+        assert_eq!((trail.len(), failures.len()), (2, 2));
+        for (user, object) in &trail {
+            for clear in [id_number.as_str(), "13812345678"] {
+                assert!(
+                    !user.contains(clear) && !object.contains(clear),
+                    "{user} {object}"
+                );
+            }
+        }
+        assert!(trail.iter().any(|(u, _)| u == "138****5678"), "{trail:?}");
+        assert!(failures.iter().all(|(u,)| u.contains('*')), "{failures:?}");
+    }
+);
