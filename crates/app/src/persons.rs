@@ -945,7 +945,8 @@ pub async fn search(
 /// outside the scope is "not found", as someone not registered is.
 pub async fn find_by_id_number(app: &App, actor: &Actor, id_number: &str) -> Result<i64> {
     app.require(actor, Action::PersonRead).await?;
-    let id_number = IdNumber::parse(&id_number.trim().to_uppercase())
+    let id_number = kangyang_domain::id_number::repair(id_number)
+        .result
         .map_err(|_| AppError::invalid("id_number", "请输入 18 位身份证号（校验位须正确）"))?;
     let index = app.keys().blind_index(ID_KIND, id_number.as_str());
     let mut conn = app.store().pool().acquire().await?;
