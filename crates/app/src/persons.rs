@@ -16,7 +16,7 @@ use kangyang_domain::person::{
     PersonStatus, RawPerson,
 };
 use kangyang_domain::stats::AgeBand;
-use kangyang_domain::{Action, CivilDate, IdNumber, RegionCode, RegionLevel, Sex};
+use kangyang_domain::{Action, CivilDate, RegionCode, RegionLevel, Sex};
 use kangyang_store::persons::{self, PersonFilter, PersonRow, PersonScope, StoredPerson};
 use kangyang_store::regions;
 use serde::Serialize;
