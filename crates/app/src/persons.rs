@@ -364,11 +364,8 @@ pub async fn create(app: &App, actor: &Actor, raw: &RawPerson) -> Result<i64> {
     let record = validated(app, actor, raw).await?;
     let stored = seal(app.keys(), &record, None)?;
     let (mut tx, _guard) = app.store().begin_audited().await?;
-    if persons::find_by_id_index(&mut tx, &stored.id_index)
-        .await?
-        .is_some()
-    {
-        return Err(duplicate_error());
+    if let Some((other, _, _)) = persons::find_by_id_index(&mut tx, &stored.id_index).await? {
+        return Err(duplicate_error(&mut tx, actor, other).await?);
     }
     let id = persons::insert(&mut tx, &stored, app.now()).await?;
     app.audit_in(
@@ -387,12 +384,26 @@ pub async fn create(app: &App, actor: &Actor, raw: &RawPerson) -> Result<i64> {
     Ok(id)
 }
 
-fn duplicate_error() -> AppError {
-    AppError::InvalidFields(vec![FieldError {
+/// The refusal of a second record for a registered number. Someone the
+/// actor can reach is named as already on their list; anyone else gets the
+/// message that says nothing of where, or whether, the number is registered.
+async fn duplicate_error(
+    conn: &mut kangyang_store::Conn,
+    actor: &Actor,
+    other: i64,
+) -> Result<AppError> {
+    let reachable = persons::get(conn, &PersonScope::from(&actor.scope), other)
+        .await?
+        .is_some();
+    let message = if reachable {
+        "该身份证号已在您的名单中登记（每人只能登记一次），可按身份证号查找此人".to_owned()
+    } else {
+        crate::import::NOT_HERE.to_owned()
+    };
+    Ok(AppError::InvalidFields(vec![FieldError {
         field: Field::IdNumber,
-        message: "该身份证号已登记（每人只能登记一次）；如不在您的名单中，请联系上级民政部门核实"
-            .into(),
-    }])
+        message,
+    }]))
 }
 
 async fn validated(app: &App, actor: &Actor, raw: &RawPerson) -> Result<PersonRecord> {
@@ -434,7 +445,7 @@ pub async fn update(app: &App, actor: &Actor, id: i64, given: &RawPerson) -> Res
     let (mut tx, _guard) = app.store().begin_audited().await?;
     if let Some((other, _, _)) = persons::find_by_id_index(&mut tx, &stored.id_index).await? {
         if other != id {
-            return Err(duplicate_error());
+            return Err(duplicate_error(&mut tx, actor, other).await?);
         }
     }
     persons::update(&mut tx, id, &stored, app.now()).await?;

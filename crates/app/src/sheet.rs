@@ -1,8 +1,9 @@
 //! The spreadsheets towns keep: reading CSV and Excel files row by row, the
 //! import template, the workbook of rejected rows, and streaming xlsx export.
 //!
-//! Reading streams a CSV (a million rows in bounded memory); an Excel sheet is
-//! loaded whole by calamine and then handed out row by row. Every cell comes
+//! Reading streams a CSV (a million rows in bounded memory) and an xlsx sheet
+//! cell by cell, so memory follows what a file holds, never what it claims;
+//! rows are bounded to [`MAX_COLUMNS`] columns. Every cell comes
 //! back as text: what it means is decided by `kangyang_domain::person`, so an
 //! ID number that Excel turned into a number is reported there, not repaired
 //! here. Row numbers are those the user sees when the file is open in Excel.
