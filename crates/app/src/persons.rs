@@ -617,6 +617,11 @@ pub async fn get(app: &App, actor: &Actor, id: i64) -> Result<PersonView> {
 /// the form asks for them again only if they change).
 pub async fn form_values(app: &App, actor: &Actor, id: i64) -> Result<(RawPerson, PersonView)> {
     let view = get(app, actor, id).await?;
+    Ok((raw_of_view(&view), view))
+}
+
+/// A person's values as the form types them, sensitive ones left out.
+fn raw_of_view(view: &PersonView) -> RawPerson {
     let mut raw = RawPerson::new();
     let mut set = |f: Field, v: Option<&str>| {
         if let Some(v) = v {
@@ -648,7 +653,47 @@ pub async fn form_values(app: &App, actor: &Actor, id: i64) -> Result<(RawPerson
     );
     let tags = view.tags.join("，");
     set(Field::Tags, Some(&tags));
-    Ok((raw, view))
+    raw
+}
+
+/// Moves a person to another village, every other value kept, through the
+/// same checks and sealing as an edit (the content MAC covers the village);
+/// audited as `action` with the changed fields. The caller has checked who
+/// may do it and holds the transaction.
+pub(crate) async fn move_to_village(
+    app: &App,
+    tx: &mut kangyang_store::Tx,
+    who: &Who,
+    action: &str,
+    old: &PersonRow,
+    village: &RegionCode,
+    detail: serde_json::Value,
+) -> Result<()> {
+    let view = PersonView::from_row(old.clone(), String::new(), app.today());
+    let mut raw = raw_of_view(&view);
+    raw.extend(open_sensitive(app, old)?);
+    raw.insert(Field::Village, village.to_string());
+    let record = parse_person(&raw, app.today()).record.map_err(|errors| {
+        AppError::InvalidFields(errors.into_iter().collect())
+    })?;
+    let stored = seal(app.keys(), &record, old.values.capability_level.clone())?;
+    persons::update(tx, old.id, &stored, app.now()).await?;
+    let mut detail = detail;
+    if let Some(map) = detail.as_object_mut() {
+        map.insert("changes".into(), serde_json::json!(changes(Some(old), &stored)));
+    }
+    app.audit_in(
+        tx,
+        who,
+        Event {
+            action,
+            object_type: "person",
+            object_id: old.id.to_string(),
+            result: Outcome::Ok,
+            detail,
+        },
+    )
+    .await
 }
 
 /// The stored sensitive values of a person, opened: what an edit keeps when
@@ -1000,7 +1045,7 @@ pub async fn history(app: &App, actor: &Actor, id: i64) -> Result<Vec<HistoryEnt
         &mut conn,
         "person",
         &id.to_string(),
-        &["person.create", "person.update", "person.import"],
+        &["person.create", "person.update", "person.import", "transfer.accept"],
     )
     .await?;
     Ok(rows

@@ -72,6 +72,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "name search",
         sql: include_str!("../migrations/0012_name_search.sql"),
     },
+    Migration {
+        version: 15,
+        name: "transfer requests",
+        sql: include_str!("../migrations/0015_transfer_requests.sql"),
+    },
 ];
 
 /// Statements a migration runs on PostgreSQL only, after its SQL file's.
