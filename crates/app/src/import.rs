@@ -207,9 +207,11 @@ pub async fn import_file(
             let checked = parse_person(&raw, today);
             for w in checked.warnings {
                 if report.warnings.len() < MAX_KEPT_WARNINGS {
-                    report
-                        .warnings
-                        .push(format!("第 {row} 行 {}：{}", w.field.header(), w.message));
+                    report.warnings.push(format!(
+                        "第 {row} 行 {}：{}",
+                        w.field.header(),
+                        w.message
+                    ));
                 } else {
                     more_warnings += 1;
                 }

@@ -673,14 +673,17 @@ pub(crate) async fn move_to_village(
     let mut raw = raw_of_view(&view);
     raw.extend(open_sensitive(app, old)?);
     raw.insert(Field::Village, village.to_string());
-    let record = parse_person(&raw, app.today()).record.map_err(|errors| {
-        AppError::InvalidFields(errors.into_iter().collect())
-    })?;
+    let record = parse_person(&raw, app.today())
+        .record
+        .map_err(|errors| AppError::InvalidFields(errors.into_iter().collect()))?;
     let stored = seal(app.keys(), &record, old.values.capability_level.clone())?;
     persons::update(tx, old.id, &stored, app.now()).await?;
     let mut detail = detail;
     if let Some(map) = detail.as_object_mut() {
-        map.insert("changes".into(), serde_json::json!(changes(Some(old), &stored)));
+        map.insert(
+            "changes".into(),
+            serde_json::json!(changes(Some(old), &stored)),
+        );
     }
     app.audit_in(
         tx,
@@ -1045,7 +1048,12 @@ pub async fn history(app: &App, actor: &Actor, id: i64) -> Result<Vec<HistoryEnt
         &mut conn,
         "person",
         &id.to_string(),
-        &["person.create", "person.update", "person.import", "transfer.accept"],
+        &[
+            "person.create",
+            "person.update",
+            "person.import",
+            "transfer.accept",
+        ],
     )
     .await?;
     Ok(rows

@@ -83,7 +83,9 @@ pub enum SheetError {
     OldExcel,
     #[error("第 {row} 行 {column} 列有内容，超出可导入的范围：每行最多 256 列（A 至 IV 列），请删除多余的列后再导入")]
     TooManyColumns { row: u64, column: String },
-    #[error("CSV 第 {row} 行有 {count} 列，超过可导入的上限 256 列：请删除多余的列（包括空列）后再导入")]
+    #[error(
+        "CSV 第 {row} 行有 {count} 列，超过可导入的上限 256 列：请删除多余的列（包括空列）后再导入"
+    )]
     CsvTooManyColumns { row: u64, count: usize },
     #[error("CSV 第 {row} 行超过 1 MB，不是有效的登记表行：请检查文件的换行和引号")]
     CsvRowTooLong { row: u64 },
@@ -539,12 +541,11 @@ impl SheetRows {
         }
         // The real format is found from the content: files called .xls are
         // often xlsx after someone renamed them.
-        let mut book: Xlsx = calamine::Reader::new(Cursor::new(bytes)).map_err(|e| {
-            SheetError::NotAWorkbook {
+        let mut book: Xlsx =
+            calamine::Reader::new(Cursor::new(bytes)).map_err(|e| SheetError::NotAWorkbook {
                 format: format.name(),
                 source: calamine::Error::Xlsx(e),
-            }
-        })?;
+            })?;
         let sheets = book.sheets_metadata();
         let worksheets = || sheets.iter().filter(|s| s.typ == SheetType::WorkSheet);
         let name = worksheets()
@@ -623,7 +624,9 @@ fn stream_rows(
             // Excel writes rows in order; a file that goes back is not one
             // we can read row by row.
             Some((row, _)) if r < *row => {
-                return fail(SheetError::RowsOutOfOrder { row: u64::from(r) + 1 })
+                return fail(SheetError::RowsOutOfOrder {
+                    row: u64::from(r) + 1,
+                })
             }
             _ => {
                 if !send(current.take()) {
@@ -1373,7 +1376,10 @@ mod tests {
     fn workbook_with_far_cell(far: (u32, u16)) -> Vec<u8> {
         let mut book = Workbook::new();
         let sheet = book.add_worksheet();
-        for (col, header) in ["身份证号", "姓名", "居住村（社区）代码"].into_iter().enumerate() {
+        for (col, header) in ["身份证号", "姓名", "居住村（社区）代码"]
+            .into_iter()
+            .enumerate()
+        {
             sheet.write_string(0, col as u16, header).unwrap();
         }
         sheet.write_string(far.0, far.1, "x").unwrap();
@@ -1415,7 +1421,11 @@ mod tests {
         assert!(reader.next_row().is_none());
 
         // The widest sheet accepted still reads.
-        let ok = format!("a{}\n1{}\n", ",".repeat(MAX_COLUMNS - 1), ",".repeat(MAX_COLUMNS - 1));
+        let ok = format!(
+            "a{}\n1{}\n",
+            ",".repeat(MAX_COLUMNS - 1),
+            ",".repeat(MAX_COLUMNS - 1)
+        );
         let rows = all_rows(SheetReader::open(ok.into_bytes(), SheetFormat::Csv).unwrap());
         assert_eq!(rows.len(), 1);
 

@@ -95,9 +95,8 @@ pub async fn request(app: &App, actor: &Actor, input: &TransferInput) -> Result<
     let id_number = kangyang_domain::id_number::repair(&input.id_number)
         .result
         .map_err(|e| AppError::invalid("id_number", format!("身份证号：{e}")))?;
-    let village = RegionCode::parse(input.village.trim()).map_err(|_| {
-        AppError::invalid("village", "迁入村（社区）：应为 12 位统计用区划代码")
-    })?;
+    let village = RegionCode::parse(input.village.trim())
+        .map_err(|_| AppError::invalid("village", "迁入村（社区）：应为 12 位统计用区划代码"))?;
     let reason: String = input.reason.trim().chars().take(200).collect();
     let index = app.keys().blind_index(ID_KIND, id_number.as_str());
     let mut conn = app.store().pool().acquire().await?;
@@ -199,8 +198,11 @@ pub async fn list(app: &App, actor: &Actor) -> Result<TransferLists> {
         incoming.push(view(&mut conn, row, true, pending).await?);
     }
     drop(conn);
-    app.audit(&Who::from(actor), Event::ok("transfer.list", "transfer", String::new()))
-        .await?;
+    app.audit(
+        &Who::from(actor),
+        Event::ok("transfer.list", "transfer", String::new()),
+    )
+    .await?;
     Ok(TransferLists { outgoing, incoming })
 }
 
@@ -209,7 +211,9 @@ enum Side {
     /// Their region asked; nothing about the person is theirs to see.
     Requester,
     /// Their region holds (or held) the person.
-    Holder { person: Option<kangyang_store::persons::PersonRow> },
+    Holder {
+        person: Option<Box<kangyang_store::persons::PersonRow>>,
+    },
 }
 
 /// A request and the actor's side of it; anyone else gets `NotFound`.
@@ -234,7 +238,9 @@ async fn find(
                 None => None,
             };
             match person {
-                Some(p) => Some(Side::Holder { person: Some(p) }),
+                Some(p) => Some(Side::Holder {
+                    person: Some(Box::new(p)),
+                }),
                 None if covers(&row.to_village) => Some(Side::Requester),
                 None => None,
             }
@@ -277,8 +283,11 @@ pub async fn get(app: &App, actor: &Actor, id: i64) -> Result<TransferView> {
     let mut conn = app.store().pool().acquire().await?;
     let v = view(&mut conn, row, holder, may_decide).await?;
     drop(conn);
-    app.audit(&Who::from(actor), Event::ok("transfer.read", "transfer", id.to_string()))
-        .await?;
+    app.audit(
+        &Who::from(actor),
+        Event::ok("transfer.read", "transfer", id.to_string()),
+    )
+    .await?;
     Ok(v)
 }
 
@@ -314,11 +323,22 @@ pub async fn decide(app: &App, actor: &Actor, id: i64, accept: bool) -> Result<T
     let from = person.values.village_code.clone();
     let (mut tx, _guard) = app.store().begin_audited().await?;
     let status = if accept { "accepted" } else { "refused" };
-    if !store::decide(&mut tx, id, status, person.id, &from, actor.user_id, app.now()).await? {
+    if !store::decide(
+        &mut tx,
+        id,
+        status,
+        person.id,
+        &from,
+        actor.user_id,
+        app.now(),
+    )
+    .await?
+    {
         return Err(AppError::invalid("transfer", "此申请已由他人处理"));
     }
     let who = Who::from(actor);
-    let detail = serde_json::json!({ "transfer": id, "from_village": from, "to_village": row.to_village });
+    let detail =
+        serde_json::json!({ "transfer": id, "from_village": from, "to_village": row.to_village });
     if accept {
         // The village must still be current; the holder's scope does not
         // cover it, so it is checked within itself.

@@ -383,7 +383,8 @@ crate::backend_test!(
         let (c, csrf) = t.login("heshan").await;
         let first = id(101, (1950, 3, 1));
         let second = id(103, (1948, 7, 9));
-        let grouped = |n: &str, sep: &str| format!("{}{sep}{}{sep}{}", &n[..6], &n[6..14], &n[14..]);
+        let grouped =
+            |n: &str, sep: &str| format!("{}{sep}{}{sep}{}", &n[..6], &n[6..14], &n[14..]);
         let csv = format!(
             "身份证号,姓名,居住村（社区）代码\n{},李桂芳,440784103202\n{},陈伯,440784103202\n",
             grouped(&first, " "),
@@ -394,8 +395,14 @@ crate::backend_test!(
             page.contains("imported 2, updated 0, unchanged 0, rejected 0"),
             "{page}"
         );
-        assert!(page.contains("第 2 行 身份证号：已自动修正：删除了号码中间的空格"), "{page}");
-        assert!(page.contains("第 3 行 身份证号：已自动修正：删除了号码中间的空格"), "{page}");
+        assert!(
+            page.contains("第 2 行 身份证号：已自动修正：删除了号码中间的空格"),
+            "{page}"
+        );
+        assert!(
+            page.contains("第 3 行 身份证号：已自动修正：删除了号码中间的空格"),
+            "{page}"
+        );
 
         // The form takes it too (a no-break space between the groups).
         let third = id(105, (1951, 1, 1));
@@ -469,7 +476,14 @@ crate::backend_test!(
             crate::persons::id_for("440784103202", 1),
             crate::persons::id_for("440784103202", 2),
         );
-        let page = upload_file(&t, &staff, &staff_csrf, csv.clone().into_bytes(), "名单.csv").await;
+        let page = upload_file(
+            &t,
+            &staff,
+            &staff_csrf,
+            csv.clone().into_bytes(),
+            "名单.csv",
+        )
+        .await;
         assert!(
             page.contains("imported 0, updated 0, unchanged 0, rejected 1"),
             "{page}"
@@ -484,7 +498,12 @@ crate::backend_test!(
                 "file",
                 reqwest::multipart::Part::bytes(csv.into_bytes()).file_name("名单.csv"),
             );
-        let res = staff.post(t.url("/imports")).multipart(form).send().await.unwrap();
+        let res = staff
+            .post(t.url("/imports"))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), 303);
         let location = res.headers()["location"].to_str().unwrap().to_owned();
         let mut page = String::new();
@@ -499,7 +518,9 @@ crate::backend_test!(
             page.contains("imported 0, updated 1, unchanged 0, rejected 1"),
             "{page}"
         );
-        let (_, p) = crate::support::get_json(&official, &t.url(&format!("/api/v1/persons/{enrolled}"))).await;
+        let (_, p) =
+            crate::support::get_json(&official, &t.url(&format!("/api/v1/persons/{enrolled}")))
+                .await;
         assert_eq!(p["name"], "改名甲");
     }
 );

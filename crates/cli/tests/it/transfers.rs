@@ -96,10 +96,16 @@ backend_test!(
             }
             v
         };
-        let (status, held) = get_json(&heshan, &t.url(&format!("/api/v1/transfers/{moving_req}"))).await;
+        let (status, held) =
+            get_json(&heshan, &t.url(&format!("/api/v1/transfers/{moving_req}"))).await;
         assert_eq!(status, 200);
-        let (_, unheld) = get_json(&heshan, &t.url(&format!("/api/v1/transfers/{nobody_req}"))).await;
-        assert_eq!(shape(&held), shape(&unheld), "a request must not tell whether the number is held");
+        let (_, unheld) =
+            get_json(&heshan, &t.url(&format!("/api/v1/transfers/{nobody_req}"))).await;
+        assert_eq!(
+            shape(&held),
+            shape(&unheld),
+            "a request must not tell whether the number is held"
+        );
         assert_eq!(held["person_id"], serde_json::Value::Null);
         // The same request twice is refused, and the number is never echoed.
         let (status, body) = post_json(
@@ -124,10 +130,18 @@ backend_test!(
             .collect();
         assert_eq!(incoming, [staying_req, moving_req]);
         assert_eq!(lists["incoming"][1]["person_id"], moving);
-        let (status, _) = get_json(&yunfu, &t.url(&format!("/api/v1/transfers/{nobody_req}"))).await;
+        let (status, _) =
+            get_json(&yunfu, &t.url(&format!("/api/v1/transfers/{nobody_req}"))).await;
         assert_eq!(status, 404);
         // Heshan cannot decide its own request.
-        let (status, _) = post_json(&t, &heshan, &csrf, &format!("/api/v1/transfers/{moving_req}/accept"), serde_json::json!({})).await;
+        let (status, _) = post_json(
+            &t,
+            &heshan,
+            &csrf,
+            &format!("/api/v1/transfers/{moving_req}/accept"),
+            serde_json::json!({}),
+        )
+        .await;
         assert_eq!(status, 422);
 
         // Yunfu accepts one (from the page) and refuses the other.
@@ -138,7 +152,14 @@ backend_test!(
             .await
             .unwrap();
         assert_eq!(res.status(), 303);
-        let (status, refused) = post_json(&t, &yunfu, &yunfu_csrf, &format!("/api/v1/transfers/{staying_req}/refuse"), serde_json::json!({})).await;
+        let (status, refused) = post_json(
+            &t,
+            &yunfu,
+            &yunfu_csrf,
+            &format!("/api/v1/transfers/{staying_req}/refuse"),
+            serde_json::json!({}),
+        )
+        .await;
         assert_eq!(status, 200);
         assert_eq!(refused["status"], "refused");
 
@@ -157,7 +178,14 @@ backend_test!(
         assert_eq!(no["status"], "refused");
         assert_eq!(no["person_id"], serde_json::Value::Null);
         // Deciding again is refused.
-        let (status, _) = post_json(&t, &yunfu, &yunfu_csrf, &format!("/api/v1/transfers/{moving_req}/refuse"), serde_json::json!({})).await;
+        let (status, _) = post_json(
+            &t,
+            &yunfu,
+            &yunfu_csrf,
+            &format!("/api/v1/transfers/{moving_req}/refuse"),
+            serde_json::json!({}),
+        )
+        .await;
         assert_eq!(status, 422);
 
         // The pages list them in Chinese.
@@ -176,10 +204,17 @@ backend_test!(
         .unwrap();
         let actions: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
         assert!(actions.contains(&"transfer.request"));
-        assert!(rows.iter().any(|r| r.0 == "transfer.accept" && r.1 == moving.to_string()));
-        assert!(rows.iter().any(|r| r.0 == "transfer.refuse" && r.1 == staying.to_string()));
+        assert!(rows
+            .iter()
+            .any(|r| r.0 == "transfer.accept" && r.1 == moving.to_string()));
+        assert!(rows
+            .iter()
+            .any(|r| r.0 == "transfer.refuse" && r.1 == staying.to_string()));
         for (_, id, detail) in &rows {
-            assert!(!id.contains(&number[6..14]) && !detail.contains(&number[6..14]), "{detail}");
+            assert!(
+                !id.contains(&number[6..14]) && !detail.contains(&number[6..14]),
+                "{detail}"
+            );
         }
     }
 );
