@@ -183,7 +183,12 @@ pub async fn import_file(
                       message: String| {
         report.rejected += 1;
         rejected_rows.insert(row);
-        let size = message.len() + cells.iter().map(String::len).sum::<usize>();
+        // Each cell costs its text and its `String` (empty or not).
+        let size = message.len()
+            + cells
+                .iter()
+                .map(|c| c.len() + std::mem::size_of::<String>())
+                .sum::<usize>();
         if report.errors.len() < MAX_KEPT_ERRORS && kept_bytes + size <= MAX_KEPT_ERROR_BYTES {
             kept_bytes += size;
             report.errors.push(RejectedRow {
@@ -478,8 +483,10 @@ async fn plan_batch(
         .collect())
 }
 
-/// Background imports kept (running, or finished with their reports).
-const MAX_JOBS: usize = 32;
+/// Background imports kept (running, or finished with their reports): with
+/// each report's rejected rows bounded by [`MAX_KEPT_ERROR_BYTES`], the
+/// reports together stay near 128 MB at worst.
+const MAX_JOBS: usize = 16;
 
 /// Imports started from the web, running in the background.
 #[derive(Clone, Default)]

@@ -524,3 +524,41 @@ crate::backend_test!(
         assert_eq!(p["name"], "改名甲");
     }
 );
+
+/// Finished reports stay in memory for their owner: only the newest are
+/// kept, so many uploads cannot fill the server.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_the_newest_import_reports_are_kept() {
+    let t = crate::support::start_app(Backend::Sqlite).await;
+    t.user("heshan", kangyang_domain::Role::Official, "440784")
+        .await;
+    let (c, csrf) = t.login("heshan").await;
+    let csv = "身份证号,姓名,居住村（社区）代码\n".as_bytes().to_vec();
+    let mut first = None;
+    for _ in 0..17 {
+        let form = reqwest::multipart::Form::new()
+            .text("csrf_token", csrf.clone())
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(csv.clone()).file_name("空表.csv"),
+            );
+        let res = c
+            .post(t.url("/imports"))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 303);
+        let location = res.headers()["location"].to_str().unwrap().to_owned();
+        for _ in 0..400 {
+            let page = crate::support::get_text(&c, &t.url(&location)).await;
+            if !page.contains("id=\"import-progress\"") {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        first.get_or_insert(location);
+    }
+    let res = c.get(t.url(&first.unwrap())).send().await.unwrap();
+    assert_eq!(res.status(), 404);
+}
