@@ -76,6 +76,20 @@ impl ImportReport {
 
 /// Enough to fix a sheet; the count of rejected rows stays exact beyond it.
 const MAX_KEPT_ERRORS: usize = 100_000;
+/// The cell text the rejected rows kept may hold: a finished report stays in
+/// memory for its owner to read, so each must stay small whatever the file.
+const MAX_KEPT_ERROR_BYTES: usize = 8 << 20;
+/// Warnings kept; the rest are counted in one last line.
+const MAX_KEPT_WARNINGS: usize = 1_000;
+/// Rows read ahead of their checking, on the reading thread.
+const ROWS_AHEAD: usize = 256;
+
+/// The message for a row (or a form) naming a person the user may not reach.
+/// It says what the user can do and nothing more: not whether, nor where,
+/// the number is registered (being on the register says a person is old,
+/// disabled or a child in need). The county that receives a person asks the
+/// county that holds them, by a transfer request (`crate::transfers`).
+pub const NOT_HERE: &str = "此人不能在本辖区登记或修改：如此人已迁入本辖区，请由县（区）民政工作人员在“迁入申请”中提交申请，经原登记地同意后迁入";
 
 pub(crate) fn sheet_error(e: SheetError) -> AppError {
     AppError::invalid("文件", e.to_string())
@@ -135,8 +149,8 @@ pub async fn import_file(
     let keys = app.keys();
 
     // ---- pass 1: check every row, write nothing ----
-    let mut reader = SheetReader::open_path(path, format).map_err(sheet_error)?;
-    let headers = reader.headers().to_vec();
+    let mut reader = open_rows(path, format).await?;
+    let headers = reader.headers.clone();
     let map = map_headers(&headers);
     if !map.is_usable() {
         return Err(AppError::invalid("表头", map.errors().join("；")));
@@ -161,14 +175,22 @@ pub async fn import_file(
     let mut pending: Vec<(u64, Vec<String>, Identity)> = Vec::with_capacity(BATCH);
     let mut conn = app.store().pool().acquire().await?;
     let mut rows_read = 0u64;
-    let reject = |report: &mut ImportReport,
-                  rejected_rows: &mut HashSet<u64>,
-                  row: u64,
-                  cells: Vec<String>,
-                  message: String| {
+    let mut kept_bytes = 0usize;
+    let mut reject = |report: &mut ImportReport,
+                      rejected_rows: &mut HashSet<u64>,
+                      row: u64,
+                      cells: Vec<String>,
+                      message: String| {
         report.rejected += 1;
         rejected_rows.insert(row);
-        if report.errors.len() < MAX_KEPT_ERRORS {
+        // Each cell costs its text and its `String` (empty or not).
+        let size = message.len()
+            + cells
+                .iter()
+                .map(|c| c.len() + std::mem::size_of::<String>())
+                .sum::<usize>();
+        if report.errors.len() < MAX_KEPT_ERRORS && kept_bytes + size <= MAX_KEPT_ERROR_BYTES {
+            kept_bytes += size;
             report.errors.push(RejectedRow {
                 row,
                 cells,
@@ -176,8 +198,9 @@ pub async fn import_file(
             });
         }
     };
+    let mut more_warnings = 0u64;
     loop {
-        let next = reader.next_row();
+        let next = reader.rows.recv().await;
         let done = next.is_none();
         if let Some(item) = next {
             let (row, cells) = item.map_err(sheet_error)?;
@@ -188,9 +211,15 @@ pub async fn import_file(
             let raw = map.raw_person(&cells);
             let checked = parse_person(&raw, today);
             for w in checked.warnings {
-                report
-                    .warnings
-                    .push(format!("第 {row} 行 {}：{}", w.field.header(), w.message));
+                if report.warnings.len() < MAX_KEPT_WARNINGS {
+                    report.warnings.push(format!(
+                        "第 {row} 行 {}：{}",
+                        w.field.header(),
+                        w.message
+                    ));
+                } else {
+                    more_warnings += 1;
+                }
             }
             let record: PersonRecord = match checked.record {
                 Ok(r) => r,
@@ -256,6 +285,11 @@ pub async fn import_file(
         }
     }
     drop(conn);
+    if more_warnings > 0 {
+        report
+            .warnings
+            .push(format!("另有 {more_warnings} 处自动修正未逐条列出"));
+    }
     progress("校验", rows_read, Some(rows_read));
     if report.rejected > 0 && !options.accept_valid {
         // All or nothing: nothing is imported or updated.
@@ -268,7 +302,7 @@ pub async fn import_file(
     }
 
     // ---- pass 2: write, all in one transaction ----
-    let mut reader = SheetReader::open_path(path, format).map_err(sheet_error)?;
+    let mut reader = open_rows(path, format).await?;
     let now = app.now();
     let (mut tx, _guard) = app.store().begin_audited().await?;
     let who = importer.who();
@@ -277,7 +311,7 @@ pub async fn import_file(
     let person_scope = kangyang_store::persons::PersonScope::from(&scope);
     let mut rows_done = 0u64;
     loop {
-        let next = reader.next_row();
+        let next = reader.rows.recv().await;
         let done = next.is_none();
         if let Some(item) = next {
             let (row, cells) = item.map_err(sheet_error)?;
@@ -356,6 +390,43 @@ pub async fn import_file(
     Ok(report)
 }
 
+/// A sheet's rows, read on a blocking thread: parsing a workbook or a CSV
+/// is CPU work and file I/O that would otherwise hold an async worker (and
+/// with it every request queued there) for as long as the file takes.
+struct RowStream {
+    headers: Vec<String>,
+    rows: tokio::sync::mpsc::Receiver<std::result::Result<(u64, Vec<String>), SheetError>>,
+}
+
+async fn open_rows(path: &Path, format: SheetFormat) -> Result<RowStream> {
+    let path = path.to_owned();
+    let (tx, rows) = tokio::sync::mpsc::channel(ROWS_AHEAD);
+    let (head_tx, head_rx) = tokio::sync::oneshot::channel();
+    tokio::task::spawn_blocking(move || {
+        let reader = match SheetReader::open_path(&path, format) {
+            Ok(reader) => reader,
+            Err(e) => {
+                let _ = head_tx.send(Err(e));
+                return;
+            }
+        };
+        if head_tx.send(Ok(reader.headers().to_vec())).is_err() {
+            return;
+        }
+        for row in reader {
+            // The import stopped (an error, or it was dropped): stop reading.
+            if tx.blocking_send(row).is_err() {
+                return;
+            }
+        }
+    });
+    let headers = head_rx
+        .await
+        .map_err(|_| AppError::internal("the sheet reading thread ended early"))?
+        .map_err(sheet_error)?;
+    Ok(RowStream { headers, rows })
+}
+
 /// A compact key for the in-file duplicate check: the first 128 bits of the
 /// blind index (16 bytes a row, so a million rows need 16 MB).
 fn index_key(index: &str) -> u128 {
@@ -375,32 +446,47 @@ async fn plan_batch(
     rows: Vec<(u64, Vec<String>, Identity)>,
 ) -> Result<Vec<(u64, Vec<String>, std::result::Result<Plan, String>)>> {
     let indexes: Vec<String> = rows.iter().map(|(_, _, p)| p.id_index.clone()).collect();
-    let existing: HashMap<String, (i64, String, String)> =
+    let mut existing: HashMap<String, (i64, String, String)> =
         store::find_many_by_id_index(conn, &indexes)
             .await?
             .into_iter()
             .map(|(index, id, village, mac)| (index, (id, village, mac)))
             .collect();
+    // Who the importer may reach: their region, and for a facility user only
+    // the facility's people, as every read decides it (`PersonScope`). A
+    // region check alone let a facility user's row count as "updated" for
+    // someone else's person, then be skipped when written.
+    let person_scope = kangyang_store::persons::PersonScope::from(scope);
+    let mut out_of_reach: HashSet<i64> = HashSet::new();
+    for (id, village, _) in existing.values() {
+        let in_region = RegionCode::parse(village).is_ok_and(|v| scope.covers(&v));
+        let reachable = in_region
+            && (scope.facility_id().is_none()
+                || store::get(conn, &person_scope, *id).await?.is_some());
+        if !reachable {
+            out_of_reach.insert(*id);
+        }
+    }
     Ok(rows
         .into_iter()
         .map(|(row, cells, person)| {
-            let plan = match existing.get(&person.id_index) {
+            let plan = match existing.remove(&person.id_index) {
                 None => Ok(Plan::New),
-                Some((_, village, _))
-                    if !RegionCode::parse(village).is_ok_and(|v| scope.covers(&v)) =>
-                {
-                    Err(format!(
-                        "{}：此人已在其他辖区登记，不能由本辖区导入修改；请联系上级民政部门核实",
-                        Field::IdNumber.header()
-                    ))
+                Some((id, _, _)) if out_of_reach.contains(&id) => {
+                    Err(format!("{}：{NOT_HERE}", Field::IdNumber.header()))
                 }
-                Some((_, _, mac)) if *mac == person.content_mac => Ok(Plan::Unchanged),
-                Some((id, _, _)) => Ok(Plan::Update(*id)),
+                Some((_, _, mac)) if mac == person.content_mac => Ok(Plan::Unchanged),
+                Some((id, _, _)) => Ok(Plan::Update(id)),
             };
             (row, cells, plan)
         })
         .collect())
 }
+
+/// Background imports kept (running, or finished with their reports): with
+/// each report's rejected rows bounded by [`MAX_KEPT_ERROR_BYTES`], the
+/// reports together stay near 128 MB at worst.
+const MAX_JOBS: usize = 16;
 
 /// Imports started from the web, running in the background.
 #[derive(Clone, Default)]
@@ -461,11 +547,30 @@ pub async fn start_job(
         .next_id
         .fetch_add(1, std::sync::atomic::Ordering::SeqCst)
         + 1;
-    if let Ok(mut all) = jobs.jobs.lock() {
-        // Keep the last few hundred jobs' reports; drop the oldest beyond that.
-        if all.len() >= 500 {
-            if let Some(oldest) = all.keys().min().copied() {
-                all.remove(&oldest);
+    {
+        let mut all = jobs
+            .jobs
+            .lock()
+            .map_err(|_| AppError::internal("import jobs lock"))?;
+        // Reports stay in memory until their owner has read them: keep the
+        // newest few, dropping the oldest finished ones, and refuse a new
+        // import while the table is full of running ones.
+        while all.len() >= MAX_JOBS {
+            let oldest_finished = all
+                .iter()
+                .filter(|(_, job)| !matches!(job.state, JobState::Running { .. }))
+                .map(|(id, _)| *id)
+                .min();
+            match oldest_finished {
+                Some(oldest) => {
+                    all.remove(&oldest);
+                }
+                None => {
+                    return Err(AppError::invalid(
+                        "文件",
+                        "正在进行的导入过多，请等其他导入完成后再试",
+                    ))
+                }
             }
         }
         all.insert(

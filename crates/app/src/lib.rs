@@ -48,6 +48,7 @@ pub mod services;
 pub mod sheet;
 pub mod stations;
 pub mod totp;
+pub mod transfers;
 pub mod users;
 pub mod visits;
 

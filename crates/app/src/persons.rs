@@ -16,7 +16,7 @@ use kangyang_domain::person::{
     PersonStatus, RawPerson,
 };
 use kangyang_domain::stats::AgeBand;
-use kangyang_domain::{Action, CivilDate, IdNumber, RegionCode, RegionLevel, Sex};
+use kangyang_domain::{Action, CivilDate, RegionCode, RegionLevel, Sex};
 use kangyang_store::persons::{self, PersonFilter, PersonRow, PersonScope, StoredPerson};
 use kangyang_store::regions;
 use serde::Serialize;
@@ -364,11 +364,8 @@ pub async fn create(app: &App, actor: &Actor, raw: &RawPerson) -> Result<i64> {
     let record = validated(app, actor, raw).await?;
     let stored = seal(app.keys(), &record, None)?;
     let (mut tx, _guard) = app.store().begin_audited().await?;
-    if persons::find_by_id_index(&mut tx, &stored.id_index)
-        .await?
-        .is_some()
-    {
-        return Err(duplicate_error());
+    if let Some((other, _, _)) = persons::find_by_id_index(&mut tx, &stored.id_index).await? {
+        return Err(duplicate_error(&mut tx, actor, other).await?);
     }
     let id = persons::insert(&mut tx, &stored, app.now()).await?;
     app.audit_in(
@@ -387,12 +384,26 @@ pub async fn create(app: &App, actor: &Actor, raw: &RawPerson) -> Result<i64> {
     Ok(id)
 }
 
-fn duplicate_error() -> AppError {
-    AppError::InvalidFields(vec![FieldError {
+/// The refusal of a second record for a registered number. Someone the
+/// actor can reach is named as already on their list; anyone else gets the
+/// message that says nothing of where, or whether, the number is registered.
+async fn duplicate_error(
+    conn: &mut kangyang_store::Conn,
+    actor: &Actor,
+    other: i64,
+) -> Result<AppError> {
+    let reachable = persons::get(conn, &PersonScope::from(&actor.scope), other)
+        .await?
+        .is_some();
+    let message = if reachable {
+        "该身份证号已在您的名单中登记（每人只能登记一次），可按身份证号查找此人".to_owned()
+    } else {
+        crate::import::NOT_HERE.to_owned()
+    };
+    Ok(AppError::InvalidFields(vec![FieldError {
         field: Field::IdNumber,
-        message: "该身份证号已登记（每人只能登记一次）；如不在您的名单中，请联系上级民政部门核实"
-            .into(),
-    }])
+        message,
+    }]))
 }
 
 async fn validated(app: &App, actor: &Actor, raw: &RawPerson) -> Result<PersonRecord> {
@@ -434,7 +445,7 @@ pub async fn update(app: &App, actor: &Actor, id: i64, given: &RawPerson) -> Res
     let (mut tx, _guard) = app.store().begin_audited().await?;
     if let Some((other, _, _)) = persons::find_by_id_index(&mut tx, &stored.id_index).await? {
         if other != id {
-            return Err(duplicate_error());
+            return Err(duplicate_error(&mut tx, actor, other).await?);
         }
     }
     persons::update(&mut tx, id, &stored, app.now()).await?;
@@ -606,6 +617,11 @@ pub async fn get(app: &App, actor: &Actor, id: i64) -> Result<PersonView> {
 /// the form asks for them again only if they change).
 pub async fn form_values(app: &App, actor: &Actor, id: i64) -> Result<(RawPerson, PersonView)> {
     let view = get(app, actor, id).await?;
+    Ok((raw_of_view(&view), view))
+}
+
+/// A person's values as the form types them, sensitive ones left out.
+fn raw_of_view(view: &PersonView) -> RawPerson {
     let mut raw = RawPerson::new();
     let mut set = |f: Field, v: Option<&str>| {
         if let Some(v) = v {
@@ -637,7 +653,50 @@ pub async fn form_values(app: &App, actor: &Actor, id: i64) -> Result<(RawPerson
     );
     let tags = view.tags.join("，");
     set(Field::Tags, Some(&tags));
-    Ok((raw, view))
+    raw
+}
+
+/// Moves a person to another village, every other value kept, through the
+/// same checks and sealing as an edit (the content MAC covers the village);
+/// audited as `action` with the changed fields. The caller has checked who
+/// may do it and holds the transaction.
+pub(crate) async fn move_to_village(
+    app: &App,
+    tx: &mut kangyang_store::Tx,
+    who: &Who,
+    action: &str,
+    old: &PersonRow,
+    village: &RegionCode,
+    detail: serde_json::Value,
+) -> Result<()> {
+    let view = PersonView::from_row(old.clone(), String::new(), app.today());
+    let mut raw = raw_of_view(&view);
+    raw.extend(open_sensitive(app, old)?);
+    raw.insert(Field::Village, village.to_string());
+    let record = parse_person(&raw, app.today())
+        .record
+        .map_err(|errors| AppError::InvalidFields(errors.into_iter().collect()))?;
+    let stored = seal(app.keys(), &record, old.values.capability_level.clone())?;
+    persons::update(tx, old.id, &stored, app.now()).await?;
+    let mut detail = detail;
+    if let Some(map) = detail.as_object_mut() {
+        map.insert(
+            "changes".into(),
+            serde_json::json!(changes(Some(old), &stored)),
+        );
+    }
+    app.audit_in(
+        tx,
+        who,
+        Event {
+            action,
+            object_type: "person",
+            object_id: old.id.to_string(),
+            result: Outcome::Ok,
+            detail,
+        },
+    )
+    .await
 }
 
 /// The stored sensitive values of a person, opened: what an edit keeps when
@@ -945,7 +1004,8 @@ pub async fn search(
 /// outside the scope is "not found", as someone not registered is.
 pub async fn find_by_id_number(app: &App, actor: &Actor, id_number: &str) -> Result<i64> {
     app.require(actor, Action::PersonRead).await?;
-    let id_number = IdNumber::parse(&id_number.trim().to_uppercase())
+    let id_number = kangyang_domain::id_number::repair(id_number)
+        .result
         .map_err(|_| AppError::invalid("id_number", "请输入 18 位身份证号（校验位须正确）"))?;
     let index = app.keys().blind_index(ID_KIND, id_number.as_str());
     let mut conn = app.store().pool().acquire().await?;
@@ -988,7 +1048,12 @@ pub async fn history(app: &App, actor: &Actor, id: i64) -> Result<Vec<HistoryEnt
         &mut conn,
         "person",
         &id.to_string(),
-        &["person.create", "person.update", "person.import"],
+        &[
+            "person.create",
+            "person.update",
+            "person.import",
+            "transfer.accept",
+        ],
     )
     .await?;
     Ok(rows

@@ -1,8 +1,9 @@
 //! The spreadsheets towns keep: reading CSV and Excel files row by row, the
 //! import template, the workbook of rejected rows, and streaming xlsx export.
 //!
-//! Reading streams a CSV (a million rows in bounded memory); an Excel sheet is
-//! loaded whole by calamine and then handed out row by row. Every cell comes
+//! Reading streams a CSV (a million rows in bounded memory) and an xlsx sheet
+//! cell by cell, so memory follows what a file holds, never what it claims;
+//! rows are bounded to [`MAX_COLUMNS`] columns. Every cell comes
 //! back as text: what it means is decided by `kangyang_domain::person`, so an
 //! ID number that Excel turned into a number is reported there, not repaired
 //! here. Row numbers are those the user sees when the file is open in Excel.
@@ -19,6 +20,7 @@ use std::borrow::Cow;
 use std::fs::File;
 use std::io::{Cursor, Read};
 use std::path::Path;
+use std::sync::mpsc;
 use thiserror::Error;
 
 /// Put at the start of a CSV download so Excel reads it as UTF-8; without it,
@@ -40,6 +42,15 @@ pub const ERROR_MESSAGE_HEADER: &str = "错误说明";
 const TEMPLATE_ROWS: u32 = 10_000;
 /// Excel's limits per worksheet ("Excel specifications and limits").
 const EXCEL_MAX_ROWS: u32 = 1_048_576;
+/// The columns a sheet may use. A register sheet has a few dozen (the
+/// template has one per field, the error workbook two more); a cell with
+/// content further right is refused, so a row costs at most this many cells
+/// whatever a hostile file claims.
+pub const MAX_COLUMNS: usize = 256;
+/// The longest CSV row read, in bytes: 256 columns of an address's length
+/// each fit many times over. A longer "row" (a file with no line breaks)
+/// is refused before it fills memory.
+const MAX_ROW_BYTES: usize = 1 << 20;
 /// How much of a CSV is looked at to decide its encoding.
 const SNIFF_LEN: usize = 64 * 1024;
 
@@ -68,6 +79,18 @@ pub enum SheetError {
         #[source]
         source: Option<csv::Error>,
     },
+    #[error("暂不支持导入 .xls（Excel 97-2003）文件：请在 Excel 中另存为“Excel 工作簿（.xlsx）”或“CSV UTF-8（逗号分隔）”后再导入")]
+    OldExcel,
+    #[error("第 {row} 行 {column} 列有内容，超出可导入的范围：每行最多 256 列（A 至 IV 列），请删除多余的列后再导入")]
+    TooManyColumns { row: u64, column: String },
+    #[error(
+        "CSV 第 {row} 行有 {count} 列，超过可导入的上限 256 列：请删除多余的列（包括空列）后再导入"
+    )]
+    CsvTooManyColumns { row: u64, count: usize },
+    #[error("CSV 第 {row} 行超过 1 MB，不是有效的登记表行：请检查文件的换行和引号")]
+    CsvRowTooLong { row: u64 },
+    #[error("工作表第 {row} 行的单元格顺序异常：请在 Excel 中打开后另存为 .xlsx 再导入")]
+    RowsOutOfOrder { row: u64 },
     #[error("读写文件出错")]
     Io(#[from] std::io::Error),
     #[error("超出 Excel 工作表的上限（1,048,576 行、16,384 列），请分批导出或改用 CSV")]
@@ -148,7 +171,7 @@ impl SheetReader {
         match format {
             SheetFormat::Csv => SheetReader::open_reader(Cursor::new(bytes), format),
             SheetFormat::Xlsx | SheetFormat::Xls => {
-                SheetReader::start(Source::Sheet(SheetRows::open(&bytes, format)?))
+                SheetReader::start(Source::Sheet(SheetRows::open(bytes, format)?))
             }
         }
     }
@@ -175,7 +198,7 @@ impl SheetReader {
                     .read_to_end(&mut head)?;
                 if is_workbook(&head) {
                     input.read_to_end(&mut head)?;
-                    let rows = SheetRows::open(&head, SheetFormat::Xlsx)?;
+                    let rows = SheetRows::open(head, SheetFormat::Xlsx)?;
                     SheetReader::start(Source::Sheet(rows))
                 } else {
                     SheetReader::start(Source::Csv(CsvRows::new(head, Box::new(input))?))
@@ -183,7 +206,7 @@ impl SheetReader {
             }
             SheetFormat::Xlsx | SheetFormat::Xls => {
                 input.read_to_end(&mut head)?;
-                SheetReader::start(Source::Sheet(SheetRows::open(&head, format)?))
+                SheetReader::start(Source::Sheet(SheetRows::open(head, format)?))
             }
         }
     }
@@ -231,9 +254,12 @@ impl Iterator for SheetReader {
     }
 }
 
+/// The start of an OLE compound file: an Excel 97-2003 workbook.
+const OLE_SIGNATURE: [u8; 4] = [0xD0, 0xCF, 0x11, 0xE0];
+
 /// Zip (xlsx) or OLE compound file (xls) signatures.
 fn is_workbook(head: &[u8]) -> bool {
-    head.starts_with(b"PK\x03\x04") || head.starts_with(&[0xD0, 0xCF, 0x11, 0xE0])
+    head.starts_with(b"PK\x03\x04") || head.starts_with(&OLE_SIGNATURE)
 }
 
 fn is_blank_row(cells: &[String]) -> bool {
@@ -295,7 +321,16 @@ struct MarkEmptyLines<R> {
     state: CsvState,
     line_empty: bool,
     after_cr: bool,
+    /// Bytes of the current record so far (a quoted cell's line breaks
+    /// included), to refuse a record longer than [`MAX_ROW_BYTES`].
+    record_len: usize,
+    too_long: bool,
 }
+
+/// The I/O error [`MarkEmptyLines`] gives for a record over [`MAX_ROW_BYTES`].
+#[derive(Debug, Error)]
+#[error("CSV record longer than {MAX_ROW_BYTES} bytes")]
+struct RowTooLong;
 
 impl<R: Read> MarkEmptyLines<R> {
     fn new(inner: R) -> Self {
@@ -306,10 +341,14 @@ impl<R: Read> MarkEmptyLines<R> {
             state: CsvState::FieldStart,
             line_empty: true,
             after_cr: false,
+            record_len: 0,
+            too_long: false,
         }
     }
 
     fn push(&mut self, b: u8) {
+        self.record_len += 1;
+        self.too_long |= self.record_len > MAX_ROW_BYTES;
         if self.state == CsvState::Quoted {
             if b == b'"' {
                 self.state = CsvState::QuoteInQuoted;
@@ -325,6 +364,7 @@ impl<R: Read> MarkEmptyLines<R> {
                     self.out.push(b' ');
                 }
                 self.line_empty = true;
+                self.record_len = 0;
                 self.after_cr = b == b'\r';
                 self.state = CsvState::FieldStart;
             }
@@ -351,6 +391,12 @@ impl<R: Read> Read for MarkEmptyLines<R> {
             self.pos = 0;
             for &b in &chunk[..n] {
                 self.push(b);
+            }
+            if self.too_long {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    RowTooLong,
+                ));
             }
         }
         let n = buf.len().min(self.out.len() - self.pos);
@@ -407,6 +453,11 @@ impl CsvRows {
                 }
                 Err(e) => {
                     self.done = true;
+                    let too_long = matches!(e.kind(), csv::ErrorKind::Io(io)
+                        if io.get_ref().is_some_and(|inner| inner.is::<RowTooLong>()));
+                    if too_long {
+                        return Some(Err(SheetError::CsvRowTooLong { row: self.row + 1 }));
+                    }
                     return Some(Err(SheetError::CsvRow {
                         row: self.row + 1,
                         reason: "文件读取中断或格式有误",
@@ -417,6 +468,15 @@ impl CsvRows {
             // Each record is one row in Excel, empty lines included (see
             // `MarkEmptyLines`); a quoted cell spanning lines is one row too.
             self.row += 1;
+            // Cells cost memory even when empty: 100,000 empty columns in a
+            // 100 KB file grew the server by hundreds of MB.
+            if self.record.len() > MAX_COLUMNS {
+                self.done = true;
+                return Some(Err(SheetError::CsvTooManyColumns {
+                    row: self.row,
+                    count: self.record.len(),
+                }));
+            }
             match self.decode() {
                 Some(cells) if is_blank_row(&cells) => {}
                 Some(cells) => return Some(Ok((self.row, cells))),
@@ -454,25 +514,37 @@ impl CsvRows {
     }
 }
 
-/// Rows of the first worksheet of an Excel workbook.
+/// Rows of the first worksheet of an xlsx workbook, read as a stream of
+/// cells. calamine's `worksheet_range` allocates the whole declared range,
+/// first cell to last: a 2 KB file with one cell at XFD1048576 asks for
+/// hundreds of GB and the process aborts. The cell reader allocates only for
+/// cells that are there, so memory follows what the sheet holds. The reader
+/// borrows the workbook, so both live on a thread of their own that hands
+/// rows over a short channel; dropping the rows ends the thread.
 struct SheetRows {
-    range: calamine::Range<Data>,
-    next: usize,
-    /// Row number of the range's first row, and columns left of the range.
-    first_row: u64,
-    first_col: usize,
+    rows: mpsc::Receiver<Result<(u64, Vec<String>), SheetError>>,
+    done: bool,
 }
 
+/// Rows handed from the reading thread ahead of their use.
+const ROWS_AHEAD: usize = 64;
+
+type Xlsx = calamine::Xlsx<Cursor<Vec<u8>>>;
+
 impl SheetRows {
-    fn open(bytes: &[u8], format: SheetFormat) -> Result<SheetRows, SheetError> {
-        // Detect the real format: files called .xls are often xlsx, and the
-        // reverse, after someone renamed them.
-        let mut book =
-            calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|source| {
-                SheetError::NotAWorkbook {
-                    format: format.name(),
-                    source,
-                }
+    fn open(bytes: Vec<u8>, format: SheetFormat) -> Result<SheetRows, SheetError> {
+        // calamine reads an .xls (and .xlsb, .ods) only whole, into the dense
+        // range from first to last cell, as it opens it: a far cell there
+        // exhausts memory as in xlsx, and there is no cell reader to avoid it.
+        if bytes.starts_with(&OLE_SIGNATURE) {
+            return Err(SheetError::OldExcel);
+        }
+        // The real format is found from the content: files called .xls are
+        // often xlsx after someone renamed them.
+        let mut book: Xlsx =
+            calamine::Reader::new(Cursor::new(bytes)).map_err(|e| SheetError::NotAWorkbook {
+                format: format.name(),
+                source: calamine::Error::Xlsx(e),
             })?;
         let sheets = book.sheets_metadata();
         let worksheets = || sheets.iter().filter(|s| s.typ == SheetType::WorkSheet);
@@ -481,35 +553,101 @@ impl SheetRows {
             .or_else(|| worksheets().next())
             .map(|s| s.name.clone())
             .ok_or(SheetError::NoWorksheet)?;
-        let range = book
-            .worksheet_range(&name)
-            .map_err(SheetError::BadWorksheet)?;
-        let (first_row, first_col) = range
-            .start()
-            .map_or((1, 0), |(r, c)| (u64::from(r) + 1, c as usize));
+        let (tx, rx) = mpsc::sync_channel(ROWS_AHEAD);
+        std::thread::Builder::new()
+            .name("sheet-reader".into())
+            .spawn(move || stream_rows(&mut book, &name, &tx))?;
         Ok(SheetRows {
-            range,
-            next: 0,
-            first_row,
-            first_col,
+            rows: rx,
+            done: false,
         })
     }
 
     fn next_row(&mut self) -> Option<Result<(u64, Vec<String>), SheetError>> {
-        let (height, width) = self.range.get_size();
-        while self.next < height {
-            let i = self.next;
-            self.next += 1;
-            let cells: Vec<String> = std::iter::repeat_n(String::new(), self.first_col)
-                .chain(
-                    (0..width).map(|c| self.range.get((i, c)).map(cell_text).unwrap_or_default()),
-                )
-                .collect();
-            if !is_blank_row(&cells) {
-                return Some(Ok((self.first_row + i as u64, cells)));
+        if self.done {
+            return None;
+        }
+        match self.rows.recv() {
+            Ok(Ok(row)) => Some(Ok(row)),
+            Ok(Err(e)) => {
+                self.done = true;
+                Some(Err(e))
+            }
+            Err(mpsc::RecvError) => {
+                self.done = true;
+                None
             }
         }
-        None
+    }
+}
+
+/// Reads the sheet's cells in file order and sends each non-blank row,
+/// padded from column A. Stops at the first error, or when the receiver is
+/// gone.
+fn stream_rows(
+    book: &mut Xlsx,
+    name: &str,
+    tx: &mpsc::SyncSender<Result<(u64, Vec<String>), SheetError>>,
+) {
+    let fail = |e: SheetError| {
+        // The receiver may be gone already; then nobody needs the error.
+        let _ = tx.send(Err(e));
+    };
+    let mut cells = match book.worksheet_cells_reader(name) {
+        Ok(cells) => cells,
+        Err(e) => return fail(SheetError::BadWorksheet(calamine::Error::Xlsx(e))),
+    };
+    // The row being gathered: its 0-based index and its cells.
+    let mut current: Option<(u32, Vec<String>)> = None;
+    let send = |row: Option<(u32, Vec<String>)>| match row {
+        Some((r, cells)) if !is_blank_row(&cells) => tx.send(Ok((u64::from(r) + 1, cells))).is_ok(),
+        _ => true,
+    };
+    loop {
+        let cell = match cells.next_cell() {
+            Ok(Some(cell)) => cell,
+            Ok(None) => {
+                send(current.take());
+                return;
+            }
+            Err(e) => return fail(SheetError::BadWorksheet(calamine::Error::Xlsx(e))),
+        };
+        let (r, c) = cell.get_position();
+        let text = cell_text(&Data::from(cell.get_value().clone()));
+        // Formatted but empty cells (whole rows or columns styled in Excel)
+        // carry nothing and cost nothing: skip them wherever they are.
+        if text.is_empty() {
+            continue;
+        }
+        match &current {
+            Some((row, _)) if *row == r => {}
+            // Excel writes rows in order; a file that goes back is not one
+            // we can read row by row.
+            Some((row, _)) if r < *row => {
+                return fail(SheetError::RowsOutOfOrder {
+                    row: u64::from(r) + 1,
+                })
+            }
+            _ => {
+                if !send(current.take()) {
+                    return;
+                }
+                current = Some((r, Vec::new()));
+            }
+        }
+        let c = c as usize;
+        if c >= MAX_COLUMNS {
+            return fail(SheetError::TooManyColumns {
+                row: u64::from(r) + 1,
+                column: column_letter(c),
+            });
+        }
+        if let Some((_, row)) = current.as_mut() {
+            if row.len() <= c {
+                row.resize(c + 1, String::new());
+            }
+            row[c] = text;
+        }
     }
 }
 
@@ -1231,6 +1369,84 @@ mod tests {
         assert!(message.starts_with("CSV 第 3 行无法读取"), "{message}");
         assert!(!message.contains("4407"));
         assert!(reader.next().is_none());
+    }
+
+    /// Headers in A1:C1 and one more cell at `far`: 1.7 KB on disk, and a
+    /// dense range of the whole sheet if read with `worksheet_range`.
+    fn workbook_with_far_cell(far: (u32, u16)) -> Vec<u8> {
+        let mut book = Workbook::new();
+        let sheet = book.add_worksheet();
+        for (col, header) in ["身份证号", "姓名", "居住村（社区）代码"]
+            .into_iter()
+            .enumerate()
+        {
+            sheet.write_string(0, col as u16, header).unwrap();
+        }
+        sheet.write_string(far.0, far.1, "x").unwrap();
+        book.save_to_buffer().unwrap()
+    }
+
+    #[test]
+    fn a_tiny_workbook_claiming_the_whole_sheet_is_refused_not_allocated() {
+        let bytes = workbook_with_far_cell((1_048_575, 16_383));
+        assert!(bytes.len() < 8 * 1024, "{}", bytes.len());
+        let mut reader = SheetReader::open(bytes, SheetFormat::Xlsx).unwrap();
+        assert_eq!(reader.headers().len(), 3);
+        let err = reader.next_row().unwrap().unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "第 1048576 行 XFD 列有内容，超出可导入的范围：每行最多 256 列（A 至 IV 列），请删除多余的列后再导入"
+        );
+        assert!(reader.next_row().is_none());
+    }
+
+    #[test]
+    fn a_far_row_inside_the_columns_is_read_with_its_number() {
+        let bytes = workbook_with_far_cell((1_048_575, 2));
+        let rows = all_rows(SheetReader::open(bytes, SheetFormat::Xlsx).unwrap());
+        assert_eq!(rows, [(1_048_576, strings(&["", "", "x"]))]);
+    }
+
+    #[test]
+    fn csv_rows_are_bounded_in_columns_and_length() {
+        let mut wide = "身份证号,姓名,居住村（社区）代码\n".to_owned();
+        wide.push_str(&",".repeat(100_000));
+        wide.push('\n');
+        let mut reader = SheetReader::open(wide.into_bytes(), SheetFormat::Csv).unwrap();
+        let err = reader.next_row().unwrap().unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "CSV 第 2 行有 100001 列，超过可导入的上限 256 列：请删除多余的列（包括空列）后再导入"
+        );
+        assert!(reader.next_row().is_none());
+
+        // The widest sheet accepted still reads.
+        let ok = format!(
+            "a{}\n1{}\n",
+            ",".repeat(MAX_COLUMNS - 1),
+            ",".repeat(MAX_COLUMNS - 1)
+        );
+        let rows = all_rows(SheetReader::open(ok.into_bytes(), SheetFormat::Csv).unwrap());
+        assert_eq!(rows.len(), 1);
+
+        let long = format!("a,b\n1,{}\n", "9".repeat(MAX_ROW_BYTES + 10));
+        let mut reader = SheetReader::open(long.into_bytes(), SheetFormat::Csv).unwrap();
+        let err = reader.next_row().unwrap().map(|(row, _)| row).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "CSV 第 2 行超过 1 MB，不是有效的登记表行：请检查文件的换行和引号"
+        );
+    }
+
+    #[test]
+    fn an_old_excel_file_is_refused_with_what_to_do() {
+        let mut ole = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+        ole.resize(4096, 0);
+        for format in [SheetFormat::Xls, SheetFormat::Xlsx, SheetFormat::Csv] {
+            let err = SheetReader::open(ole.clone(), format).err().unwrap();
+            assert!(matches!(err, SheetError::OldExcel), "{format:?}: {err}");
+            assert!(err.to_string().contains("另存为"));
+        }
     }
 
     #[test]

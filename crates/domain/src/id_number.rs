@@ -297,6 +297,10 @@ pub enum Repair {
     FullWidth,
     /// A trailing lower-case `x` turned into `X`.
     LowercaseX,
+    /// Spaces inside the number (`440784 19500301 1234`, as people type it
+    /// in groups; also the full-width and no-break spaces) removed. No digit
+    /// is guessed: the 18 characters are those typed, in their order.
+    InnerSpaces,
 }
 
 impl Repair {
@@ -305,6 +309,7 @@ impl Repair {
             Repair::Trimmed => "去除了首尾空白",
             Repair::FullWidth => "全角字符已转为半角",
             Repair::LowercaseX => "末位小写 x 已改为大写 X",
+            Repair::InnerSpaces => "删除了号码中间的空格",
         }
     }
 }
@@ -324,7 +329,8 @@ pub struct Repaired {
 }
 
 /// Reads an ID number as people type it into forms and spreadsheets: trims
-/// whitespace (also the full-width space and zero-width characters), turns
+/// whitespace (also the full-width space and zero-width characters), removes
+/// the spaces people put between the groups of digits, turns
 /// full-width digits and `Ｘ` into ASCII and a trailing `x` into `X`, then
 /// parses. Text Excel stored as a number comes back as
 /// [`IdNumberError::ExcelNumber`] or [`IdNumberError::ExcelTruncated`].
@@ -334,8 +340,12 @@ pub fn repair(raw: &str) -> Repaired {
     if trimmed.len() != raw.len() {
         repairs.push(Repair::Trimmed);
     }
-    let mut text: String = trimmed.chars().map(halfwidth).collect();
-    if text != trimmed {
+    let joined: String = trimmed.chars().filter(|c| !is_blank(*c)).collect();
+    if joined.len() != trimmed.len() {
+        repairs.push(Repair::InnerSpaces);
+    }
+    let mut text: String = joined.chars().map(halfwidth).collect();
+    if text != joined {
         repairs.push(Repair::FullWidth);
     }
     if text.chars().count() == 18 && text.ends_with('x') {
@@ -567,6 +577,22 @@ mod tests {
         let r = repair("\u{feff}4.40784E+17 ");
         assert_eq!(r.repairs, [Repair::Trimmed]);
         assert_eq!(r.result, Err(IdNumberError::ExcelNumber));
+
+        // Groups typed with spaces, ordinary, ideographic (U+3000) or
+        // no-break (U+00A0), are joined.
+        for spaced in [
+            "110105 19491231 002X",
+            "110105\u{3000}19491231\u{3000}002X",
+            "110105\u{a0}19491231\u{a0}002X",
+            " 110 105 1949 1231 002 x ",
+        ] {
+            let r = repair(spaced);
+            assert!(r.repairs.contains(&Repair::InnerSpaces), "{spaced:?}");
+            assert_eq!(r.result.unwrap().as_str(), "11010519491231002X");
+        }
+        // Spaces do not make a short number long enough.
+        let r = repair("110105 1949123 002X");
+        assert_eq!(r.result, Err(IdNumberError::WrongLength(17)));
 
         // A lower-case x elsewhere is not silently changed.
         let r = repair("1101051949123100x2");

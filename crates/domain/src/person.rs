@@ -820,6 +820,25 @@ mod tests {
     }
 
     #[test]
+    fn joins_an_id_number_typed_in_groups_with_a_warning() {
+        let id = valid_id((1950, 3, 1), 123).as_str().to_owned();
+        let spaced = format!("{} {}\u{3000}{}", &id[..6], &id[6..14], &id[14..]);
+        let c = parse_person(
+            &raw(&[
+                (Field::IdNumber, &spaced),
+                (Field::Name, "李桂芳"),
+                (Field::Village, "440784103202"),
+            ]),
+            today(),
+        );
+        assert_eq!(c.record.unwrap().id_number.as_str(), id);
+        assert!(c
+            .warnings
+            .iter()
+            .any(|w| w.field == Field::IdNumber && w.message.contains("空格")));
+    }
+
+    #[test]
     fn names_each_bad_field() {
         let id = valid_id((1950, 3, 1), 123);
         let c = parse_person(

@@ -41,6 +41,7 @@ pub mod settings;
 mod sql;
 pub mod stats;
 pub mod transfer;
+pub mod transfer_requests;
 pub mod users;
 pub mod visits;
 

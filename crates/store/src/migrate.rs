@@ -77,6 +77,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "audit scope and key",
         sql: include_str!("../migrations/0013_audit_scope_and_key.sql"),
     },
+    Migration {
+        version: 14,
+        name: "transfer requests",
+        sql: include_str!("../migrations/0014_transfer_requests.sql"),
+    },
 ];
 
 /// Statements a migration runs on PostgreSQL only, after its SQL file's.

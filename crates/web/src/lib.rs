@@ -29,6 +29,7 @@ mod public_pages;
 mod routes;
 mod security_headers;
 mod session;
+mod transfer_pages;
 mod user_pages;
 mod visit_pages;
 

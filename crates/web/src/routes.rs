@@ -6,7 +6,7 @@ use crate::{
     api, assets, audit_pages, canteen_api, canteen_pages, capability_pages, care_pages,
     children_pages, construction_pages, dashboard_pages, facility_pages, funds_api,
     home_care_pages, import_pages, modification_pages, pages, person_pages, planning_pages,
-    public_pages, security_headers, session, user_pages, visit_pages, AppState,
+    public_pages, security_headers, session, transfer_pages, user_pages, visit_pages, AppState,
 };
 use axum::handler::Handler;
 use axum::routing::{get, post, MethodRouter};
@@ -204,6 +204,45 @@ fn routes() -> Routes {
                 .layer(axum::extract::DefaultBodyLimit::max(512 * 1024 * 1024)),
         )
         .get("/imports/{job}", SignedIn, import_pages::job)
+        .add(
+            "GET",
+            "/api/v1/transfers",
+            SignedIn,
+            get(transfer_pages::api_list).post(transfer_pages::api_request),
+        )
+        .table_only("POST", "/api/v1/transfers", SignedIn)
+        .get(
+            "/api/v1/transfers/{transfer}",
+            SignedIn,
+            transfer_pages::api_get,
+        )
+        .post(
+            "/api/v1/transfers/{transfer}/accept",
+            SignedIn,
+            transfer_pages::api_accept,
+        )
+        .post(
+            "/api/v1/transfers/{transfer}/refuse",
+            SignedIn,
+            transfer_pages::api_refuse,
+        )
+        .add(
+            "GET",
+            "/transfers",
+            SignedIn,
+            get(transfer_pages::list).post(transfer_pages::request),
+        )
+        .table_only("POST", "/transfers", SignedIn)
+        .post(
+            "/transfers/{transfer}/accept",
+            SignedIn,
+            transfer_pages::accept,
+        )
+        .post(
+            "/transfers/{transfer}/refuse",
+            SignedIn,
+            transfer_pages::refuse,
+        )
         .get(
             "/imports/{job}/errors.xlsx",
             SignedIn,

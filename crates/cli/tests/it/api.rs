@@ -420,6 +420,26 @@ backend_test!(
             }
         };
         let (own_user, other_user) = (user_id("heshan").await, user_id("yunfu").await);
+        // Transfer requests: Yunfu asks for a Heshan person, so Heshan holds
+        // it (reads and decides it); another names a number Heshan does not
+        // hold, to a Yunfu village: not Heshan's to see.
+        crate::persons::create_person(&t, &own, &csrf, "440784103202", 41).await;
+        let own_transfer = create(
+            &yunfu,
+            &yunfu_csrf,
+            "/api/v1/transfers",
+            serde_json::json!({ "id_number": crate::persons::id_for("440784103202", 41),
+                "village": "445302001009" }),
+        )
+        .await;
+        let other_transfer = create(
+            &yunfu,
+            &yunfu_csrf,
+            "/api/v1/transfers",
+            serde_json::json!({ "id_number": crate::persons::id_for("445302001009", 42),
+                "village": "445302001009" }),
+        )
+        .await;
         let anonymous = t.client();
         let mut scoped = 0;
         for route in route_table() {
@@ -443,7 +463,8 @@ backend_test!(
                 .replace("{provider}", &own_provider.to_string())
                 .replace("{complaint}", &own_complaint.to_string())
                 .replace("{build}", &own_build.to_string())
-                .replace("{user}", &own_user.to_string());
+                .replace("{user}", &own_user.to_string())
+                .replace("{transfer}", &own_transfer.to_string());
             let path_other = fill("445302", other_person, other_job, other_facility)
                 .replace("{project}", &other_project.to_string())
                 .replace("{pairing}", &other_pairing.to_string())
@@ -456,7 +477,8 @@ backend_test!(
                 .replace("{provider}", &other_provider.to_string())
                 .replace("{complaint}", &other_complaint.to_string())
                 .replace("{build}", &other_build.to_string())
-                .replace("{user}", &other_user.to_string());
+                .replace("{user}", &other_user.to_string())
+                .replace("{transfer}", &other_transfer.to_string());
             let request = |client: &reqwest::Client, path: &str| {
                 let url = t.url(path);
                 let api = route.path.starts_with("/api/");

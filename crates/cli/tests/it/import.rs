@@ -266,3 +266,299 @@ async fn killing_an_import_midway_leaves_the_register_as_it_was() {
     );
     assert_eq!(person_count(&db).await, i64::from(rows));
 }
+
+/// Headers in A1:C1 and one cell at XFD1048576: under 2 KB, and a dense
+/// range of the whole sheet (hundreds of GB) to a reader that trusts it.
+fn hostile_workbook() -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (col, header) in ["身份证号", "姓名", "居住村（社区）代码"]
+        .into_iter()
+        .enumerate()
+    {
+        sheet.write_string(0, col as u16, header).unwrap();
+    }
+    sheet.write_string(1_048_575, 16_383, "x").unwrap();
+    book.save_to_buffer().unwrap()
+}
+
+crate::backend_test!(
+    a_tiny_workbook_claiming_the_whole_sheet_ends_with_a_message,
+    |b: Backend| async move {
+        let db = TestDb::new(b).await;
+        assert!(kangyang(&db, &["migrate"]).status.success());
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("花名册.xlsx");
+        let bytes = hostile_workbook();
+        assert!(bytes.len() < 8 * 1024, "{} bytes", bytes.len());
+        std::fs::write(&file, bytes).unwrap();
+        let out = kangyang(&db, &["import", "persons", file.to_str().unwrap()]);
+        // Ended by itself (not killed by the allocator), with a reason.
+        assert_eq!(out.status.code(), Some(1), "{out:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("第 1048576 行 XFD 列有内容") && stderr.contains("最多 256 列"),
+            "{stderr}"
+        );
+        assert_eq!(person_count(&db).await, 0);
+    }
+);
+
+/// Uploads a file through the import page and returns the finished job's page.
+async fn upload_file(
+    t: &crate::support::TestApp,
+    client: &reqwest::Client,
+    csrf: &str,
+    bytes: Vec<u8>,
+    name: &str,
+) -> String {
+    let form = reqwest::multipart::Form::new()
+        .text("csrf_token", csrf.to_owned())
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()),
+        );
+    let res = client
+        .post(t.url("/imports"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let location = res.headers()["location"].to_str().unwrap().to_owned();
+    for _ in 0..400 {
+        let page = crate::support::get_text(client, &t.url(&location)).await;
+        if !page.contains("id=\"import-progress\"") {
+            return page;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the import did not finish");
+}
+
+crate::backend_test!(
+    hostile_uploads_are_refused_and_the_server_keeps_answering,
+    |b: Backend| async move {
+        let t = crate::support::start_app(b).await;
+        t.user("heshan", kangyang_domain::Role::Official, "440784")
+            .await;
+        let (c, csrf) = t.login("heshan").await;
+
+        let page = upload_file(&t, &c, &csrf, hostile_workbook(), "花名册.xlsx").await;
+        assert!(page.contains("id=\"import-failed\""), "{page}");
+        assert!(page.contains("第 1048576 行 XFD 列有内容"), "{page}");
+
+        let mut wide = "身份证号,姓名,居住村（社区）代码\n".to_owned();
+        wide.push_str(&format!("{},李桂芳,440784103202", id(101, (1950, 3, 1))));
+        wide.push_str(&",".repeat(100_000));
+        wide.push('\n');
+        let page = upload_file(&t, &c, &csrf, wide.into_bytes(), "名单.csv").await;
+        assert!(page.contains("id=\"import-failed\""), "{page}");
+        assert!(
+            page.contains("CSV 第 2 行有 100003 列，超过可导入的上限 256 列"),
+            "{page}"
+        );
+
+        // Still answering, and still importing.
+        let health = c.get(t.url("/healthz")).send().await.unwrap();
+        assert_eq!(health.status(), 200);
+        let csv = format!(
+            "身份证号,姓名,居住村（社区）代码\n{},李桂芳,440784103202\n",
+            id(101, (1950, 3, 1))
+        );
+        let page = upload_file(&t, &c, &csrf, csv.into_bytes(), "名单.csv").await;
+        assert!(
+            page.contains("imported 1, updated 0, unchanged 0, rejected 0"),
+            "{page}"
+        );
+    }
+);
+
+crate::backend_test!(
+    an_id_number_typed_in_groups_is_joined_with_a_warning,
+    |b: Backend| async move {
+        let t = crate::support::start_app(b).await;
+        t.user("heshan", kangyang_domain::Role::Official, "440784")
+            .await;
+        let (c, csrf) = t.login("heshan").await;
+        let first = id(101, (1950, 3, 1));
+        let second = id(103, (1948, 7, 9));
+        let grouped =
+            |n: &str, sep: &str| format!("{}{sep}{}{sep}{}", &n[..6], &n[6..14], &n[14..]);
+        let csv = format!(
+            "身份证号,姓名,居住村（社区）代码\n{},李桂芳,440784103202\n{},陈伯,440784103202\n",
+            grouped(&first, " "),
+            grouped(&second, "\u{3000}"),
+        );
+        let page = upload_file(&t, &c, &csrf, csv.into_bytes(), "名单.csv").await;
+        assert!(
+            page.contains("imported 2, updated 0, unchanged 0, rejected 0"),
+            "{page}"
+        );
+        assert!(
+            page.contains("第 2 行 身份证号：已自动修正：删除了号码中间的空格"),
+            "{page}"
+        );
+        assert!(
+            page.contains("第 3 行 身份证号：已自动修正：删除了号码中间的空格"),
+            "{page}"
+        );
+
+        // The form takes it too (a no-break space between the groups).
+        let third = id(105, (1951, 1, 1));
+        let res = c
+            .post(t.url("/api/v1/persons"))
+            .header("x-csrf-token", &csrf)
+            .json(&serde_json::json!({
+                "id_number": grouped(&third, "\u{a0}"), "name": "黄亚妹", "village": "440784103202" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+        // And finding by the number typed in groups finds the same person.
+        let res = c
+            .post(t.url("/api/v1/persons/find"))
+            .header("x-csrf-token", &csrf)
+            .json(&serde_json::json!({ "id_number": grouped(&first, " ") }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+    }
+);
+
+crate::backend_test!(
+    a_facility_users_import_refuses_a_person_outside_the_facility,
+    |b: Backend| async move {
+        let t = crate::support::start_app(b).await;
+        t.user("heshan", kangyang_domain::Role::Official, "440784")
+            .await;
+        let (official, csrf) = t.login("heshan").await;
+        let res = official
+            .post(t.url("/api/v1/facilities"))
+            .header("x-csrf-token", &csrf)
+            .json(&serde_json::json!({ "name": "古劳长者饭堂", "kind": "elder_canteen", "region": "440784103" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 201);
+        let facility = res.json::<serde_json::Value>().await.unwrap()["id"]
+            .as_i64()
+            .unwrap();
+        let enrolled = crate::persons::create_person(&t, &official, &csrf, "440784103202", 1).await;
+        crate::persons::create_person(&t, &official, &csrf, "440784103202", 2).await;
+        let res = official
+            .post(t.url(&format!("/api/v1/facilities/{facility}/enrolments")))
+            .header("x-csrf-token", &csrf)
+            .json(&serde_json::json!({ "person_id": enrolled, "start_date": t.app.today().to_string() }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+        kangyang_app::users::create_from_cli(
+            &t.app,
+            &kangyang_app::users::NewAccount {
+                username: "canteen".into(),
+                display_name: "饭堂工作人员".into(),
+                password: kangyang_app::auth::Password(crate::support::PASSWORD.to_owned()),
+                role: kangyang_domain::Role::FacilityStaff,
+                region: kangyang_domain::RegionCode::parse("440784103").unwrap(),
+                facility_id: Some(facility),
+                must_change_password: false,
+            },
+        )
+        .await
+        .unwrap();
+        let (staff, staff_csrf) = t.login("canteen").await;
+        // Both rows change the name; only the facility's own person may change.
+        let csv = format!(
+            "身份证号,姓名,居住村（社区）代码\n{},改名甲,440784103202\n{},改名乙,440784103202\n",
+            crate::persons::id_for("440784103202", 1),
+            crate::persons::id_for("440784103202", 2),
+        );
+        let page = upload_file(
+            &t,
+            &staff,
+            &staff_csrf,
+            csv.clone().into_bytes(),
+            "名单.csv",
+        )
+        .await;
+        assert!(
+            page.contains("imported 0, updated 0, unchanged 0, rejected 1"),
+            "{page}"
+        );
+        assert!(page.contains("此人不能在本辖区登记或修改"), "{page}");
+        // Nothing was written (all or nothing); with --accept-valid only
+        // the facility's own person changes.
+        let form = reqwest::multipart::Form::new()
+            .text("csrf_token", staff_csrf.clone())
+            .text("accept_valid", "on")
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(csv.into_bytes()).file_name("名单.csv"),
+            );
+        let res = staff
+            .post(t.url("/imports"))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 303);
+        let location = res.headers()["location"].to_str().unwrap().to_owned();
+        let mut page = String::new();
+        for _ in 0..400 {
+            page = crate::support::get_text(&staff, &t.url(&location)).await;
+            if !page.contains("id=\"import-progress\"") {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert!(
+            page.contains("imported 0, updated 1, unchanged 0, rejected 1"),
+            "{page}"
+        );
+        let (_, p) =
+            crate::support::get_json(&official, &t.url(&format!("/api/v1/persons/{enrolled}")))
+                .await;
+        assert_eq!(p["name"], "改名甲");
+    }
+);
+
+/// Finished reports stay in memory for their owner: only the newest are
+/// kept, so many uploads cannot fill the server.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_the_newest_import_reports_are_kept() {
+    let t = crate::support::start_app(Backend::Sqlite).await;
+    t.user("heshan", kangyang_domain::Role::Official, "440784")
+        .await;
+    let (c, csrf) = t.login("heshan").await;
+    let csv = "身份证号,姓名,居住村（社区）代码\n".as_bytes().to_vec();
+    let mut first = None;
+    for _ in 0..17 {
+        let form = reqwest::multipart::Form::new()
+            .text("csrf_token", csrf.clone())
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(csv.clone()).file_name("空表.csv"),
+            );
+        let res = c
+            .post(t.url("/imports"))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 303);
+        let location = res.headers()["location"].to_str().unwrap().to_owned();
+        for _ in 0..400 {
+            let page = crate::support::get_text(&c, &t.url(&location)).await;
+            if !page.contains("id=\"import-progress\"") {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        first.get_or_insert(location);
+    }
+    let res = c.get(t.url(&first.unwrap())).send().await.unwrap();
+    assert_eq!(res.status(), 404);
+}

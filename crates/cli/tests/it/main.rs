@@ -26,4 +26,5 @@ mod import;
 mod persons;
 mod planning;
 mod security;
+mod transfers;
 mod visits;
