@@ -767,7 +767,15 @@ async fn region_objects(
             "milestones": [{ "stage": "tendering", "name": "招标完成", "planned_on": "2026-03-01" }] }),
     )
     .await;
+    // A transfer request of the region's own, for a number no one holds.
+    let transfer = created(
+        "/api/v1/transfers",
+        serde_json::json!({ "id_number": crate::persons::id_for(village, n + 50),
+            "village": village }),
+    )
+    .await;
     let objects = vec![
+        ("{transfer}", transfer),
         ("{id}", person),
         ("{job}", job),
         ("{facility}", facility),
