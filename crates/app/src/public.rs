@@ -4,8 +4,9 @@
 //!
 //! Built from structured fields only. No person is named or described; no
 //! count of people under [`PUBLIC_MIN_COUNT`] is shown (it reads "<5"), and
-//! a lone small count takes a neighbour with it so that the total does not
-//! give it away (see [`public_parts`]). Facilities' contact persons and
+//! how each count is published is decided once for the whole province (see
+//! [`public_tree`]), so that a count reads the same on every page and no
+//! small count follows from the others. Facilities' contact persons and
 //! eligibility rules stay inside.
 
 use crate::dashboards::{header, RegionHeader};
@@ -13,7 +14,7 @@ use crate::{civil, App, AppError, Result};
 use kangyang_domain::assessment::KANGYUAN_STAR;
 use kangyang_domain::canteen::Meal;
 use kangyang_domain::facility::FacilityKind;
-use kangyang_domain::stats::{public_count, public_parts, PublicCount, PUBLIC_MIN_COUNT};
+use kangyang_domain::stats::{public_tree, PublicCount, TreeCount, PUBLIC_MIN_COUNT};
 use kangyang_domain::{RegionCode, RegionLevel};
 use kangyang_store::portal::{self, PublicFacilityRow};
 use kangyang_store::stats::{self, Breakdown};
@@ -258,6 +259,112 @@ pub struct PublicStats {
     pub min_count: i64,
 }
 
+/// The people counts of a province's region tree as published: for each
+/// current region, its four counts' marks.
+struct PublishedTree {
+    marks: HashMap<String, [PublicCount; 4]>,
+}
+
+/// Reads the province's registered people by village and decides how every
+/// count of its tree is published (the same decision for every page, so a
+/// county's count on the city's page is its count on its own page).
+async fn published_tree(
+    conn: &mut Conn,
+    province: &RegionCode,
+    born_by_60: &str,
+) -> Result<PublishedTree> {
+    let regions = regions::current_subtree(conn, province).await?;
+    let mut index: HashMap<String, usize> = HashMap::with_capacity(regions.len());
+    let mut parents: Vec<Option<usize>> = Vec::with_capacity(regions.len());
+    let mut codes: Vec<String> = Vec::with_capacity(regions.len());
+    for r in regions {
+        let parent = match r.parent_code.as_deref().map(|p| index.get(p)) {
+            _ if r.code == province.as_str() => None,
+            Some(Some(p)) => Some(*p),
+            // Under a region no longer current: its people fall to the
+            // nearest current region above, as counts no line shows.
+            _ => continue,
+        };
+        index.insert(r.code.clone(), codes.len());
+        parents.push(parent);
+        codes.push(r.code);
+    }
+    let has_parts: Vec<bool> = {
+        let mut v = vec![false; codes.len()];
+        for p in parents.iter().flatten() {
+            v[*p] = true;
+        }
+        v
+    };
+    // People at a region that has parts of its own, or at a region no
+    // longer current, are in their region's total but on no line.
+    let mut own = vec![[0i64; 4]; codes.len()];
+    let mut unprinted: HashMap<usize, [i64; 4]> = HashMap::new();
+    let (lo, hi) = province.subtree_range();
+    let by_village = Breakdown {
+        lo,
+        hi,
+        prefix_len: RegionLevel::Village.code_len(),
+    };
+    for r in stats::categories(conn, &by_village, born_by_60).await? {
+        let counts = [r.total, r.elderly, r.disabled, r.children];
+        let mut code = RegionCode::parse(&r.child).ok();
+        let mut exact = true;
+        while let Some(c) = code {
+            if let Some(&i) = index.get(c.as_str()) {
+                let cell = if exact && !has_parts[i] {
+                    &mut own[i]
+                } else {
+                    unprinted.entry(i).or_default()
+                };
+                for (a, b) in cell.iter_mut().zip(counts) {
+                    *a += b;
+                }
+                break;
+            }
+            exact = false;
+            code = c.parent();
+        }
+    }
+    let mut extra: Vec<(usize, [i64; 4])> = unprinted.into_iter().collect();
+    extra.sort_unstable_by_key(|(i, _)| *i);
+    let mut marks: HashMap<String, [PublicCount; 4]> = HashMap::with_capacity(codes.len());
+    let mut columns: Vec<Vec<PublicCount>> = Vec::with_capacity(4);
+    for col in 0..4 {
+        let mut nodes: Vec<TreeCount> = parents
+            .iter()
+            .zip(&own)
+            .map(|(parent, own)| TreeCount {
+                parent: *parent,
+                value: own[col],
+                printed: true,
+            })
+            .collect();
+        for (i, counts) in &extra {
+            nodes.push(TreeCount {
+                parent: Some(*i),
+                value: counts[col],
+                printed: false,
+            });
+        }
+        // Totals from the villages up; parents come first.
+        for i in (1..nodes.len()).rev() {
+            if let Some(p) = nodes[i].parent {
+                nodes[p].value += nodes[i].value;
+            }
+        }
+        columns.push(public_tree(&nodes));
+    }
+    for (i, code) in codes.into_iter().enumerate() {
+        let mut four = [PublicCount::Shown(0); 4];
+        for (col, m) in four.iter_mut().enumerate() {
+            *m = columns[col][i];
+        }
+        marks.insert(code, four);
+    }
+    Ok(PublishedTree { marks })
+}
+
 /// A region's published figures: registered people by category for the
 /// region and each of its children, small counts suppressed.
 pub async fn region_stats(app: &App, code: &str) -> Result<PublicStats> {
@@ -267,11 +374,8 @@ pub async fn region_stats(app: &App, code: &str) -> Result<PublicStats> {
     let b: Breakdown = head.breakdown(&region);
     let today = app.today();
     let born_by_60 = civil::years_before(today, 60).to_string();
-    let people: HashMap<String, [i64; 4]> = stats::categories(&mut conn, &b, &born_by_60)
-        .await?
-        .into_iter()
-        .map(|r| (r.child, [r.total, r.elderly, r.disabled, r.children]))
-        .collect();
+    let province = region.ancestry().into_iter().next().unwrap_or(region.clone());
+    let tree = published_tree(&mut conn, &province, &born_by_60).await?;
     let mut facilities: HashMap<String, i64> = HashMap::new();
     let mut kinds: HashMap<String, i64> = HashMap::new();
     for (child, kind, n) in stats::facilities_by_kind(&mut conn, &b).await? {
@@ -279,42 +383,33 @@ pub async fn region_stats(app: &App, code: &str) -> Result<PublicStats> {
         *kinds.entry(kind).or_default() += n;
     }
     drop(conn);
+    let nobody = [PublicCount::Shown(0); 4];
+    let people = |code: &str| tree.marks.get(code).copied().unwrap_or(nobody);
     let shown: Vec<&crate::dashboards::RegionLink> = head
         .children
         .iter()
         .filter(|c| {
-            people.get(&c.code).is_some_and(|p| p[0] > 0)
+            people(&c.code)[0] != PublicCount::Shown(0)
                 || facilities.get(&c.code).is_some_and(|n| *n > 0)
         })
         .collect();
-    // Each column is published as parts of its total.
-    let mut columns: Vec<Vec<PublicCount>> = Vec::new();
-    for i in 0..4 {
-        let parts: Vec<i64> = shown
-            .iter()
-            .map(|c| people.get(&c.code).map_or(0, |p| p[i]))
-            .collect();
-        columns.push(public_parts(&parts));
-    }
     // A child has a page of its own down to the towns.
     let child_linked = region.level() <= RegionLevel::County;
     let lines = shown
         .iter()
-        .enumerate()
-        .map(|(row, c)| PublicLine {
+        .map(|c| PublicLine {
             code: c.code.clone(),
             name: c.name.clone(),
             linked: child_linked,
-            people: columns.iter().map(|col| col[row]).collect(),
+            people: people(&c.code).to_vec(),
             facilities: facilities.get(&c.code).copied().unwrap_or(0),
         })
         .collect();
-    let sum = |i: usize| people.values().map(|p| p[i]).sum::<i64>();
     let total = PublicLine {
         code: head.code.clone(),
         name: "合计".to_owned(),
         linked: false,
-        people: (0..4).map(|i| public_count(sum(i))).collect(),
+        people: people(&head.code).to_vec(),
         facilities: facilities.values().sum(),
     };
     let mut by_kind: Vec<(&'static str, i64)> = FacilityKind::ALL
