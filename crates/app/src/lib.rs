@@ -71,6 +71,7 @@ pub struct App {
     keys: crypto::Keys,
     imports: import::ImportJobs,
     audit_writer: audit::AuditWriter,
+    published: Arc<public::PublishedCounts>,
 }
 
 impl App {
@@ -88,6 +89,7 @@ impl App {
             clock,
             keys,
             imports: import::ImportJobs::default(),
+            published: Arc::default(),
             login_limiter: Arc::new(auth::LoginRateLimiter::new(
                 config.login_attempts_per_ip_per_minute,
             )),

@@ -21,6 +21,7 @@ use kangyang_store::stats::{self, Breakdown};
 use kangyang_store::{canteens, regions, Conn};
 use serde::Serialize;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// A facility as the public sees it.
 #[derive(Debug, Clone, Serialize)]
@@ -265,6 +266,39 @@ struct PublishedTree {
     marks: HashMap<String, [PublicCount; 4]>,
 }
 
+/// How long a province's published counts are reused. Deciding them reads
+/// the whole province's register by village; an anonymous page must not
+/// cost that each time, and a public figure a minute old is no loss.
+const PUBLISHED_FOR_SECONDS: i64 = 60;
+
+/// The published counts of each province, decided at most once a minute
+/// (one request decides while the others wait for its answer).
+#[derive(Default)]
+pub struct PublishedCounts {
+    provinces: tokio::sync::Mutex<HashMap<String, (i64, Arc<PublishedTree>)>>,
+}
+
+impl PublishedCounts {
+    async fn get(
+        &self,
+        app: &App,
+        conn: &mut Conn,
+        province: &RegionCode,
+    ) -> Result<Arc<PublishedTree>> {
+        let mut provinces = self.provinces.lock().await;
+        let now = app.now();
+        if let Some((at, tree)) = provinces.get(province.as_str()) {
+            if (0..PUBLISHED_FOR_SECONDS).contains(&(now - at)) {
+                return Ok(tree.clone());
+            }
+        }
+        let born_by_60 = civil::years_before(app.today(), 60).to_string();
+        let tree = Arc::new(published_tree(conn, province, &born_by_60).await?);
+        provinces.insert(province.to_string(), (now, tree.clone()));
+        Ok(tree)
+    }
+}
+
 /// Reads the province's registered people by village and decides how every
 /// count of its tree is published (the same decision for every page, so a
 /// county's count on the city's page is its count on its own page).
@@ -326,7 +360,49 @@ async fn published_tree(
             code = c.parent();
         }
     }
-    let mut extra: Vec<(usize, [i64; 4])> = unprinted.into_iter().collect();
+    // Only regions with someone above them matter: a region under an empty
+    // one is 0 and printed nowhere but as a "0" line or not at all. (The
+    // parts of a non-empty region stay, zeros included: under a "<5" total
+    // they read "<5" as well.)
+    let mut totals: Vec<i64> = own.iter().map(|c| c[0]).collect();
+    for (i, c) in &unprinted {
+        totals[*i] += c[0];
+    }
+    for i in (0..totals.len()).rev() {
+        if let Some(p) = parents[i] {
+            totals[p] += totals[i];
+        }
+    }
+    let mut kept: Vec<Option<usize>> = vec![None; codes.len()];
+    let mut next = 0;
+    for i in 0..codes.len() {
+        let keep = match parents[i] {
+            None => true,
+            Some(p) => kept[p].is_some() && totals[p] > 0,
+        };
+        if keep {
+            kept[i] = Some(next);
+            next += 1;
+        }
+    }
+    let parents: Vec<Option<usize>> = (0..codes.len())
+        .filter(|&i| kept[i].is_some())
+        .map(|i| parents[i].and_then(|p| kept[p]))
+        .collect();
+    let own: Vec<[i64; 4]> = (0..codes.len())
+        .filter(|&i| kept[i].is_some())
+        .map(|i| own[i])
+        .collect();
+    let codes: Vec<String> = codes
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| kept[*i].is_some())
+        .map(|(_, c)| c)
+        .collect();
+    let mut extra: Vec<(usize, [i64; 4])> = unprinted
+        .into_iter()
+        .filter_map(|(i, c)| Some((kept[i]?, c)))
+        .collect();
     extra.sort_unstable_by_key(|(i, _)| *i);
     let mut marks: HashMap<String, [PublicCount; 4]> = HashMap::with_capacity(codes.len());
     let mut columns: Vec<Vec<PublicCount>> = Vec::with_capacity(4);
@@ -373,9 +449,8 @@ pub async fn region_stats(app: &App, code: &str) -> Result<PublicStats> {
     let head = header(&mut conn, &region).await?;
     let b: Breakdown = head.breakdown(&region);
     let today = app.today();
-    let born_by_60 = civil::years_before(today, 60).to_string();
     let province = region.ancestry().into_iter().next().unwrap_or(region.clone());
-    let tree = published_tree(&mut conn, &province, &born_by_60).await?;
+    let tree = app.published.get(app, &mut conn, &province).await?;
     let mut facilities: HashMap<String, i64> = HashMap::new();
     let mut kinds: HashMap<String, i64> = HashMap::new();
     for (child, kind, n) in stats::facilities_by_kind(&mut conn, &b).await? {
