@@ -1174,9 +1174,7 @@ backend_test!(
     no_small_count_can_be_worked_out_from_the_public_pages,
     |b: Backend| async move {
         let t = start_app(b).await;
-        let t0 = std::time::Instant::now();
         kangyang_app::demo::seed_people(&t.app, 0.01).await.unwrap();
-        eprintln!("TIMING seed {:?}", t0.elapsed());
         let anonymous = t.client();
         // Every page the public can reach, and what each prints.
         let mut seen: HashSet<String> = HashSet::new();
@@ -1222,7 +1220,6 @@ backend_test!(
             }
             sums.push((code.to_owned(), lines.into_iter().map(|l| l.0).collect()));
         }
-        eprintln!("TIMING crawl {:?} {} pages {} region pages", t0.elapsed(), seen.len(), sums.len());
         assert!(sums.len() > 20, "the crawl reached the region pages");
         assert!(twice > 100, "figures printed on two pages were compared ({twice})");
 
