@@ -345,3 +345,59 @@ async fn forms_without_the_sessions_csrf_token_are_refused() {
     assert_eq!(res.status(), 303);
     assert_eq!(get_json(&client, &t.url("/api/v1/me")).await.0, 401);
 }
+
+backend_test!(
+    a_region_code_that_does_not_exist_is_refused_naming_the_field,
+    |b: Backend| async move {
+        let t = start_app(b).await;
+        t.user("jiangmen", Role::Official, "4407").await;
+        let (client, csrf) = t.login("jiangmen").await;
+        let today = t.app.today().to_string();
+        // Well-formed codes inside the user's city that the tree lacks.
+        for missing in ["440799", "440784999"] {
+            let bodies = [
+                (
+                    "/api/v1/funds/sources",
+                    serde_json::json!({ "name": "市福彩公益金", "kind": "lottery", "region": missing }),
+                ),
+                (
+                    "/api/v1/funds/projects",
+                    serde_json::json!({ "name": "康园中心改造", "kind": "equipment", "region": missing,
+                        "budget": "10000", "started_on": today }),
+                ),
+                (
+                    "/api/v1/partner-orgs",
+                    serde_json::json!({ "name": "志愿服务队", "kind": "volunteer_team", "region": missing,
+                        "contact": "" }),
+                ),
+                (
+                    "/api/v1/construction",
+                    serde_json::json!({ "name": "康园中心新建", "region": missing,
+                        "facility_kind": "kangyuan_centre", "budget": "470000", "contractor": "",
+                        "milestones": [] }),
+                ),
+                (
+                    "/api/v1/rating-rounds",
+                    serde_json::json!({ "template": "kangyuan_star", "name": "年度星级评定",
+                        "region": missing, "opened_on": today }),
+                ),
+                (
+                    "/api/v1/modification-targets",
+                    serde_json::json!({ "region": missing, "households": 10 }),
+                ),
+            ];
+            for (path, body) in bodies {
+                let res = client
+                    .post(t.url(path))
+                    .header("x-csrf-token", &csrf)
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(res.status(), 422, "{path} with {missing}");
+                let err: serde_json::Value = res.json().await.unwrap();
+                assert_eq!(err["field"], "region", "{path}: {err}");
+            }
+        }
+    }
+);
