@@ -393,6 +393,14 @@ backend_test!(
     }
 );
 
+/// A request that should be refused at once. While runs are held, one let
+/// in would never answer: a minute without an answer fails, rather than hangs.
+async fn refused<T>(req: impl std::future::Future<Output = T>) -> T {
+    tokio::time::timeout(std::time::Duration::from_secs(60), req)
+        .await
+        .expect("an answer while another run was in progress")
+}
+
 backend_test!(
     the_planner_computes_one_plan_per_user_and_few_at_once,
     |b: Backend| async move {
@@ -447,21 +455,23 @@ backend_test!(
         let first = start(client.clone(), csrf.clone());
         until_running(1).await;
         // The same user again, by the API and by the page: busy.
-        let (status, e) = post(&client, &csrf, url.clone(), body.clone()).await;
+        let (status, e) = refused(post(&client, &csrf, url.clone(), body.clone())).await;
         assert_eq!(status, 429, "{e}");
         assert!(e["message"].as_str().unwrap().contains("稍后再试"), "{e}");
-        let page = client
-            .get(t.url(&format!(
-                "/regions/{GULAO}/planner?kind=elder_canteen&k=1&radius_km=1"
-            )))
-            .send()
-            .await
-            .unwrap();
+        let page = refused(
+            client
+                .get(t.url(&format!(
+                    "/regions/{GULAO}/planner?kind=elder_canteen&k=1&radius_km=1"
+                )))
+                .send(),
+        )
+        .await
+        .unwrap();
         assert_eq!(page.status(), 429);
         // Another user may plan meanwhile; a third finds every place taken.
         let second = start(others[0].0.clone(), others[0].1.clone());
         until_running(2).await;
-        let (status, _) = post(&others[1].0, &others[1].1, url.clone(), body.clone()).await;
+        let (status, _) = refused(post(&others[1].0, &others[1].1, url.clone(), body.clone())).await;
         assert_eq!(status, 429);
 
         drop(hold);
