@@ -579,9 +579,9 @@ pub async fn plan(
         let _running = slot.gate.brake.blocking_read();
         plan::plan(&worker, objective, k)
     })
-        .await
-        .map_err(AppError::internal)?
-        .map_err(|e| invalid(e.field(), &e.to_string()))?;
+    .await
+    .map_err(AppError::internal)?
+    .map_err(|e| invalid(e.field(), &e.to_string()))?;
 
     let mut event = Event::ok("planning.plan", "region", region.as_str().to_owned());
     event.detail = serde_json::json!({

@@ -449,7 +449,11 @@ pub async fn region_stats(app: &App, code: &str) -> Result<PublicStats> {
     let head = header(&mut conn, &region).await?;
     let b: Breakdown = head.breakdown(&region);
     let today = app.today();
-    let province = region.ancestry().into_iter().next().unwrap_or(region.clone());
+    let province = region
+        .ancestry()
+        .into_iter()
+        .next()
+        .unwrap_or(region.clone());
     let tree = app.published.get(app, &mut conn, &province).await?;
     let mut facilities: HashMap<String, i64> = HashMap::new();
     let mut kinds: HashMap<String, i64> = HashMap::new();

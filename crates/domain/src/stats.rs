@@ -280,9 +280,10 @@ pub fn public_tree(nodes: &[TreeCount]) -> Vec<PublicCount> {
     // Primary suppression, and the parts of a small count are small too.
     let mut marks: Vec<PublicCount> = Vec::with_capacity(n);
     for (i, node) in nodes.iter().enumerate() {
-        let under_small = node.parent.filter(|p| *p < i).is_some_and(|p| {
-            matches!(marks[p], PublicCount::Small | PublicCount::PartOfSmall)
-        });
+        let under_small = node
+            .parent
+            .filter(|p| *p < i)
+            .is_some_and(|p| matches!(marks[p], PublicCount::Small | PublicCount::PartOfSmall));
         marks.push(if !node.printed {
             PublicCount::Shown(node.value)
         } else if under_small {
@@ -492,10 +493,20 @@ mod tests {
     #[test]
     fn a_lone_small_part_takes_a_partner_with_it() {
         // 22 = 0 + 7 + 3 + 12: with 7 shown, the 3 could be worked out.
-        let t = tree(&[(None, 22), (Some(0), 0), (Some(0), 7), (Some(0), 3), (Some(0), 12)]);
+        let t = tree(&[
+            (None, 22),
+            (Some(0), 0),
+            (Some(0), 7),
+            (Some(0), 3),
+            (Some(0), 12),
+        ]);
         assert_eq!(texts(&public_tree(&t)), ["22", "0", "—", "<5", "12"]);
         assert_eq!(
-            texts(&public_tree(&tree(&[(None, 11), (Some(0), 5), (Some(0), 6)]))),
+            texts(&public_tree(&tree(&[
+                (None, 11),
+                (Some(0), 5),
+                (Some(0), 6)
+            ]))),
             ["11", "5", "6"]
         );
     }
@@ -577,7 +588,9 @@ mod tests {
         // skewed small.
         let mut seed: u64 = 42;
         let mut next = |m: u64| {
-            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             (seed >> 33) % m
         };
         for _ in 0..300 {

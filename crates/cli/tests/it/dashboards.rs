@@ -1221,7 +1221,10 @@ backend_test!(
             sums.push((code.to_owned(), lines.into_iter().map(|l| l.0).collect()));
         }
         assert!(sums.len() > 20, "the crawl reached the region pages");
-        assert!(twice > 100, "figures printed on two pages were compared ({twice})");
+        assert!(
+            twice > 100,
+            "figures printed on two pages were compared ({twice})"
+        );
 
         // The attack: for each column, narrow every figure's range by every
         // "total = sum of lines" until nothing changes.

@@ -411,7 +411,11 @@ backend_test!(
 
         // Out of range: 422 naming the field and the range allowed.
         for (bad, field, range) in [
-            (serde_json::json!({ "kind": "elder_canteen", "k": 501 }), "k", "0 到 500"),
+            (
+                serde_json::json!({ "kind": "elder_canteen", "k": 501 }),
+                "k",
+                "0 到 500",
+            ),
             (
                 serde_json::json!({ "kind": "elder_canteen", "radius_km": 50.5 }),
                 "radius_km",
@@ -471,7 +475,8 @@ backend_test!(
         // Another user may plan meanwhile; a third finds every place taken.
         let second = start(others[0].0.clone(), others[0].1.clone());
         until_running(2).await;
-        let (status, _) = refused(post(&others[1].0, &others[1].1, url.clone(), body.clone())).await;
+        let (status, _) =
+            refused(post(&others[1].0, &others[1].1, url.clone(), body.clone())).await;
         assert_eq!(status, 429);
 
         drop(hold);

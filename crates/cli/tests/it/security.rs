@@ -2,7 +2,9 @@
 //! limits, the auditor's view, CSRF on forms.
 
 use crate::backend_test;
-use crate::support::{get_json, get_text, start_app, start_app_with_clock, Backend, TestApp, PASSWORD};
+use crate::support::{
+    get_json, get_text, start_app, start_app_with_clock, Backend, TestApp, PASSWORD,
+};
 use kangyang_app::{totp, Config};
 use kangyang_domain::Role;
 
