@@ -73,8 +73,9 @@ pub async fn open_round(
 ) -> Result<i64> {
     app.require(actor, Action::FacilityManage).await?;
     if !actor.scope.covers(region) {
-        return Err(AppError::invalid("区划", "不在您的管辖范围内"));
+        return Err(AppError::invalid("region", "不在您的管辖范围内"));
     }
+    crate::regions::require_known(app, region, "region").await?;
     template(app, template_code).await?;
     if name.trim().is_empty() {
         return Err(AppError::invalid("名称", "请填写评定轮次名称"));
@@ -290,7 +291,7 @@ pub async fn open_round_typed(
 ) -> Result<i64> {
     app.require(actor, Action::FacilityManage).await?;
     let region = RegionCode::parse(region.trim())
-        .map_err(|_| AppError::invalid("区划", "区划代码应为 2、4、6、9 或 12 位数字"))?;
+        .map_err(|_| AppError::invalid("region", "区划代码应为 2、4、6、9 或 12 位数字"))?;
     let day = CivilDate::parse(opened_on.trim())
         .map_err(|_| AppError::invalid("开始日期", "日期应为 YYYY-MM-DD"))?;
     open_round(app, actor, template_code.trim(), name, &region, day).await

@@ -271,6 +271,24 @@ fn scoped(actor: &Actor, filter: &AuditFilter) -> AuditFilter {
 }
 
 /// The auditor's search of the trail; the search itself is audited.
+/// Page `page` (from 1) of `size` entries; a page past the end is refused
+/// (naming `page`), after the permission check.
+pub async fn search_page(
+    app: &App,
+    actor: &Actor,
+    filter: &AuditFilter,
+    size: i64,
+    page: i64,
+) -> Result<(Vec<AuditRow>, i64)> {
+    app.require(actor, Action::AuditRead).await?;
+    let offset = crate::persons::page_offset(page, size)?;
+    let (rows, total) = search(app, actor, filter, size, offset).await?;
+    if rows.is_empty() && page > 1 {
+        return Err(crate::persons::past_the_end(total, size));
+    }
+    Ok((rows, total))
+}
+
 pub async fn search(
     app: &App,
     actor: &Actor,

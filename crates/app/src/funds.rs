@@ -31,12 +31,14 @@ pub const PROJECT_KINDS: [(&str, &str); 4] = [
     ("operating", "运营经费"),
 ];
 
-fn region_in_scope(actor: &Actor, code: &str) -> Result<RegionCode> {
+/// The region of a new source or project; errors name the API's key.
+async fn region_in_scope(app: &App, actor: &Actor, code: &str) -> Result<RegionCode> {
     let region = RegionCode::parse(code.trim())
-        .map_err(|_| AppError::invalid("区划", "区划代码应为 2、4、6、9 或 12 位数字"))?;
+        .map_err(|_| AppError::invalid("region", "区划代码应为 2、4、6、9 或 12 位数字"))?;
     if !actor.scope.covers(&region) {
-        return Err(AppError::invalid("区划", "不在您的管辖范围内"));
+        return Err(AppError::invalid("region", "不在您的管辖范围内"));
     }
+    crate::regions::require_known(app, &region, "region").await?;
     Ok(region)
 }
 
@@ -48,7 +50,7 @@ pub async fn add_source(
     region: &str,
 ) -> Result<i64> {
     app.require(actor, Action::FacilityManage).await?;
-    let region = region_in_scope(actor, region)?;
+    let region = region_in_scope(app, actor, region).await?;
     if name.trim().is_empty() {
         return Err(AppError::invalid("名称", "请填写资金来源名称"));
     }
@@ -80,7 +82,7 @@ pub struct ProjectInput<'a> {
 
 pub async fn add_project(app: &App, actor: &Actor, p: &ProjectInput<'_>) -> Result<i64> {
     app.require(actor, Action::FacilityManage).await?;
-    let region = region_in_scope(actor, p.region)?;
+    let region = region_in_scope(app, actor, p.region).await?;
     if p.name.trim().is_empty() {
         return Err(AppError::invalid("项目名称", "请填写项目名称"));
     }

@@ -72,6 +72,8 @@ pub struct App {
     keys: crypto::Keys,
     imports: import::ImportJobs,
     audit_writer: audit::AuditWriter,
+    published: Arc<public::PublishedCounts>,
+    planner: Arc<planning::PlannerGate>,
 }
 
 impl App {
@@ -89,6 +91,8 @@ impl App {
             clock,
             keys,
             imports: import::ImportJobs::default(),
+            published: Arc::default(),
+            planner: Arc::default(),
             login_limiter: Arc::new(auth::LoginRateLimiter::new(
                 config.login_attempts_per_ip_per_minute,
             )),
@@ -109,6 +113,11 @@ impl App {
 
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// The planner's runs in progress (see [`planning::PlannerGate`]).
+    pub fn planner(&self) -> &planning::PlannerGate {
+        &self.planner
     }
 
     pub fn config(&self) -> &Config {

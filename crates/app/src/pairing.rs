@@ -31,7 +31,8 @@ pub async fn add_org(
     let region = RegionCode::parse(region.trim())
         .ok()
         .filter(|r| actor.scope.covers(r))
-        .ok_or_else(|| AppError::invalid("区划", "区划代码不存在或不在您的管辖范围内"))?;
+        .ok_or_else(|| AppError::invalid("region", "区划代码有误或不在您的管辖范围内"))?;
+    crate::regions::require_known(app, &region, "region").await?;
     if name.trim().is_empty() {
         return Err(AppError::invalid("名称", "请填写组织名称"));
     }

@@ -939,6 +939,24 @@ impl PersonQuery {
 }
 
 pub const PAGE_SIZE: i64 = 50;
+
+/// Where page `page` (from 1) of `size` rows starts. A page number whose
+/// offset does not fit an i64 would wrap (to page 1 in a release build):
+/// it is past the end of any list, and refused as such.
+pub fn page_offset(page: i64, size: i64) -> Result<i64> {
+    if page < 1 {
+        return Err(AppError::invalid("page", "页码应从 1 开始"));
+    }
+    (page - 1)
+        .checked_mul(size)
+        .ok_or_else(|| AppError::invalid("page", "页码超出范围"))
+}
+
+/// The error for a page after the last of `total` rows.
+pub fn past_the_end(total: i64, size: i64) -> AppError {
+    let pages = ((total + size - 1) / size).max(1);
+    AppError::invalid("page", format!("页码超出范围：共 {pages} 页"))
+}
 /// A search's count stops past this many matches (see the store's).
 pub use kangyang_store::persons::COUNT_LIMIT;
 
@@ -957,16 +975,20 @@ pub async fn search(
             return Err(AppError::NotFound);
         }
     }
-    let page = query.page.unwrap_or(1).max(1);
+    let page = query.page.unwrap_or(1);
+    let offset = page_offset(page, PAGE_SIZE)?;
     let mut conn = app.store().pool().acquire().await?;
     let (rows, total) = persons::search(
         &mut conn,
         &PersonScope::from(&actor.scope),
         &filter,
         PAGE_SIZE,
-        (page - 1) * PAGE_SIZE,
+        offset,
     )
     .await?;
+    if rows.is_empty() && page > 1 {
+        return Err(past_the_end(total.min(COUNT_LIMIT), PAGE_SIZE));
+    }
     let mut views = Vec::with_capacity(rows.len());
     let mut names: std::collections::HashMap<String, String> = std::collections::HashMap::new();
     let today = app.today();

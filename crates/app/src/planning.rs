@@ -320,6 +320,66 @@ fn invalid(field: &str, message: &str) -> AppError {
 }
 
 /// Plans K new facilities of a kind in a region.
+/// How many plans may be computed at once, whoever asks. A plan at
+/// province scale is seconds of one core's arithmetic; two at a time leave
+/// the server's other cores to everyone else.
+pub const PLANNER_RUNS: usize = 2;
+
+/// The plans being computed: at most one per user (a second click while
+/// the first is working gets "busy", not a queue) and [`PLANNER_RUNS`] in all.
+#[derive(Debug, Default)]
+pub struct PlannerGate {
+    users: std::sync::Mutex<std::collections::HashSet<i64>>,
+    /// Held for reading by each computation; a test holds it for writing to
+    /// keep a run in progress while it tries another, without timing.
+    brake: tokio::sync::RwLock<()>,
+}
+
+/// A run's place at the gate, given back when the run ends (dropped).
+struct PlannerSlot {
+    gate: std::sync::Arc<PlannerGate>,
+    user: i64,
+}
+
+impl Drop for PlannerSlot {
+    fn drop(&mut self) {
+        if let Ok(mut users) = self.gate.users.lock() {
+            users.remove(&self.user);
+        }
+    }
+}
+
+impl PlannerGate {
+    fn enter(gate: &std::sync::Arc<PlannerGate>, user: i64) -> Result<PlannerSlot> {
+        let mut users = gate
+            .users
+            .lock()
+            .map_err(|_| AppError::internal("the planner gate's lock was poisoned"))?;
+        if users.contains(&user) || users.len() >= PLANNER_RUNS {
+            return Err(AppError::RateLimited);
+        }
+        users.insert(user);
+        Ok(PlannerSlot {
+            gate: gate.clone(),
+            user,
+        })
+    }
+
+    /// Plans being computed now.
+    pub fn running(&self) -> usize {
+        self.users.lock().map_or(0, |u| u.len())
+    }
+
+    /// For tests: while the guard lives, runs that have entered wait before
+    /// their arithmetic (holding their places).
+    #[doc(hidden)]
+    pub async fn hold(&self) -> tokio::sync::RwLockWriteGuard<'_, ()> {
+        self.brake.write().await
+    }
+}
+
+/// Plans K new facilities. Busy (429) while the same user's previous plan
+/// is still being computed or [`PLANNER_RUNS`] plans are.
 pub async fn plan(
     app: &App,
     actor: &Actor,
@@ -335,6 +395,8 @@ pub async fn plan(
         )
     })?;
     let radius_km = input.radius_km.unwrap_or(3.0);
+    // 50 km serves a whole county from one site: past that the question is
+    // no longer where to build, and the candidate grid grows with the square.
     if !(radius_km.is_finite() && (0.1..=50.0).contains(&radius_km)) {
         return Err(invalid("radius_km", "服务半径应在 0.1 到 50 公里之间"));
     }
@@ -376,6 +438,8 @@ pub async fn plan(
         }
     };
     let default_capacity = capacity_of(input.candidate_capacity, "candidate_capacity")?;
+    // Past the checks, the expensive part: reading the region and computing.
+    let slot = PlannerGate::enter(&app.planner, actor.user_id)?;
 
     let (lo, hi) = region.subtree_range();
     let province = RegionCode::parse(&region.as_str()[..2])
@@ -508,10 +572,16 @@ pub async fn plan(
     // Seconds of arithmetic at province scale: off the async workers.
     let inst = std::sync::Arc::new(instance);
     let worker = inst.clone();
-    let result = tokio::task::spawn_blocking(move || plan::plan(&worker, objective, k))
-        .await
-        .map_err(AppError::internal)?
-        .map_err(|e| invalid(e.field(), &e.to_string()))?;
+    let result = tokio::task::spawn_blocking(move || {
+        // The place is kept until the arithmetic ends, even if the asker
+        // has gone away meanwhile.
+        let slot = slot;
+        let _running = slot.gate.brake.blocking_read();
+        plan::plan(&worker, objective, k)
+    })
+    .await
+    .map_err(AppError::internal)?
+    .map_err(|e| invalid(e.field(), &e.to_string()))?;
 
     let mut event = Event::ok("planning.plan", "region", region.as_str().to_owned());
     event.detail = serde_json::json!({

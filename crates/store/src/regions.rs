@@ -204,3 +204,17 @@ pub async fn child_code_lengths(
         .map(|(parent, first)| (parent, first.len()))
         .collect())
 }
+
+/// Every current region of `root`'s subtree down to the villages, `root`
+/// included, parents before children (by depth, then code).
+pub async fn current_subtree(conn: &mut Conn, root: &RegionCode) -> Result<Vec<RegionRow>> {
+    let (lo, hi) = root.subtree_range();
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM regions WHERE code >= $1 AND code < $2 AND retired_on IS NULL \
+         ORDER BY depth, code"
+    ))
+    .bind(&lo)
+    .bind(&hi)
+    .fetch_all(conn)
+    .await?)
+}

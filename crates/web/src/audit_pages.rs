@@ -58,7 +58,7 @@ impl AuditQuery {
     }
 
     fn page(&self) -> i64 {
-        self.page.unwrap_or(1).max(1)
+        self.page.unwrap_or(1)
     }
 }
 
@@ -108,14 +108,8 @@ pub(crate) async fn api_search(
     Query(query): Query<AuditQuery>,
 ) -> Result<Json<AuditPage>, ApiError> {
     let filter = query.filter()?;
-    let (rows, total) = audit::search(
-        &state.app,
-        &session.actor,
-        &filter,
-        PAGE_SIZE,
-        (query.page() - 1) * PAGE_SIZE,
-    )
-    .await?;
+    let (rows, total) =
+        audit::search_page(&state.app, &session.actor, &filter, PAGE_SIZE, query.page()).await?;
     Ok(Json(AuditPage {
         total,
         entries: rows.into_iter().map(Into::into).collect(),
@@ -178,14 +172,8 @@ pub(crate) async fn page(
 ) -> Result<Response, PageError> {
     let filter = query.filter()?;
     let page = query.page();
-    let (rows, total) = audit::search(
-        &state.app,
-        &session.actor,
-        &filter,
-        PAGE_SIZE,
-        (page - 1) * PAGE_SIZE,
-    )
-    .await?;
+    let (rows, total) =
+        audit::search_page(&state.app, &session.actor, &filter, PAGE_SIZE, page).await?;
     let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
     html(AuditView {
         nav: Nav::of(&session.actor),

@@ -1131,3 +1131,174 @@ backend_test!(
         assert_people_match(&d, &expected_people(&t, "440784", 9).await);
     }
 );
+
+/// One published people count: a region with a page (its code) or a
+/// village line of a town's page (the town's code and the line's name).
+type Figure = (String, usize);
+
+/// A region page's people counts: its own total and each line's, as
+/// (line id, texts). Unlinked lines (villages) are named within the page.
+fn region_figures(code: &str, page: &str) -> (Vec<String>, Vec<(String, Vec<String>)>) {
+    let table = page
+        .split("<table id=\"public-stats\">")
+        .nth(1)
+        .unwrap_or_else(|| panic!("{code}: no table"));
+    let (body, foot) = table.split_once("<tfoot>").unwrap();
+    let mut lines = Vec::new();
+    for row in body.split("<tr><td>").skip(1) {
+        let id = match row.strip_prefix("<a href=\"/public/regions/") {
+            Some(rest) => rest.split('"').next().unwrap().to_owned(),
+            None => format!("{code}/{}", row.split('<').next().unwrap()),
+        };
+        lines.push((id, count_cells(row)));
+    }
+    (count_cells(foot), lines)
+}
+
+/// The values a count can take given its text: (lo, hi), hi = None for no
+/// limit. "<5" is 1-4, or 0-4 as a part of a "<5" total (the page says so);
+/// "—" is a count of 5 or more hidden to protect another.
+fn published_range(text: &str, total_is_small: bool) -> (i64, Option<i64>) {
+    match text {
+        "&lt;5" | "&#60;5" if total_is_small => (0, Some(4)),
+        "&lt;5" | "&#60;5" => (1, Some(4)),
+        "—" => (5, None),
+        n => {
+            let n: i64 = n.parse().unwrap_or_else(|_| panic!("count {n}"));
+            (n, Some(n))
+        }
+    }
+}
+
+backend_test!(
+    no_small_count_can_be_worked_out_from_the_public_pages,
+    |b: Backend| async move {
+        let t = start_app(b).await;
+        kangyang_app::demo::seed_people(&t.app, 0.01).await.unwrap();
+        let anonymous = t.client();
+        // Every page the public can reach, and what each prints.
+        let mut seen: HashSet<String> = HashSet::new();
+        let mut queue = vec!["/public".to_owned()];
+        // What each figure reads, wherever it is printed.
+        let mut texts: HashMap<Figure, String> = HashMap::new();
+        // Each region page: its total = the sum of its lines.
+        let mut sums: Vec<(String, Vec<String>)> = Vec::new();
+        let mut twice = 0;
+        while let Some(path) = queue.pop() {
+            if !seen.insert(path.clone()) {
+                continue;
+            }
+            assert!(seen.len() < 1000, "the portal is a bounded set of pages");
+            let res = anonymous.get(t.url(&path)).send().await.unwrap();
+            assert_eq!(res.status(), 200, "{path}");
+            let page = res.text().await.unwrap();
+            for link in public_links(&page) {
+                if !seen.contains(&link) {
+                    queue.push(link);
+                }
+            }
+            let Some(code) = path.strip_prefix("/public/regions/") else {
+                continue;
+            };
+            let (total, lines) = region_figures(code, &page);
+            let mut printed = vec![(code.to_owned(), total)];
+            printed.extend(lines.iter().cloned());
+            for (id, cells) in printed {
+                assert_eq!(cells.len(), 4, "{path}: {id}");
+                for (col, text) in cells.into_iter().enumerate() {
+                    match texts.entry((id.clone(), col)) {
+                        std::collections::hash_map::Entry::Occupied(e) => {
+                            // The same figure reached from two pages.
+                            assert_eq!(e.get(), &text, "{id} column {col} differs on {path}");
+                            twice += 1;
+                        }
+                        std::collections::hash_map::Entry::Vacant(e) => {
+                            e.insert(text);
+                        }
+                    }
+                }
+            }
+            sums.push((code.to_owned(), lines.into_iter().map(|l| l.0).collect()));
+        }
+        assert!(sums.len() > 20, "the crawl reached the region pages");
+        assert!(
+            twice > 100,
+            "figures printed on two pages were compared ({twice})"
+        );
+
+        // The attack: for each column, narrow every figure's range by every
+        // "total = sum of lines" until nothing changes.
+        let mut hidden = 0;
+        for col in 0..4 {
+            let mut parts_small: HashSet<String> = HashSet::new();
+            for (total, lines) in &sums {
+                if published_range(&texts[&(total.clone(), col)], false) == (1, Some(4)) {
+                    parts_small.extend(lines.iter().cloned());
+                }
+            }
+            let mut range: HashMap<String, (i64, Option<i64>)> = texts
+                .iter()
+                .filter(|((_, c), _)| *c == col)
+                .map(|((id, _), text)| {
+                    (id.clone(), published_range(text, parts_small.contains(id)))
+                })
+                .collect();
+            loop {
+                let mut changed = false;
+                for (total, lines) in &sums {
+                    let mut eq: Vec<&String> = lines.iter().collect();
+                    eq.push(total);
+                    // total - sum(lines) = 0: each term from the others.
+                    for (k, id) in eq.iter().enumerate() {
+                        let sign = |j: usize| if j == eq.len() - 1 { 1 } else { -1 };
+                        // Range of sum over j != k of -sign(k)*sign(j)*x_j.
+                        let (mut lo, mut hi) = (0i64, Some(0i64));
+                        for (j, other) in eq.iter().enumerate() {
+                            if j == k {
+                                continue;
+                            }
+                            let (l, h) = range[*other];
+                            if sign(j) == sign(k) {
+                                // x_k = -x_j + ...
+                                lo = match h {
+                                    Some(h) => lo - h,
+                                    None => i64::MIN / 4,
+                                };
+                                hi = hi.map(|hi| hi - l);
+                            } else {
+                                lo += l;
+                                hi = hi.zip(h).map(|(a, b)| a + b);
+                            }
+                        }
+                        let (l, h) = range[*id];
+                        let new_lo = l.max(lo);
+                        let new_hi = match (h, hi) {
+                            (Some(a), Some(b)) => Some(a.min(b)),
+                            (a, b) => a.or(b),
+                        };
+                        if (new_lo, new_hi) != (l, h) {
+                            range.insert((*id).clone(), (new_lo, new_hi));
+                            changed = true;
+                        }
+                    }
+                }
+                if !changed {
+                    break;
+                }
+            }
+            for ((id, c), text) in &texts {
+                let exact = published_range(text, false);
+                if *c != col || exact.1 == Some(exact.0) {
+                    continue;
+                }
+                hidden += 1;
+                let (lo, hi) = range[id];
+                assert!(
+                    hi.is_none_or(|hi| lo < hi),
+                    "column {col}: {id} ({text}) can be worked out: {lo}..={hi:?}"
+                );
+            }
+        }
+        assert!(hidden > 50, "there were hidden counts to attack ({hidden})");
+    }
+);

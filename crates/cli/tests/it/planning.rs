@@ -392,3 +392,102 @@ backend_test!(
         );
     }
 );
+
+/// A request that should be refused at once. While runs are held, one let
+/// in would never answer: a minute without an answer fails, rather than hangs.
+async fn refused<T>(req: impl std::future::Future<Output = T>) -> T {
+    tokio::time::timeout(std::time::Duration::from_secs(60), req)
+        .await
+        .expect("an answer while another run was in progress")
+}
+
+backend_test!(
+    the_planner_computes_one_plan_per_user_and_few_at_once,
+    |b: Backend| async move {
+        let t = start_app(b).await;
+        let (client, csrf) = seeded(&t).await;
+        let url = t.url(&format!("/api/v1/regions/{GULAO}/plan"));
+        let body = serde_json::json!({ "kind": "elder_canteen", "k": 1, "radius_km": 1.0 });
+
+        // Out of range: 422 naming the field and the range allowed.
+        for (bad, field, range) in [
+            (
+                serde_json::json!({ "kind": "elder_canteen", "k": 501 }),
+                "k",
+                "0 到 500",
+            ),
+            (
+                serde_json::json!({ "kind": "elder_canteen", "radius_km": 50.5 }),
+                "radius_km",
+                "0.1 到 50",
+            ),
+            (
+                serde_json::json!({ "kind": "elder_canteen", "radius_km": 0.05 }),
+                "radius_km",
+                "0.1 到 50",
+            ),
+        ] {
+            let (status, e) = post(&client, &csrf, url.clone(), bad.clone()).await;
+            assert_eq!(status, 422, "{bad}");
+            assert_eq!(e["field"], field, "{bad}: {e}");
+            assert!(e["message"].as_str().unwrap().contains(range), "{e}");
+        }
+
+        let mut others = Vec::new();
+        for name in ["heshan2", "heshan3"] {
+            t.user(name, Role::Official, "440784").await;
+            others.push(t.login(name).await);
+        }
+        // Runs that have started wait (holding their places) until released.
+        let hold = t.app.planner().hold().await;
+        let start = |client: reqwest::Client, csrf: String| {
+            let (url, body) = (url.clone(), body.clone());
+            tokio::spawn(async move { post(&client, &csrf, url, body).await })
+        };
+        let until_running = |n: usize| {
+            let app = t.app.clone();
+            async move {
+                for _ in 0..3000 {
+                    if app.planner().running() >= n {
+                        return;
+                    }
+                    tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                }
+                panic!("{n} plans never started");
+            }
+        };
+        let first = start(client.clone(), csrf.clone());
+        until_running(1).await;
+        // The same user again, by the API and by the page: busy.
+        let (status, e) = refused(post(&client, &csrf, url.clone(), body.clone())).await;
+        assert_eq!(status, 429, "{e}");
+        assert!(e["message"].as_str().unwrap().contains("稍后再试"), "{e}");
+        let page = refused(
+            client
+                .get(t.url(&format!(
+                    "/regions/{GULAO}/planner?kind=elder_canteen&k=1&radius_km=1"
+                )))
+                .send(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(page.status(), 429);
+        // Another user may plan meanwhile; a third finds every place taken.
+        let second = start(others[0].0.clone(), others[0].1.clone());
+        until_running(2).await;
+        let (status, _) =
+            refused(post(&others[1].0, &others[1].1, url.clone(), body.clone())).await;
+        assert_eq!(status, 429);
+
+        drop(hold);
+        for run in [first, second] {
+            let (status, plan) = run.await.unwrap();
+            assert_eq!(status, 200, "{plan}");
+            assert_eq!(plan["k"], 1);
+        }
+        // Done: the user may plan again.
+        assert_eq!(t.app.planner().running(), 0);
+        let (status, _) = post(&client, &csrf, url.clone(), body.clone()).await;
+        assert_eq!(status, 200);
+    }
+);

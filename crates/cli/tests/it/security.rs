@@ -1167,3 +1167,109 @@ backend_test!(
         assert!(failures.iter().all(|(u,)| u.contains('*')), "{failures:?}");
     }
 );
+
+backend_test!(
+    a_region_code_that_does_not_exist_is_refused_naming_the_field,
+    |b: Backend| async move {
+        let t = start_app(b).await;
+        t.user("jiangmen", Role::Official, "4407").await;
+        let (client, csrf) = t.login("jiangmen").await;
+        let today = t.app.today().to_string();
+        // Well-formed codes inside the user's city that the tree lacks.
+        for missing in ["440799", "440784999"] {
+            let bodies = [
+                (
+                    "/api/v1/funds/sources",
+                    serde_json::json!({ "name": "市福彩公益金", "kind": "lottery", "region": missing }),
+                ),
+                (
+                    "/api/v1/funds/projects",
+                    serde_json::json!({ "name": "康园中心改造", "kind": "equipment", "region": missing,
+                        "budget": "10000", "started_on": today }),
+                ),
+                (
+                    "/api/v1/partner-orgs",
+                    serde_json::json!({ "name": "志愿服务队", "kind": "volunteer_team", "region": missing,
+                        "contact": "" }),
+                ),
+                (
+                    "/api/v1/construction",
+                    serde_json::json!({ "name": "康园中心新建", "region": missing,
+                        "facility_kind": "kangyuan_centre", "budget": "470000", "contractor": "",
+                        "milestones": [] }),
+                ),
+                (
+                    "/api/v1/rating-rounds",
+                    serde_json::json!({ "template": "kangyuan_star", "name": "年度星级评定",
+                        "region": missing, "opened_on": today }),
+                ),
+                (
+                    "/api/v1/modification-targets",
+                    serde_json::json!({ "region": missing, "households": 10 }),
+                ),
+            ];
+            for (path, body) in bodies {
+                let res = client
+                    .post(t.url(path))
+                    .header("x-csrf-token", &csrf)
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(res.status(), 422, "{path} with {missing}");
+                let err: serde_json::Value = res.json().await.unwrap();
+                assert_eq!(err["field"], "region", "{path}: {err}");
+            }
+        }
+    }
+);
+
+backend_test!(
+    a_page_past_the_end_is_refused_not_wrapped,
+    |b: Backend| async move {
+        let t = start_app(b).await;
+        t.user("heshan", Role::Official, "440784").await;
+        t.user("auditor", Role::Auditor, "44").await;
+        let (official, _) = t.login("heshan").await;
+        // The auditor is an administrator: with its second factor.
+        let mut conn = t.app.store().pool().acquire().await.unwrap();
+        sqlx::query(
+            "UPDATE users SET totp_enabled = 1, totp_secret = $1 WHERE username = 'auditor'",
+        )
+        .bind(
+            t.app
+                .keys()
+                .encrypt("3132333435363738393031323334353637383930")
+                .unwrap(),
+        )
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+        drop(conn);
+        let code = totp::code_at(b"12345678901234567890", totp::step_of(t.app.now()));
+        let auditor = t.client();
+        let login = api_login(&t, &auditor, "auditor", PASSWORD, Some(&code)).await;
+        assert_eq!(login.0, 200);
+        let huge = i64::MAX;
+        // The register is empty: page 1 is the only page.
+        let (status, first) = get_json(&official, &t.url("/api/v1/persons?page=1")).await;
+        assert_eq!(status, 200, "{first}");
+        for (client, path) in [(&official, "/api/v1/persons"), (&auditor, "/api/v1/audit")] {
+            for page in [huge, huge / 50 + 2, 3, 0] {
+                let (status, err) = get_json(client, &t.url(&format!("{path}?page={page}"))).await;
+                assert_eq!(status, 422, "{path} page {page}: {err}");
+                assert_eq!(err["field"], "page", "{path} page {page}");
+            }
+        }
+        // The pages say so, rather than show page 1 again.
+        let list = get_text(&official, &t.url(&format!("/persons?page={huge}"))).await;
+        assert!(list.contains("页码超出范围"), "the register's list");
+        let res = auditor
+            .get(t.url(&format!("/audit?page={huge}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 422);
+        assert!(res.text().await.unwrap().contains("页码超出范围"));
+    }
+);
