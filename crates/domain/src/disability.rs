@@ -108,6 +108,13 @@ impl DisabilityCategory {
             .into_iter()
             .find(|c| c.label() == s || c.short_label() == s)
     }
+
+    /// Reads what a user or a client may send: the code the API returns
+    /// (`physical`) or a Chinese label, full or short, so that what GET gives
+    /// PUT takes back unchanged.
+    pub fn parse_code_or_label(s: &str) -> Option<Self> {
+        DisabilityCategory::parse(s.trim()).or_else(|| DisabilityCategory::parse_label(s))
+    }
 }
 
 /// A disability grade of GB/T 26341-2010: 1 (一级, most severe) to 4 (四级).
