@@ -13,9 +13,11 @@ use crate::id_number::{is_scientific_notation, IdNumber, IdNumberError};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// The seven categories of GB/T 26341-2010, chapter 4.
+/// The seven categories of GB/T 26341-2010, chapter 4. Serialised as the
+/// code; read from the code or a Chinese label (an eligibility rule sent to
+/// the API may name 智力 as sheets do).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(rename_all = "snake_case", try_from = "String")]
 pub enum DisabilityCategory {
     /// 视力残疾
     Visual,
@@ -114,6 +116,14 @@ impl DisabilityCategory {
     /// PUT takes back unchanged.
     pub fn parse_code_or_label(s: &str) -> Option<Self> {
         DisabilityCategory::parse(s.trim()).or_else(|| DisabilityCategory::parse_label(s))
+    }
+}
+
+impl TryFrom<String> for DisabilityCategory {
+    type Error = &'static str;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        DisabilityCategory::parse_code_or_label(&s)
+            .ok_or("a disability category is a code (visual … multiple) or its Chinese name")
     }
 }
 
@@ -313,6 +323,21 @@ mod tests {
 
     fn grade(n: u8) -> DisabilityGrade {
         DisabilityGrade::new(n).unwrap()
+    }
+
+    #[test]
+    fn a_category_reads_its_code_or_its_label() {
+        for c in DisabilityCategory::ALL {
+            assert_eq!(DisabilityCategory::parse_code_or_label(c.as_str()), Some(c));
+            assert_eq!(DisabilityCategory::parse_code_or_label(c.label()), Some(c));
+            assert_eq!(
+                DisabilityCategory::parse_code_or_label(c.short_label()),
+                Some(c)
+            );
+            assert_eq!(DisabilityCategory::try_from(c.label().to_owned()), Ok(c));
+        }
+        assert_eq!(DisabilityCategory::parse_code_or_label("残疾"), None);
+        assert!(DisabilityCategory::try_from("mind".to_owned()).is_err());
     }
 
     #[test]
