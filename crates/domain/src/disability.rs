@@ -13,11 +13,9 @@ use crate::id_number::{is_scientific_notation, IdNumber, IdNumberError};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// The seven categories of GB/T 26341-2010, chapter 4. Serialised as the
-/// code; read from the code or a Chinese label (an eligibility rule sent to
-/// the API may name 智力 as sheets do).
+/// The seven categories of GB/T 26341-2010, chapter 4.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", try_from = "String")]
+#[serde(rename_all = "snake_case")]
 pub enum DisabilityCategory {
     /// 视力残疾
     Visual,
@@ -116,14 +114,6 @@ impl DisabilityCategory {
     /// PUT takes back unchanged.
     pub fn parse_code_or_label(s: &str) -> Option<Self> {
         DisabilityCategory::parse(s.trim()).or_else(|| DisabilityCategory::parse_label(s))
-    }
-}
-
-impl TryFrom<String> for DisabilityCategory {
-    type Error = &'static str;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        DisabilityCategory::parse_code_or_label(&s)
-            .ok_or("a disability category is a code (visual … multiple) or its Chinese name")
     }
 }
 
@@ -334,10 +324,8 @@ mod tests {
                 DisabilityCategory::parse_code_or_label(c.short_label()),
                 Some(c)
             );
-            assert_eq!(DisabilityCategory::try_from(c.label().to_owned()), Ok(c));
         }
         assert_eq!(DisabilityCategory::parse_code_or_label("残疾"), None);
-        assert!(DisabilityCategory::try_from("mind".to_owned()).is_err());
     }
 
     #[test]
