@@ -39,6 +39,71 @@ pub struct FacilityInput {
     pub villages: String,
 }
 
+impl FacilityInput {
+    /// Reads an API body: the flat input above, or what GET returned (the
+    /// facility's fields under `facility`, `region_code` for `region`,
+    /// numbers as numbers, `villages` as [code, name] pairs), so that GET's
+    /// answer can be PUT back unchanged. Keys that are not inputs (id,
+    /// kind_label, rooms, …) are ignored.
+    pub fn from_api(body: &serde_json::Value) -> Result<FacilityInput> {
+        use serde_json::Value;
+        let bad = |key: &str| AppError::invalid(key, "应为文字或数字");
+        let text = |key: &str, v: &Value| -> Result<String> {
+            match v {
+                Value::Null => Ok(String::new()),
+                Value::String(s) => Ok(s.clone()),
+                Value::Number(n) => Ok(n.to_string()),
+                // A list of codes, or of [code, name] pairs as GET gives them.
+                Value::Array(items) => items
+                    .iter()
+                    .map(|i| match i {
+                        Value::String(s) => Ok(s.clone()),
+                        Value::Array(pair) => match pair.first() {
+                            Some(Value::String(code)) => Ok(code.clone()),
+                            _ => Err(bad(key)),
+                        },
+                        _ => Err(bad(key)),
+                    })
+                    .collect::<Result<Vec<_>>>()
+                    .map(|codes| codes.join(",")),
+                Value::Bool(_) | Value::Object(_) => Err(bad(key)),
+            }
+        };
+        let Value::Object(top) = body else {
+            return Err(AppError::invalid("请求", "应为 JSON 对象"));
+        };
+        // GET nests the facility's own fields; the rest sits beside them.
+        let mut fields = top.clone();
+        if let Some(Value::Object(inner)) = top.get("facility") {
+            fields.extend(inner.clone());
+        }
+        let get = |key: &str, alias: Option<&str>| -> Result<String> {
+            match fields
+                .get(key)
+                .or_else(|| alias.and_then(|a| fields.get(a)))
+            {
+                Some(v) => text(key, v),
+                None => Ok(String::new()),
+            }
+        };
+        Ok(FacilityInput {
+            name: get("name", None)?,
+            kind: get("kind", None)?,
+            region: get("region", Some("region_code"))?,
+            address: get("address", None)?,
+            longitude: get("longitude", None)?,
+            latitude: get("latitude", None)?,
+            floor_area_m2: get("floor_area_m2", None)?,
+            capacity: get("capacity", None)?,
+            opening_hours: get("opening_hours", None)?,
+            operator: get("operator", None)?,
+            contact_name: get("contact_name", None)?,
+            contact_phone: get("contact_phone", None)?,
+            villages: get("villages", None)?,
+        })
+    }
+}
+
 /// The facility `id` if it lies in the actor's scope; otherwise `NotFound`,
 /// and the refusal is audited under `action`. Every use case that names a
 /// facility goes through here.

@@ -376,7 +376,7 @@ pub async fn client(app: &App, actor: &Actor, person_id: i64) -> Result<ClientVi
 #[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct PlanLineInput {
-    /// An item code of the catalogue.
+    /// An item code of the catalogue, or the item's name.
     pub item: String,
     pub times_per_month: u32,
     /// Units per visit (hours or visits); 1 when left out.
@@ -384,11 +384,14 @@ pub struct PlanLineInput {
 }
 
 /// A person's home (WGS-84 degrees, both or neither) and monthly care plan.
+/// GET does not show the home's position, so a body without `longitude` and
+/// `latitude` (GET's answer sent back) keeps the stored one; both blank
+/// clears it.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct ClientInput {
-    pub longitude: String,
-    pub latitude: String,
+    pub longitude: Option<String>,
+    pub latitude: Option<String>,
     pub plan: Vec<PlanLineInput>,
 }
 
@@ -414,16 +417,34 @@ pub async fn save_client(
     let desk = desk(app, actor).await?;
     person_in(app, actor, desk, person_id, "home_care.client").await?;
     operator_only(desk, "照护计划")?;
-    let home = parse_point(&input.longitude, &input.latitude)?;
     let mut conn = app.store().pool().acquire().await?;
+    let home = match (&input.longitude, &input.latitude) {
+        (None, None) => store::client(&mut conn, person_id)
+            .await?
+            .and_then(|c| c.longitude_e6.zip(c.latitude_e6))
+            .map(|(longitude_e6, latitude_e6)| GeoPoint {
+                longitude_e6,
+                latitude_e6,
+            }),
+        (lon, lat) => parse_point(
+            lon.as_deref().unwrap_or_default(),
+            lat.as_deref().unwrap_or_default(),
+        )?,
+    };
     let items = catalogue(&mut conn).await?;
     drop(conn);
     let mut plan = Vec::new();
     for (n, line) in input.plan.iter().enumerate() {
         let field = format!("照护计划第 {} 项", n + 1);
-        if !items.iter().any(|i| i.code == line.item.trim()) {
+        // The code, as GET's `item`, or the name, as GET's `item_name`.
+        let given = line.item.trim();
+        let Some(item) = items
+            .iter()
+            .find(|i| i.code == given)
+            .or_else(|| items.iter().find(|i| i.name == given))
+        else {
             return Err(AppError::invalid(field, "服务项目不存在"));
-        }
+        };
         if !(1..=31).contains(&line.times_per_month) || line.quantity > 8 {
             return Err(AppError::invalid(
                 field,
@@ -431,7 +452,7 @@ pub async fn save_client(
             ));
         }
         plan.push(PlanLine {
-            item: line.item.trim().to_owned(),
+            item: item.code.clone(),
             times_per_month: line.times_per_month,
             quantity: line.quantity.max(1),
         });

@@ -427,12 +427,15 @@ pub async fn update(app: &App, actor: &Actor, id: i64, given: &RawPerson) -> Res
     app.require(actor, Action::PersonWrite).await?;
     let old = scoped_person(app, actor, id, "person.update").await?;
     // Sensitive fields are shown masked, so a form cannot send them back:
-    // left blank, they keep what is stored. Every other field takes what is
-    // given, blank included.
+    // left blank, or sent back exactly as GET masked them, they keep what is
+    // stored (the API round-trips). Every other field takes what is given,
+    // blank included.
     let mut raw = open_sensitive(app, &old)?;
     for f in Field::ALL {
         let value = given.get(&f).cloned().unwrap_or_default();
-        if f.is_sensitive() && value.trim().is_empty() {
+        if f.is_sensitive()
+            && (value.trim().is_empty() || Some(value.trim()) == masked_value(&old, f))
+        {
             continue;
         }
         raw.insert(f, value);
@@ -701,6 +704,18 @@ pub(crate) async fn move_to_village(
 
 /// The stored sensitive values of a person, opened: what an edit keeps when
 /// it leaves them blank.
+/// The masked form of a sensitive field as GET shows it, if one is stored.
+fn masked_value(row: &PersonRow, field: Field) -> Option<&str> {
+    match field {
+        Field::IdNumber => Some(row.id_masked.as_str()),
+        Field::Phone => row.phone_masked.as_deref(),
+        Field::DisabilityCert => row.disability_cert_masked.as_deref(),
+        Field::GuardianPhone => row.guardian_phone_masked.as_deref(),
+        Field::EmergencyContactPhone => row.emergency_phone_masked.as_deref(),
+        _ => None,
+    }
+}
+
 fn open_sensitive(app: &App, row: &PersonRow) -> Result<RawPerson> {
     let keys = app.keys();
     let open = |v: &Option<Vec<u8>>| -> Result<Option<String>> {
@@ -858,9 +873,7 @@ impl PersonQuery {
             EconomicStatus::parse(v).map(EconomicStatus::as_str)
         })?;
         f.disability_category = coded("disability_category", &self.disability_category, |v| {
-            DisabilityCategory::parse(v)
-                .or_else(|| DisabilityCategory::parse_label(v))
-                .map(DisabilityCategory::as_str)
+            DisabilityCategory::parse_code_or_label(v).map(DisabilityCategory::as_str)
         })?;
         f.child_category = coded("child_category", &self.child_category, |v| {
             ChildCategory::parse(v).map(ChildCategory::as_str)

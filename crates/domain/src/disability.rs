@@ -108,6 +108,13 @@ impl DisabilityCategory {
             .into_iter()
             .find(|c| c.label() == s || c.short_label() == s)
     }
+
+    /// Reads what a user or a client may send: the code the API returns
+    /// (`physical`) or a Chinese label, full or short, so that what GET gives
+    /// PUT takes back unchanged.
+    pub fn parse_code_or_label(s: &str) -> Option<Self> {
+        DisabilityCategory::parse(s.trim()).or_else(|| DisabilityCategory::parse_label(s))
+    }
 }
 
 /// A disability grade of GB/T 26341-2010: 1 (一级, most severe) to 4 (四级).
@@ -306,6 +313,19 @@ mod tests {
 
     fn grade(n: u8) -> DisabilityGrade {
         DisabilityGrade::new(n).unwrap()
+    }
+
+    #[test]
+    fn a_category_reads_its_code_or_its_label() {
+        for c in DisabilityCategory::ALL {
+            assert_eq!(DisabilityCategory::parse_code_or_label(c.as_str()), Some(c));
+            assert_eq!(DisabilityCategory::parse_code_or_label(c.label()), Some(c));
+            assert_eq!(
+                DisabilityCategory::parse_code_or_label(c.short_label()),
+                Some(c)
+            );
+        }
+        assert_eq!(DisabilityCategory::parse_code_or_label("残疾"), None);
     }
 
     #[test]

@@ -99,10 +99,12 @@ impl Sex {
         }
     }
 
+    /// Reads the code (`male`) or the label (男): the API returns the code,
+    /// sheets and exports carry the label.
     pub fn parse(s: &str) -> Option<Sex> {
-        match s {
-            "male" => Some(Sex::Male),
-            "female" => Some(Sex::Female),
+        match s.trim() {
+            "male" | "男" => Some(Sex::Male),
+            "female" | "女" => Some(Sex::Female),
             _ => None,
         }
     }
@@ -620,7 +622,9 @@ mod tests {
     fn sex_names_round_trip() {
         for sex in [Sex::Male, Sex::Female] {
             assert_eq!(Sex::parse(sex.as_str()), Some(sex));
+            assert_eq!(Sex::parse(sex.label()), Some(sex));
         }
+        assert_eq!(Sex::parse("未知"), None);
         assert_eq!(Sex::Female.label(), "女");
     }
 }

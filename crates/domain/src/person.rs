@@ -548,7 +548,7 @@ pub fn parse_person(raw: &RawPerson, today: CivilDate) -> Checked {
         let category = coded(
             raw,
             Field::DisabilityCategory,
-            DisabilityCategory::parse_label,
+            DisabilityCategory::parse_code_or_label,
             &mut errors,
         );
         let grade_raw = get(Field::DisabilityGrade);
@@ -914,6 +914,35 @@ mod tests {
             today(),
         );
         assert_eq!(errors_of(&c), [Field::StatusDate]);
+    }
+
+    #[test]
+    fn coded_fields_take_the_code_or_the_label() {
+        let id = valid_id((1980, 5, 5), 11);
+        let with = |sex: &str, category: &str, status: &str| {
+            parse_person(
+                &raw(&[
+                    (Field::IdNumber, id.as_str()),
+                    (Field::Name, "张强"),
+                    (Field::Village, "440784103202"),
+                    (Field::Sex, sex),
+                    (Field::Status, status),
+                    (Field::DisabilityCategory, category),
+                    (Field::DisabilityGrade, "2"),
+                ]),
+                today(),
+            )
+            .record
+            .unwrap()
+        };
+        let by_code = with("male", "mental", "alive");
+        let by_label = with("男", "精神残疾", "在世");
+        assert_eq!(by_code, by_label);
+        assert_eq!(
+            by_code.disability.unwrap().category,
+            DisabilityCategory::Mental
+        );
+        assert_eq!(with("男", "精神", "在世"), by_label);
     }
 
     #[test]

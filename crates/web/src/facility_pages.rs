@@ -241,14 +241,16 @@ pub(crate) async fn api_record_output(
 }
 
 /// Change a facility's record (its eligibility rule is set separately).
+/// Takes the flat input or GET's answer sent back unchanged.
 #[utoipa::path(put, path = "/api/v1/facilities/{facility}", params(("facility" = i64, Path)), request_body = FacilityInput,
     responses((status = 204), (status = 404, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
 pub(crate) async fn api_update(
     State(state): State<AppState>,
     ApiSession(session): ApiSession,
     Path(facility): Path<i64>,
-    Json(input): Json<FacilityInput>,
+    Json(body): Json<serde_json::Value>,
 ) -> Result<StatusCode, ApiError> {
+    let input = FacilityInput::from_api(&body)?;
     facilities::update(&state.app, &session.actor, facility, &input).await?;
     Ok(StatusCode::NO_CONTENT)
 }

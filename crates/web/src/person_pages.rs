@@ -31,6 +31,51 @@ fn raw_from(values: &HashMap<String, String>) -> RawPerson {
         .collect()
 }
 
+/// Reads a JSON API body into a raw record. The body may be what GET
+/// returned: numbers (disability_grade), lists (tags) and nulls are read as
+/// text, `village_code` stands for `village`, and keys that are not fields
+/// (id, age, the `*_label`s, created_at …) are ignored, so GET's answer can be
+/// PUT back unchanged.
+fn raw_from_json(
+    values: &serde_json::Map<String, serde_json::Value>,
+) -> Result<RawPerson, ApiError> {
+    use serde_json::Value;
+    let text = |key: &str, v: &Value| -> Result<String, ApiError> {
+        match v {
+            Value::Null => Ok(String::new()),
+            Value::String(s) => Ok(s.clone()),
+            Value::Number(n) => Ok(n.to_string()),
+            Value::Array(items) => items
+                .iter()
+                .map(|i| match i {
+                    Value::String(s) => Ok(s.clone()),
+                    Value::Number(n) => Ok(n.to_string()),
+                    _ => Err(()),
+                })
+                .collect::<Result<Vec<_>, ()>>()
+                .map(|parts| parts.join(","))
+                .map_err(|()| AppError::invalid(key, "列表中应为文字或数字").into()),
+            Value::Bool(_) | Value::Object(_) => {
+                Err(AppError::invalid(key, "应为文字、数字或文字列表").into())
+            }
+        }
+    };
+    let mut raw = RawPerson::new();
+    for (key, v) in values {
+        if let Some(f) = Field::from_key(key) {
+            raw.insert(f, text(key, v)?);
+        }
+    }
+    // GET names the village `village_code`; `village` wins if both are sent.
+    if let (false, Some(v)) = (
+        raw.contains_key(&Field::Village),
+        values.get("village_code"),
+    ) {
+        raw.insert(Field::Village, text("village_code", v)?);
+    }
+    Ok(raw)
+}
+
 // ---- JSON API ----
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -70,9 +115,9 @@ pub(crate) async fn api_search(
 pub(crate) async fn api_create(
     State(state): State<AppState>,
     ApiSession(session): ApiSession,
-    Json(values): Json<HashMap<String, String>>,
+    Json(values): Json<serde_json::Map<String, serde_json::Value>>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let id = persons::create(&state.app, &session.actor, &raw_from(&values)).await?;
+    let id = persons::create(&state.app, &session.actor, &raw_from_json(&values)?).await?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": id }))))
 }
 
@@ -87,16 +132,18 @@ pub(crate) async fn api_get(
     Ok(Json(persons::get(&state.app, &session.actor, id).await?))
 }
 
-/// Replace a person's record. Sensitive fields left out keep their stored values.
+/// Replace a person's record; takes back unchanged what GET returned.
+/// Sensitive fields left out, blank, or sent back masked as GET showed them
+/// keep their stored values; coded fields take the code or the Chinese name.
 #[utoipa::path(put, path = "/api/v1/persons/{id}", params(("id" = i64, Path)), request_body = Object,
     responses((status = 204), (status = 401, body = crate::api::ErrorBody), (status = 404, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
 pub(crate) async fn api_update(
     State(state): State<AppState>,
     ApiSession(session): ApiSession,
     Path(id): Path<i64>,
-    Json(values): Json<HashMap<String, String>>,
+    Json(values): Json<serde_json::Map<String, serde_json::Value>>,
 ) -> Result<StatusCode, ApiError> {
-    persons::update(&state.app, &session.actor, id, &raw_from(&values)).await?;
+    persons::update(&state.app, &session.actor, id, &raw_from_json(&values)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -25,6 +25,7 @@ mod home_modification;
 mod import;
 mod persons;
 mod planning;
+mod round_trip;
 mod security;
 mod transfers;
 mod visits;
