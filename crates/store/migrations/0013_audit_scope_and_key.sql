@@ -11,7 +11,7 @@ UPDATE audit_log SET region = COALESCE(
     CASE object_type
         WHEN 'person' THEN (SELECT p.village_code FROM persons p WHERE CAST(p.id AS TEXT) = audit_log.object_id)
         WHEN 'facility' THEN (SELECT f.region_code FROM facilities f WHERE CAST(f.id AS TEXT) = audit_log.object_id)
-        WHEN 'region' THEN audit_log.object_id
+        WHEN 'region' THEN (SELECT r.code FROM regions r WHERE r.code = audit_log.object_id)
     END,
     (SELECT u.region_code FROM users u WHERE u.id = audit_log.user_id),
     '');

@@ -190,7 +190,13 @@ pub async fn object_region(
     object_id: &str,
 ) -> Result<Option<String>> {
     if object_type == "region" {
-        return Ok(Some(object_id.to_owned()).filter(|c| !c.is_empty()));
+        // A region's rows name its code; a region import names its source
+        // file instead, which is no region.
+        let found: Option<(String,)> = sqlx::query_as("SELECT code FROM regions WHERE code = $1")
+            .bind(object_id)
+            .fetch_optional(conn)
+            .await?;
+        return Ok(found.map(|(code,)| code));
     }
     let sql = match object_type {
         "person" => "SELECT village_code FROM persons WHERE id = $1",
