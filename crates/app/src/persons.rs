@@ -701,7 +701,7 @@ pub(crate) async fn move_to_village(
 
 /// The stored sensitive values of a person, opened: what an edit keeps when
 /// it leaves them blank.
-fn open_sensitive(app: &App, row: &PersonRow) -> Result<RawPerson> {
+pub(crate) fn open_sensitive(app: &App, row: &PersonRow) -> Result<RawPerson> {
     let keys = app.keys();
     let open = |v: &Option<Vec<u8>>| -> Result<Option<String>> {
         v.as_deref().map(|c| keys.decrypt(c)).transpose()
