@@ -1052,6 +1052,7 @@ pub async fn history(app: &App, actor: &Actor, id: i64) -> Result<Vec<HistoryEnt
             "person.create",
             "person.update",
             "person.import",
+            "person.life_event",
             "transfer.accept",
         ],
     )

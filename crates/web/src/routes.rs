@@ -257,6 +257,7 @@ fn routes() -> Routes {
         .table_only("POST", "/persons/{id}", SignedIn)
         .get("/persons/{id}/edit", SignedIn, person_pages::edit_form)
         .post("/persons/{id}/reveal", SignedIn, person_pages::reveal)
+        .post("/persons/{id}/status", SignedIn, person_pages::life_event)
         .add(
             "GET",
             "/persons/{id}/capability",
