@@ -726,8 +726,13 @@ async fn settle_month(
         let twice = u64::from(
             row.elsewhere > 0
                 || CivilDate::parse(&row.day).is_ok_and(|day| {
-                    service_allowed_stored(&row.status, row.status_date.as_deref(), day, Service::Meal)
-                        .is_err()
+                    service_allowed_stored(
+                        &row.status,
+                        row.status_date.as_deref(),
+                        day,
+                        Service::Meal,
+                    )
+                    .is_err()
                 }),
         );
         match by_diner.iter_mut().find(|d| d.0 == row.person_id) {

@@ -395,7 +395,8 @@ pub async fn import_file(
 /// with it every request queued there) for as long as the file takes.
 pub(crate) struct RowStream {
     pub(crate) headers: Vec<String>,
-    pub(crate) rows: tokio::sync::mpsc::Receiver<std::result::Result<(u64, Vec<String>), SheetError>>,
+    pub(crate) rows:
+        tokio::sync::mpsc::Receiver<std::result::Result<(u64, Vec<String>), SheetError>>,
 }
 
 pub(crate) async fn open_rows(path: &Path, format: SheetFormat) -> Result<RowStream> {

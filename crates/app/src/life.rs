@@ -15,7 +15,7 @@
 
 use crate::actor::Who;
 use crate::audit::{Event, Outcome};
-use crate::persons::{changes, open_sensitive, scoped_person, seal};
+use crate::persons::{changes, scoped_person, seal, stored_values};
 use crate::sheet::SheetFormat;
 use crate::{civil, Actor, App, AppError, Result};
 use kangyang_domain::home_care::OrderState;
@@ -131,7 +131,7 @@ pub(crate) async fn apply(
     let now = app.now();
     let date = change.date.to_string();
     // The register: the record re-read through the same rules as any change.
-    let mut raw = open_sensitive(app, person)?;
+    let mut raw = stored_values(app, person)?;
     raw.insert(Field::Status, change.status.label().to_owned());
     raw.insert(Field::StatusDate, date.clone());
     let record = parse_person(&raw, app.today())
@@ -180,8 +180,15 @@ pub(crate) async fn apply(
                     cancel_reason: Some(&reason),
                     ..Default::default()
                 };
-                if orders::step(tx, o.id, &o.state, OrderState::Cancelled.as_str(), now, &set)
-                    .await?
+                if orders::step(
+                    tx,
+                    o.id,
+                    &o.state,
+                    OrderState::Cancelled.as_str(),
+                    now,
+                    &set,
+                )
+                .await?
                 {
                     orders::add_event(tx, o.id, "cancel", "cancelled", by, &reason, now).await?;
                     ended.orders_cancelled.push(CancelledOrder {

@@ -162,7 +162,9 @@ mod tests {
     #[test]
     fn stored_rows_read_the_same_way() {
         let day = d("2026-11-04");
-        assert!(service_allowed_stored("deceased", Some("2026-11-03"), day, Service::Meal).is_err());
+        assert!(
+            service_allowed_stored("deceased", Some("2026-11-03"), day, Service::Meal).is_err()
+        );
         assert!(service_allowed_stored("deceased", Some("2026-11-04"), day, Service::Meal).is_ok());
         assert!(service_allowed_stored("alive", None, day, Service::Meal).is_ok());
         assert!(service_allowed_stored("moved_away", None, day, Service::Meal).is_err());
@@ -170,14 +172,26 @@ mod tests {
 
     #[test]
     fn other_departments_words_for_a_status_are_read() {
-        assert_eq!(PersonStatus::parse_change("死亡"), Some(PersonStatus::Deceased));
-        assert_eq!(PersonStatus::parse_change("已故"), Some(PersonStatus::Deceased));
-        assert_eq!(PersonStatus::parse_change(" 迁出 "), Some(PersonStatus::MovedAway));
+        assert_eq!(
+            PersonStatus::parse_change("死亡"),
+            Some(PersonStatus::Deceased)
+        );
+        assert_eq!(
+            PersonStatus::parse_change("已故"),
+            Some(PersonStatus::Deceased)
+        );
+        assert_eq!(
+            PersonStatus::parse_change(" 迁出 "),
+            Some(PersonStatus::MovedAway)
+        );
         assert_eq!(
             PersonStatus::parse_change("户籍迁出"),
             Some(PersonStatus::HukouMovedOut)
         );
-        assert_eq!(PersonStatus::parse_change("在世"), Some(PersonStatus::Alive));
+        assert_eq!(
+            PersonStatus::parse_change("在世"),
+            Some(PersonStatus::Alive)
+        );
         assert_eq!(PersonStatus::parse_change("出差"), None);
     }
 }

@@ -604,7 +604,15 @@ pub(crate) async fn life_event(
     match kangyang_app::life::record_change(&state.app, &session.actor, id, &input).await {
         Ok(_) => Ok(Redirect::to(&format!("/persons/{id}#life-events")).into_response()),
         Err(AppError::Invalid { field, message }) => {
-            detail(&state, &session, id, None, None, Some(format!("{field}：{message}"))).await
+            detail(
+                &state,
+                &session,
+                id,
+                None,
+                None,
+                Some(format!("{field}：{message}")),
+            )
+            .await
         }
         Err(AppError::InvalidFields(errors)) => {
             let message = errors
