@@ -581,7 +581,11 @@ pub(crate) async fn reveal(
     }
 }
 
+/// Fields default to blank so that who may change this person is decided
+/// (and audited) before what was typed is read.
 #[derive(Deserialize)]
+#[serde(default)]
+#[derive(Default)]
 pub(crate) struct StatusForm {
     csrf_token: String,
     status: String,
