@@ -287,6 +287,21 @@ backend_test!(
         let (p, _) = person(&t, &client, &csrf, 5, 80, None).await;
         enrol(&t, &client, &csrf, canteen, p, today.add_days(-20).unwrap()).await;
 
+        // A bath booked for tomorrow, before the news of the move.
+        let tomorrow = today.add_days(1).unwrap();
+        let book = || {
+            post(
+                &t,
+                &client,
+                &csrf,
+                "/api/v1/home-care/orders",
+                serde_json::json!({ "person_id": p, "item": "bathing", "scheduled_at": format!("{tomorrow} 09:30"), "channel": "hotline" }),
+            )
+        };
+        let (status, booked) = book().await;
+        assert_eq!(status, 201, "{booked}");
+        let booked = booked["id"].as_i64().unwrap();
+
         // The page offers the form to those who may change the register.
         let page = get_text(&client, &t.url(&format!("/persons/{p}"))).await;
         assert!(
@@ -331,6 +346,20 @@ backend_test!(
             "{page}"
         );
         assert!(current_people(&client, &t, canteen).await.is_empty());
+        // The booked bath is cancelled and shown so; a new booking is refused.
+        assert!(page.contains("已取消居家服务工单"), "{page}");
+        let (_, order) = get_json(
+            &client,
+            &t.url(&format!("/api/v1/home-care/orders/{booked}")),
+        )
+        .await;
+        assert_eq!(order["order"]["state"], "cancelled", "{order}");
+        let (status, body) = book().await;
+        assert_eq!(status, 422, "{body}");
+        assert_eq!(
+            body["message"],
+            format!("该人员已于 {moved} 迁出，不能记录此后的居家上门服务").as_str()
+        );
 
         let (status, body) = post(
             &t,
@@ -470,3 +499,56 @@ async fn kangyang_import_status_is_all_or_nothing_and_reports_matches() {
         "matched 1, unchanged 0, unmatched 0, rejected 1"
     );
 }
+
+backend_test!(
+    a_status_list_uploaded_on_its_page_reports_each_kind_of_row,
+    |b: Backend| async move {
+        let t = start_app(b).await;
+        t.user("yunfu", Role::Official, "4453").await;
+        let (client, csrf) = t.login("yunfu").await;
+        let died = t.app.today().add_days(-1).unwrap();
+        let (p, p_id) = person(&t, &client, &csrf, 7, 88, None).await;
+        let (q, q_id) = person(&t, &client, &csrf, 8, 71, None).await;
+        let upload = |text: String, accept: bool| {
+            let mut form = reqwest::multipart::Form::new()
+                .text("csrf_token", csrf.clone())
+                .part(
+                    "file",
+                    reqwest::multipart::Part::bytes(text.into_bytes()).file_name("卫健名单.csv"),
+                );
+            if accept {
+                form = form.text("accept_valid", "on");
+            }
+            let req = client.post(t.url("/imports/status")).multipart(form);
+            async move {
+                let res = req.send().await.unwrap();
+                (res.status().as_u16(), res.text().await.unwrap())
+            }
+        };
+        // Reached from the import page by a link.
+        let page = get_text(&client, &t.url("/imports/new")).await;
+        assert!(page.contains("href=\"/imports/status\""), "{page}");
+        let list = format!("身份证号,状态,日期\n{p_id},死亡,{died}\n{q_id},去火星,{died}\n");
+        let (status, page) = upload(list.clone(), false).await;
+        assert_eq!(status, 200, "{page}");
+        assert!(
+            page.contains("未导入") && page.contains("<b id=\"rejected\">1</b>"),
+            "{page}"
+        );
+        assert!(page.contains("状态：应为死亡、迁出或户籍迁出"), "{page}");
+        let (_, shown) = get_json(&client, &t.url(&format!("/api/v1/persons/{p}"))).await;
+        assert_eq!(shown["status"], "alive", "all or nothing: {shown}");
+
+        let (status, page) = upload(list, true).await;
+        assert_eq!(status, 200, "{page}");
+        assert!(
+            page.contains("已导入") && page.contains("<b id=\"matched\">1</b>"),
+            "{page}"
+        );
+        let (_, shown) = get_json(&client, &t.url(&format!("/api/v1/persons/{p}"))).await;
+        assert_eq!(shown["status"], "deceased", "{shown}");
+        assert_eq!(shown["status_date"], died.to_string().as_str());
+        let (_, other) = get_json(&client, &t.url(&format!("/api/v1/persons/{q}"))).await;
+        assert_eq!(other["status"], "alive");
+    }
+);
