@@ -118,7 +118,6 @@ fn what_label(kind: &str, what: &str) -> String {
 
 /// Applies a change to a person inside `tx`: the register, everything the
 /// event ends, the life-event row and its one audit row.
-#[allow(clippy::too_many_arguments)]
 pub(crate) async fn apply(
     app: &App,
     tx: &mut Tx,

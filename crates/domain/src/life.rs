@@ -99,6 +99,7 @@ pub fn service_allowed_stored(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
