@@ -65,13 +65,17 @@ impl ImportReport {
 
     /// The error workbook: the original rows with an added error column.
     pub fn error_workbook(&self) -> Result<Vec<u8>> {
-        let rows: Vec<(u64, Vec<String>, String)> = self
-            .errors
-            .iter()
-            .map(|e| (e.row, e.cells.clone(), e.message.clone()))
-            .collect();
-        crate::sheet::error_workbook(&self.headers, &rows).map_err(sheet_error)
+        rows_workbook(&self.headers, &self.errors)
     }
+}
+
+/// Rows not taken, as the original cells with an added error column.
+pub(crate) fn rows_workbook(headers: &[String], errors: &[RejectedRow]) -> Result<Vec<u8>> {
+    let rows: Vec<(u64, Vec<String>, String)> = errors
+        .iter()
+        .map(|e| (e.row, e.cells.clone(), e.message.clone()))
+        .collect();
+    crate::sheet::error_workbook(headers, &rows).map_err(sheet_error)
 }
 
 /// Enough to fix a sheet; the count of rejected rows stays exact beyond it.

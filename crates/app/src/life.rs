@@ -368,12 +368,7 @@ impl StatusReport {
 
     /// The rows not taken, as the original cells with an added error column.
     pub fn error_workbook(&self) -> Result<Vec<u8>> {
-        let rows: Vec<(u64, Vec<String>, String)> = self
-            .errors
-            .iter()
-            .map(|e| (e.row, e.cells.clone(), e.message.clone()))
-            .collect();
-        crate::sheet::error_workbook(&self.headers, &rows).map_err(crate::import::sheet_error)
+        crate::import::rows_workbook(&self.headers, &self.errors)
     }
 }
 

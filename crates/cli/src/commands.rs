@@ -703,6 +703,21 @@ async fn default_region(app: &App) -> Result<RegionCode, String> {
     }
 }
 
+/// Writes an import's error workbook to `errors`, or beside the file.
+fn write_error_workbook(
+    file: &Path,
+    errors: Option<PathBuf>,
+    bytes: Vec<u8>,
+) -> Result<PathBuf, String> {
+    let out = errors.unwrap_or_else(|| {
+        let mut name = file.as_os_str().to_owned();
+        name.push(".errors.xlsx");
+        PathBuf::from(name)
+    });
+    std::fs::write(&out, bytes).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+    Ok(out)
+}
+
 /// `kangyang import status`: a department's list of deaths and moves.
 async fn import_status(
     app: &App,
@@ -739,13 +754,8 @@ async fn import_status(
         eprintln!("… and {} more rows not taken", report.errors.len() - 20);
     }
     if !report.errors.is_empty() {
-        let out = errors.unwrap_or_else(|| {
-            let mut name = file.as_os_str().to_owned();
-            name.push(".errors.xlsx");
-            PathBuf::from(name)
-        });
         let bytes = report.error_workbook().map_err(|e| e.operator_message())?;
-        std::fs::write(&out, bytes).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+        let out = write_error_workbook(file, errors, bytes)?;
         eprintln!(
             "the rows not taken (rejected or unmatched), with why, are in {}",
             out.display()
@@ -837,13 +847,8 @@ async fn import_persons(
         eprintln!("… and {} more rejected rows", report.rejected - 20);
     }
     if report.rejected > 0 {
-        let out = errors.unwrap_or_else(|| {
-            let mut name = file.as_os_str().to_owned();
-            name.push(".errors.xlsx");
-            PathBuf::from(name)
-        });
         let bytes = report.error_workbook().map_err(|e| e.operator_message())?;
-        std::fs::write(&out, bytes).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+        let out = write_error_workbook(file, errors, bytes)?;
         eprintln!(
             "the rejected rows, with what is wrong, are in {}",
             out.display()

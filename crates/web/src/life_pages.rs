@@ -14,7 +14,6 @@ use kangyang_app::import::{ImportOptions, Importer};
 use kangyang_app::life::StatusReport;
 use kangyang_app::sheet::SheetFormat;
 use kangyang_app::AppError;
-use std::io::Write;
 
 /// Rows of the report listed on the page.
 const ROWS_SHOWN: usize = 200;
@@ -67,35 +66,13 @@ pub(crate) async fn upload(
     if !session.actor.can(kangyang_domain::Action::PersonWrite) {
         return Err(PageError::new(AppError::Forbidden));
     }
-    let mut multipart =
+    let multipart =
         multipart.map_err(|_| PageError::from(AppError::invalid("文件", "请上传文件")))?;
-    let mut csrf = String::new();
-    let mut accept_valid = false;
-    let mut file: Option<(tempfile::TempPath, String)> = None;
-    let bad = |m: &str| PageError::from(AppError::invalid("文件", m));
-    while let Some(mut field) = multipart
-        .next_field()
-        .await
-        .map_err(|_| bad("上传中断，请重试"))?
-    {
-        match field.name().unwrap_or("") {
-            "csrf_token" => csrf = field.text().await.unwrap_or_default(),
-            "accept_valid" => {
-                accept_valid = field.text().await.is_ok_and(|v| v == "on" || v == "1")
-            }
-            "file" => {
-                let name = field.file_name().unwrap_or("").to_owned();
-                let mut temp = tempfile::NamedTempFile::new().map_err(AppError::internal)?;
-                while let Some(chunk) = field.chunk().await.map_err(|_| bad("上传中断，请重试"))?
-                {
-                    temp.write_all(&chunk).map_err(AppError::internal)?;
-                }
-                temp.flush().map_err(AppError::internal)?;
-                file = Some((temp.into_temp_path(), name));
-            }
-            _ => {}
-        }
-    }
+    let crate::import_pages::Upload {
+        csrf,
+        accept_valid,
+        file,
+    } = crate::import_pages::receive_upload(multipart).await?;
     check_form_csrf(&session, &csrf)?;
     let again = |message: String| -> Result<Response, PageError> {
         let p = page(&session, Some(message), None);
