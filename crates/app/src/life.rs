@@ -335,8 +335,11 @@ pub async fn events_of(app: &App, actor: &Actor, person_id: i64) -> Result<Vec<L
 /// Rows a status list may have: a county's deaths and moves of a year are
 /// thousands; the plan kept between the passes is a few dozen bytes a row.
 pub const MAX_STATUS_ROWS: u64 = 200_000;
-/// Rows kept for the report's unmatched and rejected lists.
+/// Rows kept for the report's unmatched and rejected lists, and the cell
+/// text they may hold: a department's list may cover a whole county, most
+/// of it not in the register.
 const MAX_KEPT_ROWS: usize = 10_000;
+const MAX_KEPT_BYTES: usize = 8 << 20;
 
 /// What a status list import found and did.
 #[derive(Debug, Clone, Default)]
@@ -434,8 +437,15 @@ pub async fn import_status_file(
         headers: reader.headers.clone(),
         ..StatusReport::default()
     };
-    let keep = |report: &mut StatusReport, row: u64, cells: Vec<String>, message: String| {
-        if report.errors.len() < MAX_KEPT_ROWS {
+    let mut kept_bytes = 0usize;
+    let mut keep = |report: &mut StatusReport, row: u64, cells: Vec<String>, message: String| {
+        let size = message.len()
+            + cells
+                .iter()
+                .map(|c| c.len() + std::mem::size_of::<String>())
+                .sum::<usize>();
+        if report.errors.len() < MAX_KEPT_ROWS && kept_bytes + size <= MAX_KEPT_BYTES {
+            kept_bytes += size;
             report.errors.push(RejectedRow {
                 row,
                 cells,

@@ -301,6 +301,22 @@ backend_test!(
         let (status, booked) = book().await;
         assert_eq!(status, 201, "{booked}");
         let booked = booked["id"].as_i64().unwrap();
+        // And a monthly care plan: two baths a month.
+        let res = client
+            .put(t.url(&format!("/api/v1/persons/{p}/home-care")))
+            .header("x-csrf-token", &csrf)
+            .json(&serde_json::json!({ "plan": [{ "item": "bathing", "times_per_month": 2, "quantity": 1 }] }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 204);
+        let plan_of = || async {
+            let (status, c) =
+                get_json(&client, &t.url(&format!("/api/v1/persons/{p}/home-care"))).await;
+            assert_eq!(status, 200, "{c}");
+            c["plan"].as_array().unwrap().len()
+        };
+        assert_eq!(plan_of().await, 1);
 
         // The page offers the form to those who may change the register.
         let page = get_text(&client, &t.url(&format!("/persons/{p}"))).await;
@@ -346,7 +362,10 @@ backend_test!(
             "{page}"
         );
         assert!(current_people(&client, &t, canteen).await.is_empty());
-        // The booked bath is cancelled and shown so; a new booking is refused.
+        // The care plan stops; the booked bath is cancelled and shown so; a
+        // new booking is refused.
+        assert_eq!(plan_of().await, 0);
+        assert!(page.contains("居家养老照护计划已停止"), "{page}");
         assert!(page.contains("已取消居家服务工单"), "{page}");
         let (_, order) = get_json(
             &client,
