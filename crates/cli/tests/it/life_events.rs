@@ -317,6 +317,30 @@ backend_test!(
             c["plan"].as_array().unwrap().len()
         };
         assert_eq!(plan_of().await, 1);
+        // And a carer assigned (as a child's carer is, by the children's desk).
+        let carers = || async {
+            let mut conn = t.app.store().pool().acquire().await.unwrap();
+            let (n,): (i64,) = sqlx::query_as(
+                "SELECT CAST(COUNT(*) AS BIGINT) FROM child_assignments WHERE person_id = $1",
+            )
+            .bind(p)
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+            n
+        };
+        {
+            let mut conn = t.app.store().pool().acquire().await.unwrap();
+            sqlx::query(
+                "INSERT INTO child_assignments (person_id, user_id, assigned_at) \
+                 SELECT $1, id, 0 FROM users WHERE username = 'yunfu'",
+            )
+            .bind(p)
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        }
+        assert_eq!(carers().await, 1);
 
         // The page offers the form to those who may change the register.
         let page = get_text(&client, &t.url(&format!("/persons/{p}"))).await;
@@ -365,6 +389,8 @@ backend_test!(
         // The care plan stops; the booked bath is cancelled and shown so; a
         // new booking is refused.
         assert_eq!(plan_of().await, 0);
+        assert_eq!(carers().await, 0);
+        assert!(page.contains("已解除 1 名"), "{page}");
         assert!(page.contains("居家养老照护计划已停止"), "{page}");
         assert!(page.contains("已取消居家服务工单"), "{page}");
         let (_, order) = get_json(
