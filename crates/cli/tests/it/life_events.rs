@@ -597,3 +597,30 @@ backend_test!(
         assert_eq!(other["status"], "alive");
     }
 );
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_death_is_recorded_by_clicking_on_the_persons_page() {
+    let t = start_app(Backend::Sqlite).await;
+    t.user("yunfu", Role::Official, "4453").await;
+    let (client, csrf) = t.login("yunfu").await;
+    let (p, _) = person(&t, &client, &csrf, 9, 90, None).await;
+    let died = t.app.today().add_days(-1).unwrap();
+    let b = crate::browser::Browser::start(390, 844).await;
+    b.login(&t, "yunfu").await;
+    b.goto(&t.url(&format!("/persons/{p}"))).await;
+    assert_eq!(b.text("#no-life-events").await, "没有死亡、迁出登记。");
+    // A date input types differently by locale: set its value as a picker would.
+    b.eval(&format!(
+        "document.querySelector('#status-date').value = '{died}'; return null;"
+    ))
+    .await;
+    b.click("#status-submit").await;
+    b.wait_for_url(&format!("/persons/{p}#life-events")).await;
+    assert_eq!(
+        b.wait_for_text(".life-event b", &format!("{died} 死亡"))
+            .await,
+        format!("{died} 死亡")
+    );
+    let (_, shown) = get_json(&client, &t.url(&format!("/api/v1/persons/{p}"))).await;
+    assert_eq!(shown["status"], "deceased");
+}
