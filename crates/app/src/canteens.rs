@@ -723,31 +723,20 @@ async fn settle_month(
             Some((_, parts)) => parts.push(part),
             None => by_tier.push((tier_name, vec![part])),
         }
-        let twice = u64::from(
-            row.elsewhere > 0
-                || CivilDate::parse(&row.day).is_ok_and(|day| {
-                    service_allowed_stored(
-                        &row.status,
-                        row.status_date.as_deref(),
-                        day,
-                        Service::Meal,
-                    )
-                    .is_err()
-                }),
-        );
-        match by_diner.iter_mut().find(|d| d.0 == row.person_id) {
-            Some(d) => {
-                d.2.push(part);
-                d.3 += twice;
-            }
-            None => by_diner.push((row.person_id, row.name.clone(), vec![part], twice)),
-        }
         // A meal dated after the diner's death or move, entered before the
         // news arrived, is held (应退/待核) by the rule that refuses new ones.
         let after_life = CivilDate::parse(&row.day).ok().and_then(|day| {
             service_allowed_stored(&row.status, row.status_date.as_deref(), day, Service::Meal)
                 .err()
         });
+        let held_here = u64::from(row.elsewhere > 0 || after_life.is_some());
+        match by_diner.iter_mut().find(|d| d.0 == row.person_id) {
+            Some(d) => {
+                d.2.push(part);
+                d.3 += held_here;
+            }
+            None => by_diner.push((row.person_id, row.name.clone(), vec![part], held_here)),
+        }
         if row.elsewhere > 0 || after_life.is_some() {
             held = held
                 .checked_add(Fen(row.subsidy_fen))
