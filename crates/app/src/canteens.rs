@@ -13,6 +13,7 @@ use kangyang_domain::canteen::{
     PriceTier,
 };
 use kangyang_domain::facility::FacilityKind;
+use kangyang_domain::life::{service_allowed_stored, Service};
 use kangyang_domain::money::Fen;
 use kangyang_domain::person::EconomicStatus;
 use kangyang_domain::{Action, CivilDate};
@@ -169,6 +170,7 @@ pub async fn record_meal(
         facility_id,
         &day.to_string(),
         &[input.person_id],
+        Service::Meal,
     )
     .await?;
     let person = persons::get(&mut conn, &PersonScope::from(&actor.scope), input.person_id)
@@ -625,6 +627,9 @@ pub struct FlaggedMeal {
     pub day: String,
     pub meal: &'static str,
     pub subsidy_fen: i64,
+    /// Why it is held: claimed at another canteen too, or dated after the
+    /// diner's death or move.
+    pub reason: String,
 }
 
 /// One diner's meals of the month, split three ways.
@@ -718,15 +723,21 @@ async fn settle_month(
             Some((_, parts)) => parts.push(part),
             None => by_tier.push((tier_name, vec![part])),
         }
-        let twice = u64::from(row.elsewhere > 0);
+        // A meal dated after the diner's death or move, entered before the
+        // news arrived, is held (应退/待核) by the rule that refuses new ones.
+        let after_life = CivilDate::parse(&row.day).ok().and_then(|day| {
+            service_allowed_stored(&row.status, row.status_date.as_deref(), day, Service::Meal)
+                .err()
+        });
+        let held_here = u64::from(row.elsewhere > 0 || after_life.is_some());
         match by_diner.iter_mut().find(|d| d.0 == row.person_id) {
             Some(d) => {
                 d.2.push(part);
-                d.3 += twice;
+                d.3 += held_here;
             }
-            None => by_diner.push((row.person_id, row.name.clone(), vec![part], twice)),
+            None => by_diner.push((row.person_id, row.name.clone(), vec![part], held_here)),
         }
-        if row.elsewhere > 0 {
+        if row.elsewhere > 0 || after_life.is_some() {
             held = held
                 .checked_add(Fen(row.subsidy_fen))
                 .ok_or_else(overflow)?;
@@ -735,6 +746,16 @@ async fn settle_month(
                 day: row.day.clone(),
                 meal: Meal::parse(&row.meal).map(Meal::label).unwrap_or(""),
                 subsidy_fen: row.subsidy_fen,
+                reason: match after_life {
+                    Some(refused) => format!(
+                        "应退/待核：{}后仍有登记",
+                        refused
+                            .date
+                            .map(|d| format!("{d} {}", refused.status.event_label().unwrap_or("")))
+                            .unwrap_or_else(|| refused.status.label().to_owned())
+                    ),
+                    None => "同日同餐在其他饭堂也有登记".to_owned(),
+                },
             });
         }
     }
@@ -866,6 +887,7 @@ fn settlement_workbook(s: &CanteenSettlement) -> Result<Vec<u8>, XlsxError> {
             sheet.write_string(row, 0, &f.name)?;
             sheet.write_string(row, 1, &f.day)?;
             sheet.write_string(row, 2, f.meal)?;
+            sheet.write_string(row, 3, &f.reason)?;
             row += 1;
         }
         row += 1;

@@ -639,9 +639,13 @@ pub async fn create_order(app: &App, actor: &Actor, input: &OrderInput) -> Resul
             "居家养老上门服务面向 60 岁及以上的老年人",
         ));
     }
-    if person.status != "alive" {
-        return Err(AppError::invalid("老人", "此人在名册中不是在世状态"));
-    }
+    kangyang_domain::life::service_allowed_stored(
+        &person.status,
+        person.status_date.as_deref(),
+        day,
+        kangyang_domain::life::Service::HomeCare,
+    )
+    .map_err(|refused| AppError::invalid("预约时间", refused.to_string()))?;
     let rules = entitlement_rules(&mut conn).await?;
     drop(conn);
     let price = price_of(item, quantity).ok_or_else(|| AppError::invalid("数量", "金额过大"))?;

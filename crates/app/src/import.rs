@@ -65,13 +65,17 @@ impl ImportReport {
 
     /// The error workbook: the original rows with an added error column.
     pub fn error_workbook(&self) -> Result<Vec<u8>> {
-        let rows: Vec<(u64, Vec<String>, String)> = self
-            .errors
-            .iter()
-            .map(|e| (e.row, e.cells.clone(), e.message.clone()))
-            .collect();
-        crate::sheet::error_workbook(&self.headers, &rows).map_err(sheet_error)
+        rows_workbook(&self.headers, &self.errors)
     }
+}
+
+/// Rows not taken, as the original cells with an added error column.
+pub(crate) fn rows_workbook(headers: &[String], errors: &[RejectedRow]) -> Result<Vec<u8>> {
+    let rows: Vec<(u64, Vec<String>, String)> = errors
+        .iter()
+        .map(|e| (e.row, e.cells.clone(), e.message.clone()))
+        .collect();
+    crate::sheet::error_workbook(headers, &rows).map_err(sheet_error)
 }
 
 /// Enough to fix a sheet; the count of rejected rows stays exact beyond it.
@@ -393,12 +397,13 @@ pub async fn import_file(
 /// A sheet's rows, read on a blocking thread: parsing a workbook or a CSV
 /// is CPU work and file I/O that would otherwise hold an async worker (and
 /// with it every request queued there) for as long as the file takes.
-struct RowStream {
-    headers: Vec<String>,
-    rows: tokio::sync::mpsc::Receiver<std::result::Result<(u64, Vec<String>), SheetError>>,
+pub(crate) struct RowStream {
+    pub(crate) headers: Vec<String>,
+    pub(crate) rows:
+        tokio::sync::mpsc::Receiver<std::result::Result<(u64, Vec<String>), SheetError>>,
 }
 
-async fn open_rows(path: &Path, format: SheetFormat) -> Result<RowStream> {
+pub(crate) async fn open_rows(path: &Path, format: SheetFormat) -> Result<RowStream> {
     let path = path.to_owned();
     let (tx, rows) = tokio::sync::mpsc::channel(ROWS_AHEAD);
     let (head_tx, head_rx) = tokio::sync::oneshot::channel();
@@ -429,7 +434,7 @@ async fn open_rows(path: &Path, format: SheetFormat) -> Result<RowStream> {
 
 /// A compact key for the in-file duplicate check: the first 128 bits of the
 /// blind index (16 bytes a row, so a million rows need 16 MB).
-fn index_key(index: &str) -> u128 {
+pub(crate) fn index_key(index: &str) -> u128 {
     u128::from_str_radix(index.get(..32).unwrap_or(index), 16).unwrap_or_default()
 }
 

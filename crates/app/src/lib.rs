@@ -39,6 +39,7 @@ pub mod funds;
 pub mod home_care;
 pub mod home_modification;
 pub mod import;
+pub mod life;
 pub mod pairing;
 pub mod persons;
 pub mod planning;

@@ -672,9 +672,7 @@ pub(crate) async fn move_to_village(
     village: &RegionCode,
     detail: serde_json::Value,
 ) -> Result<()> {
-    let view = PersonView::from_row(old.clone(), String::new(), app.today());
-    let mut raw = raw_of_view(&view);
-    raw.extend(open_sensitive(app, old)?);
+    let mut raw = stored_values(app, old)?;
     raw.insert(Field::Village, village.to_string());
     let record = parse_person(&raw, app.today())
         .record
@@ -700,6 +698,15 @@ pub(crate) async fn move_to_village(
         },
     )
     .await
+}
+
+/// Every stored value of a person as the form types it, sensitive ones
+/// opened: what a change of one field (a move, a life event) starts from.
+pub(crate) fn stored_values(app: &App, row: &PersonRow) -> Result<RawPerson> {
+    let view = PersonView::from_row(row.clone(), String::new(), app.today());
+    let mut raw = raw_of_view(&view);
+    raw.extend(open_sensitive(app, row)?);
+    Ok(raw)
 }
 
 /// The stored sensitive values of a person, opened: what an edit keeps when
@@ -1087,6 +1094,7 @@ pub async fn history(app: &App, actor: &Actor, id: i64) -> Result<Vec<HistoryEnt
             "person.create",
             "person.update",
             "person.import",
+            "person.life_event",
             "transfer.accept",
         ],
     )

@@ -13,6 +13,7 @@ use crate::facilities::{eligibility_of, scoped_facility};
 use crate::{Actor, App, AppError, Result};
 use kangyang_domain::disability::{DisabilityCategory, DisabilityGrade};
 use kangyang_domain::facility::{Applicant, FacilityKind};
+use kangyang_domain::life::{service_allowed_stored, Service};
 use kangyang_domain::money::Fen;
 use kangyang_domain::person::PersonStatus;
 use kangyang_domain::services::{piece_earnings, working_days, ServiceKind};
@@ -379,9 +380,27 @@ pub(crate) async fn check_enrolled_on(
     facility_id: i64,
     day: &str,
     people: &[i64],
+    service: Service,
 ) -> Result<()> {
     if people.iter().any(|p| *p <= 0) {
         return Err(AppError::invalid("学员", "请选择学员"));
+    }
+    // A death or a move refuses what is dated after it, by the one rule
+    // every recording path asks. Only the facility's own people (enrolled
+    // here at some time) are told why; anyone else is not found below.
+    let day_date = CivilDate::parse(day).map_err(AppError::internal)?;
+    for (person, status, status_date) in
+        kangyang_store::life::ended_here(conn, facility_id, people).await?
+    {
+        if let Err(refused) =
+            service_allowed_stored(&status, status_date.as_deref(), day_date, service)
+        {
+            let mut event = Event::ok("life.refused", "person", person.to_string());
+            event.result = crate::audit::Outcome::Failed;
+            event.detail = serde_json::json!({ "facility": facility_id, "day": day, "service": service.label() });
+            app.audit(&Who::from(actor), event).await?;
+            return Err(AppError::invalid("日期", refused.to_string()));
+        }
     }
     let enrolled = store::trainees(conn, facility_id, Some((day, day))).await?;
     for person in people {
@@ -407,7 +426,16 @@ pub async fn mark(
     scoped_facility(app, actor, facility_id, "attendance.mark").await?;
     let day = record_day(app, "日期", day)?.to_string();
     let mut conn = app.store().pool().acquire().await?;
-    check_enrolled_on(app, actor, &mut conn, facility_id, &day, &[person_id]).await?;
+    check_enrolled_on(
+        app,
+        actor,
+        &mut conn,
+        facility_id,
+        &day,
+        &[person_id],
+        Service::Attendance,
+    )
+    .await?;
     drop(conn);
     let (mut tx, _guard) = app.store().begin_audited().await?;
     match mark {
@@ -445,7 +473,16 @@ pub async fn mark_day(
     scoped_facility(app, actor, facility_id, "attendance.mark").await?;
     let day = record_day(app, "日期", day)?.to_string();
     let mut conn = app.store().pool().acquire().await?;
-    check_enrolled_on(app, actor, &mut conn, facility_id, &day, present).await?;
+    check_enrolled_on(
+        app,
+        actor,
+        &mut conn,
+        facility_id,
+        &day,
+        present,
+        Service::Attendance,
+    )
+    .await?;
     let enrolled = store::trainees(&mut conn, facility_id, Some((&day, &day))).await?;
     drop(conn);
     let (mut tx, _guard) = app.store().begin_audited().await?;
@@ -645,7 +682,16 @@ pub async fn add_service(
         _ => {}
     }
     let mut conn = app.store().pool().acquire().await?;
-    check_enrolled_on(app, actor, &mut conn, facility_id, &day, &participants).await?;
+    check_enrolled_on(
+        app,
+        actor,
+        &mut conn,
+        facility_id,
+        &day,
+        &participants,
+        Service::ServiceRecord,
+    )
+    .await?;
     drop(conn);
     let (mut tx, _guard) = app.store().begin_audited().await?;
     let id = store::add_service(
@@ -716,7 +762,16 @@ pub async fn add_counselling(
         return Err(AppError::invalid("记录", "请填写咨询记录"));
     }
     let mut conn = app.store().pool().acquire().await?;
-    check_enrolled_on(app, actor, &mut conn, facility_id, &day, &[person_id]).await?;
+    check_enrolled_on(
+        app,
+        actor,
+        &mut conn,
+        facility_id,
+        &day,
+        &[person_id],
+        Service::ServiceRecord,
+    )
+    .await?;
     drop(conn);
     let sealed = app.keys().encrypt(notes.trim())?;
     let (mut tx, _guard) = app.store().begin_audited().await?;
@@ -877,7 +932,16 @@ pub async fn record_output(
     if day < order.start_date {
         return Err(AppError::invalid("日期", "订单开始之前不能登记产量"));
     }
-    check_enrolled_on(app, actor, &mut conn, facility_id, &day, &[person_id]).await?;
+    check_enrolled_on(
+        app,
+        actor,
+        &mut conn,
+        facility_id,
+        &day,
+        &[person_id],
+        Service::ServiceRecord,
+    )
+    .await?;
     drop(conn);
     let (mut tx, _guard) = app.store().begin_audited().await?;
     store::record_output(

@@ -909,9 +909,10 @@ fn guide_text(field: Field) -> String {
         Field::Address => "不超过 200 个字".to_owned(),
         Field::Status => format!("可选：{choices}；不填视为“{}”", PersonStatus::Alive.label()),
         Field::StatusDate => format!(
-            "状态为“{}”或“{}”时必填，如 2026-01-15，不能晚于今天",
+            "状态为“{}”“{}”或“{}”时必填，如 2026-01-15，不能晚于今天",
             PersonStatus::Deceased.label(),
-            PersonStatus::MovedAway.label()
+            PersonStatus::MovedAway.label(),
+            PersonStatus::HukouMovedOut.label()
         ),
         Field::LivingSituation | Field::EconomicStatus => format!("可选：{choices}"),
         Field::DisabilityCategory => format!("可选：{choices}；填写时须同时填写残疾等级"),

@@ -427,12 +427,19 @@ pub struct VisitInput {
 /// Records a visit to a person of one's scope.
 pub async fn record(app: &App, actor: &Actor, person_id: i64, input: &VisitInput) -> Result<i64> {
     app.require(actor, Action::PersonWrite).await?;
-    scoped_person(app, actor, person_id, "visit.create").await?;
+    let person = scoped_person(app, actor, person_id, "visit.create").await?;
     let day = CivilDate::parse(input.day.trim())
         .map_err(|_| AppError::invalid("探访日期", "日期应为 YYYY-MM-DD"))?;
     if day > app.today() {
         return Err(AppError::invalid("探访日期", "不能登记今天以后的探访"));
     }
+    kangyang_domain::life::service_allowed_stored(
+        &person.status,
+        person.status_date.as_deref(),
+        day,
+        kangyang_domain::life::Service::Visit,
+    )
+    .map_err(|refused| AppError::invalid("探访日期", refused.to_string()))?;
     if !matches!(input.mode.as_str(), "in_person" | "phone") {
         return Err(AppError::invalid("方式", "应为入户探访或电话探访"));
     }

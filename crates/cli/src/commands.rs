@@ -115,6 +115,19 @@ pub async fn run(command: Command) -> CmdResult {
             let app = open_app(&data).await?;
             import_persons(&app, &file, accept_valid, region, errors).await
         }
+        Command::Import {
+            command:
+                ImportCommand::Status {
+                    file,
+                    accept_valid,
+                    region,
+                    errors,
+                },
+            data,
+        } => {
+            let app = open_app(&data).await?;
+            import_status(&app, &file, accept_valid, region, errors).await
+        }
         Command::Bench {
             command: BenchCommand::Import { rows },
             data,
@@ -690,6 +703,81 @@ async fn default_region(app: &App) -> Result<RegionCode, String> {
     }
 }
 
+/// Writes an import's error workbook to `errors`, or beside the file.
+fn write_error_workbook(
+    file: &Path,
+    errors: Option<PathBuf>,
+    bytes: Vec<u8>,
+) -> Result<PathBuf, String> {
+    let out = errors.unwrap_or_else(|| {
+        let mut name = file.as_os_str().to_owned();
+        name.push(".errors.xlsx");
+        PathBuf::from(name)
+    });
+    std::fs::write(&out, bytes).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+    Ok(out)
+}
+
+/// `kangyang import status`: a department's list of deaths and moves.
+async fn import_status(
+    app: &App,
+    file: &Path,
+    accept_valid: bool,
+    region: Option<String>,
+    errors: Option<PathBuf>,
+) -> CmdResult {
+    use kangyang_app::import::{ImportOptions, Importer};
+    use kangyang_app::sheet::SheetFormat;
+    let format = SheetFormat::from_file_name(&file.to_string_lossy()).ok_or_else(|| {
+        format!(
+            "{}: only .xlsx, .xls and .csv files can be imported",
+            file.display()
+        )
+    })?;
+    let region = match region {
+        Some(code) => RegionCode::parse(&code).map_err(|e| format!("--region: {e}"))?,
+        None => default_region(app).await?,
+    };
+    let report = kangyang_app::life::import_status_file(
+        app,
+        &Importer::Cli { region },
+        file,
+        format,
+        ImportOptions { accept_valid },
+    )
+    .await
+    .map_err(|e| e.operator_message())?;
+    for e in report.errors.iter().take(20) {
+        eprintln!("第 {} 行：{}", e.row, e.message);
+    }
+    if report.errors.len() > 20 {
+        eprintln!("… and {} more rows not taken", report.errors.len() - 20);
+    }
+    if !report.errors.is_empty() {
+        let bytes = report.error_workbook().map_err(|e| e.operator_message())?;
+        let out = write_error_workbook(file, errors, bytes)?;
+        eprintln!(
+            "the rows not taken (rejected or unmatched), with why, are in {}",
+            out.display()
+        );
+    }
+    if report.rejected > 0 && !report.committed {
+        eprintln!("nothing was changed (all or nothing; --accept-valid applies the valid rows)");
+    }
+    if report.committed {
+        eprintln!(
+            "enrolments ended {}, home-care orders cancelled {}, records after the date held for review {}",
+            report.enrolments_ended, report.orders_cancelled, report.held
+        );
+    }
+    println!("{}", report.summary());
+    Ok(if report.rejected == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
 async fn import_persons(
     app: &App,
     file: &Path,
@@ -759,13 +847,8 @@ async fn import_persons(
         eprintln!("… and {} more rejected rows", report.rejected - 20);
     }
     if report.rejected > 0 {
-        let out = errors.unwrap_or_else(|| {
-            let mut name = file.as_os_str().to_owned();
-            name.push(".errors.xlsx");
-            PathBuf::from(name)
-        });
         let bytes = report.error_workbook().map_err(|e| e.operator_message())?;
-        std::fs::write(&out, bytes).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+        let out = write_error_workbook(file, errors, bytes)?;
         eprintln!(
             "the rejected rows, with what is wrong, are in {}",
             out.display()

@@ -222,6 +222,23 @@ pub enum ImportCommand {
         #[arg(long, conflicts_with = "file")]
         template: Option<PathBuf>,
     },
+    /// Import a status list of another department (公安、卫健、殡葬): columns
+    /// 身份证号, 状态 (死亡, 迁出 or 户籍迁出) and 日期, .xlsx or .csv. Each
+    /// matched person's enrolments, care plan and later orders end on the
+    /// date; all rows or none, unless --accept-valid.
+    Status {
+        /// The status list.
+        file: PathBuf,
+        /// Apply the valid rows even when some rows are rejected.
+        #[arg(long)]
+        accept_valid: bool,
+        /// Only people living inside this region are matched (default: the province).
+        #[arg(long)]
+        region: Option<String>,
+        /// Where to write the error workbook (default: FILE.errors.xlsx).
+        #[arg(long)]
+        errors: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]

@@ -18,6 +18,7 @@ pub mod geo;
 pub mod home_care;
 pub mod home_modification;
 pub mod id_number;
+pub mod life;
 pub mod mask;
 pub mod money;
 pub mod password;

@@ -48,8 +48,39 @@ coded_enum!(
         Alive = "alive", "在世";
         Deceased = "deceased", "已故";
         MovedAway = "moved_away", "已迁出";
+        HukouMovedOut = "hukou_moved_out", "户籍已迁出";
     }
 );
+
+impl PersonStatus {
+    /// The event that ended the person's services, as a sentence names it
+    /// ("已于 2026-11-03 死亡"); `None` for the living.
+    pub fn event_label(self) -> Option<&'static str> {
+        match self {
+            PersonStatus::Alive => None,
+            PersonStatus::Deceased => Some("死亡"),
+            PersonStatus::MovedAway => Some("迁出"),
+            PersonStatus::HukouMovedOut => Some("户籍迁出"),
+        }
+    }
+
+    /// Reads a status as other departments' lists write it (公安、卫健、殡葬):
+    /// the event ("死亡", "迁出", "户籍迁出"), the register's label or code.
+    pub fn parse_change(s: &str) -> Option<PersonStatus> {
+        let s = s.trim();
+        PersonStatus::parse(s).or_else(|| {
+            PersonStatus::ALL
+                .iter()
+                .copied()
+                .find(|v| v.event_label() == Some(s))
+                .or(match s {
+                    "去世" | "亡故" | "注销（死亡）" => Some(PersonStatus::Deceased),
+                    "迁出本地" | "外迁" => Some(PersonStatus::MovedAway),
+                    _ => None,
+                })
+        })
+    }
+}
 
 coded_enum!(
     /// How an elderly person lives.

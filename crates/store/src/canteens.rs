@@ -152,6 +152,10 @@ pub struct MealRow {
     pub charity_fen: i64,
     /// Claims of the same meal at other canteens.
     pub elsewhere: i64,
+    /// The diner's register status and its date: a meal dated after a death
+    /// or a move is held (`kangyang_domain::life`).
+    pub status: String,
+    pub status_date: Option<String>,
 }
 
 pub async fn meals_between(
@@ -164,7 +168,8 @@ pub async fn meals_between(
         "SELECT m.id, m.person_id, p.name, m.day, m.meal, m.service, m.tier_code, m.subsidy_fen, \
          m.personal_fen, m.charity_fen, \
          (SELECT CAST(COUNT(*) AS BIGINT) FROM canteen_meals o WHERE o.person_id = m.person_id \
-            AND o.day = m.day AND o.meal = m.meal AND o.facility_id <> m.facility_id) AS elsewhere \
+            AND o.day = m.day AND o.meal = m.meal AND o.facility_id <> m.facility_id) AS elsewhere, \
+         p.status, p.status_date \
          FROM canteen_meals m JOIN persons p ON p.id = m.person_id \
          WHERE m.facility_id = $1 AND m.day >= $2 AND m.day <= $3 \
          ORDER BY m.day, m.meal, p.name, m.id",

@@ -28,6 +28,7 @@ pub mod facilities;
 pub mod funds;
 pub mod home_care;
 pub mod home_modifications;
+pub mod life;
 mod migrate;
 pub mod pairing;
 pub mod permissions;

@@ -82,6 +82,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "transfer requests",
         sql: include_str!("../migrations/0014_transfer_requests.sql"),
     },
+    Migration {
+        version: 16,
+        name: "life events",
+        sql: include_str!("../migrations/0016_life_events.sql"),
+    },
 ];
 
 /// Statements a migration runs on PostgreSQL only, after its SQL file's.

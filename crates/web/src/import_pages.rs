@@ -63,12 +63,15 @@ pub(crate) async fn new_form(PageSession(session): PageSession) -> Result<Respon
     })
 }
 
-/// Receives the upload into a private temporary file and starts the import.
-pub(crate) async fn upload(
-    State(state): State<AppState>,
-    PageSession(session): PageSession,
-    mut multipart: Multipart,
-) -> Result<Response, PageError> {
+/// What an upload form sends: its CSRF token, the "take the valid rows"
+/// box, and the file, streamed into a private temporary file with its name.
+pub(crate) struct Upload {
+    pub(crate) csrf: String,
+    pub(crate) accept_valid: bool,
+    pub(crate) file: Option<(tempfile::TempPath, String)>,
+}
+
+pub(crate) async fn receive_upload(mut multipart: Multipart) -> Result<Upload, PageError> {
     let mut csrf = String::new();
     let mut accept_valid = false;
     let mut file: Option<(tempfile::TempPath, String)> = None;
@@ -96,6 +99,24 @@ pub(crate) async fn upload(
             _ => {}
         }
     }
+    Ok(Upload {
+        csrf,
+        accept_valid,
+        file,
+    })
+}
+
+/// Receives the upload into a private temporary file and starts the import.
+pub(crate) async fn upload(
+    State(state): State<AppState>,
+    PageSession(session): PageSession,
+    multipart: Multipart,
+) -> Result<Response, PageError> {
+    let Upload {
+        csrf,
+        accept_valid,
+        file,
+    } = receive_upload(multipart).await?;
     check_form_csrf(&session, &csrf)?;
     let Some((path, name)) = file.filter(|(_, n)| !n.is_empty()) else {
         return again(&session, "请选择要导入的 .xlsx 或 .csv 文件");

@@ -21,6 +21,7 @@ mod facility_pages;
 mod funds_api;
 mod home_care_pages;
 mod import_pages;
+mod life_pages;
 mod modification_pages;
 mod pages;
 mod person_pages;

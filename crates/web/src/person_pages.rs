@@ -512,6 +512,9 @@ struct PersonDetailPage {
     can_reveal: bool,
     revealed: Option<(String, String)>,
     reveal_error: Option<String>,
+    life_events: Vec<kangyang_app::life::LifeEventView>,
+    status_error: Option<String>,
+    today: String,
 }
 
 struct HistoryLine {
@@ -528,6 +531,7 @@ fn history_lines(entries: Vec<HistoryEntry>) -> Vec<HistoryLine> {
             action: match e.action.as_str() {
                 "person.create" => "新增",
                 "person.import" => "导入",
+                "person.life_event" => "状态变更",
                 _ => "修改",
             },
             changes: e
@@ -554,11 +558,13 @@ async fn detail(
     id: i64,
     revealed: Option<(String, String)>,
     reveal_error: Option<String>,
+    status_error: Option<String>,
 ) -> Result<Response, PageError> {
     let actor = &session.actor;
     let p = persons::get(&state.app, actor, id).await?;
     let history = history_lines(persons::history(&state.app, actor, id).await?);
-    let status = if reveal_error.is_some() {
+    let life_events = kangyang_app::life::events_of(&state.app, actor, id).await?;
+    let status = if reveal_error.is_some() || status_error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
         StatusCode::OK
@@ -571,6 +577,9 @@ async fn detail(
         can_reveal: actor.can(Action::PersonReveal),
         revealed,
         reveal_error,
+        life_events,
+        status_error,
+        today: state.app.today().to_string(),
     };
     Ok((status, Html(page.render()?)).into_response())
 }
@@ -580,7 +589,7 @@ pub(crate) async fn show(
     PageSession(session): PageSession,
     Path(id): Path<i64>,
 ) -> Result<Response, PageError> {
-    detail(&state, &session, id, None, None).await
+    detail(&state, &session, id, None, None, None).await
 }
 
 #[derive(Deserialize)]
@@ -610,10 +619,59 @@ pub(crate) async fn reveal(
                 label.to_owned(),
                 value.unwrap_or_else(|| "（未登记）".into()),
             );
-            detail(&state, &session, id, Some(shown), None).await
+            detail(&state, &session, id, Some(shown), None, None).await
         }
         Err(AppError::Invalid { message, .. }) => {
-            detail(&state, &session, id, None, Some(message)).await
+            detail(&state, &session, id, None, Some(message), None).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Fields default to blank so that who may change this person is decided
+/// (and audited) before what was typed is read.
+#[derive(Deserialize)]
+#[serde(default)]
+#[derive(Default)]
+pub(crate) struct StatusForm {
+    csrf_token: String,
+    status: String,
+    date: String,
+}
+
+/// Records a death or a move from the person's page: everything it ends is
+/// then listed on the page.
+pub(crate) async fn life_event(
+    State(state): State<AppState>,
+    PageSession(session): PageSession,
+    Path(id): Path<i64>,
+    Form(form): Form<StatusForm>,
+) -> Result<Response, PageError> {
+    check_form_csrf(&session, &form.csrf_token)?;
+    let input = kangyang_app::life::StatusChangeInput {
+        status: form.status,
+        date: form.date,
+    };
+    match kangyang_app::life::record_change(&state.app, &session.actor, id, &input).await {
+        Ok(_) => Ok(Redirect::to(&format!("/persons/{id}#life-events")).into_response()),
+        Err(AppError::Invalid { field, message }) => {
+            detail(
+                &state,
+                &session,
+                id,
+                None,
+                None,
+                Some(format!("{field}：{message}")),
+            )
+            .await
+        }
+        Err(AppError::InvalidFields(errors)) => {
+            let message = errors
+                .iter()
+                .map(|e| format!("{}：{}", e.field.header(), e.message))
+                .collect::<Vec<_>>()
+                .join("；");
+            detail(&state, &session, id, None, None, Some(message)).await
         }
         Err(e) => Err(e.into()),
     }

@@ -5,8 +5,9 @@
 use crate::{
     api, assets, audit_pages, canteen_api, canteen_pages, capability_pages, care_pages,
     children_pages, construction_pages, dashboard_pages, facility_pages, funds_api,
-    home_care_pages, import_pages, modification_pages, pages, person_pages, planning_pages,
-    public_pages, security_headers, session, transfer_pages, user_pages, visit_pages, AppState,
+    home_care_pages, import_pages, life_pages, modification_pages, pages, person_pages,
+    planning_pages, public_pages, security_headers, session, transfer_pages, user_pages,
+    visit_pages, AppState,
 };
 use axum::handler::Handler;
 use axum::routing::{get, post, MethodRouter};
@@ -203,6 +204,15 @@ fn routes() -> Routes {
             post(import_pages::upload)
                 .layer(axum::extract::DefaultBodyLimit::max(512 * 1024 * 1024)),
         )
+        .add(
+            "GET",
+            "/imports/status",
+            SignedIn,
+            get(life_pages::form)
+                .post(life_pages::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024)),
+        )
+        .table_only("POST", "/imports/status", SignedIn)
         .get("/imports/{job}", SignedIn, import_pages::job)
         .add(
             "GET",
@@ -257,6 +267,7 @@ fn routes() -> Routes {
         .table_only("POST", "/persons/{id}", SignedIn)
         .get("/persons/{id}/edit", SignedIn, person_pages::edit_form)
         .post("/persons/{id}/reveal", SignedIn, person_pages::reveal)
+        .post("/persons/{id}/status", SignedIn, person_pages::life_event)
         .add(
             "GET",
             "/persons/{id}/capability",

@@ -23,6 +23,7 @@ mod facilities;
 mod home_care;
 mod home_modification;
 mod import;
+mod life_events;
 mod persons;
 mod planning;
 mod round_trip;
