@@ -83,9 +83,9 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0014_transfer_requests.sql"),
     },
     Migration {
-        version: 16,
+        version: 15,
         name: "life events",
-        sql: include_str!("../migrations/0016_life_events.sql"),
+        sql: include_str!("../migrations/0015_life_events.sql"),
     },
 ];
 
