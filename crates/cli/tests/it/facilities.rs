@@ -4,7 +4,7 @@
 
 use crate::backend_test;
 use crate::persons::name_for;
-use crate::support::{get_json, start_app, Backend, TestApp, PASSWORD};
+use crate::support::{get_json, post_json, start_app, Backend, TestApp, PASSWORD};
 use kangyang_app::auth::Password;
 use kangyang_app::demo_centres::{centre_id, seed_centres, GULAO_CENTRE};
 use kangyang_app::users;
@@ -38,23 +38,6 @@ async fn staff(t: &TestApp, username: &str, role: Role, facility: i64, region: &
     )
     .await
     .unwrap();
-}
-
-pub async fn post_json(
-    client: &reqwest::Client,
-    csrf: &str,
-    url: &str,
-    body: serde_json::Value,
-) -> (u16, serde_json::Value) {
-    let res = client
-        .post(url)
-        .header("x-csrf-token", csrf)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(serde_json::Value::Null))
 }
 
 async fn overview(t: &TestApp, client: &reqwest::Client) -> serde_json::Value {

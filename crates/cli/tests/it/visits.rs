@@ -3,7 +3,7 @@
 
 use crate::backend_test;
 use crate::persons::name_for;
-use crate::support::{get_json, start_app, Backend, TestApp, PASSWORD};
+use crate::support::{get_json, post_json, start_app, Backend, TestApp, PASSWORD};
 use kangyang_app::auth::Password;
 use kangyang_app::users;
 use kangyang_domain::{CivilDate, IdNumber, RegionCode, Role};
@@ -33,18 +33,6 @@ pub async fn elderly_alone(
     res.json::<serde_json::Value>().await.unwrap()["id"]
         .as_i64()
         .unwrap()
-}
-
-async fn post(client: &reqwest::Client, csrf: &str, url: &str, body: serde_json::Value) -> u16 {
-    client
-        .post(url)
-        .header("x-csrf-token", csrf)
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
 }
 
 backend_test!(
@@ -81,13 +69,14 @@ backend_test!(
         let today = t.app.today();
         let forty_days_ago = today.add_days(-40).unwrap().to_string();
         assert_eq!(
-            post(
+            post_json(
                 &official,
                 &csrf,
                 &t.url(&format!("/api/v1/persons/{late}/visits")),
                 serde_json::json!({ "day": forty_days_ago, "mode": "in_person" })
             )
-            .await,
+            .await
+            .0,
             201
         );
 
@@ -138,27 +127,28 @@ backend_test!(
             404
         );
         assert_eq!(
-            post(
+            post_json(
                 &worker,
                 &worker_csrf,
                 &t.url(&format!("/api/v1/persons/{outside}/visits")),
                 serde_json::json!({ "day": today.to_string(), "mode": "in_person" })
             )
-            .await,
+            .await
+            .0,
             404
         );
 
         // A visit in person today takes the person off the list.
         assert_eq!(
-            post(&worker, &worker_csrf, &t.url(&format!("/api/v1/persons/{never}/visits")),
+            post_json(&worker, &worker_csrf, &t.url(&format!("/api/v1/persons/{never}/visits")),
                 serde_json::json!({ "day": today.to_string(), "mode": "in_person",
-                    "findings": ["lonely"], "risk_flags": ["fall"], "referral": "居家养老服务中心" })).await,
+                    "findings": ["lonely"], "risk_flags": ["fall"], "referral": "居家养老服务中心" })).await.0,
             201
         );
         // A bad finding code is refused and nothing is stored.
         assert_eq!(
-            post(&worker, &worker_csrf, &t.url(&format!("/api/v1/persons/{late}/visits")),
-                serde_json::json!({ "day": today.to_string(), "mode": "in_person", "findings": ["<script>"] })).await,
+            post_json(&worker, &worker_csrf, &t.url(&format!("/api/v1/persons/{late}/visits")),
+                serde_json::json!({ "day": today.to_string(), "mode": "in_person", "findings": ["<script>"] })).await.0,
             422
         );
         let (_, due) = get_json(&worker, &t.url("/api/v1/visits/due")).await;
