@@ -41,7 +41,7 @@ fn code(e: &AppError) -> &'static str {
 }
 
 fn log_if_internal(e: &AppError) {
-    if let AppError::Internal(cause) = e {
+    if let Some(cause) = e.internal_cause() {
         // Causes are store and system errors: SQL text and I/O, never bound values.
         tracing::error!(%cause, "request failed");
     }
