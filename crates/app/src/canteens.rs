@@ -6,6 +6,7 @@
 use crate::actor::Who;
 use crate::audit::Event;
 use crate::facilities::scoped_facility;
+use crate::report_sheet::ReportSheet;
 use crate::services::{check_enrolled_on, month_bounds, parse_month, record_day};
 use crate::{Actor, App, AppError, Result};
 use kangyang_domain::canteen::{
@@ -19,7 +20,7 @@ use kangyang_domain::{Action, CivilDate};
 use kangyang_store::canteens::{self as store, NewMeal};
 use kangyang_store::facilities::FacilityRow;
 use kangyang_store::persons::{self, PersonScope};
-use rust_xlsxwriter::{Format, FormatBorder, Workbook, XlsxError};
+use rust_xlsxwriter::XlsxError;
 use serde::{Deserialize, Serialize};
 
 /// The facts that price a person's meal on `day`.
@@ -804,76 +805,56 @@ pub async fn settlement_xlsx(
 }
 
 fn settlement_workbook(s: &CanteenSettlement) -> Result<Vec<u8>, XlsxError> {
-    let mut book = Workbook::new();
-    let sheet = book.add_worksheet();
-    sheet.set_name("助餐补贴结算表")?;
-    let title = Format::new().set_bold().set_font_size(14);
-    let head = Format::new().set_bold().set_border(FormatBorder::Thin);
-    let cell = Format::new().set_border(FormatBorder::Thin);
-    let money = Format::new()
-        .set_border(FormatBorder::Thin)
-        .set_num_format("#,##0.00");
-    let yuan = |fen: i64| fen as f64 / 100.0;
-    sheet.merge_range(
-        0,
-        0,
-        0,
-        4,
-        &format!("{} {} 长者助餐补贴结算表", s.canteen, s.month),
-        &title,
-    )?;
-    for (col, h) in [
+    let mut sheet = ReportSheet::new("助餐补贴结算表")?;
+    let headers = [
         "档次",
         "餐数",
         "政府补贴（元）",
         "个人支付（元）",
         "慈善捐助（元）",
-    ]
-    .iter()
-    .enumerate()
-    {
-        sheet.write_string_with_format(1, col as u16, *h, &head)?;
-    }
-    sheet.set_column_width(0, 16)?;
-    sheet.set_column_width(2, 14)?;
-    sheet.set_column_width(3, 14)?;
-    sheet.set_column_width(4, 14)?;
+    ];
+    sheet.title(
+        &format!("{} {} 长者助餐补贴结算表", s.canteen, s.month),
+        headers.len() as u16,
+    )?;
+    sheet.headers(1, &headers)?;
+    sheet.widths(&[(0, 16.0), (2, 14.0), (3, 14.0), (4, 14.0)])?;
     let mut row = 2u32;
     for l in &s.lines {
-        sheet.write_string_with_format(row, 0, &l.tier, &cell)?;
-        sheet.write_number_with_format(row, 1, l.meals as f64, &cell)?;
-        sheet.write_number_with_format(row, 2, yuan(l.subsidy_fen), &money)?;
-        sheet.write_number_with_format(row, 3, yuan(l.personal_fen), &money)?;
-        sheet.write_number_with_format(row, 4, yuan(l.charity_fen), &money)?;
+        sheet.text(row, 0, &l.tier)?;
+        sheet.number(row, 1, l.meals as f64)?;
+        sheet.yuan(row, 2, l.subsidy_fen)?;
+        sheet.yuan(row, 3, l.personal_fen)?;
+        sheet.yuan(row, 4, l.charity_fen)?;
         row += 1;
     }
-    sheet.write_string_with_format(row, 0, "合计", &head)?;
-    sheet.write_number_with_format(row, 1, s.meals as f64, &head)?;
-    sheet.write_number_with_format(row, 2, yuan(s.subsidy_fen), &money)?;
-    sheet.write_number_with_format(row, 3, yuan(s.personal_fen), &money)?;
-    sheet.write_number_with_format(row, 4, yuan(s.charity_fen), &money)?;
+    sheet.label(row, 0, "合计")?;
+    sheet.total(row, 1, s.meals as f64)?;
+    sheet.yuan(row, 2, s.subsidy_fen)?;
+    sheet.yuan(row, 3, s.personal_fen)?;
+    sheet.yuan(row, 4, s.charity_fen)?;
     row += 1;
-    sheet.write_string_with_format(row, 0, "待核暂扣补贴", &head)?;
-    sheet.write_number_with_format(row, 2, yuan(s.held_fen), &money)?;
+    sheet.label(row, 0, "待核暂扣补贴")?;
+    sheet.yuan(row, 2, s.held_fen)?;
     row += 1;
-    sheet.write_string_with_format(row, 0, "本月申请补贴", &head)?;
-    sheet.write_number_with_format(row, 2, yuan(s.claimed_fen), &money)?;
+    sheet.label(row, 0, "本月申请补贴")?;
+    sheet.yuan(row, 2, s.claimed_fen)?;
     row += 2;
     if !s.flagged.is_empty() {
-        sheet.write_string(row, 0, "同一人同日同餐在其他饭堂也有登记（待核）：")?;
+        sheet.note(row, 0, "同一人同日同餐在其他饭堂也有登记（待核）：")?;
         row += 1;
         for f in &s.flagged {
-            sheet.write_string(row, 0, &f.name)?;
-            sheet.write_string(row, 1, &f.day)?;
-            sheet.write_string(row, 2, f.meal)?;
+            sheet.note(row, 0, &f.name)?;
+            sheet.note(row, 1, &f.day)?;
+            sheet.note(row, 2, f.meal)?;
             row += 1;
         }
         row += 1;
     }
-    sheet.write_string(
+    sheet.note(
         row,
         0,
         "饭堂负责人：　　　　　　经办人：　　　　　　审核（民政）：",
     )?;
-    book.save_to_buffer()
+    sheet.finish()
 }

@@ -20,6 +20,7 @@
 use crate::actor::Who;
 use crate::audit::Event;
 use crate::facilities::scoped_facility;
+use crate::report_sheet::ReportSheet;
 use crate::services::{month_bounds, parse_month};
 use crate::{civil, Actor, App, AppError, Result};
 use kangyang_domain::capability::CapabilityLevel;
@@ -38,7 +39,7 @@ use kangyang_store::facilities::{FacilityRow, FacilityScope};
 use kangyang_store::home_care::{self as store, OrderFilter, OrderRow, OrderScope, StepColumns};
 use kangyang_store::persons::{self, PersonRow, PersonScope};
 use kangyang_store::Conn;
-use rust_xlsxwriter::{Format, FormatBorder, Workbook, XlsxError};
+use rust_xlsxwriter::XlsxError;
 use serde::{Deserialize, Serialize};
 
 // ---- seeding, catalogue and rules ----
@@ -1939,24 +1940,7 @@ pub async fn settlement_xlsx(
 }
 
 fn settlement_workbook(s: &ProviderSettlement) -> Result<Vec<u8>, XlsxError> {
-    let mut book = Workbook::new();
-    let sheet = book.add_worksheet();
-    sheet.set_name("居家上门服务结算表")?;
-    let title = Format::new().set_bold().set_font_size(14);
-    let head = Format::new().set_bold().set_border(FormatBorder::Thin);
-    let cell = Format::new().set_border(FormatBorder::Thin);
-    let money = Format::new()
-        .set_border(FormatBorder::Thin)
-        .set_num_format("#,##0.00");
-    let yuan = |fen: i64| fen as f64 / 100.0;
-    sheet.merge_range(
-        0,
-        0,
-        0,
-        8,
-        &format!("{} {} 居家养老上门服务结算表", s.provider, s.month),
-        &title,
-    )?;
+    let mut sheet = ReportSheet::new("居家上门服务结算表")?;
     let headers = [
         "工单号",
         "服务日期",
@@ -1968,61 +1952,61 @@ fn settlement_workbook(s: &ProviderSettlement) -> Result<Vec<u8>, XlsxError> {
         "个人支付（元）",
         "状态",
     ];
-    for (col, h) in headers.iter().enumerate() {
-        sheet.write_string_with_format(1, col as u16, *h, &head)?;
-    }
-    for (col, width) in [
-        (1, 12),
-        (2, 10),
-        (3, 18),
-        (5, 10),
-        (6, 14),
-        (7, 14),
-        (8, 30),
-    ] {
-        sheet.set_column_width(col, width)?;
-    }
+    sheet.title(
+        &format!("{} {} 居家养老上门服务结算表", s.provider, s.month),
+        headers.len() as u16,
+    )?;
+    sheet.headers(1, &headers)?;
+    sheet.widths(&[
+        (1, 12.0),
+        (2, 10.0),
+        (3, 18.0),
+        (5, 10.0),
+        (6, 14.0),
+        (7, 14.0),
+        (8, 30.0),
+    ])?;
     let mut row = 2u32;
     for l in &s.lines {
-        sheet.write_number_with_format(row, 0, l.order_id as f64, &cell)?;
-        sheet.write_string_with_format(row, 1, &l.day, &cell)?;
-        sheet.write_string_with_format(row, 2, &l.person_name, &cell)?;
-        sheet.write_string_with_format(row, 3, &l.item_name, &cell)?;
-        sheet.write_number_with_format(row, 4, l.quantity as f64, &cell)?;
-        sheet.write_string_with_format(row, 5, &l.caregiver, &cell)?;
-        sheet.write_number_with_format(row, 6, yuan(l.government_fen), &money)?;
-        sheet.write_number_with_format(row, 7, yuan(l.personal_fen), &money)?;
+        sheet.number(row, 0, l.order_id as f64)?;
+        sheet.text(row, 1, &l.day)?;
+        sheet.text(row, 2, &l.person_name)?;
+        sheet.text(row, 3, &l.item_name)?;
+        sheet.number(row, 4, l.quantity as f64)?;
+        sheet.text(row, 5, &l.caregiver)?;
+        sheet.yuan(row, 6, l.government_fen)?;
+        sheet.yuan(row, 7, l.personal_fen)?;
         let status = match l.status {
             "held" => format!("待核暂扣：{}", l.anomalies.join("；")),
             "rejected" => format!("核实不实，不予结算：{}", l.anomalies.join("；")),
             _ => String::new(),
         };
-        sheet.write_string_with_format(row, 8, &status, &cell)?;
+        sheet.text(row, 8, &status)?;
         row += 1;
     }
-    sheet.write_string_with_format(row, 0, "合计", &head)?;
-    sheet.write_number_with_format(row, 4, s.orders as f64, &head)?;
-    sheet.write_number_with_format(row, 6, yuan(s.government_fen), &money)?;
-    sheet.write_number_with_format(row, 7, yuan(s.personal_fen), &money)?;
+    sheet.label(row, 0, "合计")?;
+    sheet.total(row, 4, s.orders as f64)?;
+    sheet.yuan(row, 6, s.government_fen)?;
+    sheet.yuan(row, 7, s.personal_fen)?;
     row += 1;
     for (label, orders, fen) in [
         ("待核暂扣", s.held_orders, s.held_fen),
         ("核实不实不予结算", s.rejected_orders, s.rejected_fen),
     ] {
-        sheet.write_string_with_format(row, 0, label, &head)?;
-        sheet.write_number_with_format(row, 4, orders as f64, &cell)?;
-        sheet.write_number_with_format(row, 6, yuan(fen), &money)?;
+        sheet.label(row, 0, label)?;
+        sheet.number(row, 4, orders as f64)?;
+        sheet.yuan(row, 6, fen)?;
         row += 1;
     }
-    sheet.write_string_with_format(row, 0, "本月应付（政府购买）", &head)?;
-    sheet.write_number_with_format(row, 6, yuan(s.payable_fen), &money)?;
+    sheet.label(row, 0, "本月应付（政府购买）")?;
+    sheet.yuan(row, 6, s.payable_fen)?;
     row += 2;
-    sheet.write_string(
+    sheet.note(
         row,
         0,
         "服务机构负责人（签章）：　　　　　　经办人：　　　　　　审核（民政）：",
     )?;
-    book.save_to_buffer()
+    sheet.finish()
 }
 
 // ---- provider scores ----

@@ -10,6 +10,7 @@
 use crate::actor::Who;
 use crate::audit::Event;
 use crate::facilities::{eligibility_of, scoped_facility};
+use crate::report_sheet::ReportSheet;
 use crate::{Actor, App, AppError, Result};
 use kangyang_domain::disability::{DisabilityCategory, DisabilityGrade};
 use kangyang_domain::facility::{Applicant, FacilityKind};
@@ -20,7 +21,7 @@ use kangyang_domain::{Action, CivilDate, IdNumber, RegionCode, Scope};
 use kangyang_store::facilities::FacilityRow;
 use kangyang_store::persons::{self, PersonScope};
 use kangyang_store::services::{self as store, NewOrder, NewService, TraineeRow};
-use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, XlsxError};
+use rust_xlsxwriter::XlsxError;
 use serde::{Deserialize, Serialize};
 
 fn date_field(field: &str, s: &str) -> Result<CivilDate> {
@@ -507,41 +508,25 @@ fn attendance_workbook(
     trainees: &[TraineeRow],
     marks: &[(i64, String, bool)],
 ) -> Result<Vec<u8>, XlsxError> {
-    let mut book = Workbook::new();
-    let sheet = book.add_worksheet();
-    sheet.set_name(format!("{year}年{month}月签到表"))?;
-    let title = Format::new().set_bold().set_font_size(14);
-    let head = Format::new()
-        .set_bold()
-        .set_border(FormatBorder::Thin)
-        .set_align(FormatAlign::Center);
-    let cell = Format::new()
-        .set_border(FormatBorder::Thin)
-        .set_align(FormatAlign::Center);
+    let mut sheet = ReportSheet::new(format!("{year}年{month}月签到表"))?.centred();
     let last_col = (days.len() + 3) as u16;
-    sheet.merge_range(
-        0,
-        0,
-        0,
-        last_col,
+    sheet.title(
         &format!("{facility} {year}年{month}月学员签到表"),
-        &title,
+        last_col + 1,
     )?;
-    sheet.write_string_with_format(1, 0, "姓名", &head)?;
-    sheet.set_column_width(0, 10)?;
-    for (i, d) in days.iter().enumerate() {
-        let col = (i + 1) as u16;
-        sheet.write_string_with_format(1, col, d.get(8..).unwrap_or(d), &head)?;
-        sheet.set_column_width(col, 4)?;
+    let mut headers = vec!["姓名"];
+    headers.extend(days.iter().map(|d| d.get(8..).unwrap_or(d)));
+    headers.extend(["出勤天数", "应出勤天数", "出勤率"]);
+    sheet.headers(1, &headers)?;
+    sheet.widths(&[(0, 10.0)])?;
+    for i in 0..days.len() {
+        sheet.widths(&[((i + 1) as u16, 4.0)])?;
     }
     let (c_present, c_expected, c_rate) = (last_col - 2, last_col - 1, last_col);
-    sheet.write_string_with_format(1, c_present, "出勤天数", &head)?;
-    sheet.write_string_with_format(1, c_expected, "应出勤天数", &head)?;
-    sheet.write_string_with_format(1, c_rate, "出勤率", &head)?;
     let (mut sum_present, mut sum_expected) = (0i64, 0i64);
     for (r, t) in trainees.iter().enumerate() {
         let row = (r + 2) as u32;
-        sheet.write_string_with_format(row, 0, &t.name, &cell)?;
+        sheet.text(row, 0, &t.name)?;
         let (mut present, mut expected) = (0i64, 0i64);
         for (i, d) in days.iter().enumerate() {
             let enrolled = t.start_date.as_str() <= d.as_str()
@@ -562,27 +547,27 @@ fn attendance_workbook(
             if enrolled && mark == Some(true) {
                 present += 1;
             }
-            sheet.write_string_with_format(row, (i + 1) as u16, text, &cell)?;
+            sheet.text(row, (i + 1) as u16, text)?;
         }
         sum_present += present;
         sum_expected += expected;
-        sheet.write_number_with_format(row, c_present, present as f64, &cell)?;
-        sheet.write_number_with_format(row, c_expected, expected as f64, &cell)?;
+        sheet.number(row, c_present, present as f64)?;
+        sheet.number(row, c_expected, expected as f64)?;
         let rate = kangyang_domain::services::attendance_rate(present, expected)
             .map(kangyang_domain::money::percent_string)
             .unwrap_or_default();
-        sheet.write_string_with_format(row, c_rate, &rate, &cell)?;
+        sheet.text(row, c_rate, &rate)?;
     }
     let row = (trainees.len() + 2) as u32;
-    sheet.write_string_with_format(row, 0, "合计", &head)?;
-    sheet.write_number_with_format(row, c_present, sum_present as f64, &head)?;
-    sheet.write_number_with_format(row, c_expected, sum_expected as f64, &head)?;
+    sheet.label(row, 0, "合计")?;
+    sheet.total(row, c_present, sum_present as f64)?;
+    sheet.total(row, c_expected, sum_expected as f64)?;
     let rate = kangyang_domain::services::attendance_rate(sum_present, sum_expected)
         .map(kangyang_domain::money::percent_string)
         .unwrap_or_default();
-    sheet.write_string_with_format(row, c_rate, &rate, &head)?;
-    sheet.write_string(row + 2, 0, "√ 出勤　× 缺勤　— 未在托　工作日为周一至周五")?;
-    book.save_to_buffer()
+    sheet.label(row, c_rate, &rate)?;
+    sheet.note(row + 2, 0, "√ 出勤　× 缺勤　— 未在托　工作日为周一至周五")?;
+    sheet.finish()
 }
 
 // ---- five-in-one services and counselling ----
@@ -1030,24 +1015,8 @@ pub async fn payout_xlsx(
 }
 
 fn payout_workbook(p: &Payout) -> Result<Vec<u8>, XlsxError> {
-    let mut book = Workbook::new();
-    let sheet = book.add_worksheet();
-    sheet.set_name("计件工资发放表")?;
-    let title = Format::new().set_bold().set_font_size(14);
-    let head = Format::new().set_bold().set_border(FormatBorder::Thin);
-    let cell = Format::new().set_border(FormatBorder::Thin);
-    let money = Format::new()
-        .set_border(FormatBorder::Thin)
-        .set_num_format("#,##0.00");
-    sheet.merge_range(
-        0,
-        0,
-        0,
-        6,
-        &format!("{} {} 辅助就业计件工资发放表", p.facility_name, p.month),
-        &title,
-    )?;
-    for (col, h) in [
+    let mut sheet = ReportSheet::new("计件工资发放表")?;
+    let headers = [
         "序号",
         "姓名",
         "产品",
@@ -1055,30 +1024,28 @@ fn payout_workbook(p: &Payout) -> Result<Vec<u8>, XlsxError> {
         "数量（件）",
         "金额（元）",
         "领取人签名",
-    ]
-    .iter()
-    .enumerate()
-    {
-        sheet.write_string_with_format(1, col as u16, *h, &head)?;
-    }
-    sheet.set_column_width(1, 10)?;
-    sheet.set_column_width(2, 18)?;
-    sheet.set_column_width(6, 14)?;
+    ];
+    sheet.title(
+        &format!("{} {} 辅助就业计件工资发放表", p.facility_name, p.month),
+        headers.len() as u16,
+    )?;
+    sheet.headers(1, &headers)?;
+    sheet.widths(&[(1, 10.0), (2, 18.0), (6, 14.0)])?;
     let mut row = 2u32;
     for (n, line) in p.lines.iter().enumerate() {
         for (product, price, quantity, amount) in &line.items {
-            sheet.write_number_with_format(row, 0, (n + 1) as f64, &cell)?;
-            sheet.write_string_with_format(row, 1, &line.name, &cell)?;
-            sheet.write_string_with_format(row, 2, product, &cell)?;
-            sheet.write_string_with_format(row, 3, price, &cell)?;
-            sheet.write_number_with_format(row, 4, *quantity as f64, &cell)?;
-            sheet.write_string_with_format(row, 5, amount, &cell)?;
-            sheet.write_string_with_format(row, 6, "", &cell)?;
+            sheet.number(row, 0, (n + 1) as f64)?;
+            sheet.text(row, 1, &line.name)?;
+            sheet.text(row, 2, product)?;
+            sheet.text(row, 3, price)?;
+            sheet.number(row, 4, *quantity as f64)?;
+            sheet.text(row, 5, amount)?;
+            sheet.text(row, 6, "")?;
             row += 1;
         }
     }
-    sheet.write_string_with_format(row, 1, "合计", &head)?;
-    sheet.write_number_with_format(row, 5, p.total_fen as f64 / 100.0, &money)?;
-    sheet.write_string(row + 2, 0, "经办人：　　　　　　复核：　　　　　　负责人：")?;
-    book.save_to_buffer()
+    sheet.label(row, 1, "合计")?;
+    sheet.yuan(row, 5, p.total_fen)?;
+    sheet.note(row + 2, 0, "经办人：　　　　　　复核：　　　　　　负责人：")?;
+    sheet.finish()
 }
