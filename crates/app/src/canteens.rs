@@ -65,7 +65,11 @@ pub(crate) async fn tiers(conn: &mut kangyang_store::Conn) -> Result<Vec<PriceTi
 async fn scoped_canteen(app: &App, actor: &Actor, id: i64, action: &str) -> Result<FacilityRow> {
     let row = scoped_facility(app, actor, id, action).await?;
     if row.kind != FacilityKind::ElderCanteen.as_str() {
-        return Err(AppError::invalid("机构", "此机构不是长者饭堂"));
+        return Err(AppError::invalid_field(
+            "facility",
+            "机构",
+            "此机构不是长者饭堂",
+        ));
     }
     Ok(row)
 }
@@ -75,7 +79,11 @@ pub async fn set_mode(app: &App, actor: &Actor, facility_id: i64, mode: &str) ->
     app.require(actor, Action::FacilityManage).await?;
     scoped_canteen(app, actor, facility_id, "canteen.mode").await?;
     let mode = CanteenMode::parse(mode.trim()).ok_or_else(|| {
-        AppError::invalid("模式", "应为自建厨房、中央厨房配送、慈善助餐或邻里互助")
+        AppError::invalid_field(
+            "mode",
+            "模式",
+            "应为自建厨房、中央厨房配送、慈善助餐或邻里互助",
+        )
     })?;
     let (mut tx, _guard) = app.store().begin_audited().await?;
     store::set_mode(&mut tx, facility_id, mode.as_str()).await?;
@@ -101,12 +109,16 @@ pub async fn set_menu(
     app.require(actor, Action::ServiceRecord).await?;
     scoped_canteen(app, actor, facility_id, "canteen.menu").await?;
     let day = CivilDate::parse(day.trim())
-        .map_err(|_| AppError::invalid("日期", "日期应为 YYYY-MM-DD"))?;
+        .map_err(|_| AppError::invalid_field("day", "日期", "日期应为 YYYY-MM-DD"))?;
     let meal = Meal::parse(meal.trim())
-        .ok_or_else(|| AppError::invalid("餐次", "应为早餐、午餐或晚餐"))?;
+        .ok_or_else(|| AppError::invalid_field("meal", "餐次", "应为早餐、午餐或晚餐"))?;
     let dishes = dishes.trim();
     if dishes.is_empty() || dishes.chars().count() > 200 {
-        return Err(AppError::invalid("菜式", "请填写菜式（200 字以内）"));
+        return Err(AppError::invalid_field(
+            "dishes",
+            "菜式",
+            "请填写菜式（200 字以内）",
+        ));
     }
     let (mut tx, _guard) = app.store().begin_audited().await?;
     store::set_menu(
@@ -157,11 +169,11 @@ pub async fn record_meal(
 ) -> Result<MealPriced> {
     app.require(actor, Action::ServiceRecord).await?;
     scoped_canteen(app, actor, facility_id, "canteen.meal").await?;
-    let day = record_day(app, "日期", &input.day)?;
+    let day = record_day(app, "日期", &input.day).map_err(|e| e.keyed("day"))?;
     let meal = Meal::parse(input.meal.trim())
-        .ok_or_else(|| AppError::invalid("餐次", "应为早餐、午餐或晚餐"))?;
+        .ok_or_else(|| AppError::invalid_field("meal", "餐次", "应为早餐、午餐或晚餐"))?;
     let service = MealService::parse(input.service.trim())
-        .ok_or_else(|| AppError::invalid("用餐方式", "应为堂食或送餐"))?;
+        .ok_or_else(|| AppError::invalid_field("service", "用餐方式", "应为堂食或送餐"))?;
     let mut conn = app.store().pool().acquire().await?;
     check_enrolled_on(
         app,
@@ -178,8 +190,9 @@ pub async fn record_meal(
     let diner = diner_on(&person.birth_date, person.economic_status.as_deref(), day)?;
     let tiers = tiers(&mut conn).await?;
     drop(conn);
-    let tier = tier_for(&tiers, &diner)
-        .ok_or_else(|| AppError::invalid("助餐档次", "此人不属于任何助餐补贴档次"))?;
+    let tier = tier_for(&tiers, &diner).ok_or_else(|| {
+        AppError::invalid_field("person_id", "助餐档次", "此人不属于任何助餐补贴档次")
+    })?;
     let parts = split(tier, service);
     let (mut tx, _guard) = app.store().begin_audited().await?;
     let id = store::add_meal(
@@ -329,13 +342,12 @@ pub async fn counter(
     app.require(actor, Action::ServiceRecord).await?;
     let canteen = scoped_canteen(app, actor, facility_id, "canteen.counter").await?;
     let day = match day.filter(|d| !d.trim().is_empty()) {
-        Some(d) => record_day(app, "日期", d)?,
+        Some(d) => record_day(app, "日期", d).map_err(|e| e.keyed("day"))?,
         None => app.today(),
     };
     let meal = match meal.filter(|m| !m.trim().is_empty()) {
-        Some(m) => {
-            Meal::parse(m).ok_or_else(|| AppError::invalid("餐次", "应为早餐、午餐或晚餐"))?
-        }
+        Some(m) => Meal::parse(m)
+            .ok_or_else(|| AppError::invalid_field("meal", "餐次", "应为早餐、午餐或晚餐"))?,
         None => Meal::Lunch,
     };
     let d = day.to_string();
@@ -440,11 +452,17 @@ pub async fn cancel_meal(
 ) -> Result<()> {
     app.require(actor, Action::ServiceRecord).await?;
     scoped_canteen(app, actor, facility_id, "canteen.meal_cancel").await?;
-    let day = record_day(app, "日期", &input.day)?.to_string();
+    let day = record_day(app, "日期", &input.day)
+        .map_err(|e| e.keyed("day"))?
+        .to_string();
     let meal = Meal::parse(input.meal.trim())
-        .ok_or_else(|| AppError::invalid("餐次", "应为早餐、午餐或晚餐"))?;
+        .ok_or_else(|| AppError::invalid_field("meal", "餐次", "应为早餐、午餐或晚餐"))?;
     if input.person_id <= 0 {
-        return Err(AppError::invalid("就餐人员", "请选择就餐人员"));
+        return Err(AppError::invalid_field(
+            "person_id",
+            "就餐人员",
+            "请选择就餐人员",
+        ));
     }
     let (mut tx, _guard) = app.store().begin_audited().await?;
     if !store::delete_meal(&mut tx, facility_id, input.person_id, &day, meal.as_str()).await? {
@@ -507,12 +525,12 @@ pub async fn week_menu(
     let canteen = scoped_canteen(app, actor, facility_id, "canteen.menu_read").await?;
     let today = app.today();
     let day = match day.filter(|d| !d.trim().is_empty()) {
-        Some(d) => menu_day("日期", d)?,
+        Some(d) => menu_day("日期", d).map_err(|e| e.keyed("day"))?,
         None => today,
     };
     let week_day = |n: i64| {
         day.add_days(n - i64::from(day.iso_weekday()) + 1)
-            .ok_or_else(|| AppError::invalid("日期", "日期超出范围"))
+            .ok_or_else(|| AppError::invalid_field("day", "日期", "日期超出范围"))
     };
     let monday = week_day(0)?;
     let sunday = week_day(6)?;
@@ -580,7 +598,9 @@ pub async fn set_day_menu(
 ) -> Result<()> {
     app.require(actor, Action::ServiceRecord).await?;
     scoped_canteen(app, actor, facility_id, "canteen.menu").await?;
-    let day = menu_day("日期", &input.day)?.to_string();
+    let day = menu_day("日期", &input.day)
+        .map_err(|e| e.keyed("day"))?
+        .to_string();
     let meals = [
         (Meal::Breakfast, input.breakfast.trim()),
         (Meal::Lunch, input.lunch.trim()),
@@ -588,7 +608,8 @@ pub async fn set_day_menu(
     ];
     for (meal, dishes) in meals {
         if dishes.chars().count() > 200 {
-            return Err(AppError::invalid(
+            return Err(AppError::invalid_field(
+                meal.as_str(),
                 format!("{}菜式", meal.label()),
                 "菜式应在 200 字以内",
             ));

@@ -25,8 +25,15 @@ pub enum AppError {
     /// Also what an out-of-scope record gives: no hint that it exists.
     #[error("找不到该记录")]
     NotFound,
-    #[error("{field}: {message}")]
-    Invalid { field: String, message: String },
+    /// A bad value in one field. `field` is what the caller sent it under
+    /// (the API key, for use cases the API reaches); `label` is its Chinese
+    /// name when that differs, and is what users read.
+    #[error("{}: {message}", .label.as_deref().unwrap_or(field))]
+    Invalid {
+        field: String,
+        label: Option<String>,
+        message: String,
+    },
     /// A record with one or more bad fields: each named, with what would be right.
     #[error("{}", .0.iter().map(|e| format!("{}：{}", e.field.header(), e.message)).collect::<Vec<_>>().join("；"))]
     InvalidFields(Vec<kangyang_domain::person::FieldError>),
@@ -47,7 +54,39 @@ impl AppError {
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> AppError {
         AppError::Invalid {
             field: field.into(),
+            label: None,
             message: message.into(),
+        }
+    }
+
+    /// A bad field named by its API key, with the Chinese label users read
+    /// (in the message, on pages, and beside `field` in the API's answer).
+    pub fn invalid_field(
+        key: impl Into<String>,
+        label: impl Into<String>,
+        message: impl Into<String>,
+    ) -> AppError {
+        AppError::Invalid {
+            field: key.into(),
+            label: Some(label.into()),
+            message: message.into(),
+        }
+    }
+
+    /// Names a field error from a shared parser (which is given the field's
+    /// Chinese name) by the API key it came under; the name becomes the label.
+    pub fn keyed(self, key: &str) -> AppError {
+        match self {
+            AppError::Invalid {
+                field,
+                label: None,
+                message,
+            } => AppError::Invalid {
+                field: key.to_owned(),
+                label: Some(field),
+                message,
+            },
+            other => other,
         }
     }
 
@@ -137,5 +176,17 @@ mod tests {
             "bad TOTP secret"
         );
         assert_eq!(AppError::NotFound.operator_message(), "找不到该记录");
+    }
+
+    #[test]
+    fn a_labelled_field_is_shown_by_its_label() {
+        let e = AppError::invalid_field("meal", "餐次", "应为早餐、午餐或晚餐");
+        assert_eq!(e.to_string(), "餐次: 应为早餐、午餐或晚餐");
+        let keyed = AppError::invalid("日期", "日期应为 YYYY-MM-DD").keyed("day");
+        assert_eq!(keyed.to_string(), "日期: 日期应为 YYYY-MM-DD");
+        assert!(matches!(
+            keyed,
+            AppError::Invalid { ref field, label: Some(ref label), .. } if field == "day" && label == "日期"
+        ));
     }
 }

@@ -555,3 +555,58 @@ backend_test!(
         assert_eq!(day["lunch"], lunch);
     }
 );
+
+backend_test!(
+    a_bad_field_is_answered_by_its_api_key_with_the_chinese_label_beside,
+    |b: Backend| async move {
+        let t = start_app(b).await;
+        t.user("yunfu", Role::Official, "4453").await;
+        let (client, csrf) = t.login("yunfu").await;
+        let canteen = new_canteen(&t, &client, &csrf, "安塘社区长者饭堂").await;
+        let menus = format!("/api/v1/facilities/{canteen}/menus");
+        let today = t.app.today().to_string();
+
+        let (status, body) = t
+            .post_json(
+                &client,
+                &csrf,
+                &menus,
+                serde_json::json!({ "day": today, "meal": "brunch", "dishes": "粥" }),
+            )
+            .await;
+        assert_eq!(status, 422, "{body}");
+        assert_eq!(
+            (&body["field"], &body["label"], &body["message"]),
+            (
+                &serde_json::json!("meal"),
+                &serde_json::json!("餐次"),
+                &serde_json::json!("应为早餐、午餐或晚餐")
+            ),
+            "{body}"
+        );
+
+        // A date read by the parser the services share is named the same way.
+        let (status, body) = t
+            .post_json(
+                &client,
+                &csrf,
+                &format!("/api/v1/facilities/{canteen}/meals"),
+                serde_json::json!({ "person_id": 1, "day": "2024-02-30", "meal": "lunch", "service": "dine_in" }),
+            )
+            .await;
+        assert_eq!(status, 422, "{body}");
+        assert_eq!(
+            (body["field"].as_str(), body["label"].as_str()),
+            (Some("day"), Some("日期")),
+            "{body}"
+        );
+
+        // Nothing was stored.
+        let (_, week) = get_json(&client, &t.url(&format!("{menus}?day={today}"))).await;
+        for day in week["days"].as_array().unwrap() {
+            for meal in ["breakfast", "lunch", "dinner"] {
+                assert_eq!(day[meal], "", "{week}");
+            }
+        }
+    }
+);
