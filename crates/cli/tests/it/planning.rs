@@ -375,3 +375,50 @@ backend_test!(
         );
     }
 );
+
+backend_test!(
+    a_bad_fund_field_is_named_by_its_key_with_the_label_beside,
+    |b: Backend| async move {
+        let t = start_app(b).await;
+        t.user("heshan", Role::Official, "440784").await;
+        let (client, csrf) = t.login("heshan").await;
+        let project = |body: serde_json::Value| {
+            post_json(&client, &csrf, t.url("/api/v1/funds/projects"), body)
+        };
+        let good = serde_json::json!({ "name": "古劳康园中心改建", "kind": "construction",
+            "region": "440784", "budget": "470000", "started_on": "2025-01-10" });
+        // Each bad field in turn, as (key, value, label).
+        for (key, value, label) in [
+            ("name", " ", "项目名称"),
+            ("kind", "palace", "项目类别"),
+            ("region", "44078", "区划"),
+            ("budget", "四十万", "预算"),
+            ("started_on", "2025-02-30", "开始日期"),
+        ] {
+            let mut body = good.clone();
+            body[key] = value.into();
+            let (status, e) = project(body).await;
+            assert_eq!(status, 422, "{key}: {e}");
+            assert_eq!(
+                (e["field"].as_str(), e["label"].as_str()),
+                (Some(key), Some(label)),
+                "{e}"
+            );
+        }
+        let (status, p) = project(good).await;
+        assert_eq!(status, 201, "{p}");
+        let p = p["id"].as_i64().unwrap();
+        let (status, e) = post_json(
+            &client,
+            &csrf,
+            t.url(&format!("/api/v1/funds/projects/{p}/allocations")),
+            serde_json::json!({ "source_id": 999_999, "amount": "100", "day": "2025-02-01" }),
+        )
+        .await;
+        assert_eq!(status, 422, "{e}");
+        assert_eq!(
+            (e["field"].as_str(), e["label"].as_str()),
+            (Some("source_id"), Some("资金来源"))
+        );
+    }
+);
