@@ -720,3 +720,47 @@ backend_test!(
         );
     }
 );
+
+backend_test!(
+    a_bad_facility_field_is_named_by_its_key_with_the_label_beside,
+    |b: Backend| async move {
+        let t = start_app(b).await;
+        t.user("heshan", Role::Official, "440784").await;
+        let (client, csrf) = t.login("heshan").await;
+        let good = serde_json::json!({ "name": "古劳康园中心", "kind": "kangyuan_centre",
+            "region": "440784103", "address": "古劳镇", "capacity": "30" });
+        for (key, value, label) in [
+            ("name", "", "名称"),
+            ("kind", "palace", "类型"),
+            ("region", "445302", "所在区划"),
+            ("longitude", "200", "经度"),
+            ("capacity", "-1", "床位/学位"),
+            ("contact_phone", "1".repeat(31).as_str(), "联系电话"),
+            ("villages", "4407841", "服务村（社区）"),
+        ] {
+            let mut body = good.clone();
+            body[key] = value.into();
+            let (status, e) = post_json(&client, &csrf, t.url("/api/v1/facilities"), body).await;
+            assert_eq!(status, 422, "{key}: {e}");
+            assert_eq!(
+                (e["field"].as_str(), e["label"].as_str()),
+                (Some(key), Some(label)),
+                "{e}"
+            );
+        }
+        let (status, e) = post_json(&client, &csrf, t.url("/api/v1/facilities"), good).await;
+        assert_eq!(status, 201, "{e}");
+        let (status, e) = post_json(
+            &client,
+            &csrf,
+            t.url(&format!("/api/v1/facilities/{}/rooms", e["id"])),
+            serde_json::json!({ "name": "康复室", "function": "康复", "area_m2": "很大" }),
+        )
+        .await;
+        assert_eq!(status, 422, "{e}");
+        assert_eq!(
+            (e["field"].as_str(), e["label"].as_str()),
+            (Some("area_m2"), Some("面积（平方米）"))
+        );
+    }
+);
