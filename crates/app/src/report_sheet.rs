@@ -119,6 +119,7 @@ impl ReportSheet {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
     use calamine::{Data, Reader};
@@ -146,7 +147,7 @@ mod tests {
         assert_eq!(at(2, 2), Data::Float(123.45), "fen are written as yuan");
         assert_eq!(at(3, 0), Data::String("合计".into()));
         assert_eq!(at(5, 0), Data::String("经办人：".into()));
-        let merged = book.worksheet_merge_cells("结算表").unwrap().unwrap();
+        let merged = book.merge_cells_by_sheet_name("结算表").unwrap();
         assert_eq!(merged.len(), 1, "the title is merged across the table");
         assert_eq!(merged[0].end, (0, 2));
     }

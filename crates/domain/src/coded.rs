@@ -48,6 +48,7 @@ pub(crate) fn parse<T: Copy>(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     coded_enum!(
         /// A test enum.
