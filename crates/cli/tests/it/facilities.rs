@@ -750,10 +750,39 @@ backend_test!(
         }
         let (status, e) = post_json(&client, &csrf, t.url("/api/v1/facilities"), good).await;
         assert_eq!(status, 201, "{e}");
+        let centre = e["id"].as_i64().unwrap();
+        // A star rating with a bad date or no assessor: named the same way.
+        let scores: serde_json::Map<String, serde_json::Value> =
+            kangyang_domain::assessment::kangyuan_star_template()
+                .criteria()
+                .map(|c| (c.code.clone(), c.max_score.into()))
+                .collect();
+        let tomorrow = t.app.today().add_days(1).unwrap().to_string();
+        for (key, value, label) in [
+            ("assessed_on", tomorrow.as_str(), "评定日期"),
+            ("assessor", " ", "评定人"),
+        ] {
+            let mut body = serde_json::json!({ "template": "kangyuan_star", "scores": scores,
+                "assessed_on": t.app.today().to_string(), "assessor": "复评组" });
+            body[key] = value.into();
+            let (status, e) = post_json(
+                &client,
+                &csrf,
+                t.url(&format!("/api/v1/facilities/{centre}/ratings")),
+                body,
+            )
+            .await;
+            assert_eq!(status, 422, "{key}: {e}");
+            assert_eq!(
+                (e["field"].as_str(), e["label"].as_str()),
+                (Some(key), Some(label)),
+                "{e}"
+            );
+        }
         let (status, e) = post_json(
             &client,
             &csrf,
-            t.url(&format!("/api/v1/facilities/{}/rooms", e["id"])),
+            t.url(&format!("/api/v1/facilities/{centre}/rooms")),
             serde_json::json!({ "name": "康复室", "function": "康复", "area_m2": "很大" }),
         )
         .await;

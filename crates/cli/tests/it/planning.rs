@@ -420,5 +420,22 @@ backend_test!(
             (e["field"].as_str(), e["label"].as_str()),
             (Some("source_id"), Some("资金来源"))
         );
+        // Partner organisations, on the same page of the API.
+        for (key, value, label) in [
+            ("name", "", "名称"),
+            ("kind", "club", "类别"),
+            ("region", "4453", "区划"),
+        ] {
+            let mut body = serde_json::json!({ "name": "古劳镇党委", "kind": "party_branch",
+                "region": "440784103", "contact": "" });
+            body[key] = value.into();
+            let (status, e) = post_json(&client, &csrf, t.url("/api/v1/partner-orgs"), body).await;
+            assert_eq!(status, 422, "{key}: {e}");
+            assert_eq!(
+                (e["field"].as_str(), e["label"].as_str()),
+                (Some(key), Some(label)),
+                "{e}"
+            );
+        }
     }
 );

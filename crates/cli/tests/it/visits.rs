@@ -180,3 +180,34 @@ backend_test!(
         assert!(page.contains(&format!(r#"id="v{late}""#)));
     }
 );
+
+backend_test!(
+    a_bad_visit_field_is_named_by_its_key_with_the_label_beside,
+    |b: Backend| async move {
+        let t = start_app(b).await;
+        t.user("yunfu", Role::Official, "4453").await;
+        let (official, csrf) = t.login("yunfu").await;
+        let (_, villages) = get_json(&official, &t.url("/api/v1/regions/445302004/children")).await;
+        let village = villages[0]["code"].as_str().unwrap().to_owned();
+        let person = elderly_alone(&t, &official, &csrf, &village, 1).await;
+        let url = t.url(&format!("/api/v1/persons/{person}/visits"));
+        let today = t.app.today().to_string();
+        let tomorrow = t.app.today().add_days(1).unwrap().to_string();
+        for (key, value, label) in [
+            ("day", serde_json::json!(tomorrow), "探访日期"),
+            ("mode", serde_json::json!("letter"), "方式"),
+            ("findings", serde_json::json!(["<script>"]), "探访发现"),
+            ("risk_flags", serde_json::json!(["unknown"]), "风险提示"),
+        ] {
+            let mut body = serde_json::json!({ "day": today, "mode": "in_person" });
+            body[key] = value;
+            let (status, e) = post_json(&official, &csrf, &url, body).await;
+            assert_eq!(status, 422, "{key}: {e}");
+            assert_eq!(
+                (e["field"].as_str(), e["label"].as_str()),
+                (Some(key), Some(label)),
+                "{e}"
+            );
+        }
+    }
+);
