@@ -1330,15 +1330,19 @@ pub async fn rate(app: &App, actor: &Actor, id: i64, input: &RatingInput) -> Res
         .parse::<i64>()
         .ok()
         .filter(|s| (1..=5).contains(s))
-        .ok_or_else(|| AppError::invalid("评价", "应为 1 到 5 星"))?;
+        .ok_or_else(|| AppError::invalid_field("stars", "评价", "应为 1 到 5 星"))?;
     let by = match input.by.trim() {
         "" | "person" | "本人" => "person",
         "family" | "家属" => "family",
-        _ => return Err(AppError::invalid("评价人", "应为本人或家属")),
+        _ => return Err(AppError::invalid_field("by", "评价人", "应为本人或家属")),
     };
     let comment = input.comment.trim();
     if comment.chars().count() > 300 {
-        return Err(AppError::invalid("评价内容", "不超过 300 字"));
+        return Err(AppError::invalid_field(
+            "comment",
+            "评价内容",
+            "不超过 300 字",
+        ));
     }
     move_order(
         app,
@@ -1365,7 +1369,8 @@ pub async fn cancel(app: &App, actor: &Actor, id: i64, reason: &str) -> Result<(
     next_state(from, Step::Cancel).map_err(AppError::Conflict)?;
     let reason = reason.trim();
     if reason.is_empty() || reason.chars().count() > 200 {
-        return Err(AppError::invalid(
+        return Err(AppError::invalid_field(
+            "reason",
             "取消原因",
             "请填写取消原因（200 字以内）",
         ));
@@ -1474,7 +1479,8 @@ pub async fn complain(app: &App, actor: &Actor, id: i64, text: &str) -> Result<i
     operator_only(desk(app, actor).await?, "投诉受理")?;
     let text = text.trim();
     if text.is_empty() || text.chars().count() > 500 {
-        return Err(AppError::invalid(
+        return Err(AppError::invalid_field(
+            "text",
             "投诉内容",
             "请填写投诉内容（500 字以内）",
         ));
@@ -1515,7 +1521,8 @@ pub async fn close_complaint(app: &App, actor: &Actor, id: i64, outcome: &str) -
     }
     let outcome = outcome.trim();
     if outcome.is_empty() || outcome.chars().count() > 500 {
-        return Err(AppError::invalid(
+        return Err(AppError::invalid_field(
+            "outcome",
             "办理结果",
             "请填写办理结果（500 字以内）",
         ));
@@ -1563,7 +1570,11 @@ pub async fn sample_callbacks(
     let (y, m) = parse_month(month)?;
     let month = format!("{y}-{m:02}");
     if per_mille == 0 || per_mille > 1000 {
-        return Err(AppError::invalid("抽样比例", "应为 1 到 1000（‰）"));
+        return Err(AppError::invalid_field(
+            "per_mille",
+            "抽样比例",
+            "应为 1 到 1000（‰）",
+        ));
     }
     let mut conn = app.store().pool().acquire().await?;
     let candidates =
@@ -1609,7 +1620,11 @@ pub async fn record_callback(
     }
     let notes = input.notes.trim();
     if notes.chars().count() > 500 {
-        return Err(AppError::invalid("回访记录", "不超过 500 字"));
+        return Err(AppError::invalid_field(
+            "notes",
+            "回访记录",
+            "不超过 500 字",
+        ));
     }
     let (mut tx, _guard) = app.store().begin_audited().await?;
     store::record_callback(
@@ -1745,17 +1760,25 @@ pub async fn add_caregiver(
     scoped_provider(app, actor, provider, "home_care.caregiver.create").await?;
     let name = input.name.trim();
     if name.is_empty() || name.chars().count() > 50 {
-        return Err(AppError::invalid("姓名", "请填写护理员姓名（50 字以内）"));
+        return Err(AppError::invalid_field(
+            "name",
+            "姓名",
+            "请填写护理员姓名（50 字以内）",
+        ));
     }
     let qualification = input.qualification.trim();
     if qualification.chars().count() > 100 {
-        return Err(AppError::invalid("资质", "不超过 100 字"));
+        return Err(AppError::invalid_field(
+            "qualification",
+            "资质",
+            "不超过 100 字",
+        ));
     }
     let phone = match input.phone.trim() {
         "" => None,
         p => Some(
             kangyang_domain::mask::normalise_phone(p)
-                .map_err(|e| AppError::invalid("电话", e.to_string()))?,
+                .map_err(|e| AppError::invalid_field("phone", "电话", e.to_string()))?,
         ),
     };
     let mut conn = app.store().pool().acquire().await?;
@@ -1765,7 +1788,13 @@ pub async fn add_caregiver(
             let user = kangyang_store::users::find_by_username(&mut conn, u).await?;
             match user {
                 Some(user) if user.facility_id == Some(provider) => Some(user.id),
-                _ => return Err(AppError::invalid("账号", "应为本服务机构的工作人员账号")),
+                _ => {
+                    return Err(AppError::invalid_field(
+                        "username",
+                        "账号",
+                        "应为本服务机构的工作人员账号",
+                    ))
+                }
             }
         }
     };

@@ -774,3 +774,44 @@ async fn no_finished_order_breaks_a_rule_unflagged(t: &TestApp) {
     }
     assert!(flagged > 0, "the demo shows flagged visits too");
 }
+
+backend_test!(
+    a_bad_caregiver_field_is_named_by_its_key_with_the_label_beside,
+    |b: Backend| async move {
+        let t = start_app_with_clock(b, Config::default()).await;
+        t.user("yunfu", Role::Official, "4453").await;
+        let (official, csrf) = t.login("yunfu").await;
+        let first = provider(&t, &official, &csrf, "云城区居家养老服务中心").await;
+        let long = "护".repeat(101);
+        for (key, value, label) in [
+            ("name", "", "姓名"),
+            ("qualification", long.as_str(), "资质"),
+            ("phone", "12345", "电话"),
+            ("username", "nobody", "账号"),
+        ] {
+            let mut body = json!({ "name": "陈秀兰", "qualification": "养老护理员（四级）",
+                "phone": "13800001111", "username": "" });
+            body[key] = value.into();
+            let (status, e) = t
+                .post_json(
+                    &official,
+                    &csrf,
+                    &format!("/api/v1/home-care/providers/{first}/caregivers"),
+                    body,
+                )
+                .await;
+            assert_eq!(status, 422, "{key}: {e}");
+            assert_eq!(
+                (e["field"].as_str(), e["label"].as_str()),
+                (Some(key), Some(label)),
+                "{e}"
+            );
+        }
+        let (_, list) = get_json(
+            &official,
+            &t.url(&format!("/api/v1/home-care/providers/{first}/caregivers")),
+        )
+        .await;
+        assert_eq!(list, json!([]), "nothing was stored");
+    }
+);
