@@ -606,23 +606,37 @@ pub async fn add_service(
     app.require(actor, Action::ServiceRecord).await?;
     scoped_facility(app, actor, facility_id, "service.create").await?;
     let kind = ServiceKind::parse(input.kind.trim()).ok_or_else(|| {
-        AppError::invalid(
+        AppError::invalid_field(
+            "kind",
             "服务类别",
             "应为日间照料、康复训练、康乐文体、技能训练或辅助就业",
         )
     })?;
-    let day = record_day(app, "日期", &input.day)?.to_string();
+    let day = record_day(app, "日期", &input.day)
+        .map_err(|e| e.keyed("day"))?
+        .to_string();
     let title = input.title.trim();
     if title.is_empty() || title.chars().count() > 100 {
-        return Err(AppError::invalid("内容", "请填写服务内容（100 字以内）"));
+        return Err(AppError::invalid_field(
+            "title",
+            "内容",
+            "请填写服务内容（100 字以内）",
+        ));
     }
     let mut participants = input.participants.clone();
     participants.sort_unstable();
     participants.dedup();
     match (input.group_activity, participants.len()) {
-        (_, 0) => return Err(AppError::invalid("参加人员", "请至少选择一名学员")),
+        (_, 0) => {
+            return Err(AppError::invalid_field(
+                "participants",
+                "参加人员",
+                "请至少选择一名学员",
+            ))
+        }
         (false, n) if n > 1 => {
-            return Err(AppError::invalid(
+            return Err(AppError::invalid_field(
+                "participants",
                 "参加人员",
                 "个人服务只能有一名学员；多人请登记为小组活动",
             ))
@@ -788,19 +802,23 @@ pub async fn add_order(
 ) -> Result<i64> {
     app.require(actor, Action::ServiceRecord).await?;
     scoped_facility(app, actor, facility_id, "piecework.order").await?;
-    let required = |field: &str, s: &str| -> Result<String> {
+    let required = |key: &str, label: &str, s: &str| -> Result<String> {
         let s = s.trim();
         if s.is_empty() || s.chars().count() > 100 {
-            return Err(AppError::invalid(field, "必填，100 字以内"));
+            return Err(AppError::invalid_field(key, label, "必填，100 字以内"));
         }
         Ok(s.to_owned())
     };
-    let company = required("委托企业", &input.company)?;
-    let product = required("产品", &input.product)?;
-    let price =
-        Fen::parse_yuan(&input.unit_price).map_err(|m| AppError::invalid("单价（元）", m))?;
+    let company = required("company", "委托企业", &input.company)?;
+    let product = required("product", "产品", &input.product)?;
+    let price = Fen::parse_yuan(&input.unit_price)
+        .map_err(|m| AppError::invalid_field("unit_price", "单价（元）", m))?;
     if price.0 <= 0 {
-        return Err(AppError::invalid("单价（元）", "单价应大于 0"));
+        return Err(AppError::invalid_field(
+            "unit_price",
+            "单价（元）",
+            "单价应大于 0",
+        ));
     }
     let quantity = input
         .quantity
@@ -808,11 +826,15 @@ pub async fn add_order(
         .parse::<i64>()
         .ok()
         .filter(|q| (1..=100_000_000).contains(q))
-        .ok_or_else(|| AppError::invalid("数量", "应为 1 到 1 亿之间的整数"))?;
-    let start = date_field("开始日期", &input.start_date)?;
-    let due = date_field("交货日期", &input.due_date)?;
+        .ok_or_else(|| AppError::invalid_field("quantity", "数量", "应为 1 到 1 亿之间的整数"))?;
+    let start = date_field("开始日期", &input.start_date).map_err(|e| e.keyed("start_date"))?;
+    let due = date_field("交货日期", &input.due_date).map_err(|e| e.keyed("due_date"))?;
     if due < start {
-        return Err(AppError::invalid("交货日期", "不能早于开始日期"));
+        return Err(AppError::invalid_field(
+            "due_date",
+            "交货日期",
+            "不能早于开始日期",
+        ));
     }
     let (mut tx, _guard) = app.store().begin_audited().await?;
     let id = store::add_order(

@@ -751,6 +751,32 @@ backend_test!(
         let (status, e) = post_json(&client, &csrf, t.url("/api/v1/facilities"), good).await;
         assert_eq!(status, 201, "{e}");
         let centre = e["id"].as_i64().unwrap();
+        // A piecework order: named the same way.
+        let today = t.app.today().to_string();
+        let yesterday = t.app.today().add_days(-1).unwrap().to_string();
+        for (key, value, label) in [
+            ("company", "", "委托企业"),
+            ("unit_price", "0", "单价（元）"),
+            ("quantity", "many", "数量"),
+            ("due_date", yesterday.as_str(), "交货日期"),
+        ] {
+            let mut body = serde_json::json!({ "company": "某纸品公司", "product": "礼品袋粘贴",
+                "unit_price": "0.15", "quantity": "1000", "start_date": today, "due_date": today });
+            body[key] = value.into();
+            let (status, e) = post_json(
+                &client,
+                &csrf,
+                t.url(&format!("/api/v1/facilities/{centre}/orders")),
+                body,
+            )
+            .await;
+            assert_eq!(status, 422, "{key}: {e}");
+            assert_eq!(
+                (e["field"].as_str(), e["label"].as_str()),
+                (Some(key), Some(label)),
+                "{e}"
+            );
+        }
         // A star rating with a bad date or no assessor: named the same way.
         let scores: serde_json::Map<String, serde_json::Value> =
             kangyang_domain::assessment::kangyuan_star_template()
