@@ -4,7 +4,9 @@
 
 use crate::backend_test;
 use crate::persons::name_for;
-use crate::support::{get_json, post_json, start_app, Backend, TestApp, PASSWORD};
+use crate::support::{
+    assert_bad_field, get_json, post_json, start_app, Backend, TestApp, PASSWORD,
+};
 use kangyang_app::auth::Password;
 use kangyang_app::demo_centres::{centre_id, seed_centres, GULAO_CENTRE};
 use kangyang_app::users;
@@ -741,12 +743,7 @@ backend_test!(
             let mut body = good.clone();
             body[key] = value.into();
             let (status, e) = post_json(&client, &csrf, t.url("/api/v1/facilities"), body).await;
-            assert_eq!(status, 422, "{key}: {e}");
-            assert_eq!(
-                (e["field"].as_str(), e["label"].as_str()),
-                (Some(key), Some(label)),
-                "{e}"
-            );
+            assert_bad_field(status, &e, key, label);
         }
         let (status, e) = post_json(&client, &csrf, t.url("/api/v1/facilities"), good).await;
         assert_eq!(status, 201, "{e}");
@@ -770,12 +767,7 @@ backend_test!(
                 body,
             )
             .await;
-            assert_eq!(status, 422, "{key}: {e}");
-            assert_eq!(
-                (e["field"].as_str(), e["label"].as_str()),
-                (Some(key), Some(label)),
-                "{e}"
-            );
+            assert_bad_field(status, &e, key, label);
         }
         // A star rating with a bad date or no assessor: named the same way.
         let scores: serde_json::Map<String, serde_json::Value> =
@@ -798,12 +790,7 @@ backend_test!(
                 body,
             )
             .await;
-            assert_eq!(status, 422, "{key}: {e}");
-            assert_eq!(
-                (e["field"].as_str(), e["label"].as_str()),
-                (Some(key), Some(label)),
-                "{e}"
-            );
+            assert_bad_field(status, &e, key, label);
         }
         let (status, e) = post_json(
             &client,

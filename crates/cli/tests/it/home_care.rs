@@ -5,7 +5,9 @@
 //! seeing only their provider's orders.
 
 use crate::backend_test;
-use crate::support::{get_json, send_json, start_app_with_clock, Backend, TestApp, PASSWORD};
+use crate::support::{
+    assert_bad_field, get_json, send_json, start_app_with_clock, Backend, TestApp, PASSWORD,
+};
 use kangyang_app::auth::Password;
 use kangyang_app::{users, Config};
 use kangyang_domain::{RegionCode, Role};
@@ -800,12 +802,7 @@ backend_test!(
                     body,
                 )
                 .await;
-            assert_eq!(status, 422, "{key}: {e}");
-            assert_eq!(
-                (e["field"].as_str(), e["label"].as_str()),
-                (Some(key), Some(label)),
-                "{e}"
-            );
+            assert_bad_field(status, &e, key, label);
         }
         let (_, list) = get_json(
             &official,

@@ -3,7 +3,7 @@
 
 use crate::backend_test;
 use crate::persons::create_person;
-use crate::support::{get_json, post_json, start_app, Backend, TestApp};
+use crate::support::{assert_bad_field, get_json, post_json, start_app, Backend, TestApp};
 use kangyang_domain::Role;
 
 const GULAO: &str = "440784103";
@@ -398,12 +398,7 @@ backend_test!(
             let mut body = good.clone();
             body[key] = value.into();
             let (status, e) = project(body).await;
-            assert_eq!(status, 422, "{key}: {e}");
-            assert_eq!(
-                (e["field"].as_str(), e["label"].as_str()),
-                (Some(key), Some(label)),
-                "{e}"
-            );
+            assert_bad_field(status, &e, key, label);
         }
         let (status, p) = project(good).await;
         assert_eq!(status, 201, "{p}");
@@ -430,12 +425,7 @@ backend_test!(
                 "region": "440784103", "contact": "" });
             body[key] = value.into();
             let (status, e) = post_json(&client, &csrf, t.url("/api/v1/partner-orgs"), body).await;
-            assert_eq!(status, 422, "{key}: {e}");
-            assert_eq!(
-                (e["field"].as_str(), e["label"].as_str()),
-                (Some(key), Some(label)),
-                "{e}"
-            );
+            assert_bad_field(status, &e, key, label);
         }
     }
 );

@@ -313,6 +313,17 @@ pub async fn put_json(
     send_json(client, csrf, reqwest::Method::PUT, url, body).await
 }
 
+/// Asserts a 422 answer that names the field by its request `key`, with
+/// its Chinese `label` beside it.
+pub fn assert_bad_field(status: u16, e: &serde_json::Value, key: &str, label: &str) {
+    assert_eq!(status, 422, "{key}: {e}");
+    assert_eq!(
+        (e["field"].as_str(), e["label"].as_str()),
+        (Some(key), Some(label)),
+        "{e}"
+    );
+}
+
 /// A page's HTML.
 pub async fn get_text(client: &reqwest::Client, url: &str) -> String {
     client.get(url).send().await.unwrap().text().await.unwrap()

@@ -3,7 +3,9 @@
 
 use crate::backend_test;
 use crate::persons::name_for;
-use crate::support::{get_json, post_json, start_app, Backend, TestApp, PASSWORD};
+use crate::support::{
+    assert_bad_field, get_json, post_json, start_app, Backend, TestApp, PASSWORD,
+};
 use kangyang_app::auth::Password;
 use kangyang_app::users;
 use kangyang_domain::{CivilDate, IdNumber, RegionCode, Role};
@@ -202,12 +204,7 @@ backend_test!(
             let mut body = serde_json::json!({ "day": today, "mode": "in_person" });
             body[key] = value;
             let (status, e) = post_json(&official, &csrf, &url, body).await;
-            assert_eq!(status, 422, "{key}: {e}");
-            assert_eq!(
-                (e["field"].as_str(), e["label"].as_str()),
-                (Some(key), Some(label)),
-                "{e}"
-            );
+            assert_bad_field(status, &e, key, label);
         }
     }
 );
