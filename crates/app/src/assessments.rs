@@ -73,12 +73,20 @@ pub async fn open_round(
 ) -> Result<i64> {
     app.require(actor, Action::FacilityManage).await?;
     if !actor.scope.covers(region) {
-        return Err(AppError::invalid("region", "不在您的管辖范围内"));
+        return Err(AppError::invalid_field(
+            "region",
+            "区划",
+            "不在您的管辖范围内",
+        ));
     }
     crate::regions::require_known(app, region, "region").await?;
     template(app, template_code).await?;
     if name.trim().is_empty() {
-        return Err(AppError::invalid("名称", "请填写评定轮次名称"));
+        return Err(AppError::invalid_field(
+            "name",
+            "名称",
+            "请填写评定轮次名称",
+        ));
     }
     let (mut tx, _guard) = app.store().begin_audited().await?;
     let id = store::add_round(
@@ -167,16 +175,24 @@ pub async fn rate_facility(
     }
     let scored = template
         .score(&input.scores)
-        .map_err(|errors| score_errors("评分", errors))?;
+        .map_err(|errors| score_errors("评分", errors).keyed("scores"))?;
     let day = CivilDate::parse(input.assessed_on.trim())
-        .map_err(|_| AppError::invalid("评定日期", "日期应为 YYYY-MM-DD"))?;
+        .map_err(|_| AppError::invalid_field("assessed_on", "评定日期", "日期应为 YYYY-MM-DD"))?;
     // The latest rating by date is the one shown: a date typed wrong into
     // the future would fix it for years.
     if day > app.today() {
-        return Err(AppError::invalid("评定日期", "不能晚于今天"));
+        return Err(AppError::invalid_field(
+            "assessed_on",
+            "评定日期",
+            "不能晚于今天",
+        ));
     }
     if input.assessor.trim().is_empty() {
-        return Err(AppError::invalid("评定人", "请填写评定人或评定组"));
+        return Err(AppError::invalid_field(
+            "assessor",
+            "评定人",
+            "请填写评定人或评定组",
+        ));
     }
     let mut conn = app.store().pool().acquire().await?;
     let (subject_type, subject_id) = match input.brand_project_id {
@@ -186,7 +202,11 @@ pub async fn rate_facility(
                 .await?
                 .is_some_and(|p| p.facility_id == facility_id);
             if !belongs {
-                return Err(AppError::invalid("品牌项目", "该品牌项目不属于此机构"));
+                return Err(AppError::invalid_field(
+                    "brand_project_id",
+                    "品牌项目",
+                    "该品牌项目不属于此机构",
+                ));
             }
             ("brand_project", project)
         }
@@ -197,7 +217,8 @@ pub async fn rate_facility(
             r.template_code == template.code && facility.region_code.starts_with(&r.region_code)
         });
         if !fits {
-            return Err(AppError::invalid(
+            return Err(AppError::invalid_field(
+                "round_id",
                 "评定轮次",
                 "该轮次不存在，或不适用于此机构",
             ));
@@ -290,9 +311,10 @@ pub async fn open_round_typed(
     opened_on: &str,
 ) -> Result<i64> {
     app.require(actor, Action::FacilityManage).await?;
-    let region = RegionCode::parse(region.trim())
-        .map_err(|_| AppError::invalid("region", "区划代码应为 2、4、6、9 或 12 位数字"))?;
+    let region = RegionCode::parse(region.trim()).map_err(|_| {
+        AppError::invalid_field("region", "区划", "区划代码应为 2、4、6、9 或 12 位数字")
+    })?;
     let day = CivilDate::parse(opened_on.trim())
-        .map_err(|_| AppError::invalid("开始日期", "日期应为 YYYY-MM-DD"))?;
+        .map_err(|_| AppError::invalid_field("opened_on", "开始日期", "日期应为 YYYY-MM-DD"))?;
     open_round(app, actor, template_code.trim(), name, &region, day).await
 }

@@ -153,7 +153,7 @@ impl App {
         committed
             .await
             .map_err(|_| AppError::internal("the audit writer has stopped"))?
-            .map_err(AppError::Internal)
+            .map_err(AppError::internal)
     }
 
     /// Fails unless `actor` may take `action` now; a refusal for want of the

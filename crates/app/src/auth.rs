@@ -58,7 +58,8 @@ pub(crate) async fn hash_password(password: &str) -> Result<String> {
         Argon2::default()
             .hash_password(password.as_bytes(), &salt)
             .map(|h| h.to_string())
-            .map_err(AppError::internal)
+            // password_hash errors do not implement `std::error::Error` (no `std` feature).
+            .map_err(|e| AppError::internal(e.to_string()))
     })
     .await
     .map_err(AppError::internal)?

@@ -6,6 +6,7 @@
 use crate::actor::Who;
 use crate::audit::Event;
 use crate::facilities::scoped_facility;
+use crate::report_sheet::ReportSheet;
 use crate::services::{check_enrolled_on, month_bounds, parse_month, record_day};
 use crate::{Actor, App, AppError, Result};
 use kangyang_domain::canteen::{
@@ -20,7 +21,7 @@ use kangyang_domain::{Action, CivilDate};
 use kangyang_store::canteens::{self as store, NewMeal};
 use kangyang_store::facilities::FacilityRow;
 use kangyang_store::persons::{self, PersonScope};
-use rust_xlsxwriter::{Format, FormatBorder, Workbook, XlsxError};
+use rust_xlsxwriter::XlsxError;
 use serde::{Deserialize, Serialize};
 
 /// The facts that price a person's meal on `day`.
@@ -65,7 +66,11 @@ pub(crate) async fn tiers(conn: &mut kangyang_store::Conn) -> Result<Vec<PriceTi
 async fn scoped_canteen(app: &App, actor: &Actor, id: i64, action: &str) -> Result<FacilityRow> {
     let row = scoped_facility(app, actor, id, action).await?;
     if row.kind != FacilityKind::ElderCanteen.as_str() {
-        return Err(AppError::invalid("机构", "此机构不是长者饭堂"));
+        return Err(AppError::invalid_field(
+            "facility",
+            "机构",
+            "此机构不是长者饭堂",
+        ));
     }
     Ok(row)
 }
@@ -75,7 +80,11 @@ pub async fn set_mode(app: &App, actor: &Actor, facility_id: i64, mode: &str) ->
     app.require(actor, Action::FacilityManage).await?;
     scoped_canteen(app, actor, facility_id, "canteen.mode").await?;
     let mode = CanteenMode::parse(mode.trim()).ok_or_else(|| {
-        AppError::invalid("模式", "应为自建厨房、中央厨房配送、慈善助餐或邻里互助")
+        AppError::invalid_field(
+            "mode",
+            "模式",
+            "应为自建厨房、中央厨房配送、慈善助餐或邻里互助",
+        )
     })?;
     let (mut tx, _guard) = app.store().begin_audited().await?;
     store::set_mode(&mut tx, facility_id, mode.as_str()).await?;
@@ -101,12 +110,16 @@ pub async fn set_menu(
     app.require(actor, Action::ServiceRecord).await?;
     scoped_canteen(app, actor, facility_id, "canteen.menu").await?;
     let day = CivilDate::parse(day.trim())
-        .map_err(|_| AppError::invalid("日期", "日期应为 YYYY-MM-DD"))?;
+        .map_err(|_| AppError::invalid_field("day", "日期", "日期应为 YYYY-MM-DD"))?;
     let meal = Meal::parse(meal.trim())
-        .ok_or_else(|| AppError::invalid("餐次", "应为早餐、午餐或晚餐"))?;
+        .ok_or_else(|| AppError::invalid_field("meal", "餐次", "应为早餐、午餐或晚餐"))?;
     let dishes = dishes.trim();
     if dishes.is_empty() || dishes.chars().count() > 200 {
-        return Err(AppError::invalid("菜式", "请填写菜式（200 字以内）"));
+        return Err(AppError::invalid_field(
+            "dishes",
+            "菜式",
+            "请填写菜式（200 字以内）",
+        ));
     }
     let (mut tx, _guard) = app.store().begin_audited().await?;
     store::set_menu(
@@ -157,11 +170,11 @@ pub async fn record_meal(
 ) -> Result<MealPriced> {
     app.require(actor, Action::ServiceRecord).await?;
     scoped_canteen(app, actor, facility_id, "canteen.meal").await?;
-    let day = record_day(app, "日期", &input.day)?;
+    let day = record_day(app, "日期", &input.day).map_err(|e| e.keyed("day"))?;
     let meal = Meal::parse(input.meal.trim())
-        .ok_or_else(|| AppError::invalid("餐次", "应为早餐、午餐或晚餐"))?;
+        .ok_or_else(|| AppError::invalid_field("meal", "餐次", "应为早餐、午餐或晚餐"))?;
     let service = MealService::parse(input.service.trim())
-        .ok_or_else(|| AppError::invalid("用餐方式", "应为堂食或送餐"))?;
+        .ok_or_else(|| AppError::invalid_field("service", "用餐方式", "应为堂食或送餐"))?;
     let mut conn = app.store().pool().acquire().await?;
     check_enrolled_on(
         app,
@@ -179,8 +192,9 @@ pub async fn record_meal(
     let diner = diner_on(&person.birth_date, person.economic_status.as_deref(), day)?;
     let tiers = tiers(&mut conn).await?;
     drop(conn);
-    let tier = tier_for(&tiers, &diner)
-        .ok_or_else(|| AppError::invalid("助餐档次", "此人不属于任何助餐补贴档次"))?;
+    let tier = tier_for(&tiers, &diner).ok_or_else(|| {
+        AppError::invalid_field("person_id", "助餐档次", "此人不属于任何助餐补贴档次")
+    })?;
     let parts = split(tier, service);
     let (mut tx, _guard) = app.store().begin_audited().await?;
     let id = store::add_meal(
@@ -330,13 +344,12 @@ pub async fn counter(
     app.require(actor, Action::ServiceRecord).await?;
     let canteen = scoped_canteen(app, actor, facility_id, "canteen.counter").await?;
     let day = match day.filter(|d| !d.trim().is_empty()) {
-        Some(d) => record_day(app, "日期", d)?,
+        Some(d) => record_day(app, "日期", d).map_err(|e| e.keyed("day"))?,
         None => app.today(),
     };
     let meal = match meal.filter(|m| !m.trim().is_empty()) {
-        Some(m) => {
-            Meal::parse(m).ok_or_else(|| AppError::invalid("餐次", "应为早餐、午餐或晚餐"))?
-        }
+        Some(m) => Meal::parse(m)
+            .ok_or_else(|| AppError::invalid_field("meal", "餐次", "应为早餐、午餐或晚餐"))?,
         None => Meal::Lunch,
     };
     let d = day.to_string();
@@ -441,11 +454,17 @@ pub async fn cancel_meal(
 ) -> Result<()> {
     app.require(actor, Action::ServiceRecord).await?;
     scoped_canteen(app, actor, facility_id, "canteen.meal_cancel").await?;
-    let day = record_day(app, "日期", &input.day)?.to_string();
+    let day = record_day(app, "日期", &input.day)
+        .map_err(|e| e.keyed("day"))?
+        .to_string();
     let meal = Meal::parse(input.meal.trim())
-        .ok_or_else(|| AppError::invalid("餐次", "应为早餐、午餐或晚餐"))?;
+        .ok_or_else(|| AppError::invalid_field("meal", "餐次", "应为早餐、午餐或晚餐"))?;
     if input.person_id <= 0 {
-        return Err(AppError::invalid("就餐人员", "请选择就餐人员"));
+        return Err(AppError::invalid_field(
+            "person_id",
+            "就餐人员",
+            "请选择就餐人员",
+        ));
     }
     let (mut tx, _guard) = app.store().begin_audited().await?;
     if !store::delete_meal(&mut tx, facility_id, input.person_id, &day, meal.as_str()).await? {
@@ -508,12 +527,12 @@ pub async fn week_menu(
     let canteen = scoped_canteen(app, actor, facility_id, "canteen.menu_read").await?;
     let today = app.today();
     let day = match day.filter(|d| !d.trim().is_empty()) {
-        Some(d) => menu_day("日期", d)?,
+        Some(d) => menu_day("日期", d).map_err(|e| e.keyed("day"))?,
         None => today,
     };
     let week_day = |n: i64| {
         day.add_days(n - i64::from(day.iso_weekday()) + 1)
-            .ok_or_else(|| AppError::invalid("日期", "日期超出范围"))
+            .ok_or_else(|| AppError::invalid_field("day", "日期", "日期超出范围"))
     };
     let monday = week_day(0)?;
     let sunday = week_day(6)?;
@@ -581,7 +600,9 @@ pub async fn set_day_menu(
 ) -> Result<()> {
     app.require(actor, Action::ServiceRecord).await?;
     scoped_canteen(app, actor, facility_id, "canteen.menu").await?;
-    let day = menu_day("日期", &input.day)?.to_string();
+    let day = menu_day("日期", &input.day)
+        .map_err(|e| e.keyed("day"))?
+        .to_string();
     let meals = [
         (Meal::Breakfast, input.breakfast.trim()),
         (Meal::Lunch, input.lunch.trim()),
@@ -589,7 +610,8 @@ pub async fn set_day_menu(
     ];
     for (meal, dishes) in meals {
         if dishes.chars().count() > 200 {
-            return Err(AppError::invalid(
+            return Err(AppError::invalid_field(
+                meal.as_str(),
                 format!("{}菜式", meal.label()),
                 "菜式应在 200 字以内",
             ));
@@ -825,77 +847,57 @@ pub async fn settlement_xlsx(
 }
 
 fn settlement_workbook(s: &CanteenSettlement) -> Result<Vec<u8>, XlsxError> {
-    let mut book = Workbook::new();
-    let sheet = book.add_worksheet();
-    sheet.set_name("助餐补贴结算表")?;
-    let title = Format::new().set_bold().set_font_size(14);
-    let head = Format::new().set_bold().set_border(FormatBorder::Thin);
-    let cell = Format::new().set_border(FormatBorder::Thin);
-    let money = Format::new()
-        .set_border(FormatBorder::Thin)
-        .set_num_format("#,##0.00");
-    let yuan = |fen: i64| fen as f64 / 100.0;
-    sheet.merge_range(
-        0,
-        0,
-        0,
-        4,
-        &format!("{} {} 长者助餐补贴结算表", s.canteen, s.month),
-        &title,
-    )?;
-    for (col, h) in [
+    let mut sheet = ReportSheet::new("助餐补贴结算表")?;
+    let headers = [
         "档次",
         "餐数",
         "政府补贴（元）",
         "个人支付（元）",
         "慈善捐助（元）",
-    ]
-    .iter()
-    .enumerate()
-    {
-        sheet.write_string_with_format(1, col as u16, *h, &head)?;
-    }
-    sheet.set_column_width(0, 16)?;
-    sheet.set_column_width(2, 14)?;
-    sheet.set_column_width(3, 14)?;
-    sheet.set_column_width(4, 14)?;
+    ];
+    sheet.title(
+        &format!("{} {} 长者助餐补贴结算表", s.canteen, s.month),
+        headers.len() as u16,
+    )?;
+    sheet.headers(1, &headers)?;
+    sheet.widths(&[(0, 16.0), (2, 14.0), (3, 14.0), (4, 14.0)])?;
     let mut row = 2u32;
     for l in &s.lines {
-        sheet.write_string_with_format(row, 0, &l.tier, &cell)?;
-        sheet.write_number_with_format(row, 1, l.meals as f64, &cell)?;
-        sheet.write_number_with_format(row, 2, yuan(l.subsidy_fen), &money)?;
-        sheet.write_number_with_format(row, 3, yuan(l.personal_fen), &money)?;
-        sheet.write_number_with_format(row, 4, yuan(l.charity_fen), &money)?;
+        sheet.text(row, 0, &l.tier)?;
+        sheet.number(row, 1, l.meals as f64)?;
+        sheet.yuan(row, 2, l.subsidy_fen)?;
+        sheet.yuan(row, 3, l.personal_fen)?;
+        sheet.yuan(row, 4, l.charity_fen)?;
         row += 1;
     }
-    sheet.write_string_with_format(row, 0, "合计", &head)?;
-    sheet.write_number_with_format(row, 1, s.meals as f64, &head)?;
-    sheet.write_number_with_format(row, 2, yuan(s.subsidy_fen), &money)?;
-    sheet.write_number_with_format(row, 3, yuan(s.personal_fen), &money)?;
-    sheet.write_number_with_format(row, 4, yuan(s.charity_fen), &money)?;
+    sheet.label(row, 0, "合计")?;
+    sheet.total(row, 1, s.meals as f64)?;
+    sheet.yuan(row, 2, s.subsidy_fen)?;
+    sheet.yuan(row, 3, s.personal_fen)?;
+    sheet.yuan(row, 4, s.charity_fen)?;
     row += 1;
-    sheet.write_string_with_format(row, 0, "待核暂扣补贴", &head)?;
-    sheet.write_number_with_format(row, 2, yuan(s.held_fen), &money)?;
+    sheet.label(row, 0, "待核暂扣补贴")?;
+    sheet.yuan(row, 2, s.held_fen)?;
     row += 1;
-    sheet.write_string_with_format(row, 0, "本月申请补贴", &head)?;
-    sheet.write_number_with_format(row, 2, yuan(s.claimed_fen), &money)?;
+    sheet.label(row, 0, "本月申请补贴")?;
+    sheet.yuan(row, 2, s.claimed_fen)?;
     row += 2;
     if !s.flagged.is_empty() {
-        sheet.write_string(row, 0, "同一人同日同餐在其他饭堂也有登记（待核）：")?;
+        sheet.note(row, 0, "同一人同日同餐在其他饭堂也有登记（待核）：")?;
         row += 1;
         for f in &s.flagged {
-            sheet.write_string(row, 0, &f.name)?;
-            sheet.write_string(row, 1, &f.day)?;
-            sheet.write_string(row, 2, f.meal)?;
-            sheet.write_string(row, 3, &f.reason)?;
+            sheet.note(row, 0, &f.name)?;
+            sheet.note(row, 1, &f.day)?;
+            sheet.note(row, 2, f.meal)?;
+            sheet.note(row, 3, &f.reason)?;
             row += 1;
         }
         row += 1;
     }
-    sheet.write_string(
+    sheet.note(
         row,
         0,
         "饭堂负责人：　　　　　　经办人：　　　　　　审核（民政）：",
     )?;
-    book.save_to_buffer()
+    sheet.finish()
 }

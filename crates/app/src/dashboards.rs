@@ -839,16 +839,7 @@ pub async fn dashboard_xlsx(app: &App, actor: &Actor, region: &RegionCode) -> Re
 }
 
 fn workbook(d: &Dashboard) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
-    use rust_xlsxwriter::{Format, FormatBorder, Workbook};
-    let mut book = Workbook::new();
-    let sheet = book.add_worksheet();
-    sheet.set_name("概览")?;
-    let title = Format::new().set_bold().set_font_size(14);
-    let head = Format::new().set_bold().set_border(FormatBorder::Thin);
-    let cell = Format::new().set_border(FormatBorder::Thin);
-    let money = Format::new()
-        .set_border(FormatBorder::Thin)
-        .set_num_format("#,##0.00");
+    let mut sheet = crate::report_sheet::ReportSheet::new("概览")?;
     let level_name = d
         .region
         .path
@@ -856,38 +847,38 @@ fn workbook(d: &Dashboard) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
         .map(|r| r.name.as_str())
         .collect::<Vec<_>>()
         .join(" / ");
-    sheet.write_with_format(0, 0, format!("{level_name} 数据概览"), &title)?;
+    sheet.title(&format!("{level_name} 数据概览"), 1)?;
     let how = match &d.people_counted_at {
         Some(at) => format!("人员数字为 {at} 预先汇总，其余实时按记录计算"),
         None => "实时按记录计算".to_owned(),
     };
-    sheet.write(1, 0, format!("统计日期 {}（{how}）", d.as_of))?;
-    sheet.set_column_width(0, 24)?;
+    sheet.note(1, 0, &format!("统计日期 {}（{how}）", d.as_of))?;
+    sheet.widths(&[(0, 24.0)])?;
     let mut row: u32 = 3;
     for s in &d.sections {
-        sheet.write_with_format(row, 0, format!("{}（{}）", s.title, s.unit), &head)?;
+        sheet.label(row, 0, &format!("{}（{}）", s.title, s.unit))?;
         row += 1;
-        sheet.write_with_format(row, 0, "区划", &head)?;
-        for (i, c) in s.columns.iter().enumerate() {
-            let col = u16::try_from(i + 1).unwrap_or(u16::MAX);
-            sheet.write_with_format(row, col, &c.label, &head)?;
-            sheet.set_column_width(col, 14)?;
+        let mut headers = vec!["区划"];
+        headers.extend(s.columns.iter().map(|c| c.label.as_str()));
+        sheet.headers(row, &headers)?;
+        for i in 0..s.columns.len() {
+            sheet.widths(&[(u16::try_from(i + 1).unwrap_or(u16::MAX), 14.0)])?;
         }
         row += 1;
         for l in s.lines.iter().chain(std::iter::once(&s.total)) {
-            sheet.write_with_format(row, 0, &l.name, &cell)?;
+            sheet.text(row, 0, &l.name)?;
             for (i, c) in l.cells.iter().enumerate() {
                 let col = u16::try_from(i + 1).unwrap_or(u16::MAX);
                 if s.unit == "元" {
-                    sheet.write_with_format(row, col, c.value as f64 / 100.0, &money)?;
+                    sheet.yuan(row, col, c.value)?;
                 } else {
-                    sheet.write_with_format(row, col, c.value as f64, &cell)?;
+                    sheet.number(row, col, c.value as f64)?;
                 }
             }
             row += 1;
         }
-        sheet.write(row, 0, &s.note)?;
+        sheet.note(row, 0, &s.note)?;
         row += 2;
     }
-    book.save_to_buffer()
+    sheet.finish()
 }

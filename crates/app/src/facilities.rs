@@ -126,30 +126,32 @@ pub(crate) async fn scoped_facility(
     }
 }
 
-fn optional_number(field: &str, s: &str, max: i64) -> Result<Option<i64>> {
+fn optional_number(key: &str, label: &str, s: &str, max: i64) -> Result<Option<i64>> {
     let s = s.trim();
     if s.is_empty() {
         return Ok(None);
     }
     match s.parse::<i64>() {
         Ok(n) if (0..=max).contains(&n) => Ok(Some(n)),
-        _ => Err(AppError::invalid(
-            field,
+        _ => Err(AppError::invalid_field(
+            key,
+            label,
             format!("应为 0 到 {max} 之间的整数"),
         )),
     }
 }
 
 /// Degrees to microdegrees; `bound` is 180 for longitude, 90 for latitude.
-fn optional_degrees(field: &str, s: &str, bound: f64) -> Result<Option<i64>> {
+fn optional_degrees(key: &str, label: &str, s: &str, bound: f64) -> Result<Option<i64>> {
     let s = s.trim();
     if s.is_empty() {
         return Ok(None);
     }
     match s.parse::<f64>() {
         Ok(d) if d.is_finite() && d.abs() <= bound => Ok(Some((d * 1e6).round() as i64)),
-        _ => Err(AppError::invalid(
-            field,
+        _ => Err(AppError::invalid_field(
+            key,
+            label,
             format!("应为 -{bound} 到 {bound} 之间的度数，如 112.96"),
         )),
     }
@@ -163,10 +165,15 @@ async fn validated(
 ) -> Result<(FacilityValues, Vec<String>)> {
     let name = input.name.trim();
     if name.is_empty() || name.chars().count() > 100 {
-        return Err(AppError::invalid("名称", "请填写机构名称（100 字以内）"));
+        return Err(AppError::invalid_field(
+            "name",
+            "名称",
+            "请填写机构名称（100 字以内）",
+        ));
     }
     let kind = FacilityKind::parse(input.kind.trim()).ok_or_else(|| {
-        AppError::invalid(
+        AppError::invalid_field(
+            "kind",
             "类型",
             format!(
                 "应为以下之一：{}",
@@ -178,14 +185,27 @@ async fn validated(
             ),
         )
     })?;
-    let region = RegionCode::parse(input.region.trim())
-        .map_err(|_| AppError::invalid("所在区划", "应为 9 位镇（街道）或 12 位村（社区）代码"))?;
+    let region = RegionCode::parse(input.region.trim()).map_err(|_| {
+        AppError::invalid_field(
+            "region",
+            "所在区划",
+            "应为 9 位镇（街道）或 12 位村（社区）代码",
+        )
+    })?;
     if !actor.scope.covers(&region) {
-        return Err(AppError::invalid("所在区划", "不在您的管辖范围内"));
+        return Err(AppError::invalid_field(
+            "region",
+            "所在区划",
+            "不在您的管辖范围内",
+        ));
     }
     let mut conn = app.store().pool().acquire().await?;
     if regions::get(&mut conn, region.as_str()).await?.is_none() {
-        return Err(AppError::invalid("所在区划", "区划代码不存在"));
+        return Err(AppError::invalid_field(
+            "region",
+            "所在区划",
+            "区划代码不存在",
+        ));
     }
     let mut villages = Vec::new();
     for code in input
@@ -197,10 +217,15 @@ async fn validated(
             .ok()
             .filter(|v| v.level() == RegionLevel::Village)
             .ok_or_else(|| {
-                AppError::invalid("服务村（社区）", format!("{code} 不是 12 位村（社区）代码"))
+                AppError::invalid_field(
+                    "villages",
+                    "服务村（社区）",
+                    format!("{code} 不是 12 位村（社区）代码"),
+                )
             })?;
         if !actor.scope.covers(&village) || regions::get(&mut conn, code).await?.is_none() {
-            return Err(AppError::invalid(
+            return Err(AppError::invalid_field(
+                "villages",
                 "服务村（社区）",
                 format!("{code} 不存在或不在您的管辖范围内"),
             ));
@@ -213,10 +238,14 @@ async fn validated(
         Some(json) => json.to_owned(),
         None => serde_json::to_string(&kind.default_eligibility()).map_err(AppError::internal)?,
     };
-    let text = |s: &str, field: &str, max: usize| -> Result<String> {
+    let text = |s: &str, key: &str, label: &str, max: usize| -> Result<String> {
         let s = s.trim();
         if s.chars().count() > max {
-            return Err(AppError::invalid(field, format!("不超过 {max} 字")));
+            return Err(AppError::invalid_field(
+                key,
+                label,
+                format!("不超过 {max} 字"),
+            ));
         }
         Ok(s.to_owned())
     };
@@ -225,15 +254,20 @@ async fn validated(
             name: name.to_owned(),
             kind: kind.as_str().to_owned(),
             region_code: region.to_string(),
-            address: text(&input.address, "地址", 200)?,
-            longitude_e6: optional_degrees("经度", &input.longitude, 180.0)?,
-            latitude_e6: optional_degrees("纬度", &input.latitude, 90.0)?,
-            floor_area_m2: optional_number("面积（平方米）", &input.floor_area_m2, 1_000_000)?,
-            capacity: optional_number("床位/学位", &input.capacity, 100_000)?,
-            opening_hours: text(&input.opening_hours, "开放时间", 100)?,
-            operator: text(&input.operator, "运营方", 100)?,
-            contact_name: text(&input.contact_name, "联系人", 50)?,
-            contact_phone: text(&input.contact_phone, "联系电话", 30)?,
+            address: text(&input.address, "address", "地址", 200)?,
+            longitude_e6: optional_degrees("longitude", "经度", &input.longitude, 180.0)?,
+            latitude_e6: optional_degrees("latitude", "纬度", &input.latitude, 90.0)?,
+            floor_area_m2: optional_number(
+                "floor_area_m2",
+                "面积（平方米）",
+                &input.floor_area_m2,
+                1_000_000,
+            )?,
+            capacity: optional_number("capacity", "床位/学位", &input.capacity, 100_000)?,
+            opening_hours: text(&input.opening_hours, "opening_hours", "开放时间", 100)?,
+            operator: text(&input.operator, "operator", "运营方", 100)?,
+            contact_name: text(&input.contact_name, "contact_name", "联系人", 50)?,
+            contact_phone: text(&input.contact_phone, "contact_phone", "联系电话", 30)?,
             eligibility,
         },
         villages,
@@ -336,11 +370,20 @@ pub async fn relocate(app: &App, actor: &Actor, id: i64, input: &RelocationInput
     let old = scoped_facility(app, actor, id, "facility.relocate").await?;
     let address = input.address.trim();
     if address.is_empty() || address.chars().count() > 200 {
-        return Err(AppError::invalid("新地址", "请填写新址（200 字以内）"));
+        return Err(AppError::invalid_field(
+            "address",
+            "新地址",
+            "请填写新址（200 字以内）",
+        ));
     }
-    let floor_area_m2 = optional_number("面积（平方米）", &input.floor_area_m2, 1_000_000)?;
+    let floor_area_m2 = optional_number(
+        "floor_area_m2",
+        "面积（平方米）",
+        &input.floor_area_m2,
+        1_000_000,
+    )?;
     let day = CivilDate::parse(input.day.trim())
-        .map_err(|_| AppError::invalid("迁入日期", "日期应为 YYYY-MM-DD"))?;
+        .map_err(|_| AppError::invalid_field("day", "迁入日期", "日期应为 YYYY-MM-DD"))?;
     let mut conn = app.store().pool().acquire().await?;
     let current = store::sites(&mut conn, id)
         .await?
@@ -349,7 +392,8 @@ pub async fn relocate(app: &App, actor: &Actor, id: i64, input: &RelocationInput
     drop(conn);
     if let Some(moved_in) = current.and_then(|s| s.moved_in) {
         if day.to_string() < moved_in {
-            return Err(AppError::invalid(
+            return Err(AppError::invalid_field(
+                "day",
                 "迁入日期",
                 format!("不能早于现址的启用日期 {moved_in}"),
             ));
@@ -392,9 +436,13 @@ pub async fn add_room(
     app.require(actor, Action::FacilityManage).await?;
     scoped_facility(app, actor, id, "facility.room").await?;
     if name.trim().is_empty() || name.chars().count() > 50 {
-        return Err(AppError::invalid("房间名称", "请填写房间名称（50 字以内）"));
+        return Err(AppError::invalid_field(
+            "name",
+            "房间名称",
+            "请填写房间名称（50 字以内）",
+        ));
     }
-    let area_m2 = optional_number("面积（平方米）", area_m2, 100_000)?;
+    let area_m2 = optional_number("area_m2", "面积（平方米）", area_m2, 100_000)?;
     let (mut tx, _guard) = app.store().begin_audited().await?;
     let room = store::add_room(&mut tx, id, name.trim(), function.trim(), area_m2).await?;
     app.audit_in(

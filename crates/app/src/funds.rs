@@ -33,10 +33,15 @@ pub const PROJECT_KINDS: [(&str, &str); 4] = [
 
 /// The region of a new source or project; errors name the API's key.
 async fn region_in_scope(app: &App, actor: &Actor, code: &str) -> Result<RegionCode> {
-    let region = RegionCode::parse(code.trim())
-        .map_err(|_| AppError::invalid("region", "区划代码应为 2、4、6、9 或 12 位数字"))?;
+    let region = RegionCode::parse(code.trim()).map_err(|_| {
+        AppError::invalid_field("region", "区划", "区划代码应为 2、4、6、9 或 12 位数字")
+    })?;
     if !actor.scope.covers(&region) {
-        return Err(AppError::invalid("region", "不在您的管辖范围内"));
+        return Err(AppError::invalid_field(
+            "region",
+            "区划",
+            "不在您的管辖范围内",
+        ));
     }
     crate::regions::require_known(app, &region, "region").await?;
     Ok(region)
@@ -52,10 +57,18 @@ pub async fn add_source(
     app.require(actor, Action::FacilityManage).await?;
     let region = region_in_scope(app, actor, region).await?;
     if name.trim().is_empty() {
-        return Err(AppError::invalid("名称", "请填写资金来源名称"));
+        return Err(AppError::invalid_field(
+            "name",
+            "名称",
+            "请填写资金来源名称",
+        ));
     }
     if !SOURCE_KINDS.iter().any(|(k, _)| *k == kind) {
-        return Err(AppError::invalid("类别", "不是已知的资金来源类别"));
+        return Err(AppError::invalid_field(
+            "kind",
+            "类别",
+            "不是已知的资金来源类别",
+        ));
     }
     let (mut tx, _guard) = app.store().begin_audited().await?;
     let id = store::add_source(&mut tx, name.trim(), kind, region.as_str(), app.now()).await?;
@@ -84,13 +97,25 @@ pub async fn add_project(app: &App, actor: &Actor, p: &ProjectInput<'_>) -> Resu
     app.require(actor, Action::FacilityManage).await?;
     let region = region_in_scope(app, actor, p.region).await?;
     if p.name.trim().is_empty() {
-        return Err(AppError::invalid("项目名称", "请填写项目名称"));
+        return Err(AppError::invalid_field(
+            "name",
+            "项目名称",
+            "请填写项目名称",
+        ));
     }
     if !PROJECT_KINDS.iter().any(|(k, _)| *k == p.kind) {
-        return Err(AppError::invalid("项目类别", "不是已知的项目类别"));
+        return Err(AppError::invalid_field(
+            "kind",
+            "项目类别",
+            "不是已知的项目类别",
+        ));
     }
     if p.budget.0 < 0 || p.budget > MAX_AMOUNT {
-        return Err(AppError::invalid("预算", "预算应在 0 到 100 亿元之间"));
+        return Err(AppError::invalid_field(
+            "budget",
+            "预算",
+            "预算应在 0 到 100 亿元之间",
+        ));
     }
     for f in p.facility_id.iter().chain(p.facilities) {
         scoped_facility(app, actor, *f, "fund.project").await?;
@@ -139,9 +164,13 @@ async fn scoped_project(app: &App, actor: &Actor, id: i64, action: &str) -> Resu
 
 /// An amount typed in yuan, more than nothing.
 fn positive_yuan(s: &str) -> Result<Fen> {
-    let amount = Fen::parse_yuan(s).map_err(|m| AppError::invalid("金额", m))?;
+    let amount = Fen::parse_yuan(s).map_err(|m| AppError::invalid_field("amount", "金额", m))?;
     if amount.0 <= 0 || amount > MAX_AMOUNT {
-        return Err(AppError::invalid("金额", "金额应大于 0、不超过 100 亿元"));
+        return Err(AppError::invalid_field(
+            "amount",
+            "金额",
+            "金额应大于 0、不超过 100 亿元",
+        ));
     }
     Ok(amount)
 }
@@ -151,7 +180,8 @@ fn positive_yuan(s: &str) -> Result<Fen> {
 pub const MAX_AMOUNT: Fen = Fen(1_000_000_000_000);
 
 fn day_of(s: &str) -> Result<CivilDate> {
-    CivilDate::parse(s.trim()).map_err(|_| AppError::invalid("日期", "日期应为 YYYY-MM-DD"))
+    CivilDate::parse(s.trim())
+        .map_err(|_| AppError::invalid_field("day", "日期", "日期应为 YYYY-MM-DD"))
 }
 
 /// Allocates money (typed in yuan) from a source to a project on a day.
@@ -184,7 +214,8 @@ pub async fn allocate(
         });
     drop(conn);
     if !known {
-        return Err(AppError::invalid(
+        return Err(AppError::invalid_field(
+            "source_id",
             "资金来源",
             "资金来源不存在或不在您的管辖范围内",
         ));
@@ -221,7 +252,11 @@ pub async fn spend(
     let amount = positive_yuan(amount)?;
     let day = day_of(day)?;
     if item.trim().is_empty() {
-        return Err(AppError::invalid("支出事项", "请填写支出事项"));
+        return Err(AppError::invalid_field(
+            "item",
+            "支出事项",
+            "请填写支出事项",
+        ));
     }
     let (mut tx, _guard) = app.store().begin_audited().await?;
     let id = store::spend(

@@ -20,6 +20,7 @@
 use crate::actor::Who;
 use crate::audit::Event;
 use crate::facilities::scoped_facility;
+use crate::report_sheet::ReportSheet;
 use crate::services::{month_bounds, parse_month};
 use crate::{civil, Actor, App, AppError, Result};
 use kangyang_domain::capability::CapabilityLevel;
@@ -38,7 +39,7 @@ use kangyang_store::facilities::{FacilityRow, FacilityScope};
 use kangyang_store::home_care::{self as store, OrderFilter, OrderRow, OrderScope, StepColumns};
 use kangyang_store::persons::{self, PersonRow, PersonScope};
 use kangyang_store::Conn;
-use rust_xlsxwriter::{Format, FormatBorder, Workbook, XlsxError};
+use rust_xlsxwriter::XlsxError;
 use serde::{Deserialize, Serialize};
 
 // ---- seeding, catalogue and rules ----
@@ -1354,15 +1355,19 @@ pub async fn rate(app: &App, actor: &Actor, id: i64, input: &RatingInput) -> Res
         .parse::<i64>()
         .ok()
         .filter(|s| (1..=5).contains(s))
-        .ok_or_else(|| AppError::invalid("评价", "应为 1 到 5 星"))?;
+        .ok_or_else(|| AppError::invalid_field("stars", "评价", "应为 1 到 5 星"))?;
     let by = match input.by.trim() {
         "" | "person" | "本人" => "person",
         "family" | "家属" => "family",
-        _ => return Err(AppError::invalid("评价人", "应为本人或家属")),
+        _ => return Err(AppError::invalid_field("by", "评价人", "应为本人或家属")),
     };
     let comment = input.comment.trim();
     if comment.chars().count() > 300 {
-        return Err(AppError::invalid("评价内容", "不超过 300 字"));
+        return Err(AppError::invalid_field(
+            "comment",
+            "评价内容",
+            "不超过 300 字",
+        ));
     }
     move_order(
         app,
@@ -1389,7 +1394,8 @@ pub async fn cancel(app: &App, actor: &Actor, id: i64, reason: &str) -> Result<(
     next_state(from, Step::Cancel).map_err(AppError::Conflict)?;
     let reason = reason.trim();
     if reason.is_empty() || reason.chars().count() > 200 {
-        return Err(AppError::invalid(
+        return Err(AppError::invalid_field(
+            "reason",
             "取消原因",
             "请填写取消原因（200 字以内）",
         ));
@@ -1498,7 +1504,8 @@ pub async fn complain(app: &App, actor: &Actor, id: i64, text: &str) -> Result<i
     operator_only(desk(app, actor).await?, "投诉受理")?;
     let text = text.trim();
     if text.is_empty() || text.chars().count() > 500 {
-        return Err(AppError::invalid(
+        return Err(AppError::invalid_field(
+            "text",
             "投诉内容",
             "请填写投诉内容（500 字以内）",
         ));
@@ -1539,7 +1546,8 @@ pub async fn close_complaint(app: &App, actor: &Actor, id: i64, outcome: &str) -
     }
     let outcome = outcome.trim();
     if outcome.is_empty() || outcome.chars().count() > 500 {
-        return Err(AppError::invalid(
+        return Err(AppError::invalid_field(
+            "outcome",
             "办理结果",
             "请填写办理结果（500 字以内）",
         ));
@@ -1587,7 +1595,11 @@ pub async fn sample_callbacks(
     let (y, m) = parse_month(month)?;
     let month = format!("{y}-{m:02}");
     if per_mille == 0 || per_mille > 1000 {
-        return Err(AppError::invalid("抽样比例", "应为 1 到 1000（‰）"));
+        return Err(AppError::invalid_field(
+            "per_mille",
+            "抽样比例",
+            "应为 1 到 1000（‰）",
+        ));
     }
     let mut conn = app.store().pool().acquire().await?;
     let candidates =
@@ -1633,7 +1645,11 @@ pub async fn record_callback(
     }
     let notes = input.notes.trim();
     if notes.chars().count() > 500 {
-        return Err(AppError::invalid("回访记录", "不超过 500 字"));
+        return Err(AppError::invalid_field(
+            "notes",
+            "回访记录",
+            "不超过 500 字",
+        ));
     }
     let (mut tx, _guard) = app.store().begin_audited().await?;
     store::record_callback(
@@ -1769,17 +1785,25 @@ pub async fn add_caregiver(
     scoped_provider(app, actor, provider, "home_care.caregiver.create").await?;
     let name = input.name.trim();
     if name.is_empty() || name.chars().count() > 50 {
-        return Err(AppError::invalid("姓名", "请填写护理员姓名（50 字以内）"));
+        return Err(AppError::invalid_field(
+            "name",
+            "姓名",
+            "请填写护理员姓名（50 字以内）",
+        ));
     }
     let qualification = input.qualification.trim();
     if qualification.chars().count() > 100 {
-        return Err(AppError::invalid("资质", "不超过 100 字"));
+        return Err(AppError::invalid_field(
+            "qualification",
+            "资质",
+            "不超过 100 字",
+        ));
     }
     let phone = match input.phone.trim() {
         "" => None,
         p => Some(
             kangyang_domain::mask::normalise_phone(p)
-                .map_err(|e| AppError::invalid("电话", e.to_string()))?,
+                .map_err(|e| AppError::invalid_field("phone", "电话", e.to_string()))?,
         ),
     };
     let mut conn = app.store().pool().acquire().await?;
@@ -1789,7 +1813,13 @@ pub async fn add_caregiver(
             let user = kangyang_store::users::find_by_username(&mut conn, u).await?;
             match user {
                 Some(user) if user.facility_id == Some(provider) => Some(user.id),
-                _ => return Err(AppError::invalid("账号", "应为本服务机构的工作人员账号")),
+                _ => {
+                    return Err(AppError::invalid_field(
+                        "username",
+                        "账号",
+                        "应为本服务机构的工作人员账号",
+                    ))
+                }
             }
         }
     };
@@ -1964,24 +1994,7 @@ pub async fn settlement_xlsx(
 }
 
 fn settlement_workbook(s: &ProviderSettlement) -> Result<Vec<u8>, XlsxError> {
-    let mut book = Workbook::new();
-    let sheet = book.add_worksheet();
-    sheet.set_name("居家上门服务结算表")?;
-    let title = Format::new().set_bold().set_font_size(14);
-    let head = Format::new().set_bold().set_border(FormatBorder::Thin);
-    let cell = Format::new().set_border(FormatBorder::Thin);
-    let money = Format::new()
-        .set_border(FormatBorder::Thin)
-        .set_num_format("#,##0.00");
-    let yuan = |fen: i64| fen as f64 / 100.0;
-    sheet.merge_range(
-        0,
-        0,
-        0,
-        8,
-        &format!("{} {} 居家养老上门服务结算表", s.provider, s.month),
-        &title,
-    )?;
+    let mut sheet = ReportSheet::new("居家上门服务结算表")?;
     let headers = [
         "工单号",
         "服务日期",
@@ -1993,61 +2006,61 @@ fn settlement_workbook(s: &ProviderSettlement) -> Result<Vec<u8>, XlsxError> {
         "个人支付（元）",
         "状态",
     ];
-    for (col, h) in headers.iter().enumerate() {
-        sheet.write_string_with_format(1, col as u16, *h, &head)?;
-    }
-    for (col, width) in [
-        (1, 12),
-        (2, 10),
-        (3, 18),
-        (5, 10),
-        (6, 14),
-        (7, 14),
-        (8, 30),
-    ] {
-        sheet.set_column_width(col, width)?;
-    }
+    sheet.title(
+        &format!("{} {} 居家养老上门服务结算表", s.provider, s.month),
+        headers.len() as u16,
+    )?;
+    sheet.headers(1, &headers)?;
+    sheet.widths(&[
+        (1, 12.0),
+        (2, 10.0),
+        (3, 18.0),
+        (5, 10.0),
+        (6, 14.0),
+        (7, 14.0),
+        (8, 30.0),
+    ])?;
     let mut row = 2u32;
     for l in &s.lines {
-        sheet.write_number_with_format(row, 0, l.order_id as f64, &cell)?;
-        sheet.write_string_with_format(row, 1, &l.day, &cell)?;
-        sheet.write_string_with_format(row, 2, &l.person_name, &cell)?;
-        sheet.write_string_with_format(row, 3, &l.item_name, &cell)?;
-        sheet.write_number_with_format(row, 4, l.quantity as f64, &cell)?;
-        sheet.write_string_with_format(row, 5, &l.caregiver, &cell)?;
-        sheet.write_number_with_format(row, 6, yuan(l.government_fen), &money)?;
-        sheet.write_number_with_format(row, 7, yuan(l.personal_fen), &money)?;
+        sheet.number(row, 0, l.order_id as f64)?;
+        sheet.text(row, 1, &l.day)?;
+        sheet.text(row, 2, &l.person_name)?;
+        sheet.text(row, 3, &l.item_name)?;
+        sheet.number(row, 4, l.quantity as f64)?;
+        sheet.text(row, 5, &l.caregiver)?;
+        sheet.yuan(row, 6, l.government_fen)?;
+        sheet.yuan(row, 7, l.personal_fen)?;
         let status = match l.status {
             "held" => format!("待核暂扣：{}", l.anomalies.join("；")),
             "rejected" => format!("核实不实，不予结算：{}", l.anomalies.join("；")),
             _ => String::new(),
         };
-        sheet.write_string_with_format(row, 8, &status, &cell)?;
+        sheet.text(row, 8, &status)?;
         row += 1;
     }
-    sheet.write_string_with_format(row, 0, "合计", &head)?;
-    sheet.write_number_with_format(row, 4, s.orders as f64, &head)?;
-    sheet.write_number_with_format(row, 6, yuan(s.government_fen), &money)?;
-    sheet.write_number_with_format(row, 7, yuan(s.personal_fen), &money)?;
+    sheet.label(row, 0, "合计")?;
+    sheet.total(row, 4, s.orders as f64)?;
+    sheet.yuan(row, 6, s.government_fen)?;
+    sheet.yuan(row, 7, s.personal_fen)?;
     row += 1;
     for (label, orders, fen) in [
         ("待核暂扣", s.held_orders, s.held_fen),
         ("核实不实不予结算", s.rejected_orders, s.rejected_fen),
     ] {
-        sheet.write_string_with_format(row, 0, label, &head)?;
-        sheet.write_number_with_format(row, 4, orders as f64, &cell)?;
-        sheet.write_number_with_format(row, 6, yuan(fen), &money)?;
+        sheet.label(row, 0, label)?;
+        sheet.number(row, 4, orders as f64)?;
+        sheet.yuan(row, 6, fen)?;
         row += 1;
     }
-    sheet.write_string_with_format(row, 0, "本月应付（政府购买）", &head)?;
-    sheet.write_number_with_format(row, 6, yuan(s.payable_fen), &money)?;
+    sheet.label(row, 0, "本月应付（政府购买）")?;
+    sheet.yuan(row, 6, s.payable_fen)?;
     row += 2;
-    sheet.write_string(
+    sheet.note(
         row,
         0,
         "服务机构负责人（签章）：　　　　　　经办人：　　　　　　审核（民政）：",
     )?;
-    book.save_to_buffer()
+    sheet.finish()
 }
 
 // ---- provider scores ----

@@ -618,7 +618,8 @@ pub async fn start_job(
             id,
             match result {
                 Ok(report) => JobState::Finished(std::sync::Arc::new(report)),
-                Err(AppError::Internal(cause)) => {
+                Err(e @ AppError::Internal(_)) => {
+                    let cause = e.operator_message();
                     tracing::error!(%cause, "background import failed");
                     JobState::Failed("服务器内部错误，导入未完成，登记册保持不变".to_owned())
                 }

@@ -45,6 +45,7 @@ pub mod persons;
 pub mod planning;
 pub mod public;
 pub mod regions;
+mod report_sheet;
 pub mod services;
 pub mod sheet;
 pub mod stations;

@@ -478,7 +478,7 @@ pub async fn import_status_file(
         };
         let change = match parse_change(cell(columns.status), cell(columns.date), today) {
             Ok(c) => c,
-            Err(AppError::Invalid { field, message }) => {
+            Err(AppError::Invalid { field, message, .. }) => {
                 report.rejected += 1;
                 keep(&mut report, row, cells, format!("{field}：{message}"));
                 continue;

@@ -31,13 +31,16 @@ pub async fn add_org(
     let region = RegionCode::parse(region.trim())
         .ok()
         .filter(|r| actor.scope.covers(r))
-        .ok_or_else(|| AppError::invalid("region", "区划代码有误或不在您的管辖范围内"))?;
+        .ok_or_else(|| {
+            AppError::invalid_field("region", "区划", "区划代码不存在或不在您的管辖范围内")
+        })?;
     crate::regions::require_known(app, &region, "region").await?;
     if name.trim().is_empty() {
-        return Err(AppError::invalid("名称", "请填写组织名称"));
+        return Err(AppError::invalid_field("name", "名称", "请填写组织名称"));
     }
     if !ORG_KINDS.iter().any(|(k, _)| *k == kind) {
-        return Err(AppError::invalid(
+        return Err(AppError::invalid_field(
+            "kind",
             "类别",
             "应为党组织、企业、志愿服务队或其他组织",
         ));
@@ -162,18 +165,26 @@ pub async fn add_help(app: &App, actor: &Actor, help: &HelpInput<'_>) -> Result<
         return Err(AppError::NotFound);
     }
     if !HELP_KINDS.iter().any(|(k, _)| *k == kind) {
-        return Err(AppError::invalid("类别", "应为走访、资金或物资"));
+        return Err(AppError::invalid_field(
+            "kind",
+            "类别",
+            "应为走访、资金或物资",
+        ));
     }
     let amount = if amount.trim().is_empty() {
         Fen(0)
     } else {
-        Fen::parse_yuan(amount).map_err(|m| AppError::invalid("金额", m))?
+        Fen::parse_yuan(amount).map_err(|m| AppError::invalid_field("amount", "金额", m))?
     };
     if amount > crate::funds::MAX_AMOUNT {
-        return Err(AppError::invalid("金额", "金额不超过 100 亿元"));
+        return Err(AppError::invalid_field(
+            "amount",
+            "金额",
+            "金额不超过 100 亿元",
+        ));
     }
     let day = CivilDate::parse(day.trim())
-        .map_err(|_| AppError::invalid("日期", "日期应为 YYYY-MM-DD"))?;
+        .map_err(|_| AppError::invalid_field("day", "日期", "日期应为 YYYY-MM-DD"))?;
     let (mut tx, _guard) = app.store().begin_audited().await?;
     let id = store::add_help(
         &mut tx,

@@ -10,6 +10,7 @@
 use crate::actor::Who;
 use crate::audit::Event;
 use crate::facilities::{eligibility_of, scoped_facility};
+use crate::report_sheet::ReportSheet;
 use crate::{Actor, App, AppError, Result};
 use kangyang_domain::disability::{DisabilityCategory, DisabilityGrade};
 use kangyang_domain::facility::{Applicant, FacilityKind};
@@ -21,7 +22,7 @@ use kangyang_domain::{Action, CivilDate, IdNumber, RegionCode, Scope};
 use kangyang_store::facilities::FacilityRow;
 use kangyang_store::persons::{self, PersonScope};
 use kangyang_store::services::{self as store, NewOrder, NewService, TraineeRow};
-use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, XlsxError};
+use rust_xlsxwriter::XlsxError;
 use serde::{Deserialize, Serialize};
 
 fn date_field(field: &str, s: &str) -> Result<CivilDate> {
@@ -544,41 +545,25 @@ fn attendance_workbook(
     trainees: &[TraineeRow],
     marks: &[(i64, String, bool)],
 ) -> Result<Vec<u8>, XlsxError> {
-    let mut book = Workbook::new();
-    let sheet = book.add_worksheet();
-    sheet.set_name(format!("{year}年{month}月签到表"))?;
-    let title = Format::new().set_bold().set_font_size(14);
-    let head = Format::new()
-        .set_bold()
-        .set_border(FormatBorder::Thin)
-        .set_align(FormatAlign::Center);
-    let cell = Format::new()
-        .set_border(FormatBorder::Thin)
-        .set_align(FormatAlign::Center);
+    let mut sheet = ReportSheet::new(format!("{year}年{month}月签到表"))?.centred();
     let last_col = (days.len() + 3) as u16;
-    sheet.merge_range(
-        0,
-        0,
-        0,
-        last_col,
+    sheet.title(
         &format!("{facility} {year}年{month}月学员签到表"),
-        &title,
+        last_col + 1,
     )?;
-    sheet.write_string_with_format(1, 0, "姓名", &head)?;
-    sheet.set_column_width(0, 10)?;
-    for (i, d) in days.iter().enumerate() {
-        let col = (i + 1) as u16;
-        sheet.write_string_with_format(1, col, d.get(8..).unwrap_or(d), &head)?;
-        sheet.set_column_width(col, 4)?;
+    let mut headers = vec!["姓名"];
+    headers.extend(days.iter().map(|d| d.get(8..).unwrap_or(d)));
+    headers.extend(["出勤天数", "应出勤天数", "出勤率"]);
+    sheet.headers(1, &headers)?;
+    sheet.widths(&[(0, 10.0)])?;
+    for i in 0..days.len() {
+        sheet.widths(&[((i + 1) as u16, 4.0)])?;
     }
     let (c_present, c_expected, c_rate) = (last_col - 2, last_col - 1, last_col);
-    sheet.write_string_with_format(1, c_present, "出勤天数", &head)?;
-    sheet.write_string_with_format(1, c_expected, "应出勤天数", &head)?;
-    sheet.write_string_with_format(1, c_rate, "出勤率", &head)?;
     let (mut sum_present, mut sum_expected) = (0i64, 0i64);
     for (r, t) in trainees.iter().enumerate() {
         let row = (r + 2) as u32;
-        sheet.write_string_with_format(row, 0, &t.name, &cell)?;
+        sheet.text(row, 0, &t.name)?;
         let (mut present, mut expected) = (0i64, 0i64);
         for (i, d) in days.iter().enumerate() {
             let enrolled = t.start_date.as_str() <= d.as_str()
@@ -599,27 +584,27 @@ fn attendance_workbook(
             if enrolled && mark == Some(true) {
                 present += 1;
             }
-            sheet.write_string_with_format(row, (i + 1) as u16, text, &cell)?;
+            sheet.text(row, (i + 1) as u16, text)?;
         }
         sum_present += present;
         sum_expected += expected;
-        sheet.write_number_with_format(row, c_present, present as f64, &cell)?;
-        sheet.write_number_with_format(row, c_expected, expected as f64, &cell)?;
+        sheet.number(row, c_present, present as f64)?;
+        sheet.number(row, c_expected, expected as f64)?;
         let rate = kangyang_domain::services::attendance_rate(present, expected)
             .map(kangyang_domain::money::percent_string)
             .unwrap_or_default();
-        sheet.write_string_with_format(row, c_rate, &rate, &cell)?;
+        sheet.text(row, c_rate, &rate)?;
     }
     let row = (trainees.len() + 2) as u32;
-    sheet.write_string_with_format(row, 0, "合计", &head)?;
-    sheet.write_number_with_format(row, c_present, sum_present as f64, &head)?;
-    sheet.write_number_with_format(row, c_expected, sum_expected as f64, &head)?;
+    sheet.label(row, 0, "合计")?;
+    sheet.total(row, c_present, sum_present as f64)?;
+    sheet.total(row, c_expected, sum_expected as f64)?;
     let rate = kangyang_domain::services::attendance_rate(sum_present, sum_expected)
         .map(kangyang_domain::money::percent_string)
         .unwrap_or_default();
-    sheet.write_string_with_format(row, c_rate, &rate, &head)?;
-    sheet.write_string(row + 2, 0, "√ 出勤　× 缺勤　— 未在托　工作日为周一至周五")?;
-    book.save_to_buffer()
+    sheet.label(row, c_rate, &rate)?;
+    sheet.note(row + 2, 0, "√ 出勤　× 缺勤　— 未在托　工作日为周一至周五")?;
+    sheet.finish()
 }
 
 // ---- five-in-one services and counselling ----
@@ -658,23 +643,37 @@ pub async fn add_service(
     app.require(actor, Action::ServiceRecord).await?;
     scoped_facility(app, actor, facility_id, "service.create").await?;
     let kind = ServiceKind::parse(input.kind.trim()).ok_or_else(|| {
-        AppError::invalid(
+        AppError::invalid_field(
+            "kind",
             "服务类别",
             "应为日间照料、康复训练、康乐文体、技能训练或辅助就业",
         )
     })?;
-    let day = record_day(app, "日期", &input.day)?.to_string();
+    let day = record_day(app, "日期", &input.day)
+        .map_err(|e| e.keyed("day"))?
+        .to_string();
     let title = input.title.trim();
     if title.is_empty() || title.chars().count() > 100 {
-        return Err(AppError::invalid("内容", "请填写服务内容（100 字以内）"));
+        return Err(AppError::invalid_field(
+            "title",
+            "内容",
+            "请填写服务内容（100 字以内）",
+        ));
     }
     let mut participants = input.participants.clone();
     participants.sort_unstable();
     participants.dedup();
     match (input.group_activity, participants.len()) {
-        (_, 0) => return Err(AppError::invalid("参加人员", "请至少选择一名学员")),
+        (_, 0) => {
+            return Err(AppError::invalid_field(
+                "participants",
+                "参加人员",
+                "请至少选择一名学员",
+            ))
+        }
         (false, n) if n > 1 => {
-            return Err(AppError::invalid(
+            return Err(AppError::invalid_field(
+                "participants",
                 "参加人员",
                 "个人服务只能有一名学员；多人请登记为小组活动",
             ))
@@ -858,19 +857,23 @@ pub async fn add_order(
 ) -> Result<i64> {
     app.require(actor, Action::ServiceRecord).await?;
     scoped_facility(app, actor, facility_id, "piecework.order").await?;
-    let required = |field: &str, s: &str| -> Result<String> {
+    let required = |key: &str, label: &str, s: &str| -> Result<String> {
         let s = s.trim();
         if s.is_empty() || s.chars().count() > 100 {
-            return Err(AppError::invalid(field, "必填，100 字以内"));
+            return Err(AppError::invalid_field(key, label, "必填，100 字以内"));
         }
         Ok(s.to_owned())
     };
-    let company = required("委托企业", &input.company)?;
-    let product = required("产品", &input.product)?;
-    let price =
-        Fen::parse_yuan(&input.unit_price).map_err(|m| AppError::invalid("单价（元）", m))?;
+    let company = required("company", "委托企业", &input.company)?;
+    let product = required("product", "产品", &input.product)?;
+    let price = Fen::parse_yuan(&input.unit_price)
+        .map_err(|m| AppError::invalid_field("unit_price", "单价（元）", m))?;
     if price.0 <= 0 {
-        return Err(AppError::invalid("单价（元）", "单价应大于 0"));
+        return Err(AppError::invalid_field(
+            "unit_price",
+            "单价（元）",
+            "单价应大于 0",
+        ));
     }
     let quantity = input
         .quantity
@@ -878,11 +881,15 @@ pub async fn add_order(
         .parse::<i64>()
         .ok()
         .filter(|q| (1..=100_000_000).contains(q))
-        .ok_or_else(|| AppError::invalid("数量", "应为 1 到 1 亿之间的整数"))?;
-    let start = date_field("开始日期", &input.start_date)?;
-    let due = date_field("交货日期", &input.due_date)?;
+        .ok_or_else(|| AppError::invalid_field("quantity", "数量", "应为 1 到 1 亿之间的整数"))?;
+    let start = date_field("开始日期", &input.start_date).map_err(|e| e.keyed("start_date"))?;
+    let due = date_field("交货日期", &input.due_date).map_err(|e| e.keyed("due_date"))?;
     if due < start {
-        return Err(AppError::invalid("交货日期", "不能早于开始日期"));
+        return Err(AppError::invalid_field(
+            "due_date",
+            "交货日期",
+            "不能早于开始日期",
+        ));
     }
     let (mut tx, _guard) = app.store().begin_audited().await?;
     let id = store::add_order(
@@ -1094,24 +1101,8 @@ pub async fn payout_xlsx(
 }
 
 fn payout_workbook(p: &Payout) -> Result<Vec<u8>, XlsxError> {
-    let mut book = Workbook::new();
-    let sheet = book.add_worksheet();
-    sheet.set_name("计件工资发放表")?;
-    let title = Format::new().set_bold().set_font_size(14);
-    let head = Format::new().set_bold().set_border(FormatBorder::Thin);
-    let cell = Format::new().set_border(FormatBorder::Thin);
-    let money = Format::new()
-        .set_border(FormatBorder::Thin)
-        .set_num_format("#,##0.00");
-    sheet.merge_range(
-        0,
-        0,
-        0,
-        6,
-        &format!("{} {} 辅助就业计件工资发放表", p.facility_name, p.month),
-        &title,
-    )?;
-    for (col, h) in [
+    let mut sheet = ReportSheet::new("计件工资发放表")?;
+    let headers = [
         "序号",
         "姓名",
         "产品",
@@ -1119,30 +1110,28 @@ fn payout_workbook(p: &Payout) -> Result<Vec<u8>, XlsxError> {
         "数量（件）",
         "金额（元）",
         "领取人签名",
-    ]
-    .iter()
-    .enumerate()
-    {
-        sheet.write_string_with_format(1, col as u16, *h, &head)?;
-    }
-    sheet.set_column_width(1, 10)?;
-    sheet.set_column_width(2, 18)?;
-    sheet.set_column_width(6, 14)?;
+    ];
+    sheet.title(
+        &format!("{} {} 辅助就业计件工资发放表", p.facility_name, p.month),
+        headers.len() as u16,
+    )?;
+    sheet.headers(1, &headers)?;
+    sheet.widths(&[(1, 10.0), (2, 18.0), (6, 14.0)])?;
     let mut row = 2u32;
     for (n, line) in p.lines.iter().enumerate() {
         for (product, price, quantity, amount) in &line.items {
-            sheet.write_number_with_format(row, 0, (n + 1) as f64, &cell)?;
-            sheet.write_string_with_format(row, 1, &line.name, &cell)?;
-            sheet.write_string_with_format(row, 2, product, &cell)?;
-            sheet.write_string_with_format(row, 3, price, &cell)?;
-            sheet.write_number_with_format(row, 4, *quantity as f64, &cell)?;
-            sheet.write_string_with_format(row, 5, amount, &cell)?;
-            sheet.write_string_with_format(row, 6, "", &cell)?;
+            sheet.number(row, 0, (n + 1) as f64)?;
+            sheet.text(row, 1, &line.name)?;
+            sheet.text(row, 2, product)?;
+            sheet.text(row, 3, price)?;
+            sheet.number(row, 4, *quantity as f64)?;
+            sheet.text(row, 5, amount)?;
+            sheet.text(row, 6, "")?;
             row += 1;
         }
     }
-    sheet.write_string_with_format(row, 1, "合计", &head)?;
-    sheet.write_number_with_format(row, 5, p.total_fen as f64 / 100.0, &money)?;
-    sheet.write_string(row + 2, 0, "经办人：　　　　　　复核：　　　　　　负责人：")?;
-    book.save_to_buffer()
+    sheet.label(row, 1, "合计")?;
+    sheet.yuan(row, 5, p.total_fen)?;
+    sheet.note(row + 2, 0, "经办人：　　　　　　复核：　　　　　　负责人：")?;
+    sheet.finish()
 }

@@ -429,9 +429,13 @@ pub async fn record(app: &App, actor: &Actor, person_id: i64, input: &VisitInput
     app.require(actor, Action::PersonWrite).await?;
     let person = scoped_person(app, actor, person_id, "visit.create").await?;
     let day = CivilDate::parse(input.day.trim())
-        .map_err(|_| AppError::invalid("探访日期", "日期应为 YYYY-MM-DD"))?;
+        .map_err(|_| AppError::invalid_field("day", "探访日期", "日期应为 YYYY-MM-DD"))?;
     if day > app.today() {
-        return Err(AppError::invalid("探访日期", "不能登记今天以后的探访"));
+        return Err(AppError::invalid_field(
+            "day",
+            "探访日期",
+            "不能登记今天以后的探访",
+        ));
     }
     kangyang_domain::life::service_allowed_stored(
         &person.status,
@@ -441,16 +445,25 @@ pub async fn record(app: &App, actor: &Actor, person_id: i64, input: &VisitInput
     )
     .map_err(|refused| AppError::invalid("探访日期", refused.to_string()))?;
     if !matches!(input.mode.as_str(), "in_person" | "phone") {
-        return Err(AppError::invalid("方式", "应为入户探访或电话探访"));
+        return Err(AppError::invalid_field(
+            "mode",
+            "方式",
+            "应为入户探访或电话探访",
+        ));
     }
-    let known = |codes: &[String], list: &[(&str, &str)], field: &str| -> Result<String> {
-        if let Some(bad) = codes.iter().find(|c| !list.iter().any(|(k, _)| k == c)) {
-            return Err(AppError::invalid(field, format!("未知的选项 {bad}")));
-        }
-        serde_json::to_string(codes).map_err(AppError::internal)
-    };
-    let findings = known(&input.findings, &FINDINGS, "探访发现")?;
-    let risks = known(&input.risk_flags, &RISKS, "风险提示")?;
+    let known =
+        |codes: &[String], list: &[(&str, &str)], key: &str, label: &str| -> Result<String> {
+            if let Some(bad) = codes.iter().find(|c| !list.iter().any(|(k, _)| k == c)) {
+                return Err(AppError::invalid_field(
+                    key,
+                    label,
+                    format!("未知的选项 {bad}"),
+                ));
+            }
+            serde_json::to_string(codes).map_err(AppError::internal)
+        };
+    let findings = known(&input.findings, &FINDINGS, "findings", "探访发现")?;
+    let risks = known(&input.risk_flags, &RISKS, "risk_flags", "风险提示")?;
     if input.notes.chars().count() > 2000 || input.referral.chars().count() > 200 {
         return Err(AppError::invalid(
             "记录",

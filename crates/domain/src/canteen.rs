@@ -13,142 +13,44 @@
 //! show all three payers; they are local defaults, to be replaced by the
 //! county's own.
 
+use crate::coded::coded_enum;
 use crate::date::CivilDate;
 use crate::money::Fen;
 use crate::person::{EconomicStatus, ELDERLY_AGE};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
-/// How a canteen is run (the modes Yunfu piloted). Codes are stable API values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CanteenMode {
-    /// Cooks in its own kitchen (自建厨房).
-    OwnKitchen,
-    /// Meals brought from a central kitchen (中央厨房配送).
-    Delivery,
-    /// Meals given or run with a charity or caring firm (爱心企业/慈善助餐).
-    Charity,
-    /// Neighbours cook for each other (邻里互助).
-    NeighbourHelp,
-}
-
-// Written out rather than with person.rs's `coded_enum!`, which is private to
-// that module.
-impl CanteenMode {
-    pub const ALL: &'static [CanteenMode] = &[
-        CanteenMode::OwnKitchen,
-        CanteenMode::Delivery,
-        CanteenMode::Charity,
-        CanteenMode::NeighbourHelp,
-    ];
-
-    /// The code stored in the database and used by the API.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CanteenMode::OwnKitchen => "own_kitchen",
-            CanteenMode::Delivery => "delivery",
-            CanteenMode::Charity => "charity",
-            CanteenMode::NeighbourHelp => "neighbour_help",
-        }
+coded_enum!(
+    /// How a canteen is run (the modes Yunfu piloted). Codes are stable API values.
+    CanteenMode {
+        /// Cooks in its own kitchen (自建厨房).
+        OwnKitchen = "own_kitchen", "自建厨房";
+        /// Meals brought from a central kitchen (中央厨房配送).
+        Delivery = "delivery", "中央厨房配送";
+        /// Meals given or run with a charity or caring firm (爱心企业/慈善助餐).
+        Charity = "charity", "慈善助餐";
+        /// Neighbours cook for each other (邻里互助).
+        NeighbourHelp = "neighbour_help", "邻里互助";
     }
+);
 
-    /// The Chinese name shown to users and written in sheets.
-    pub fn label(self) -> &'static str {
-        match self {
-            CanteenMode::OwnKitchen => "自建厨房",
-            CanteenMode::Delivery => "中央厨房配送",
-            CanteenMode::Charity => "慈善助餐",
-            CanteenMode::NeighbourHelp => "邻里互助",
-        }
+coded_enum!(
+    /// How the diner gets the meal. Codes are stable API values.
+    MealService {
+        DineIn = "dine_in", "堂食";
+        Delivered = "delivered", "送餐";
     }
+);
 
-    /// Reads a code or a Chinese name.
-    pub fn parse(s: &str) -> Option<CanteenMode> {
-        let s = s.trim();
-        Self::ALL
-            .iter()
-            .copied()
-            .find(|m| m.as_str() == s || m.label() == s)
+coded_enum!(
+    /// Which meal of the day. Codes are stable API values.
+    #[derive(PartialOrd, Ord)]
+    Meal {
+        Breakfast = "breakfast", "早餐";
+        Lunch = "lunch", "午餐";
+        Dinner = "dinner", "晚餐";
     }
-}
-
-/// How the diner gets the meal. Codes are stable API values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MealService {
-    DineIn,
-    Delivered,
-}
-
-impl MealService {
-    pub const ALL: &'static [MealService] = &[MealService::DineIn, MealService::Delivered];
-
-    /// The code stored in the database and used by the API.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MealService::DineIn => "dine_in",
-            MealService::Delivered => "delivered",
-        }
-    }
-
-    /// The Chinese name shown to users and written in sheets.
-    pub fn label(self) -> &'static str {
-        match self {
-            MealService::DineIn => "堂食",
-            MealService::Delivered => "送餐",
-        }
-    }
-
-    /// Reads a code or a Chinese name.
-    pub fn parse(s: &str) -> Option<MealService> {
-        let s = s.trim();
-        Self::ALL
-            .iter()
-            .copied()
-            .find(|m| m.as_str() == s || m.label() == s)
-    }
-}
-
-/// Which meal of the day. Codes are stable API values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Meal {
-    Breakfast,
-    Lunch,
-    Dinner,
-}
-
-impl Meal {
-    pub const ALL: &'static [Meal] = &[Meal::Breakfast, Meal::Lunch, Meal::Dinner];
-
-    /// The code stored in the database and used by the API.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Meal::Breakfast => "breakfast",
-            Meal::Lunch => "lunch",
-            Meal::Dinner => "dinner",
-        }
-    }
-
-    /// The Chinese name shown to users and written in sheets.
-    pub fn label(self) -> &'static str {
-        match self {
-            Meal::Breakfast => "早餐",
-            Meal::Lunch => "午餐",
-            Meal::Dinner => "晚餐",
-        }
-    }
-
-    /// Reads a code or a Chinese name.
-    pub fn parse(s: &str) -> Option<Meal> {
-        let s = s.trim();
-        Self::ALL
-            .iter()
-            .copied()
-            .find(|m| m.as_str() == s || m.label() == s)
-    }
-}
+);
 
 /// Who a price tier applies to. Stored as JSON: `{"age_at_least": 80}`,
 /// `{"economic_status": "dibao"}` or `"any"`.

@@ -6,62 +6,23 @@
 //! contract (合同签订), construction (施工), completion acceptance (竣工验收)
 //! and handing over for use (交付使用).
 
+use crate::coded::coded_enum;
 use crate::date::CivilDate;
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Stage {
-    Planning,
-    Tendering,
-    Contract,
-    Construction,
-    Acceptance,
-    InUse,
-}
+coded_enum!(
+    #[derive(PartialOrd, Ord)]
+    Stage {
+        Planning = "planning", "立项规划";
+        Tendering = "tendering", "招标";
+        Contract = "contract", "合同签订";
+        Construction = "construction", "施工";
+        Acceptance = "acceptance", "竣工验收";
+        InUse = "in_use", "交付使用";
+    }
+);
 
 impl Stage {
-    pub const ALL: &'static [Stage] = &[
-        Stage::Planning,
-        Stage::Tendering,
-        Stage::Contract,
-        Stage::Construction,
-        Stage::Acceptance,
-        Stage::InUse,
-    ];
-
-    /// The code stored in the database and used by the API.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Stage::Planning => "planning",
-            Stage::Tendering => "tendering",
-            Stage::Contract => "contract",
-            Stage::Construction => "construction",
-            Stage::Acceptance => "acceptance",
-            Stage::InUse => "in_use",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Stage::Planning => "立项规划",
-            Stage::Tendering => "招标",
-            Stage::Contract => "合同签订",
-            Stage::Construction => "施工",
-            Stage::Acceptance => "竣工验收",
-            Stage::InUse => "交付使用",
-        }
-    }
-
-    /// Reads a code or a Chinese name.
-    pub fn parse(s: &str) -> Option<Stage> {
-        let s = s.trim();
-        Self::ALL
-            .iter()
-            .copied()
-            .find(|st| st.as_str() == s || st.label() == s)
-    }
-
     pub fn index(self) -> usize {
         Self::ALL.iter().position(|s| *s == self).unwrap_or(0)
     }

@@ -5,79 +5,27 @@
 //! kind of facility starts from a default. A rule's failures are shown to the
 //! user verbatim, so they name the rule broken and never the person.
 
+use crate::coded::coded_enum;
 use crate::disability::{DisabilityCategory, DisabilityGrade};
 use crate::person::ELDERLY_AGE;
 use serde::{Deserialize, Serialize};
 
-/// The kinds of facility (服务机构类型). Codes are stable API values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FacilityKind {
-    KangyuanCentre,
-    NursingHome,
-    HomeCareCentre,
-    SocialWorkStation,
-    ElderCanteen,
-    WelfareHome,
-    SocialWelfareCentre,
-    CareQualityCentre,
-    Clinic,
-}
+coded_enum!(
+    /// The kinds of facility (服务机构类型). Codes are stable API values.
+    FacilityKind {
+        KangyuanCentre = "kangyuan_centre", "社区康园中心";
+        NursingHome = "nursing_home", "敬老院";
+        HomeCareCentre = "home_care_centre", "居家养老服务中心";
+        SocialWorkStation = "social_work_station", "社工站";
+        ElderCanteen = "elder_canteen", "长者饭堂";
+        WelfareHome = "welfare_home", "福利院";
+        SocialWelfareCentre = "social_welfare_centre", "社会福利服务中心";
+        CareQualityCentre = "care_quality_centre", "居家养老服务质量指导中心";
+        Clinic = "clinic", "医疗机构（合作）";
+    }
+);
 
-// Written out rather than with person.rs's `coded_enum!`, which is private to
-// that module.
 impl FacilityKind {
-    pub const ALL: &'static [FacilityKind] = &[
-        FacilityKind::KangyuanCentre,
-        FacilityKind::NursingHome,
-        FacilityKind::HomeCareCentre,
-        FacilityKind::SocialWorkStation,
-        FacilityKind::ElderCanteen,
-        FacilityKind::WelfareHome,
-        FacilityKind::SocialWelfareCentre,
-        FacilityKind::CareQualityCentre,
-        FacilityKind::Clinic,
-    ];
-
-    /// The code stored in the database and used by the API.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FacilityKind::KangyuanCentre => "kangyuan_centre",
-            FacilityKind::NursingHome => "nursing_home",
-            FacilityKind::HomeCareCentre => "home_care_centre",
-            FacilityKind::SocialWorkStation => "social_work_station",
-            FacilityKind::ElderCanteen => "elder_canteen",
-            FacilityKind::WelfareHome => "welfare_home",
-            FacilityKind::SocialWelfareCentre => "social_welfare_centre",
-            FacilityKind::CareQualityCentre => "care_quality_centre",
-            FacilityKind::Clinic => "clinic",
-        }
-    }
-
-    /// The Chinese name shown to users and written in sheets.
-    pub fn label(self) -> &'static str {
-        match self {
-            FacilityKind::KangyuanCentre => "社区康园中心",
-            FacilityKind::NursingHome => "敬老院",
-            FacilityKind::HomeCareCentre => "居家养老服务中心",
-            FacilityKind::SocialWorkStation => "社工站",
-            FacilityKind::ElderCanteen => "长者饭堂",
-            FacilityKind::WelfareHome => "福利院",
-            FacilityKind::SocialWelfareCentre => "社会福利服务中心",
-            FacilityKind::CareQualityCentre => "居家养老服务质量指导中心",
-            FacilityKind::Clinic => "医疗机构（合作）",
-        }
-    }
-
-    /// Reads a code or a Chinese name.
-    pub fn parse(s: &str) -> Option<FacilityKind> {
-        let s = s.trim();
-        Self::ALL
-            .iter()
-            .copied()
-            .find(|k| k.as_str() == s || k.label() == s)
-    }
-
     /// Whether people are enrolled here as members or residents. Partner
     /// clinics, the quality-guidance centre and social-work stations serve or
     /// supervise others' members, and have no roll of their own.

@@ -22,39 +22,14 @@
 //! stored as data and seeded from these functions).
 
 use crate::capability::CapabilityLevel;
+use crate::coded::coded_enum;
 use crate::date::CivilDate;
 use crate::money::Fen;
 use crate::person::EconomicStatus;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-macro_rules! coded {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident = $code:literal, $label:literal;)+ }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($variant),+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-            /// The code stored in the database and used by the API.
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $code),+ }
-            }
-            /// The Chinese name shown to users and written in sheets.
-            pub fn label(self) -> &'static str {
-                match self { $($name::$variant => $label),+ }
-            }
-            /// Reads a code or a Chinese name.
-            pub fn parse(s: &str) -> Option<$name> {
-                let s = s.trim();
-                Self::ALL.iter().copied().find(|v| v.as_str() == s || v.label() == s)
-            }
-        }
-    };
-}
-
-coded!(
+coded_enum!(
     /// How a service item is counted.
     ServiceUnit {
         Visit = "visit", "次";
@@ -62,7 +37,7 @@ coded!(
     }
 );
 
-coded!(
+coded_enum!(
     /// Where an order came from.
     Channel {
         Hotline = "hotline", "养老服务热线";
@@ -72,7 +47,7 @@ coded!(
     }
 );
 
-coded!(
+coded_enum!(
     /// The life of an order: requested → dispatched → accepted → on site →
     /// done → rated, or cancelled with a reason.
     OrderState {
@@ -86,7 +61,7 @@ coded!(
     }
 );
 
-coded!(
+coded_enum!(
     /// What moves an order on.
     Step {
         Dispatch = "dispatch", "派单";
@@ -98,7 +73,7 @@ coded!(
     }
 );
 
-coded!(
+coded_enum!(
     /// What a reviewer decided about a flagged order.
     ReviewOutcome {
         Confirmed = "confirmed", "核实属实，予以结算";

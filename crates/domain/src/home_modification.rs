@@ -20,71 +20,25 @@
 //! and whether item 22 also names 提示标识. Check against the annex before
 //! relying on the numbering.
 
+use crate::coded::coded_enum;
 use crate::date::CivilDate;
 use crate::money::Fen;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-/// The steps of a modification case. Codes are stable API values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CaseState {
-    Applied,
-    Assessed,
-    Designed,
-    Works,
-    Accepted,
-    Paid,
-    Withdrawn,
-}
+coded_enum!(
+    /// The steps of a modification case. Codes are stable API values.
+    CaseState {
+        Applied = "applied", "申请";
+        Assessed = "assessed", "评估";
+        Designed = "designed", "设计";
+        Works = "works", "施工";
+        Accepted = "accepted", "验收";
+        Paid = "paid", "已拨付";
+        Withdrawn = "withdrawn", "撤回";
+    }
+);
 
-// Written out rather than with person.rs's `coded_enum!`, which is private to
-// that module.
 impl CaseState {
-    pub const ALL: &'static [CaseState] = &[
-        CaseState::Applied,
-        CaseState::Assessed,
-        CaseState::Designed,
-        CaseState::Works,
-        CaseState::Accepted,
-        CaseState::Paid,
-        CaseState::Withdrawn,
-    ];
-
-    /// The code stored in the database and used by the API.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CaseState::Applied => "applied",
-            CaseState::Assessed => "assessed",
-            CaseState::Designed => "designed",
-            CaseState::Works => "works",
-            CaseState::Accepted => "accepted",
-            CaseState::Paid => "paid",
-            CaseState::Withdrawn => "withdrawn",
-        }
-    }
-
-    /// The Chinese name shown to users and written in sheets.
-    pub fn label(self) -> &'static str {
-        match self {
-            CaseState::Applied => "申请",
-            CaseState::Assessed => "评估",
-            CaseState::Designed => "设计",
-            CaseState::Works => "施工",
-            CaseState::Accepted => "验收",
-            CaseState::Paid => "已拨付",
-            CaseState::Withdrawn => "撤回",
-        }
-    }
-
-    /// Reads a code or a Chinese name.
-    pub fn parse(s: &str) -> Option<CaseState> {
-        let s = s.trim();
-        Self::ALL
-            .iter()
-            .copied()
-            .find(|c| c.as_str() == s || c.label() == s)
-    }
-
     /// The next step of the normal course; `None` once paid or withdrawn.
     pub fn next(self) -> Option<CaseState> {
         match self {
@@ -189,40 +143,15 @@ pub const MAX_PHOTO_BYTES: usize = 5 * 1024 * 1024;
 /// The most photos one case keeps (before and after together).
 pub const MAX_PHOTOS_PER_CASE: i64 = 30;
 
-/// Whether a photo shows the home before or after the works.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PhotoPhase {
-    Before,
-    After,
-}
+coded_enum!(
+    /// Whether a photo shows the home before or after the works.
+    PhotoPhase {
+        Before = "before", "改造前";
+        After = "after", "改造后";
+    }
+);
 
 impl PhotoPhase {
-    pub const ALL: &'static [PhotoPhase] = &[PhotoPhase::Before, PhotoPhase::After];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PhotoPhase::Before => "before",
-            PhotoPhase::After => "after",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            PhotoPhase::Before => "改造前",
-            PhotoPhase::After => "改造后",
-        }
-    }
-
-    /// Reads a code or a Chinese name.
-    pub fn parse(s: &str) -> Option<PhotoPhase> {
-        let s = s.trim();
-        Self::ALL
-            .iter()
-            .copied()
-            .find(|p| p.as_str() == s || p.label() == s)
-    }
-
     /// Whether a photo of this phase may be added to a case in `state`.
     /// Before photos are taken from the assessment visit on (the assessor
     /// records the home as found) until the works are under way; after photos

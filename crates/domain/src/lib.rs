@@ -10,6 +10,7 @@ pub mod canteen;
 pub mod capability;
 pub mod care;
 pub mod child_care;
+mod coded;
 pub mod construction;
 pub mod date;
 pub mod disability;

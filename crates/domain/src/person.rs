@@ -5,42 +5,17 @@
 //! a rule is written once and every way in obeys it. Messages are Chinese
 //! (they are shown to users) and never repeat a sensitive value.
 
+use crate::coded::coded_enum;
 use crate::date::CivilDate;
 use crate::disability::{DisabilityCategory, DisabilityCert, DisabilityGrade};
 use crate::id_number::{self, IdNumber, Repair};
 use crate::mask::{normalise_phone, Phone};
 use crate::region::{RegionCode, RegionLevel};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::collections::HashMap;
 
 /// People aged 60 and over are elderly (老年人权益保障法 art. 2).
 pub const ELDERLY_AGE: u32 = 60;
-
-macro_rules! coded_enum {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident = $code:literal, $label:literal;)+ }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($variant),+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-            /// The code stored in the database and used by the API.
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $code),+ }
-            }
-            /// The Chinese name shown to users and written in sheets.
-            pub fn label(self) -> &'static str {
-                match self { $($name::$variant => $label),+ }
-            }
-            /// Reads a code or a Chinese name.
-            pub fn parse(s: &str) -> Option<$name> {
-                let s = s.trim();
-                Self::ALL.iter().copied().find(|v| v.as_str() == s || v.label() == s)
-            }
-        }
-    };
-}
 
 coded_enum!(
     /// Whether the person is alive and still lives here.

@@ -2,63 +2,20 @@
 //! rehabilitation, recreation, skills training and assisted employment — and
 //! the sums their records feed: attendance and piecework earnings.
 
+use crate::coded::coded_enum;
 use crate::date::{days_in_month, CivilDate};
 use crate::money::{per_mille, Fen};
-use serde::{Deserialize, Serialize};
 
-/// One of the five services. Codes are stable API values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ServiceKind {
-    DayCare,
-    Rehabilitation,
-    Recreation,
-    SkillsTraining,
-    AssistedEmployment,
-}
-
-// Written out rather than with person.rs's `coded_enum!`, which is private to
-// that module.
-impl ServiceKind {
-    pub const ALL: &'static [ServiceKind] = &[
-        ServiceKind::DayCare,
-        ServiceKind::Rehabilitation,
-        ServiceKind::Recreation,
-        ServiceKind::SkillsTraining,
-        ServiceKind::AssistedEmployment,
-    ];
-
-    /// The code stored in the database and used by the API.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ServiceKind::DayCare => "day_care",
-            ServiceKind::Rehabilitation => "rehabilitation",
-            ServiceKind::Recreation => "recreation",
-            ServiceKind::SkillsTraining => "skills_training",
-            ServiceKind::AssistedEmployment => "assisted_employment",
-        }
+coded_enum!(
+    /// One of the five services. Codes are stable API values.
+    ServiceKind {
+        DayCare = "day_care", "日间照料";
+        Rehabilitation = "rehabilitation", "康复训练";
+        Recreation = "recreation", "康乐文体";
+        SkillsTraining = "skills_training", "技能训练";
+        AssistedEmployment = "assisted_employment", "辅助就业";
     }
-
-    /// The Chinese name shown to users and written in sheets.
-    pub fn label(self) -> &'static str {
-        match self {
-            ServiceKind::DayCare => "日间照料",
-            ServiceKind::Rehabilitation => "康复训练",
-            ServiceKind::Recreation => "康乐文体",
-            ServiceKind::SkillsTraining => "技能训练",
-            ServiceKind::AssistedEmployment => "辅助就业",
-        }
-    }
-
-    /// Reads a code or a Chinese name.
-    pub fn parse(s: &str) -> Option<ServiceKind> {
-        let s = s.trim();
-        Self::ALL
-            .iter()
-            .copied()
-            .find(|k| k.as_str() == s || k.label() == s)
-    }
-}
+);
 
 /// Attendance rate of a period, per mille: days present over trainee-days
 /// expected. `None` when no attendance was expected.

@@ -26,6 +26,7 @@
 //!   (儿童主任) in every village. Neither gives a number: the monthly home visit
 //!   for children is a local default.
 
+use crate::coded::coded_enum;
 use crate::date::CivilDate;
 use crate::person::{
     ChildCategory, EconomicStatus, LivingSituation, PersonRecord, PersonStatus, ELDERLY_AGE,
@@ -68,64 +69,23 @@ impl VisitRule {
     }
 }
 
-/// The groups of people visiting rules are about. Codes are stable API values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum VisitTarget {
-    /// Elderly (60+) living alone.
-    ElderlyAlone,
-    /// Elderly (60+) in extreme poverty (特困) or on minimum living allowance (低保).
-    ElderlySpecialDifficulty,
-    /// Elderly (60+) in an empty nest.
-    ElderlyEmptyNest,
-    /// Left-behind children (under 16).
-    LeftBehindChild,
-    /// Orphans and de-facto-unsupported children (under 18) living at home.
-    ChildInDifficulty,
-}
+coded_enum!(
+    /// The groups of people visiting rules are about. Codes are stable API values.
+    VisitTarget {
+        /// Elderly (60+) living alone.
+        ElderlyAlone = "elderly_alone", "独居老年人";
+        /// Elderly (60+) in extreme poverty (特困) or on minimum living allowance (低保).
+        ElderlySpecialDifficulty = "elderly_special_difficulty", "特困、低保老年人";
+        /// Elderly (60+) in an empty nest.
+        ElderlyEmptyNest = "elderly_empty_nest", "空巢老年人";
+        /// Left-behind children (under 16).
+        LeftBehindChild = "left_behind_child", "留守儿童";
+        /// Orphans and de-facto-unsupported children (under 18) living at home.
+        ChildInDifficulty = "child_in_difficulty", "困境儿童";
+    }
+);
 
-// Written out rather than with person.rs's `coded_enum!`, which is private to
-// that module.
 impl VisitTarget {
-    pub const ALL: &'static [VisitTarget] = &[
-        VisitTarget::ElderlyAlone,
-        VisitTarget::ElderlySpecialDifficulty,
-        VisitTarget::ElderlyEmptyNest,
-        VisitTarget::LeftBehindChild,
-        VisitTarget::ChildInDifficulty,
-    ];
-
-    /// The code stored in the database and used by the API.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            VisitTarget::ElderlyAlone => "elderly_alone",
-            VisitTarget::ElderlySpecialDifficulty => "elderly_special_difficulty",
-            VisitTarget::ElderlyEmptyNest => "elderly_empty_nest",
-            VisitTarget::LeftBehindChild => "left_behind_child",
-            VisitTarget::ChildInDifficulty => "child_in_difficulty",
-        }
-    }
-
-    /// The Chinese name shown to users and written in sheets.
-    pub fn label(self) -> &'static str {
-        match self {
-            VisitTarget::ElderlyAlone => "独居老年人",
-            VisitTarget::ElderlySpecialDifficulty => "特困、低保老年人",
-            VisitTarget::ElderlyEmptyNest => "空巢老年人",
-            VisitTarget::LeftBehindChild => "留守儿童",
-            VisitTarget::ChildInDifficulty => "困境儿童",
-        }
-    }
-
-    /// Reads a code or a Chinese name.
-    pub fn parse(s: &str) -> Option<VisitTarget> {
-        let s = s.trim();
-        Self::ALL
-            .iter()
-            .copied()
-            .find(|t| t.as_str() == s || t.label() == s)
-    }
-
     /// Whether a person belongs to this group. Nobody deceased or moved away
     /// does.
     pub fn matches(self, s: &VisitSubject) -> bool {

@@ -268,8 +268,10 @@ pub(crate) struct ErrorBody {
     error: String,
     /// What went wrong, in Chinese, for the user.
     message: String,
-    /// For `invalid`: which field.
+    /// For `invalid`: which field, by its key in the request.
     field: Option<String>,
+    /// For `invalid`: the field's Chinese name, as forms and sheets show it.
+    label: Option<String>,
 }
 
 #[derive(Deserialize, ToSchema)]

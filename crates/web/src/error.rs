@@ -41,13 +41,13 @@ fn code(e: &AppError) -> &'static str {
 }
 
 fn log_if_internal(e: &AppError) {
-    if let AppError::Internal(cause) = e {
+    if let Some(cause) = e.internal_cause() {
         // Causes are store and system errors: SQL text and I/O, never bound values.
         tracing::error!(%cause, "request failed");
     }
 }
 
-/// An error answered as JSON: `{"error": code, "message": 中文说明, "field": …}`.
+/// An error answered as JSON: `{"error": code, "message": 中文说明, "field": key, "label": 中文名}`.
 pub(crate) struct ApiError(pub AppError);
 
 impl ApiError {
@@ -75,19 +75,43 @@ pub(crate) struct CodedApiError(AppError, &'static str);
 impl IntoResponse for CodedApiError {
     fn into_response(self) -> Response {
         log_if_internal(&self.0);
-        let mut body = serde_json::json!({ "error": self.1, "message": self.0.to_string() });
-        if let AppError::Invalid { field, message } = &self.0 {
-            body["field"] = field.clone().into();
-            body["message"] = message.clone().into();
-        }
-        if let AppError::InvalidFields(errors) = &self.0 {
-            body["errors"] = errors
-                .iter()
-                .map(|e| serde_json::json!({ "field": e.field.key(), "header": e.field.header(), "message": e.message }))
-                .collect();
-        }
-        (status(&self.0), Json(body)).into_response()
+        (status(&self.0), Json(json_body(&self.0, self.1))).into_response()
     }
+}
+
+fn json_body(e: &AppError, code: &str) -> serde_json::Value {
+    let mut body = serde_json::json!({ "error": code, "message": e.to_string() });
+    if let AppError::Invalid {
+        field,
+        label,
+        message,
+    } = e
+    {
+        body["field"] = field.clone().into();
+        body["message"] = message.clone().into();
+        // The Chinese name beside the key, for a client to show; a field
+        // still named by its label (no key given) is its own label.
+        let label = label
+            .as_deref()
+            .or_else(|| (!field.is_ascii()).then_some(field.as_str()));
+        if let Some(label) = label {
+            body["label"] = label.into();
+        }
+    }
+    if let AppError::InvalidFields(errors) = e {
+        body["errors"] = errors
+            .iter()
+            .map(|e| {
+                serde_json::json!({
+                    "field": e.field.key(),
+                    "label": e.field.header(),
+                    "header": e.field.header(),
+                    "message": e.message,
+                })
+            })
+            .collect();
+    }
+    body
 }
 
 /// An error answered as a page.
@@ -129,5 +153,36 @@ impl IntoResponse for PageError {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_invalid_field_is_answered_by_key_with_its_label_beside() {
+        let e = AppError::invalid_field("meal", "餐次", "应为早餐、午餐或晚餐");
+        assert_eq!(
+            json_body(&e, "invalid"),
+            serde_json::json!({
+                "error": "invalid", "field": "meal", "label": "餐次",
+                "message": "应为早餐、午餐或晚餐",
+            })
+        );
+        let keyed = AppError::invalid("日期", "日期应为 YYYY-MM-DD").keyed("day");
+        assert_eq!(json_body(&keyed, "invalid")["field"], "day");
+        assert_eq!(json_body(&keyed, "invalid")["label"], "日期");
+    }
+
+    #[test]
+    fn a_field_named_only_by_key_or_only_by_label_keeps_its_name() {
+        let by_key = json_body(&AppError::invalid("reason", "必填"), "invalid");
+        assert_eq!(by_key["field"], "reason");
+        assert!(by_key.get("label").is_none());
+        let by_label = json_body(&AppError::invalid("审核说明", "必填"), "invalid");
+        assert_eq!(by_label["field"], "审核说明");
+        assert_eq!(by_label["label"], "审核说明");
     }
 }

@@ -17,12 +17,13 @@ use kangyang_domain::money::Fen;
 use kangyang_domain::{CivilDate, RegionCode};
 use serde::Deserialize;
 
-fn yuan(field: &str, s: &str) -> AppResult<Fen> {
-    Fen::parse_yuan(s).map_err(|m| AppError::invalid(field, m))
+fn yuan(key: &str, label: &str, s: &str) -> AppResult<Fen> {
+    Fen::parse_yuan(s).map_err(|m| AppError::invalid_field(key, label, m))
 }
 
-fn date(field: &str, s: &str) -> AppResult<CivilDate> {
-    CivilDate::parse(s.trim()).map_err(|_| AppError::invalid(field, "日期应为 YYYY-MM-DD"))
+fn date(key: &str, label: &str, s: &str) -> AppResult<CivilDate> {
+    CivilDate::parse(s.trim())
+        .map_err(|_| AppError::invalid_field(key, label, "日期应为 YYYY-MM-DD"))
 }
 
 fn created(id: i64) -> impl IntoResponse {
@@ -78,8 +79,8 @@ pub(crate) async fn add_project(
         kind: &r.kind,
         region: &r.region,
         facility_id: r.facility_id,
-        budget: yuan("预算", &r.budget)?,
-        started_on: date("开始日期", &r.started_on)?,
+        budget: yuan("budget", "预算", &r.budget)?,
+        started_on: date("started_on", "开始日期", &r.started_on)?,
         facilities: &r.facilities,
     };
     let id = funds::add_project(&state.app, &session.actor, &input).await?;
@@ -213,7 +214,7 @@ pub(crate) async fn pair(
             )
         }
     };
-    let started = date("结对日期", &r.started_on)?;
+    let started = date("started_on", "结对日期", &r.started_on)?;
     let id = pairing::pair(&state.app, &session.actor, r.org_id, with, started).await?;
     Ok(created(id))
 }

@@ -99,7 +99,11 @@ pub(crate) async fn upload(
     drop(path);
     match result {
         Ok(report) => html(page(&session, None, Some(report))),
-        Err(AppError::Invalid { field, message }) => again(format!("{field}：{message}")),
+        Err(AppError::Invalid {
+            field,
+            message,
+            label,
+        }) => again(format!("{}：{message}", label.unwrap_or(field))),
         Err(e) => Err(e.into()),
     }
 }

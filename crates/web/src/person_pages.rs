@@ -654,7 +654,12 @@ pub(crate) async fn life_event(
     };
     match kangyang_app::life::record_change(&state.app, &session.actor, id, &input).await {
         Ok(_) => Ok(Redirect::to(&format!("/persons/{id}#life-events")).into_response()),
-        Err(AppError::Invalid { field, message }) => {
+        Err(AppError::Invalid {
+            field,
+            message,
+            label,
+        }) => {
+            let field = label.unwrap_or(field);
             detail(
                 &state,
                 &session,

@@ -6,24 +6,6 @@ use crate::persons::name_for;
 use crate::support::{get_json, start_app, Backend, TestApp};
 use kangyang_domain::{CivilDate, IdNumber, Role};
 
-async fn post(
-    t: &TestApp,
-    client: &reqwest::Client,
-    csrf: &str,
-    path: &str,
-    body: serde_json::Value,
-) -> (u16, serde_json::Value) {
-    let res = client
-        .post(t.url(path))
-        .header("x-csrf-token", csrf)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(serde_json::Value::Null))
-}
-
 async fn diner(
     t: &TestApp,
     client: &reqwest::Client,
@@ -34,7 +16,7 @@ async fn diner(
 ) -> i64 {
     let today = t.app.today();
     let birth = CivilDate::new(today.year() - age - 1, 6, 1 + (n % 28) as u8).unwrap();
-    let (status, body) = post(t, client, csrf, "/api/v1/persons", serde_json::json!({
+    let (status, body) = t.post_json(client, csrf, "/api/v1/persons", serde_json::json!({
         "id_number": IdNumber::from_parts("445302", birth, 700 + n).unwrap().as_str(),
         "name": name_for(n), "village": "445302004001", "address": "安塘路2号", "economic_status": economic,
     })).await;
@@ -51,15 +33,15 @@ backend_test!(
         let canteen = |name: &'static str| {
             let (t, client, csrf) = (&t, &client, &csrf);
             async move {
-                let (status, body) = post(
-                    t,
-                    client,
-                    csrf,
-                    "/api/v1/facilities",
-                    serde_json::json!({
+                let (status, body) = t
+                    .post_json(
+                        client,
+                        csrf,
+                        "/api/v1/facilities",
+                        serde_json::json!({
                     "name": name, "kind": "elder_canteen", "region": "445302004" }),
-                )
-                .await;
+                    )
+                    .await;
                 assert_eq!(status, 201, "{body}");
                 body["id"].as_i64().unwrap()
             }
@@ -70,24 +52,24 @@ backend_test!(
         let poor = diner(&t, &client, &csrf, 2, 70, "低保").await;
         let young = diner(&t, &client, &csrf, 3, 50, "").await;
         for person in [elder, poor, young] {
-            let (status, body) = post(
-                &t,
-                &client,
-                &csrf,
-                &format!("/api/v1/facilities/{first}/enrolments"),
-                serde_json::json!({ "person_id": person }),
-            )
-            .await;
+            let (status, body) = t
+                .post_json(
+                    &client,
+                    &csrf,
+                    &format!("/api/v1/facilities/{first}/enrolments"),
+                    serde_json::json!({ "person_id": person }),
+                )
+                .await;
             assert_eq!(status, 201, "{body}");
         }
-        let (status, _) = post(
-            &t,
-            &client,
-            &csrf,
-            &format!("/api/v1/facilities/{second}/enrolments"),
-            serde_json::json!({ "person_id": elder }),
-        )
-        .await;
+        let (status, _) = t
+            .post_json(
+                &client,
+                &csrf,
+                &format!("/api/v1/facilities/{second}/enrolments"),
+                serde_json::json!({ "person_id": elder }),
+            )
+            .await;
         assert_eq!(status, 201);
         let res = client
             .put(t.url(&format!("/api/v1/facilities/{first}/canteen-mode")))
@@ -98,9 +80,7 @@ backend_test!(
             .unwrap();
         assert_eq!(res.status(), 204);
         let today = t.app.today().to_string();
-        let (status, _) = post(
-            &t,
-            &client,
+        let (status, _) = t.post_json(&client,
             &csrf,
             &format!("/api/v1/facilities/{first}/menus"),
             serde_json::json!({ "day": today, "meal": "lunch", "dishes": "蒸鱼、炒青菜、冬瓜汤" }),
@@ -111,7 +91,7 @@ backend_test!(
         let meal = |facility: i64, person: i64, service: &'static str| {
             let (t, client, csrf, today) = (&t, &client, &csrf, today.clone());
             async move {
-                post(t, client, csrf, &format!("/api/v1/facilities/{facility}/meals"),
+                t.post_json(client, csrf, &format!("/api/v1/facilities/{facility}/meals"),
                     serde_json::json!({ "person_id": person, "day": today, "meal": "lunch", "service": service })).await
             }
         };
@@ -204,14 +184,14 @@ backend_test!(
 );
 
 async fn new_canteen(t: &TestApp, client: &reqwest::Client, csrf: &str, name: &str) -> i64 {
-    let (status, body) = post(
-        t,
-        client,
-        csrf,
-        "/api/v1/facilities",
-        serde_json::json!({ "name": name, "kind": "elder_canteen", "region": "445302004" }),
-    )
-    .await;
+    let (status, body) = t
+        .post_json(
+            client,
+            csrf,
+            "/api/v1/facilities",
+            serde_json::json!({ "name": name, "kind": "elder_canteen", "region": "445302004" }),
+        )
+        .await;
     assert_eq!(status, 201, "{body}");
     body["id"].as_i64().unwrap()
 }
@@ -220,14 +200,14 @@ async fn new_canteen(t: &TestApp, client: &reqwest::Client, csrf: &str, name: &s
 async fn enrol(t: &TestApp, client: &reqwest::Client, csrf: &str, canteen: i64, person: i64) {
     let today = t.app.today();
     let start = today.add_days(-i64::from(today.day()) - 1).unwrap();
-    let (status, body) = post(
-        t,
-        client,
-        csrf,
-        &format!("/api/v1/facilities/{canteen}/enrolments"),
-        serde_json::json!({ "person_id": person, "start_date": start.to_string() }),
-    )
-    .await;
+    let (status, body) = t
+        .post_json(
+            client,
+            csrf,
+            &format!("/api/v1/facilities/{canteen}/enrolments"),
+            serde_json::json!({ "person_id": person, "start_date": start.to_string() }),
+        )
+        .await;
     assert_eq!(status, 201, "{body}");
 }
 
@@ -292,9 +272,7 @@ backend_test!(
                     "dine_in"
                 };
                 for meal in ["lunch", "dinner"].iter().take(1 + (i % 2)) {
-                    let (status, priced) = post(
-                        &t,
-                        &client,
+                    let (status, priced) = t.post_json(&client,
                         &csrf,
                         &format!("/api/v1/facilities/{first}/meals"),
                         serde_json::json!({ "person_id": p, "day": day, "meal": meal, "service": service }),
@@ -312,9 +290,7 @@ backend_test!(
             }
         }
         // The first diner's lunch of the first day, claimed again elsewhere.
-        let (status, _) = post(
-            &t,
-            &client,
+        let (status, _) = t.post_json(&client,
             &csrf,
             &format!("/api/v1/facilities/{second}/meals"),
             serde_json::json!({ "person_id": people[0], "day": days[0], "meal": "lunch", "service": "dine_in" }),
@@ -322,23 +298,21 @@ backend_test!(
         .await;
         assert_eq!(status, 201);
         // A wrong tap taken back leaves no trace in the sums.
-        let (status, _) = post(
-            &t,
-            &client,
+        let (status, _) = t.post_json(&client,
             &csrf,
             &format!("/api/v1/facilities/{first}/meals"),
             serde_json::json!({ "person_id": people[3], "day": days[0], "meal": "breakfast", "service": "dine_in" }),
         )
         .await;
         assert_eq!(status, 201);
-        let (status, _) = post(
-            &t,
-            &client,
-            &csrf,
-            &format!("/api/v1/facilities/{first}/meals/cancel"),
-            serde_json::json!({ "person_id": people[3], "day": days[0], "meal": "breakfast" }),
-        )
-        .await;
+        let (status, _) = t
+            .post_json(
+                &client,
+                &csrf,
+                &format!("/api/v1/facilities/{first}/meals/cancel"),
+                serde_json::json!({ "person_id": people[3], "day": days[0], "meal": "breakfast" }),
+            )
+            .await;
         assert_eq!(status, 204);
         assert!(subsidy > 0 && personal > 0 && charity > 0);
 
@@ -460,9 +434,7 @@ backend_test!(
             .await
             .unwrap();
         assert_eq!(res.status(), 404);
-        let (status, _) = post(
-            &t,
-            &staff,
+        let (status, _) = t.post_json(&staff,
             &staff_csrf,
             &format!("/api/v1/facilities/{other}/meals"),
             serde_json::json!({ "person_id": person, "day": today, "meal": "lunch", "service": "dine_in" }),
@@ -581,5 +553,60 @@ backend_test!(
         let day = wednesday_menu().await;
         assert_eq!(day["dinner"], "");
         assert_eq!(day["lunch"], lunch);
+    }
+);
+
+backend_test!(
+    a_bad_field_is_answered_by_its_api_key_with_the_chinese_label_beside,
+    |b: Backend| async move {
+        let t = start_app(b).await;
+        t.user("yunfu", Role::Official, "4453").await;
+        let (client, csrf) = t.login("yunfu").await;
+        let canteen = new_canteen(&t, &client, &csrf, "安塘社区长者饭堂").await;
+        let menus = format!("/api/v1/facilities/{canteen}/menus");
+        let today = t.app.today().to_string();
+
+        let (status, body) = t
+            .post_json(
+                &client,
+                &csrf,
+                &menus,
+                serde_json::json!({ "day": today, "meal": "brunch", "dishes": "粥" }),
+            )
+            .await;
+        assert_eq!(status, 422, "{body}");
+        assert_eq!(
+            (&body["field"], &body["label"], &body["message"]),
+            (
+                &serde_json::json!("meal"),
+                &serde_json::json!("餐次"),
+                &serde_json::json!("应为早餐、午餐或晚餐")
+            ),
+            "{body}"
+        );
+
+        // A date read by the parser the services share is named the same way.
+        let (status, body) = t
+            .post_json(
+                &client,
+                &csrf,
+                &format!("/api/v1/facilities/{canteen}/meals"),
+                serde_json::json!({ "person_id": 1, "day": "2024-02-30", "meal": "lunch", "service": "dine_in" }),
+            )
+            .await;
+        assert_eq!(status, 422, "{body}");
+        assert_eq!(
+            (body["field"].as_str(), body["label"].as_str()),
+            (Some("day"), Some("日期")),
+            "{body}"
+        );
+
+        // Nothing was stored.
+        let (_, week) = get_json(&client, &t.url(&format!("{menus}?day={today}"))).await;
+        for day in week["days"].as_array().unwrap() {
+            for meal in ["breakfast", "lunch", "dinner"] {
+                assert_eq!(day[meal], "", "{week}");
+            }
+        }
     }
 );

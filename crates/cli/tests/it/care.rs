@@ -3,8 +3,7 @@
 //! station activities, training and the standardisation rating.
 
 use crate::backend_test;
-use crate::facilities::post_json;
-use crate::support::{get_json, start_app, Backend, TestApp, PASSWORD};
+use crate::support::{get_json, post_json, put_json, start_app, Backend, TestApp, PASSWORD};
 use crate::visits::elderly_alone;
 use kangyang_app::auth::Password;
 use kangyang_app::users;
@@ -19,18 +18,6 @@ async fn facility(t: &TestApp, client: &reqwest::Client, csrf: &str, body: Value
     let (status, created) = post_json(client, csrf, &t.url("/api/v1/facilities"), body).await;
     assert_eq!(status, 201, "{created}");
     created["id"].as_i64().unwrap()
-}
-
-async fn put_json(client: &reqwest::Client, csrf: &str, url: &str, body: Value) -> (u16, Value) {
-    let res = client
-        .put(url)
-        .header("x-csrf-token", csrf)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(Value::Null))
 }
 
 /// A social worker's account bound to `station`; returns the user id.

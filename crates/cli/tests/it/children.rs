@@ -4,23 +4,11 @@
 
 use crate::backend_test;
 use crate::persons::name_for;
-use crate::support::{get_json, start_app_with_clock, Backend, TestApp, PASSWORD};
+use crate::support::{get_json, post_json, start_app_with_clock, Backend, TestApp, PASSWORD};
 use kangyang_app::auth::Password;
-use kangyang_app::{totp, users, Config};
+use kangyang_app::{users, Config};
 use kangyang_domain::{CivilDate, IdNumber, RegionCode, Role};
-use serde_json::{json, Value};
-
-async fn post(client: &reqwest::Client, csrf: &str, url: &str, body: Value) -> (u16, Value) {
-    let res = client
-        .post(url)
-        .header("x-csrf-token", csrf)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(Value::Null))
-}
+use serde_json::json;
 
 async fn staff(t: &TestApp, username: &str, facility: i64, region: &str) {
     users::create_from_cli(
@@ -39,37 +27,9 @@ async fn staff(t: &TestApp, username: &str, facility: i64, region: &str) {
     .unwrap();
 }
 
-/// Signs in the auditor, an administrator whose second factor is set up.
-async fn auditor_login(t: &TestApp, username: &str) -> (reqwest::Client, String) {
-    let mut conn = t.app.store().pool().acquire().await.unwrap();
-    sqlx::query("UPDATE users SET totp_enabled = 1, totp_secret = $1 WHERE username = $2")
-        .bind(
-            t.app
-                .keys()
-                .encrypt("3132333435363738393031323334353637383930")
-                .unwrap(),
-        )
-        .bind(username)
-        .execute(&mut *conn)
-        .await
-        .unwrap();
-    drop(conn);
-    let code = totp::code_at(b"12345678901234567890", totp::step_of(t.app.now()));
-    let client = t.client();
-    let res = client
-        .post(t.url("/api/v1/login"))
-        .json(&json!({ "username": username, "password": PASSWORD, "totp": code }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    let body: Value = res.json().await.unwrap();
-    (client, body["csrf_token"].as_str().unwrap().to_owned())
-}
-
 /// A welfare home in Yuncheng with one child placed in it: (home, child).
 async fn home_with_child(t: &TestApp, official: &reqwest::Client, csrf: &str) -> (i64, i64) {
-    let (status, home) = post(
+    let (status, home) = post_json(
         official,
         csrf,
         &t.url("/api/v1/facilities"),
@@ -80,7 +40,7 @@ async fn home_with_child(t: &TestApp, official: &reqwest::Client, csrf: &str) ->
     let home = home["id"].as_i64().unwrap();
     let today = t.app.today();
     let born = CivilDate::new(today.year() - 10, 5, 12).unwrap();
-    let (status, child) = post(
+    let (status, child) = post_json(
         official,
         csrf,
         &t.url("/api/v1/persons"),
@@ -93,7 +53,7 @@ async fn home_with_child(t: &TestApp, official: &reqwest::Client, csrf: &str) ->
     .await;
     assert_eq!(status, 201, "{child}");
     let child = child["id"].as_i64().unwrap();
-    let (status, body) = post(
+    let (status, body) = post_json(
         official,
         csrf,
         &t.url(&format!("/api/v1/facilities/{home}/enrolments")),
@@ -127,13 +87,15 @@ backend_test!(
 
         // The official assigns the carer; only the home's own staff can be.
         let carers = t.url(&format!("/api/v1/children/{child}/carers"));
-        let (status, body) = post(&official, &csrf, &carers, json!({ "username": "heshan" })).await;
+        let (status, body) =
+            post_json(&official, &csrf, &carers, json!({ "username": "heshan" })).await;
         assert_eq!((status, body["field"].as_str()), (422, Some("username")));
-        let (status, _) = post(&official, &csrf, &carers, json!({ "username": "carer" })).await;
+        let (status, _) =
+            post_json(&official, &csrf, &carers, json!({ "username": "carer" })).await;
         assert_eq!(status, 204);
 
         // The carer writes the file and records an activity.
-        let (status, body) = post(
+        let (status, body) = post_json(
             &carer,
             &carer_csrf,
             &file_url,
@@ -143,7 +105,7 @@ backend_test!(
         )
         .await;
         assert_eq!(status, 204, "{body}");
-        let (status, body) = post(
+        let (status, body) = post_json(
             &carer,
             &carer_csrf,
             &file_url,
@@ -154,7 +116,7 @@ backend_test!(
             (status, body["field"].as_str()),
             (422, Some("guardianship"))
         );
-        let (status, _) = post(
+        let (status, _) = post_json(
             &carer,
             &carer_csrf,
             &t.url(&format!("/api/v1/children/{child}/activities")),
@@ -182,7 +144,7 @@ backend_test!(
             "nothing of the file in the refusal"
         );
         let glass = t.url(&format!("/api/v1/children/{child}/break-glass"));
-        let (status, body) = post(
+        let (status, body) = post_json(
             &colleague,
             &colleague_csrf,
             &glass,
@@ -195,7 +157,7 @@ backend_test!(
             403,
             "a bad reason opens nothing"
         );
-        let (status, opened) = post(
+        let (status, opened) = post_json(
             &colleague,
             &colleague_csrf,
             &glass,
@@ -207,7 +169,7 @@ backend_test!(
         assert_eq!(status, 200);
         assert_eq!(file["access"], "break_glass");
         assert_eq!(file["file"]["details"]["health"], "对青霉素过敏");
-        let (status, _) = post(
+        let (status, _) = post_json(
             &colleague,
             &colleague_csrf,
             &file_url,
@@ -219,7 +181,7 @@ backend_test!(
         // Another city's official: the child does not exist for them.
         let (heshan, heshan_csrf) = t.login("heshan").await;
         assert_eq!(get_json(&heshan, &file_url).await.0, 404);
-        let (status, _) = post(
+        let (status, _) = post_json(
             &heshan,
             &heshan_csrf,
             &glass,
@@ -231,7 +193,7 @@ backend_test!(
         // The auditor sees the opening with its reason and reviews it.
         let (status, body) = get_json(&official, &t.url("/api/v1/audit/break-glass")).await;
         assert_eq!(status, 403, "officials do not review break-glass: {body}");
-        let (auditor, auditor_csrf) = auditor_login(&t, "auditor").await;
+        let (auditor, auditor_csrf) = t.login_with_totp("auditor").await;
         let (status, report) = get_json(&auditor, &t.url("/api/v1/audit/break-glass")).await;
         assert_eq!(status, 200);
         assert_eq!(report["awaiting_review"], 1);
@@ -244,7 +206,7 @@ backend_test!(
             "/api/v1/audit/break-glass/{}/review",
             entry["id"].as_i64().unwrap()
         ));
-        let (status, _) = post(
+        let (status, _) = post_json(
             &auditor,
             &auditor_csrf,
             &review,
@@ -252,7 +214,8 @@ backend_test!(
         )
         .await;
         assert_eq!(status, 204);
-        let (status, _) = post(&auditor, &auditor_csrf, &review, json!({ "note": "改写" })).await;
+        let (status, _) =
+            post_json(&auditor, &auditor_csrf, &review, json!({ "note": "改写" })).await;
         assert_eq!(status, 404, "a review is not overwritten");
         let (_, report) = get_json(&auditor, &t.url("/api/v1/audit/break-glass")).await;
         assert_eq!(report["awaiting_review"], 0);
@@ -302,7 +265,7 @@ backend_test!(
 
         // Taken off the child, the carer is like anyone else.
         let (official, csrf) = t.login("yunfu").await;
-        let (status, _) = post(
+        let (status, _) = post_json(
             &official,
             &csrf,
             &carers,
@@ -323,7 +286,7 @@ backend_test!(
         let (home, child) = home_with_child(&t, &official, &csrf).await;
         staff(&t, "carer", home, "445302").await;
         staff(&t, "colleague", home, "445302").await;
-        let (status, _) = post(
+        let (status, _) = post_json(
             &official,
             &csrf,
             &t.url(&format!("/api/v1/children/{child}/carers")),
@@ -381,7 +344,7 @@ backend_test!(
         let (colleague, colleague_csrf) = t.login("colleague").await;
         let reason = "夜间急诊，需核对过敏史";
         let glass = t.url(&format!("/api/v1/children/{child}/break-glass"));
-        let (status, _) = post(
+        let (status, _) = post_json(
             &colleague,
             &colleague_csrf,
             &glass,
@@ -391,7 +354,7 @@ backend_test!(
         assert_eq!(status, 200);
         // Heshan's official does something of their own, to be found.
         let (heshan, heshan_csrf) = t.login("heshan").await;
-        let (status, _) = post(
+        let (status, _) = post_json(
             &heshan,
             &heshan_csrf,
             &t.url("/api/v1/facilities"),
@@ -402,7 +365,7 @@ backend_test!(
 
         // Heshan's auditor: neither Yunfu's break-glass opening nor its
         // rows of the trail, in the list, the search or the export.
-        let (auditor, auditor_csrf) = auditor_login(&t, "heshan_auditor").await;
+        let (auditor, auditor_csrf) = t.login_with_totp("heshan_auditor").await;
         let (status, report) = get_json(&auditor, &t.url("/api/v1/audit/break-glass")).await;
         assert_eq!(status, 200);
         assert_eq!(report["awaiting_review"], 0, "{report}");
@@ -447,11 +410,12 @@ backend_test!(
             .unwrap();
         drop(conn);
         let review = t.url(&format!("/api/v1/audit/break-glass/{grant}/review"));
-        let (status, _) = post(&auditor, &auditor_csrf, &review, json!({ "note": "已核" })).await;
+        let (status, _) =
+            post_json(&auditor, &auditor_csrf, &review, json!({ "note": "已核" })).await;
         assert_eq!(status, 404);
 
         // Yunfu's auditor sees the opening and its reason, and reviews it.
-        let (yunfu_auditor, yunfu_csrf) = auditor_login(&t, "yunfu_auditor").await;
+        let (yunfu_auditor, yunfu_csrf) = t.login_with_totp("yunfu_auditor").await;
         let (_, report) = get_json(&yunfu_auditor, &t.url("/api/v1/audit/break-glass")).await;
         assert_eq!(report["awaiting_review"], 1, "{report}");
         assert_eq!(report["entries"][0]["reason"], reason);
@@ -459,7 +423,7 @@ backend_test!(
         assert!(found.to_string().contains("夜间急诊"), "{found}");
         let (_, found) = get_json(&yunfu_auditor, &t.url("/api/v1/audit?username=heshan")).await;
         assert_eq!(found["total"], 0, "Heshan's rows are not Yunfu's: {found}");
-        let (status, _) = post(
+        let (status, _) = post_json(
             &yunfu_auditor,
             &yunfu_csrf,
             &review,

@@ -8,24 +8,6 @@ use kangyang_domain::{CivilDate, IdNumber, Role};
 use serde_json::{json, Value};
 use std::collections::{HashMap, HashSet};
 
-async fn post(
-    t: &TestApp,
-    client: &reqwest::Client,
-    csrf: &str,
-    path: &str,
-    body: Value,
-) -> (u16, Value) {
-    let res = client
-        .post(t.url(path))
-        .header("x-csrf-token", csrf)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(Value::Null))
-}
-
 /// Registers a person born `age` years and a few months ago; `extra` adds
 /// fields (disability, living situation…). Returns the id.
 async fn person(
@@ -46,7 +28,7 @@ async fn person(
     for (k, v) in extra.as_object().unwrap() {
         body[k] = v.clone();
     }
-    let (status, created) = post(t, client, csrf, "/api/v1/persons", body).await;
+    let (status, created) = t.post_json(client, csrf, "/api/v1/persons", body).await;
     assert_eq!(status, 201, "{created}");
     created["id"].as_i64().unwrap()
 }
@@ -66,7 +48,7 @@ async fn facility(
         body["longitude"] = json!(lon.to_string());
         body["latitude"] = json!(lat.to_string());
     }
-    let (status, created) = post(t, client, csrf, "/api/v1/facilities", body).await;
+    let (status, created) = t.post_json(client, csrf, "/api/v1/facilities", body).await;
     assert_eq!(status, 201, "{created}");
     created["id"].as_i64().unwrap()
 }
@@ -336,23 +318,23 @@ backend_test!(
             None,
         )
         .await;
-        let (status, body) = post(
-            &t,
-            &client,
-            &csrf,
-            &format!("/api/v1/facilities/{canteen}/enrolments"),
-            json!({ "person_id": elder }),
-        )
-        .await;
+        let (status, body) = t
+            .post_json(
+                &client,
+                &csrf,
+                &format!("/api/v1/facilities/{canteen}/enrolments"),
+                json!({ "person_id": elder }),
+            )
+            .await;
         assert_eq!(status, 201, "{body}");
-        let (status, body) = post(
-            &t,
-            &client,
-            &csrf,
-            &format!("/api/v1/persons/{elder}/visits"),
-            json!({ "day": t.app.today().to_string(), "mode": "in_person" }),
-        )
-        .await;
+        let (status, body) = t
+            .post_json(
+                &client,
+                &csrf,
+                &format!("/api/v1/persons/{elder}/visits"),
+                json!({ "day": t.app.today().to_string(), "mode": "in_person" }),
+            )
+            .await;
         assert_eq!(status, 201, "{body}");
 
         let (_, after) = get_json(&client, &t.url("/api/v1/regions/440784103/dashboard")).await;
@@ -462,15 +444,15 @@ backend_test!(
             Some((112.05, 22.95)),
         )
         .await;
-        let (status, body) = post(
-            &t,
-            &client,
-            &csrf,
-            &format!("/api/v1/facilities/{canteen}/menus"),
-            json!({ "day": t.app.today().to_string(), "meal": "lunch",
+        let (status, body) = t
+            .post_json(
+                &client,
+                &csrf,
+                &format!("/api/v1/facilities/{canteen}/menus"),
+                json!({ "day": t.app.today().to_string(), "meal": "lunch",
                     "dishes": "<script>alert(1)</script>蒸鱼、炒青菜" }),
-        )
-        .await;
+            )
+            .await;
         assert_eq!(status, 204, "{body}");
         // Three people in one village: a count that must not be shown.
         for n in 0..3 {
@@ -743,19 +725,19 @@ backend_test!(
             None,
         )
         .await;
-        let (status, body) = post(&t, &client, &csrf, &format!("/api/v1/facilities/{centre}/enrolments"),
+        let (status, body) = t.post_json(&client, &csrf, &format!("/api/v1/facilities/{centre}/enrolments"),
             json!({ "person_id": disabled, "start_date": today.add_days(-40).unwrap().to_string() })).await;
         assert_eq!(status, 201, "{body}");
-        let (status, body) = post(
-            &t,
-            &client,
-            &csrf,
-            &format!("/api/v1/persons/{alone}/visits"),
-            json!({ "day": today.to_string(), "mode": "in_person" }),
-        )
-        .await;
+        let (status, body) = t
+            .post_json(
+                &client,
+                &csrf,
+                &format!("/api/v1/persons/{alone}/visits"),
+                json!({ "day": today.to_string(), "mode": "in_person" }),
+            )
+            .await;
         assert_eq!(status, 201, "{body}");
-        let (status, body) = post(&t, &client, &csrf, "/api/v1/facilities", json!({
+        let (status, body) = t.post_json(&client, &csrf, "/api/v1/facilities", json!({
             "name": "古劳镇社工站", "kind": "social_work_station", "region": "440784103", "villages": rural })).await;
         assert_eq!(status, 201, "{body}");
 
@@ -914,36 +896,36 @@ backend_test!(
         t.user("yunfu", Role::Official, "4453").await;
         let (client, csrf) = t.login("yunfu").await;
         // A county project and a town project, each with money in and out.
-        let (_, source) = post(
-            &t,
-            &client,
-            &csrf,
-            "/api/v1/funds/sources",
-            json!({ "name": "市级福彩公益金", "kind": "lottery", "region": "4453" }),
-        )
-        .await;
+        let (_, source) = t
+            .post_json(
+                &client,
+                &csrf,
+                "/api/v1/funds/sources",
+                json!({ "name": "市级福彩公益金", "kind": "lottery", "region": "4453" }),
+            )
+            .await;
         let source = source["id"].as_i64().unwrap();
         for (region, budget, allocated, spent) in [
             ("445302", "450000", "300000", "120000.50"),
             ("445302004", "200000", "200000", "0"),
         ] {
-            let (status, p) = post(
-                &t,
-                &client,
-                &csrf,
-                "/api/v1/funds/projects",
-                json!({
+            let (status, p) = t
+                .post_json(
+                    &client,
+                    &csrf,
+                    "/api/v1/funds/projects",
+                    json!({
                 "name": "康园中心改建", "kind": "construction", "region": region,
                 "budget": budget, "started_on": "2026-02-01" }),
-            )
-            .await;
+                )
+                .await;
             assert_eq!(status, 201, "{p}");
             let p = p["id"].as_i64().unwrap();
             for (path, amount) in [("allocations", allocated), ("expenditures", spent)] {
                 if amount == "0" {
                     continue;
                 }
-                let (status, body) = post(&t, &client, &csrf, &format!("/api/v1/funds/projects/{p}/{path}"),
+                let (status, body) = t.post_json(&client, &csrf, &format!("/api/v1/funds/projects/{p}/{path}"),
                     json!({ "source_id": source, "amount": amount, "day": "2026-03-01", "item": "工程款" })).await;
                 assert!(status == 201 || status == 204, "{path}: {status} {body}");
             }

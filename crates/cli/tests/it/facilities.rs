@@ -4,7 +4,9 @@
 
 use crate::backend_test;
 use crate::persons::name_for;
-use crate::support::{get_json, start_app, Backend, TestApp, PASSWORD};
+use crate::support::{
+    assert_bad_field, get_json, post_json, start_app, Backend, TestApp, PASSWORD,
+};
 use kangyang_app::auth::Password;
 use kangyang_app::demo_centres::{centre_id, seed_centres, GULAO_CENTRE};
 use kangyang_app::users;
@@ -38,23 +40,6 @@ async fn staff(t: &TestApp, username: &str, role: Role, facility: i64, region: &
     )
     .await
     .unwrap();
-}
-
-pub async fn post_json(
-    client: &reqwest::Client,
-    csrf: &str,
-    url: &str,
-    body: serde_json::Value,
-) -> (u16, serde_json::Value) {
-    let res = client
-        .post(url)
-        .header("x-csrf-token", csrf)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(serde_json::Value::Null))
 }
 
 async fn overview(t: &TestApp, client: &reqwest::Client) -> serde_json::Value {
@@ -734,6 +719,90 @@ backend_test!(
         assert!(
             !String::from_utf8_lossy(&stored).contains("睡眠"),
             "notes are sealed at rest"
+        );
+    }
+);
+
+backend_test!(
+    a_bad_facility_field_is_named_by_its_key_with_the_label_beside,
+    |b: Backend| async move {
+        let t = start_app(b).await;
+        t.user("heshan", Role::Official, "440784").await;
+        let (client, csrf) = t.login("heshan").await;
+        let good = serde_json::json!({ "name": "古劳康园中心", "kind": "kangyuan_centre",
+            "region": "440784103", "address": "古劳镇", "capacity": "30" });
+        for (key, value, label) in [
+            ("name", "", "名称"),
+            ("kind", "palace", "类型"),
+            ("region", "445302", "所在区划"),
+            ("longitude", "200", "经度"),
+            ("capacity", "-1", "床位/学位"),
+            ("contact_phone", "1".repeat(31).as_str(), "联系电话"),
+            ("villages", "4407841", "服务村（社区）"),
+        ] {
+            let mut body = good.clone();
+            body[key] = value.into();
+            let (status, e) = post_json(&client, &csrf, t.url("/api/v1/facilities"), body).await;
+            assert_bad_field(status, &e, key, label);
+        }
+        let (status, e) = post_json(&client, &csrf, t.url("/api/v1/facilities"), good).await;
+        assert_eq!(status, 201, "{e}");
+        let centre = e["id"].as_i64().unwrap();
+        // A piecework order: named the same way.
+        let today = t.app.today().to_string();
+        let yesterday = t.app.today().add_days(-1).unwrap().to_string();
+        for (key, value, label) in [
+            ("company", "", "委托企业"),
+            ("unit_price", "0", "单价（元）"),
+            ("quantity", "many", "数量"),
+            ("due_date", yesterday.as_str(), "交货日期"),
+        ] {
+            let mut body = serde_json::json!({ "company": "某纸品公司", "product": "礼品袋粘贴",
+                "unit_price": "0.15", "quantity": "1000", "start_date": today, "due_date": today });
+            body[key] = value.into();
+            let (status, e) = post_json(
+                &client,
+                &csrf,
+                t.url(&format!("/api/v1/facilities/{centre}/orders")),
+                body,
+            )
+            .await;
+            assert_bad_field(status, &e, key, label);
+        }
+        // A star rating with a bad date or no assessor: named the same way.
+        let scores: serde_json::Map<String, serde_json::Value> =
+            kangyang_domain::assessment::kangyuan_star_template()
+                .criteria()
+                .map(|c| (c.code.clone(), c.max_score.into()))
+                .collect();
+        let tomorrow = t.app.today().add_days(1).unwrap().to_string();
+        for (key, value, label) in [
+            ("assessed_on", tomorrow.as_str(), "评定日期"),
+            ("assessor", " ", "评定人"),
+        ] {
+            let mut body = serde_json::json!({ "template": "kangyuan_star", "scores": scores,
+                "assessed_on": t.app.today().to_string(), "assessor": "复评组" });
+            body[key] = value.into();
+            let (status, e) = post_json(
+                &client,
+                &csrf,
+                t.url(&format!("/api/v1/facilities/{centre}/ratings")),
+                body,
+            )
+            .await;
+            assert_bad_field(status, &e, key, label);
+        }
+        let (status, e) = post_json(
+            &client,
+            &csrf,
+            t.url(&format!("/api/v1/facilities/{centre}/rooms")),
+            serde_json::json!({ "name": "康复室", "function": "康复", "area_m2": "很大" }),
+        )
+        .await;
+        assert_eq!(status, 422, "{e}");
+        assert_eq!(
+            (e["field"].as_str(), e["label"].as_str()),
+            (Some("area_m2"), Some("面积（平方米）"))
         );
     }
 );

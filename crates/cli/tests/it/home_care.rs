@@ -5,41 +5,15 @@
 //! seeing only their provider's orders.
 
 use crate::backend_test;
-use crate::support::{get_json, start_app_with_clock, Backend, TestApp, PASSWORD};
+use crate::support::{
+    assert_bad_field, get_json, send_json, start_app_with_clock, Backend, TestApp, PASSWORD,
+};
 use kangyang_app::auth::Password;
 use kangyang_app::{users, Config};
 use kangyang_domain::{RegionCode, Role};
 use serde_json::{json, Value};
 
 const VILLAGE: &str = "445302001009";
-
-async fn send(
-    client: &reqwest::Client,
-    csrf: &str,
-    method: reqwest::Method,
-    url: &str,
-    body: Value,
-) -> (u16, Value) {
-    let res = client
-        .request(method, url)
-        .header("x-csrf-token", csrf)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(Value::Null))
-}
-
-async fn post(
-    t: &TestApp,
-    client: &reqwest::Client,
-    csrf: &str,
-    path: &str,
-    body: Value,
-) -> (u16, Value) {
-    send(client, csrf, reqwest::Method::POST, &t.url(path), body).await
-}
 
 async fn staff(t: &TestApp, username: &str, facility: i64) {
     users::create_from_cli(
@@ -67,16 +41,16 @@ fn at(t: &TestApp, seconds: i64) -> String {
 
 /// A provider serving the test village, made by the official.
 pub async fn provider(t: &TestApp, client: &reqwest::Client, csrf: &str, name: &str) -> i64 {
-    let (status, body) = post(
-        t,
-        client,
-        csrf,
-        "/api/v1/facilities",
-        json!({
+    let (status, body) = t
+        .post_json(
+            client,
+            csrf,
+            "/api/v1/facilities",
+            json!({
         "name": name, "kind": "home_care_centre", "region": "445302001",
         "villages": VILLAGE, "capacity": "10" }),
-    )
-    .await;
+        )
+        .await;
     assert_eq!(status, 201, "{body}");
     body["id"].as_i64().unwrap()
 }
@@ -96,15 +70,15 @@ backend_test!(
         let second = provider(&t, &official, &csrf, "河口居家养老服务站").await;
         staff(&t, "carer", first).await;
         staff(&t, "rival", second).await;
-        let (status, caregiver) = post(
-            &t,
-            &official,
-            &csrf,
-            &format!("/api/v1/home-care/providers/{first}/caregivers"),
-            json!({ "name": "陈秀兰", "qualification": "养老护理员（四级）",
+        let (status, caregiver) = t
+            .post_json(
+                &official,
+                &csrf,
+                &format!("/api/v1/home-care/providers/{first}/caregivers"),
+                json!({ "name": "陈秀兰", "qualification": "养老护理员（四级）",
                     "phone": "13800001111", "username": "carer" }),
-        )
-        .await;
+            )
+            .await;
         assert_eq!(status, 201, "{caregiver}");
         let caregiver = caregiver["id"].as_i64().unwrap();
         let (status, list) = get_json(
@@ -118,7 +92,7 @@ backend_test!(
             "the phone is masked: {list}"
         );
         // The home's position, for the check-in distance rule.
-        let (status, _) = send(
+        let (status, _) = send_json(
             &official,
             &csrf,
             reqwest::Method::PUT,
@@ -133,16 +107,16 @@ backend_test!(
         let order = |item: &'static str, when: i64| {
             let (t, official, csrf) = (&t, &official, &csrf);
             async move {
-                let (status, body) = post(
-                    t,
-                    official,
-                    csrf,
-                    "/api/v1/home-care/orders",
-                    json!({
+                let (status, body) = t
+                    .post_json(
+                        official,
+                        csrf,
+                        "/api/v1/home-care/orders",
+                        json!({
                     "person_id": person, "item": item, "scheduled_at": at(t, when),
                     "channel": "hotline", "notes": "家属来电" }),
-                )
-                .await;
+                    )
+                    .await;
                 assert_eq!(status, 201, "{body}");
                 body
             }
@@ -196,14 +170,14 @@ backend_test!(
             .map(|p| p["id"].as_i64().unwrap())
             .collect();
         assert_eq!(suggested, [first]);
-        let (status, body) = post(
-            &t,
-            &official,
-            &csrf,
-            &format!("/api/v1/home-care/orders/{one}/dispatch"),
-            json!({}),
-        )
-        .await;
+        let (status, body) = t
+            .post_json(
+                &official,
+                &csrf,
+                &format!("/api/v1/home-care/orders/{one}/dispatch"),
+                json!({}),
+            )
+            .await;
         assert_eq!(
             (status, body["provider_id"].as_i64()),
             (200, Some(first)),
@@ -224,14 +198,14 @@ backend_test!(
             .map(|p| p["id"].as_i64().unwrap())
             .collect();
         assert_eq!(suggested, [second], "{}", d["providers"]);
-        let (status, body) = post(
-            &t,
-            &official,
-            &csrf,
-            &format!("/api/v1/home-care/orders/{two}/dispatch"),
-            json!({ "provider_id": first }),
-        )
-        .await;
+        let (status, body) = t
+            .post_json(
+                &official,
+                &csrf,
+                &format!("/api/v1/home-care/orders/{two}/dispatch"),
+                json!({ "provider_id": first }),
+            )
+            .await;
         assert_eq!(
             (status, body["provider_id"].as_i64()),
             (200, Some(first)),
@@ -261,106 +235,106 @@ backend_test!(
             let res = rival.get(t.url(&path)).send().await.unwrap();
             assert_eq!(res.status(), 404, "{path}");
         }
-        let (status, _) = post(
-            &t,
-            &rival,
-            &rival_csrf,
-            &format!("/api/v1/home-care/orders/{one}/check-in"),
-            json!({}),
-        )
-        .await;
+        let (status, _) = t
+            .post_json(
+                &rival,
+                &rival_csrf,
+                &format!("/api/v1/home-care/orders/{one}/check-in"),
+                json!({}),
+            )
+            .await;
         assert_eq!(
             status, 404,
             "another provider's order does not exist for them"
         );
         // Providers do not dispatch, and cannot take requests.
-        let (status, _) = post(
-            &t,
-            &carer,
-            &carer_csrf,
-            &format!("/api/v1/home-care/orders/{one}/dispatch"),
-            json!({}),
-        )
-        .await;
+        let (status, _) = t
+            .post_json(
+                &carer,
+                &carer_csrf,
+                &format!("/api/v1/home-care/orders/{one}/dispatch"),
+                json!({}),
+            )
+            .await;
         assert_eq!(status, 409);
-        let (status, _) = post(
-            &t,
-            &carer,
-            &carer_csrf,
-            "/api/v1/home-care/orders",
-            json!({ "person_id": person, "item": "bathing", "scheduled_at": at(&t, 3600) }),
-        )
-        .await;
+        let (status, _) = t
+            .post_json(
+                &carer,
+                &carer_csrf,
+                "/api/v1/home-care/orders",
+                json!({ "person_id": person, "item": "bathing", "scheduled_at": at(&t, 3600) }),
+            )
+            .await;
         assert_eq!(status, 403);
 
         // The provider accepts both with its caregiver.
         for id in [one, two] {
-            let (status, body) = post(
-                &t,
-                &carer,
-                &carer_csrf,
-                &format!("/api/v1/home-care/orders/{id}/accept"),
-                json!({ "caregiver_id": caregiver }),
-            )
-            .await;
+            let (status, body) = t
+                .post_json(
+                    &carer,
+                    &carer_csrf,
+                    &format!("/api/v1/home-care/orders/{id}/accept"),
+                    json!({ "caregiver_id": caregiver }),
+                )
+                .await;
             assert_eq!(status, 204, "{body}");
         }
         // Checked in at the door (about 30 m away), out an hour later: clean.
-        let (status, body) = post(
-            &t,
-            &carer,
-            &carer_csrf,
-            &format!("/api/v1/home-care/orders/{one}/check-in"),
-            json!({ "longitude": "112.0442", "latitude": "22.9152" }),
-        )
-        .await;
+        let (status, body) = t
+            .post_json(
+                &carer,
+                &carer_csrf,
+                &format!("/api/v1/home-care/orders/{one}/check-in"),
+                json!({ "longitude": "112.0442", "latitude": "22.9152" }),
+            )
+            .await;
         assert_eq!(status, 204, "{body}");
         t.advance(3600);
         // Sessions end after 15 idle minutes: sign in again after the visit.
         let (carer, carer_csrf) = t.login("carer").await;
-        let (status, out) = post(
-            &t,
-            &carer,
-            &carer_csrf,
-            &format!("/api/v1/home-care/orders/{one}/check-out"),
-            json!({}),
-        )
-        .await;
+        let (status, out) = t
+            .post_json(
+                &carer,
+                &carer_csrf,
+                &format!("/api/v1/home-care/orders/{one}/check-out"),
+                json!({}),
+            )
+            .await;
         assert_eq!(status, 200, "{out}");
         assert_eq!(out["anomalies"], json!([]));
         // The second: checked out with no check-in.
         t.advance(4 * 3600);
         let (carer, carer_csrf) = t.login("carer").await;
         let (official, csrf) = t.login("yunfu").await;
-        let (status, out) = post(
-            &t,
-            &carer,
-            &carer_csrf,
-            &format!("/api/v1/home-care/orders/{two}/check-out"),
-            json!({}),
-        )
-        .await;
+        let (status, out) = t
+            .post_json(
+                &carer,
+                &carer_csrf,
+                &format!("/api/v1/home-care/orders/{two}/check-out"),
+                json!({}),
+            )
+            .await;
         assert_eq!(status, 200, "{out}");
         assert_eq!(out["anomalies"], json!(["未签到即签退"]));
 
         // The family rates the first by phone; the provider may not rate itself.
-        let (status, _) = post(
-            &t,
-            &carer,
-            &carer_csrf,
-            &format!("/api/v1/home-care/orders/{one}/rating"),
-            json!({ "stars": "5", "by": "family" }),
-        )
-        .await;
+        let (status, _) = t
+            .post_json(
+                &carer,
+                &carer_csrf,
+                &format!("/api/v1/home-care/orders/{one}/rating"),
+                json!({ "stars": "5", "by": "family" }),
+            )
+            .await;
         assert_eq!(status, 409);
-        let (status, body) = post(
-            &t,
-            &official,
-            &csrf,
-            &format!("/api/v1/home-care/orders/{one}/rating"),
-            json!({ "stars": "5", "by": "family", "comment": "洗得干净，态度好" }),
-        )
-        .await;
+        let (status, body) = t
+            .post_json(
+                &official,
+                &csrf,
+                &format!("/api/v1/home-care/orders/{one}/rating"),
+                json!({ "stars": "5", "by": "family", "comment": "洗得干净，态度好" }),
+            )
+            .await;
         assert_eq!(status, 204, "{body}");
         let (_, d) = get_json(
             &official,
@@ -411,8 +385,7 @@ backend_test!(
         // Only an official reviews; a note is required; then it is paid.
         let review = format!("/api/v1/home-care/orders/{two}/review");
         assert_eq!(
-            post(
-                &t,
+            t.post_json(
                 &carer,
                 &carer_csrf,
                 &review,
@@ -422,22 +395,16 @@ backend_test!(
             .0,
             403
         );
-        let (status, body) = post(
-            &t,
-            &official,
-            &csrf,
-            &review,
-            json!({ "outcome": "confirmed" }),
-        )
-        .await;
+        let (status, body) = t
+            .post_json(&official, &csrf, &review, json!({ "outcome": "confirmed" }))
+            .await;
         assert_eq!(status, 422, "{body}");
         assert_eq!(body["field"], "审核说明");
-        let (status, _) = post(&t, &official, &csrf, &review,
+        let (status, _) = t.post_json(&official, &csrf, &review,
             json!({ "outcome": "confirmed", "note": "电话回访老人，确认当日已助浴，护理员手机故障未签到" })).await;
         assert_eq!(status, 204);
         assert_eq!(
-            post(
-                &t,
+            t.post_json(
                 &official,
                 &csrf,
                 &review,
@@ -494,37 +461,37 @@ backend_test!(
         assert!(dash["entitled"].as_i64().unwrap() >= 1);
 
         // A complaint becomes a case; call-backs sample every flagged order.
-        let (status, complaint) = post(
-            &t,
-            &official,
-            &csrf,
-            &format!("/api/v1/home-care/orders/{two}/complaints"),
-            json!({ "text": "护理员未按时到达" }),
-        )
-        .await;
+        let (status, complaint) = t
+            .post_json(
+                &official,
+                &csrf,
+                &format!("/api/v1/home-care/orders/{two}/complaints"),
+                json!({ "text": "护理员未按时到达" }),
+            )
+            .await;
         assert_eq!(status, 201);
-        let (status, sampled) = post(
-            &t,
-            &official,
-            &csrf,
-            "/api/v1/home-care/callbacks",
-            json!({ "month": month, "per_mille": 100 }),
-        )
-        .await;
+        let (status, sampled) = t
+            .post_json(
+                &official,
+                &csrf,
+                "/api/v1/home-care/callbacks",
+                json!({ "month": month, "per_mille": 100 }),
+            )
+            .await;
         assert_eq!(status, 200, "{sampled}");
         assert!(sampled["sampled"].as_array().unwrap().contains(&json!(two)));
-        let (status, _) = post(&t, &official, &csrf, &format!("/api/v1/home-care/orders/{two}/callback"),
+        let (status, _) = t.post_json(&official, &csrf, &format!("/api/v1/home-care/orders/{two}/callback"),
             json!({ "reached": true, "service_confirmed": true, "satisfied": false, "notes": "老人说护理员迟到半小时" })).await;
         assert_eq!(status, 204);
         let complaint = complaint["id"].as_i64().unwrap();
-        let (status, _) = post(
-            &t,
-            &official,
-            &csrf,
-            &format!("/api/v1/home-care/complaints/{complaint}/close"),
-            json!({ "outcome": "已约谈服务机构，扣减当月评分" }),
-        )
-        .await;
+        let (status, _) = t
+            .post_json(
+                &official,
+                &csrf,
+                &format!("/api/v1/home-care/complaints/{complaint}/close"),
+                json!({ "outcome": "已约谈服务机构，扣减当月评分" }),
+            )
+            .await;
         assert_eq!(status, 204);
         let (_, cases) = get_json(&official, &t.url("/api/v1/home-care/complaints")).await;
         assert_eq!(cases[0]["open"], false);
@@ -540,7 +507,7 @@ backend_test!(
         let (official, csrf) = t.login("yunfu").await;
         let (heshan, heshan_csrf) = t.login("heshan").await;
         let person = crate::persons::create_person(&t, &official, &csrf, VILLAGE, 2).await;
-        let attempt = |body: Value| post(&t, &official, &csrf, "/api/v1/home-care/orders", body);
+        let attempt = |body: Value| t.post_json(&official, &csrf, "/api/v1/home-care/orders", body);
         let (status, body) = attempt(
             json!({ "person_id": person, "item": "massage", "scheduled_at": at(&t, 3600) }),
         )
@@ -564,14 +531,14 @@ backend_test!(
             (422, Some("数量")),
             "{body}"
         );
-        let (status, _) = post(
-            &t,
-            &heshan,
-            &heshan_csrf,
-            "/api/v1/home-care/orders",
-            json!({ "person_id": person, "item": "cleaning", "scheduled_at": at(&t, 3600) }),
-        )
-        .await;
+        let (status, _) = t
+            .post_json(
+                &heshan,
+                &heshan_csrf,
+                "/api/v1/home-care/orders",
+                json!({ "person_id": person, "item": "cleaning", "scheduled_at": at(&t, 3600) }),
+            )
+            .await;
         assert_eq!(
             status, 404,
             "another county's person does not exist for Heshan"
@@ -587,27 +554,24 @@ backend_test!(
         let id = body["id"].as_i64().unwrap();
         // Nothing is cancelled without a reason; a cancelled order cannot be dispatched.
         let cancel = format!("/api/v1/home-care/orders/{id}/cancel");
-        assert_eq!(post(&t, &official, &csrf, &cancel, json!({})).await.0, 422);
         assert_eq!(
-            post(
-                &t,
-                &official,
-                &csrf,
-                &cancel,
-                json!({ "reason": "老人住院" })
-            )
-            .await
-            .0,
+            t.post_json(&official, &csrf, &cancel, json!({})).await.0,
+            422
+        );
+        assert_eq!(
+            t.post_json(&official, &csrf, &cancel, json!({ "reason": "老人住院" }))
+                .await
+                .0,
             204
         );
-        let (status, body) = post(
-            &t,
-            &official,
-            &csrf,
-            &format!("/api/v1/home-care/orders/{id}/dispatch"),
-            json!({}),
-        )
-        .await;
+        let (status, body) = t
+            .post_json(
+                &official,
+                &csrf,
+                &format!("/api/v1/home-care/orders/{id}/dispatch"),
+                json!({}),
+            )
+            .await;
         assert_eq!(status, 409, "{body}");
         // A cancelled order gives its entitlement back.
         let (_, client) = get_json(
@@ -812,3 +776,39 @@ async fn no_finished_order_breaks_a_rule_unflagged(t: &TestApp) {
     }
     assert!(flagged > 0, "the demo shows flagged visits too");
 }
+
+backend_test!(
+    a_bad_caregiver_field_is_named_by_its_key_with_the_label_beside,
+    |b: Backend| async move {
+        let t = start_app_with_clock(b, Config::default()).await;
+        t.user("yunfu", Role::Official, "4453").await;
+        let (official, csrf) = t.login("yunfu").await;
+        let first = provider(&t, &official, &csrf, "云城区居家养老服务中心").await;
+        let long = "护".repeat(101);
+        for (key, value, label) in [
+            ("name", "", "姓名"),
+            ("qualification", long.as_str(), "资质"),
+            ("phone", "12345", "电话"),
+            ("username", "nobody", "账号"),
+        ] {
+            let mut body = json!({ "name": "陈秀兰", "qualification": "养老护理员（四级）",
+                "phone": "13800001111", "username": "" });
+            body[key] = value.into();
+            let (status, e) = t
+                .post_json(
+                    &official,
+                    &csrf,
+                    &format!("/api/v1/home-care/providers/{first}/caregivers"),
+                    body,
+                )
+                .await;
+            assert_bad_field(status, &e, key, label);
+        }
+        let (_, list) = get_json(
+            &official,
+            &t.url(&format!("/api/v1/home-care/providers/{first}/caregivers")),
+        )
+        .await;
+        assert_eq!(list, json!([]), "nothing was stored");
+    }
+);

@@ -14,24 +14,6 @@ const JPEG: &[u8] = &[
     0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0,
 ];
 
-async fn post(
-    t: &TestApp,
-    client: &reqwest::Client,
-    csrf: &str,
-    path: &str,
-    body: serde_json::Value,
-) -> (u16, serde_json::Value) {
-    let res = client
-        .post(t.url(path))
-        .header("x-csrf-token", csrf)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(serde_json::Value::Null))
-}
-
 /// An elderly person (aged `age`) of `village`, created through the API.
 async fn elder(
     t: &TestApp,
@@ -43,31 +25,31 @@ async fn elder(
 ) -> i64 {
     let today = t.app.today();
     let birth = CivilDate::new(today.year() - age - 1, 3, 1 + (n % 28) as u8).unwrap();
-    let (status, body) = post(
-        t,
-        client,
-        csrf,
-        "/api/v1/persons",
-        serde_json::json!({
-            "id_number": IdNumber::from_parts(&village[..6], birth, 600 + n).unwrap().as_str(),
-            "name": name_for(n), "village": village, "address": "新村路8号",
-            "economic_status": "特困", "living_situation": "独居",
-        }),
-    )
-    .await;
+    let (status, body) = t
+        .post_json(
+            client,
+            csrf,
+            "/api/v1/persons",
+            serde_json::json!({
+                "id_number": IdNumber::from_parts(&village[..6], birth, 600 + n).unwrap().as_str(),
+                "name": name_for(n), "village": village, "address": "新村路8号",
+                "economic_status": "特困", "living_situation": "独居",
+            }),
+        )
+        .await;
     assert_eq!(status, 201, "{body}");
     body["id"].as_i64().unwrap()
 }
 
 async fn open(t: &TestApp, client: &reqwest::Client, csrf: &str, person: i64) -> i64 {
-    let (status, body) = post(
-        t,
-        client,
-        csrf,
-        "/api/v1/modifications",
-        serde_json::json!({ "person_id": person }),
-    )
-    .await;
+    let (status, body) = t
+        .post_json(
+            client,
+            csrf,
+            "/api/v1/modifications",
+            serde_json::json!({ "person_id": person }),
+        )
+        .await;
     assert_eq!(status, 201, "{body}");
     body["id"].as_i64().unwrap()
 }
@@ -79,8 +61,7 @@ async fn move_to(
     case: i64,
     to: &str,
 ) -> (u16, serde_json::Value) {
-    post(
-        t,
+    t.post_json(
         client,
         csrf,
         &format!("/api/v1/modifications/{case}/state"),
@@ -90,14 +71,14 @@ async fn move_to(
 }
 
 async fn add_item(t: &TestApp, client: &reqwest::Client, csrf: &str, case: i64, item: &str) {
-    let (status, body) = post(
-        t,
-        client,
-        csrf,
-        &format!("/api/v1/modifications/{case}/items"),
-        serde_json::json!({ "item": item, "quantity": 2, "unit_cost": "350" }),
-    )
-    .await;
+    let (status, body) = t
+        .post_json(
+            client,
+            csrf,
+            &format!("/api/v1/modifications/{case}/items"),
+            serde_json::json!({ "item": item, "quantity": 2, "unit_cost": "350" }),
+        )
+        .await;
     assert_eq!(status, 204, "{body}");
 }
 
@@ -217,14 +198,14 @@ backend_test!(
         let target = |region: &'static str, households: i64| {
             let (t, client, csrf) = (&t, &client, &csrf);
             async move {
-                let (status, body) = post(
-                    t,
-                    client,
-                    csrf,
-                    "/api/v1/modification-targets",
-                    serde_json::json!({ "region": region, "households": households }),
-                )
-                .await;
+                let (status, body) = t
+                    .post_json(
+                        client,
+                        csrf,
+                        "/api/v1/modification-targets",
+                        serde_json::json!({ "region": region, "households": households }),
+                    )
+                    .await;
                 assert_eq!(status, 204, "{body}");
             }
         };
@@ -248,8 +229,9 @@ backend_test!(
             ),
             (serde_json::json!({ "region": "445302" }), "households"),
         ] {
-            let (status, answer) =
-                post(&t, &client, &csrf, "/api/v1/modification-targets", body).await;
+            let (status, answer) = t
+                .post_json(&client, &csrf, "/api/v1/modification-targets", body)
+                .await;
             assert_eq!((status, answer["field"].as_str()), (422, Some(field)));
         }
 
@@ -258,14 +240,14 @@ backend_test!(
         let first = open(&t, &client, &csrf, antang).await;
         let second = open(&t, &client, &csrf, luoding).await;
         // One live case a person a year.
-        let (status, body) = post(
-            &t,
-            &client,
-            &csrf,
-            "/api/v1/modifications",
-            serde_json::json!({ "person_id": antang }),
-        )
-        .await;
+        let (status, body) = t
+            .post_json(
+                &client,
+                &csrf,
+                "/api/v1/modifications",
+                serde_json::json!({ "person_id": antang }),
+            )
+            .await;
         assert_eq!(status, 409, "{body}");
         assert!(body["message"].as_str().unwrap().contains("每人每年一件"));
 
@@ -355,14 +337,14 @@ backend_test!(
             "the ID number is masked: {case}"
         );
         // Items may no longer change once accepted.
-        let (status, body) = post(
-            &t,
-            &client,
-            &csrf,
-            &format!("/api/v1/modifications/{first}/items"),
-            serde_json::json!({ "item": "aid_walking_stick" }),
-        )
-        .await;
+        let (status, body) = t
+            .post_json(
+                &client,
+                &csrf,
+                &format!("/api/v1/modifications/{first}/items"),
+                serde_json::json!({ "item": "aid_walking_stick" }),
+            )
+            .await;
         assert_eq!((status, body["field"].as_str()), (422, Some("item")));
 
         // The page shows the same figures.
@@ -423,14 +405,14 @@ backend_test!(
                 "unit_cost",
             ),
         ] {
-            let (status, body) = post(
-                &t,
-                &client,
-                &csrf,
-                &format!("/api/v1/modifications/{case}/items"),
-                item,
-            )
-            .await;
+            let (status, body) = t
+                .post_json(
+                    &client,
+                    &csrf,
+                    &format!("/api/v1/modifications/{case}/items"),
+                    item,
+                )
+                .await;
             assert_eq!(
                 (status, body["field"].as_str()),
                 (422, Some(field)),
@@ -460,14 +442,14 @@ backend_test!(
             "{page}"
         );
         // A withdrawn case is closed; the person may apply again.
-        let (status, _) = post(
-            &t,
-            &client,
-            &csrf,
-            &format!("/api/v1/modifications/{case}/state"),
-            serde_json::json!({ "to": "withdrawn", "note": "老人入住敬老院" }),
-        )
-        .await;
+        let (status, _) = t
+            .post_json(
+                &client,
+                &csrf,
+                &format!("/api/v1/modifications/{case}/state"),
+                serde_json::json!({ "to": "withdrawn", "note": "老人入住敬老院" }),
+            )
+            .await;
         assert_eq!(status, 200);
         let (status, body) = move_to(&t, &client, &csrf, case, "assessed").await;
         assert_eq!(status, 422);
@@ -475,14 +457,14 @@ backend_test!(
         open(&t, &client, &csrf, person).await;
         // Someone under 60 has no case.
         let young = elder(&t, &client, &csrf, "445302004201", 4, 45).await;
-        let (status, body) = post(
-            &t,
-            &client,
-            &csrf,
-            "/api/v1/modifications",
-            serde_json::json!({ "person_id": young }),
-        )
-        .await;
+        let (status, body) = t
+            .post_json(
+                &client,
+                &csrf,
+                "/api/v1/modifications",
+                serde_json::json!({ "person_id": young }),
+            )
+            .await;
         assert_eq!((status, body["field"].as_str()), (422, Some("person_id")));
     }
 );
@@ -698,14 +680,14 @@ backend_test!(
         )
         .await;
         assert_eq!(status, 404);
-        let (status, _) = post(
-            &t,
-            &heshan,
-            &heshan_csrf,
-            "/api/v1/modifications",
-            serde_json::json!({ "person_id": person }),
-        )
-        .await;
+        let (status, _) = t
+            .post_json(
+                &heshan,
+                &heshan_csrf,
+                "/api/v1/modifications",
+                serde_json::json!({ "person_id": person }),
+            )
+            .await;
         assert_eq!(status, 404);
         // Yunfu's own photo id under another case is no way in either.
         let other = elder(&t, &yunfu, &csrf, "445302004001", 7, 77).await;
@@ -746,17 +728,17 @@ backend_test!(cases_stuck_in_a_step_are_listed, |b: Backend| async move {
     let open_on = |person: i64, days_ago: i64| {
         let (t, client, csrf) = (&t, &client, &csrf);
         async move {
-            let (status, body) = post(
-                t,
-                client,
-                csrf,
-                "/api/v1/modifications",
-                serde_json::json!({
-                    "person_id": person,
-                    "applied_on": today.add_days(-days_ago).unwrap().to_string(),
-                }),
-            )
-            .await;
+            let (status, body) = t
+                .post_json(
+                    client,
+                    csrf,
+                    "/api/v1/modifications",
+                    serde_json::json!({
+                        "person_id": person,
+                        "applied_on": today.add_days(-days_ago).unwrap().to_string(),
+                    }),
+                )
+                .await;
             assert_eq!(status, 201, "{body}");
             body["id"].as_i64().unwrap()
         }

@@ -3,27 +3,10 @@
 
 use crate::backend_test;
 use crate::persons::create_person;
-use crate::support::{get_json, start_app, Backend, TestApp};
+use crate::support::{assert_bad_field, get_json, post_json, start_app, Backend, TestApp};
 use kangyang_domain::Role;
 
 const GULAO: &str = "440784103";
-
-async fn post(
-    client: &reqwest::Client,
-    csrf: &str,
-    url: String,
-    body: serde_json::Value,
-) -> (u16, serde_json::Value) {
-    let res = client
-        .post(url)
-        .header("x-csrf-token", csrf)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(serde_json::Value::Null))
-}
 
 /// Heshan's official with elderly people in eight of Gulao's villages (two
 /// each), one in Longkou town, and Gulao's elder canteen with coordinates.
@@ -39,7 +22,7 @@ async fn seeded(t: &TestApp) -> (reqwest::Client, String) {
         }
     }
     create_person(t, &client, &csrf, "440784101201", n).await;
-    let (status, _) = post(
+    let (status, _) = post_json(
         &client,
         &csrf,
         t.url("/api/v1/facilities"),
@@ -57,7 +40,7 @@ backend_test!(
         let t = start_app(b).await;
         let (client, csrf) = seeded(&t).await;
         let url = t.url(&format!("/api/v1/regions/{GULAO}/plan"));
-        let plan = |body: serde_json::Value| post(&client, &csrf, url.clone(), body);
+        let plan = |body: serde_json::Value| post_json(&client, &csrf, url.clone(), body);
 
         let (status, p) =
             plan(serde_json::json!({ "kind": "elder_canteen", "k": 2, "radius_km": 1.0 })).await;
@@ -152,7 +135,7 @@ backend_test!(
         }
 
         // Out of scope: not found, for the API and the page, and audited.
-        let (status, _) = post(
+        let (status, _) = post_json(
             &client,
             &csrf,
             t.url("/api/v1/regions/445302/plan"),
@@ -215,12 +198,12 @@ backend_test!(
         let (client, csrf) = t.login("heshan").await;
         let (yunfu, yunfu_csrf) = t.login("yunfu").await;
         // A funds project pays for it.
-        let (status, fp) = post(&client, &csrf, t.url("/api/v1/funds/projects"),
+        let (status, fp) = post_json(&client, &csrf, t.url("/api/v1/funds/projects"),
             serde_json::json!({ "name": "古劳康园中心改建", "kind": "construction", "region": "440784",
                 "budget": "470000", "started_on": "2025-01-10" })).await;
         assert_eq!(status, 201, "{fp}");
         let fund_project = fp["id"].as_i64().unwrap();
-        let (status, c) = post(
+        let (status, c) = post_json(
             &client,
             &csrf,
             t.url("/api/v1/construction"),
@@ -251,7 +234,7 @@ backend_test!(
 
         // Tendering done late: still flagged, as "late".
         let url = |tail: &str| t.url(&format!("/api/v1/construction/{id}/{tail}"));
-        let (status, _) = post(
+        let (status, _) = post_json(
             &client,
             &csrf,
             url("progress"),
@@ -259,7 +242,7 @@ backend_test!(
         )
         .await;
         assert_eq!(status, 204);
-        let (status, _) = post(
+        let (status, _) = post_json(
             &client,
             &csrf,
             url("progress"),
@@ -277,7 +260,7 @@ backend_test!(
         assert!(d["build"]["delayed"].as_bool().unwrap());
 
         // Stages move forward one at a time.
-        let (status, e) = post(
+        let (status, e) = post_json(
             &client,
             &csrf,
             url("stage"),
@@ -286,13 +269,13 @@ backend_test!(
         .await;
         assert_eq!((status, e["field"].as_str()), (422, Some("to")));
         for to in ["tendering", "contract"] {
-            let (status, e) = post(&client, &csrf, url("stage"),
+            let (status, e) = post_json(&client, &csrf, url("stage"),
                 serde_json::json!({ "to": to, "day": "2025-03-01", "contractor": "鹤山市某建筑公司" })).await;
             assert_eq!(status, 204, "{e}");
         }
         // Payments add up, go to the funds project, and cannot pass the budget.
         for (amount, item) in [("141000", "预付款"), ("188000.50", "进度款")] {
-            let (status, e) = post(
+            let (status, e) = post_json(
                 &client,
                 &csrf,
                 url("payments"),
@@ -301,7 +284,7 @@ backend_test!(
             .await;
             assert_eq!(status, 201, "{e}");
         }
-        let (status, e) = post(
+        let (status, e) = post_json(
             &client,
             &csrf,
             url("payments"),
@@ -309,7 +292,7 @@ backend_test!(
         )
         .await;
         assert_eq!((status, e["field"].as_str()), (422, Some("amount")));
-        let (status, e) = post(
+        let (status, e) = post_json(
             &client,
             &csrf,
             url("payments"),
@@ -355,7 +338,7 @@ backend_test!(
         // Scope: Yunfu sees neither the project nor Heshan's list.
         let (status, _) = detail(yunfu.clone()).await;
         assert_eq!(status, 404);
-        let (status, _) = post(
+        let (status, _) = post_json(
             &yunfu,
             &yunfu_csrf,
             url("payments"),
@@ -366,10 +349,10 @@ backend_test!(
         let (status, _) = get_json(&yunfu, &t.url("/api/v1/regions/440784/construction")).await;
         assert_eq!(status, 404);
         // Nor may Yunfu start one in Heshan, or link Heshan's funds project.
-        let (status, e) = post(&yunfu, &yunfu_csrf, t.url("/api/v1/construction"),
+        let (status, e) = post_json(&yunfu, &yunfu_csrf, t.url("/api/v1/construction"),
             serde_json::json!({ "name": "x", "region": GULAO, "facility_kind": "kangyuan_centre", "budget": "1" })).await;
         assert_eq!((status, e["field"].as_str()), (422, Some("region")));
-        let (status, e) = post(&yunfu, &yunfu_csrf, t.url("/api/v1/construction"),
+        let (status, e) = post_json(&yunfu, &yunfu_csrf, t.url("/api/v1/construction"),
             serde_json::json!({ "name": "x", "region": "445302001", "facility_kind": "kangyuan_centre",
                 "budget": "1", "fund_project_id": fund_project })).await;
         assert_eq!(
@@ -427,7 +410,7 @@ backend_test!(
                 "0.1 到 50",
             ),
         ] {
-            let (status, e) = post(&client, &csrf, url.clone(), bad.clone()).await;
+            let (status, e) = post_json(&client, &csrf, url.clone(), bad.clone()).await;
             assert_eq!(status, 422, "{bad}");
             assert_eq!(e["field"], field, "{bad}: {e}");
             assert!(e["message"].as_str().unwrap().contains(range), "{e}");
@@ -442,7 +425,7 @@ backend_test!(
         let hold = t.app.planner().hold().await;
         let start = |client: reqwest::Client, csrf: String| {
             let (url, body) = (url.clone(), body.clone());
-            tokio::spawn(async move { post(&client, &csrf, url, body).await })
+            tokio::spawn(async move { post_json(&client, &csrf, url, body).await })
         };
         let until_running = |n: usize| {
             let app = t.app.clone();
@@ -459,7 +442,7 @@ backend_test!(
         let first = start(client.clone(), csrf.clone());
         until_running(1).await;
         // The same user again, by the API and by the page: busy.
-        let (status, e) = refused(post(&client, &csrf, url.clone(), body.clone())).await;
+        let (status, e) = refused(post_json(&client, &csrf, url.clone(), body.clone())).await;
         assert_eq!(status, 429, "{e}");
         assert!(e["message"].as_str().unwrap().contains("稍后再试"), "{e}");
         let page = refused(
@@ -475,8 +458,13 @@ backend_test!(
         // Another user may plan meanwhile; a third finds every place taken.
         let second = start(others[0].0.clone(), others[0].1.clone());
         until_running(2).await;
-        let (status, _) =
-            refused(post(&others[1].0, &others[1].1, url.clone(), body.clone())).await;
+        let (status, _) = refused(post_json(
+            &others[1].0,
+            &others[1].1,
+            url.clone(),
+            body.clone(),
+        ))
+        .await;
         assert_eq!(status, 429);
 
         drop(hold);
@@ -487,7 +475,61 @@ backend_test!(
         }
         // Done: the user may plan again.
         assert_eq!(t.app.planner().running(), 0);
-        let (status, _) = post(&client, &csrf, url.clone(), body.clone()).await;
+        let (status, _) = post_json(&client, &csrf, url.clone(), body.clone()).await;
         assert_eq!(status, 200);
+    }
+);
+
+backend_test!(
+    a_bad_fund_field_is_named_by_its_key_with_the_label_beside,
+    |b: Backend| async move {
+        let t = start_app(b).await;
+        t.user("heshan", Role::Official, "440784").await;
+        let (client, csrf) = t.login("heshan").await;
+        let project = |body: serde_json::Value| {
+            post_json(&client, &csrf, t.url("/api/v1/funds/projects"), body)
+        };
+        let good = serde_json::json!({ "name": "古劳康园中心改建", "kind": "construction",
+            "region": "440784", "budget": "470000", "started_on": "2025-01-10" });
+        // Each bad field in turn, as (key, value, label).
+        for (key, value, label) in [
+            ("name", " ", "项目名称"),
+            ("kind", "palace", "项目类别"),
+            ("region", "44078", "区划"),
+            ("budget", "四十万", "预算"),
+            ("started_on", "2025-02-30", "开始日期"),
+        ] {
+            let mut body = good.clone();
+            body[key] = value.into();
+            let (status, e) = project(body).await;
+            assert_bad_field(status, &e, key, label);
+        }
+        let (status, p) = project(good).await;
+        assert_eq!(status, 201, "{p}");
+        let p = p["id"].as_i64().unwrap();
+        let (status, e) = post_json(
+            &client,
+            &csrf,
+            t.url(&format!("/api/v1/funds/projects/{p}/allocations")),
+            serde_json::json!({ "source_id": 999_999, "amount": "100", "day": "2025-02-01" }),
+        )
+        .await;
+        assert_eq!(status, 422, "{e}");
+        assert_eq!(
+            (e["field"].as_str(), e["label"].as_str()),
+            (Some("source_id"), Some("资金来源"))
+        );
+        // Partner organisations, on the same page of the API.
+        for (key, value, label) in [
+            ("name", "", "名称"),
+            ("kind", "club", "类别"),
+            ("region", "4453", "区划"),
+        ] {
+            let mut body = serde_json::json!({ "name": "古劳镇党委", "kind": "party_branch",
+                "region": "440784103", "contact": "" });
+            body[key] = value.into();
+            let (status, e) = post_json(&client, &csrf, t.url("/api/v1/partner-orgs"), body).await;
+            assert_bad_field(status, &e, key, label);
+        }
     }
 );

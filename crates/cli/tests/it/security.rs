@@ -349,53 +349,12 @@ async fn forms_without_the_sessions_csrf_token_are_refused() {
     assert_eq!(get_json(&client, &t.url("/api/v1/me")).await.0, 401);
 }
 
-/// Binds an administrator's second factor (as the TOTP page would) and signs
-/// them in with it; returns the client and its CSRF token.
-async fn admin_login(t: &TestApp, username: &str) -> (reqwest::Client, String) {
-    let mut conn = t.app.store().pool().acquire().await.unwrap();
-    sqlx::query("UPDATE users SET totp_enabled = 1, totp_secret = $1 WHERE username = $2")
-        .bind(
-            t.app
-                .keys()
-                .encrypt("3132333435363738393031323334353637383930")
-                .unwrap(),
-        )
-        .bind(username)
-        .execute(&mut *conn)
-        .await
-        .unwrap();
-    drop(conn);
-    let code = totp::code_at(b"12345678901234567890", totp::step_of(t.app.now()));
-    let client = t.client();
-    let (status, body) = api_login(t, &client, username, PASSWORD, Some(&code)).await;
-    assert_eq!(status, 200, "{username} signs in: {body}");
-    (client, body["csrf_token"].as_str().unwrap().to_owned())
-}
-
 async fn user_id(t: &TestApp, username: &str) -> i64 {
     kangyang_app::users::find(&t.app, username)
         .await
         .unwrap()
         .unwrap()
         .id
-}
-
-async fn post_json(
-    t: &TestApp,
-    client: &reqwest::Client,
-    csrf: &str,
-    path: &str,
-    body: serde_json::Value,
-) -> (u16, serde_json::Value) {
-    let res = client
-        .post(t.url(path))
-        .header("x-csrf-token", csrf)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(serde_json::Value::Null))
 }
 
 /// Audit rows of one action, as (username, object id, result).
@@ -418,48 +377,48 @@ backend_test!(
         t.user("secadmin", Role::SecurityAdmin, "440784").await;
         t.user("auditor1", Role::Auditor, "440784").await;
         t.user("yunfu", Role::Official, "4453").await;
-        let (sys, sys_csrf) = admin_login(&t, "sysadmin").await;
-        let (sec, sec_csrf) = admin_login(&t, "secadmin").await;
+        let (sys, sys_csrf) = t.login_with_totp("sysadmin").await;
+        let (sec, sec_csrf) = t.login_with_totp("secadmin").await;
 
         // The attack: a Heshan system administrator makes an official for
         // Guangdong with a password of their choice. Neither the role, nor the
         // region, nor the password is theirs to give.
-        let (status, body) = post_json(
-            &t,
-            &sys,
-            &sys_csrf,
-            "/api/v1/users",
-            serde_json::json!({ "username": "mole", "role": "official", "region": "44",
+        let (status, body) = t
+            .post_json(
+                &sys,
+                &sys_csrf,
+                "/api/v1/users",
+                serde_json::json!({ "username": "mole", "role": "official", "region": "44",
                 "password": "Chosen-By-Admin-42" }),
-        )
-        .await;
+            )
+            .await;
         assert_eq!(
             (status, body["field"].as_str()),
             (422, Some("所属区划")),
             "{body}"
         );
-        let (status, body) = post_json(
-            &t,
-            &sys,
-            &sys_csrf,
-            "/api/v1/users",
-            serde_json::json!({ "username": "440784194001011234", "region": "440784" }),
-        )
-        .await;
+        let (status, body) = t
+            .post_json(
+                &sys,
+                &sys_csrf,
+                "/api/v1/users",
+                serde_json::json!({ "username": "440784194001011234", "region": "440784" }),
+            )
+            .await;
         assert_eq!(
             (status, body["field"].as_str()),
             (422, Some("用户名")),
             "{body}"
         );
-        let (status, body) = post_json(
-            &t,
-            &sys,
-            &sys_csrf,
-            "/api/v1/users",
-            serde_json::json!({ "username": "mole", "role": "official", "region": "440784",
+        let (status, body) = t
+            .post_json(
+                &sys,
+                &sys_csrf,
+                "/api/v1/users",
+                serde_json::json!({ "username": "mole", "role": "official", "region": "440784",
                 "password": "Chosen-By-Admin-42" }),
-        )
-        .await;
+            )
+            .await;
         assert_eq!(status, 201, "{body}");
         let mole = body["id"].as_i64().unwrap();
         let first = body["initial_password"].as_str().unwrap().to_owned();
@@ -509,30 +468,33 @@ backend_test!(
             |role: &str, region: &str| serde_json::json!({ "role": role, "region": region });
         let path = format!("/api/v1/users/{mole}/grant");
         assert_eq!(
-            post_json(&t, &sys, &sys_csrf, &path, grant("official", "440784"))
+            t.post_json(&sys, &sys_csrf, &path, grant("official", "440784"))
                 .await
                 .0,
             403
         );
-        let (status, _) = post_json(
-            &t,
-            &sec,
-            &sec_csrf,
-            "/api/v1/users",
-            serde_json::json!({ "username": "mole2", "region": "440784" }),
-        )
-        .await;
+        let (status, _) = t
+            .post_json(
+                &sec,
+                &sec_csrf,
+                "/api/v1/users",
+                serde_json::json!({ "username": "mole2", "region": "440784" }),
+            )
+            .await;
         assert_eq!(status, 403);
         // Not outside one's own region, not an administrator role, not to oneself,
         // not to an administrator, not to an account of another region.
-        let (status, body) = post_json(&t, &sec, &sec_csrf, &path, grant("official", "4453")).await;
+        let (status, body) = t
+            .post_json(&sec, &sec_csrf, &path, grant("official", "4453"))
+            .await;
         assert_eq!(
             (status, body["field"].as_str()),
             (422, Some("所属区划")),
             "{body}"
         );
-        let (status, body) =
-            post_json(&t, &sec, &sec_csrf, &path, grant("system_admin", "440784")).await;
+        let (status, body) = t
+            .post_json(&sec, &sec_csrf, &path, grant("system_admin", "440784"))
+            .await;
         assert_eq!(
             (status, body["field"].as_str()),
             (422, Some("角色")),
@@ -540,34 +502,29 @@ backend_test!(
         );
         let own = format!("/api/v1/users/{}/grant", user_id(&t, "secadmin").await);
         assert_eq!(
-            post_json(&t, &sec, &sec_csrf, &own, grant("official", "440784"))
+            t.post_json(&sec, &sec_csrf, &own, grant("official", "440784"))
                 .await
                 .0,
             403
         );
         let admin = format!("/api/v1/users/{}/grant", user_id(&t, "sysadmin").await);
         assert_eq!(
-            post_json(&t, &sec, &sec_csrf, &admin, grant("official", "440784"))
+            t.post_json(&sec, &sec_csrf, &admin, grant("official", "440784"))
                 .await
                 .0,
             422
         );
         let other = format!("/api/v1/users/{}/grant", user_id(&t, "yunfu").await);
         assert_eq!(
-            post_json(&t, &sec, &sec_csrf, &other, grant("viewer", "440784"))
+            t.post_json(&sec, &sec_csrf, &other, grant("viewer", "440784"))
                 .await
                 .0,
             404
         );
         // A facility role is bound to a facility, not a bare region.
-        let (status, body) = post_json(
-            &t,
-            &sec,
-            &sec_csrf,
-            &path,
-            grant("facility_staff", "440784"),
-        )
-        .await;
+        let (status, body) = t
+            .post_json(&sec, &sec_csrf, &path, grant("facility_staff", "440784"))
+            .await;
         assert_eq!(
             (status, body["field"].as_str()),
             (422, Some("所属机构")),
@@ -642,7 +599,7 @@ backend_test!(
         );
 
         // Each step is in the trail, for the auditor.
-        let (auditor, _) = admin_login(&t, "auditor1").await;
+        let (auditor, _) = t.login_with_totp("auditor1").await;
         for action in ["user.create", "user.grant", "user.disable"] {
             let (status, body) =
                 get_json(&auditor, &t.url(&format!("/api/v1/audit?action={action}"))).await;
@@ -842,7 +799,7 @@ backend_test!(
         let (own_user, other_user) = (user_id(&t, "heshan").await, user_id(&t, "yunfu").await);
         let mut answered = 0;
         for admin in ["sysadmin", "secadmin", "auditor1"] {
-            let (client, csrf) = admin_login(&t, admin).await;
+            let (client, csrf) = t.login_with_totp(admin).await;
             for route in route_table() {
                 // Public routes need no walk; signing out would end the walk.
                 if route.access == Access::Public || route.path.ends_with("/logout") {
@@ -941,7 +898,7 @@ backend_test!(
         t.user("yunfu", Role::Official, "4453").await;
         t.user("auditor1", Role::Auditor, "440784").await;
         t.login("yunfu").await;
-        let (auditor, _) = admin_login(&t, "auditor1").await;
+        let (auditor, _) = t.login_with_totp("auditor1").await;
         let (status, body) = get_json(&auditor, &t.url("/api/v1/audit?username=yunfu")).await;
         assert!(
             status == 403 || (status == 200 && body["total"] == 0),
@@ -955,7 +912,7 @@ backend_test!(
     |b: Backend| async move {
         let t = start_app_with_clock(b, Config::default()).await;
         t.user("sysadmin", Role::SystemAdmin, "440784").await;
-        admin_login(&t, "sysadmin").await;
+        t.login_with_totp("sysadmin").await;
         t.advance(30);
         let right = totp::code_at(b"12345678901234567890", totp::step_of(t.app.now()));
         let wrong = if right == "000000" {

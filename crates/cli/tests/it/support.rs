@@ -2,7 +2,7 @@
 
 use kangyang_app::auth::Password;
 use kangyang_app::crypto::Keys;
-use kangyang_app::{users, App, Clock, Config, ManualClock, SystemClock};
+use kangyang_app::{totp, users, App, Clock, Config, ManualClock, SystemClock};
 use kangyang_domain::{RegionCode, Role};
 use kangyang_store::Store;
 use sqlx::{Connection, Executor};
@@ -217,6 +217,47 @@ impl TestApp {
         (client, csrf)
     }
 
+    /// Binds an administrator's second factor (as the TOTP page would) and
+    /// signs them in with it; returns the client and its CSRF token.
+    pub async fn login_with_totp(&self, username: &str) -> (reqwest::Client, String) {
+        let mut conn = self.app.store().pool().acquire().await.unwrap();
+        sqlx::query("UPDATE users SET totp_enabled = 1, totp_secret = $1 WHERE username = $2")
+            .bind(
+                self.app
+                    .keys()
+                    .encrypt("3132333435363738393031323334353637383930")
+                    .unwrap(),
+            )
+            .bind(username)
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        drop(conn);
+        let code = totp::code_at(b"12345678901234567890", totp::step_of(self.app.now()));
+        let client = self.client();
+        let res = client
+            .post(self.url("/api/v1/login"))
+            .json(&serde_json::json!({ "username": username, "password": PASSWORD, "totp": code }))
+            .send()
+            .await
+            .unwrap();
+        let status = res.status();
+        let body: serde_json::Value = res.json().await.unwrap_or(serde_json::Value::Null);
+        assert_eq!(status, 200, "{username} signs in: {body}");
+        (client, body["csrf_token"].as_str().unwrap().to_owned())
+    }
+
+    /// POSTs `body` as JSON to `path` on this app with the CSRF header.
+    pub async fn post_json(
+        &self,
+        client: &reqwest::Client,
+        csrf: &str,
+        path: &str,
+        body: serde_json::Value,
+    ) -> (u16, serde_json::Value) {
+        post_json(client, csrf, self.url(path), body).await
+    }
+
     pub fn advance(&self, seconds: i64) {
         self.clock
             .as_ref()
@@ -230,6 +271,57 @@ pub async fn get_json(client: &reqwest::Client, url: &str) -> (u16, serde_json::
     let status = res.status().as_u16();
     let body = res.json().await.unwrap_or(serde_json::Value::Null);
     (status, body)
+}
+
+/// Sends `body` as JSON with the CSRF header; returns the status and the
+/// JSON answer (`Null` when the answer is not JSON).
+pub async fn send_json(
+    client: &reqwest::Client,
+    csrf: &str,
+    method: reqwest::Method,
+    url: impl reqwest::IntoUrl,
+    body: serde_json::Value,
+) -> (u16, serde_json::Value) {
+    let res = client
+        .request(method, url)
+        .header("x-csrf-token", csrf)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(serde_json::Value::Null))
+}
+
+/// [`send_json`] with POST.
+pub async fn post_json(
+    client: &reqwest::Client,
+    csrf: &str,
+    url: impl reqwest::IntoUrl,
+    body: serde_json::Value,
+) -> (u16, serde_json::Value) {
+    send_json(client, csrf, reqwest::Method::POST, url, body).await
+}
+
+/// [`send_json`] with PUT.
+pub async fn put_json(
+    client: &reqwest::Client,
+    csrf: &str,
+    url: impl reqwest::IntoUrl,
+    body: serde_json::Value,
+) -> (u16, serde_json::Value) {
+    send_json(client, csrf, reqwest::Method::PUT, url, body).await
+}
+
+/// Asserts a 422 answer that names the field by its request `key`, with
+/// its Chinese `label` beside it.
+pub fn assert_bad_field(status: u16, e: &serde_json::Value, key: &str, label: &str) {
+    assert_eq!(status, 422, "{key}: {e}");
+    assert_eq!(
+        (e["field"].as_str(), e["label"].as_str()),
+        (Some(key), Some(label)),
+        "{e}"
+    );
 }
 
 /// A page's HTML.

@@ -3,26 +3,8 @@
 
 use crate::backend_test;
 use crate::persons::{create_person, id_for, upload_import};
-use crate::support::{get_json, get_text, start_app, Backend, TestApp};
+use crate::support::{get_json, get_text, start_app, Backend};
 use kangyang_domain::Role;
-
-async fn post_json(
-    t: &TestApp,
-    c: &reqwest::Client,
-    csrf: &str,
-    path: &str,
-    body: serde_json::Value,
-) -> (u16, serde_json::Value) {
-    let res = c
-        .post(t.url(path))
-        .header("x-csrf-token", csrf)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(serde_json::Value::Null))
-}
 
 backend_test!(
     a_number_registered_elsewhere_is_refused_without_saying_where,
@@ -44,9 +26,7 @@ backend_test!(
             assert!(!page.contains(leak), "{leak}: {page}");
         }
 
-        let (status, body) = post_json(
-            &t,
-            &heshan,
+        let (status, body) = t.post_json(&heshan,
             &csrf,
             "/api/v1/persons",
             serde_json::json!({ "id_number": number, "name": "外地", "village": "440784103202" }),
@@ -76,9 +56,7 @@ backend_test!(
         let spaced = format!("{} {} {}", &number[..6], &number[6..14], &number[14..]);
         let mut ids = Vec::new();
         for n in [spaced, id_for("445302001009", 6), id_for("445302001009", 7)] {
-            let (status, body) = post_json(
-                &t,
-                &heshan,
+            let (status, body) = t.post_json(&heshan,
                 &csrf,
                 "/api/v1/transfers",
                 serde_json::json!({ "id_number": n, "village": "440784103202", "reason": "随子女迁居" }),
@@ -108,14 +86,14 @@ backend_test!(
         );
         assert_eq!(held["person_id"], serde_json::Value::Null);
         // The same request twice is refused, and the number is never echoed.
-        let (status, body) = post_json(
-            &t,
-            &heshan,
-            &csrf,
-            "/api/v1/transfers",
-            serde_json::json!({ "id_number": number, "village": "440784103202" }),
-        )
-        .await;
+        let (status, body) = t
+            .post_json(
+                &heshan,
+                &csrf,
+                "/api/v1/transfers",
+                serde_json::json!({ "id_number": number, "village": "440784103202" }),
+            )
+            .await;
         assert_eq!(status, 422);
         assert!(!body.to_string().contains(&number[6..14]));
 
@@ -134,14 +112,14 @@ backend_test!(
             get_json(&yunfu, &t.url(&format!("/api/v1/transfers/{nobody_req}"))).await;
         assert_eq!(status, 404);
         // Heshan cannot decide its own request.
-        let (status, _) = post_json(
-            &t,
-            &heshan,
-            &csrf,
-            &format!("/api/v1/transfers/{moving_req}/accept"),
-            serde_json::json!({}),
-        )
-        .await;
+        let (status, _) = t
+            .post_json(
+                &heshan,
+                &csrf,
+                &format!("/api/v1/transfers/{moving_req}/accept"),
+                serde_json::json!({}),
+            )
+            .await;
         assert_eq!(status, 422);
 
         // Yunfu accepts one (from the page) and refuses the other.
@@ -152,14 +130,14 @@ backend_test!(
             .await
             .unwrap();
         assert_eq!(res.status(), 303);
-        let (status, refused) = post_json(
-            &t,
-            &yunfu,
-            &yunfu_csrf,
-            &format!("/api/v1/transfers/{staying_req}/refuse"),
-            serde_json::json!({}),
-        )
-        .await;
+        let (status, refused) = t
+            .post_json(
+                &yunfu,
+                &yunfu_csrf,
+                &format!("/api/v1/transfers/{staying_req}/refuse"),
+                serde_json::json!({}),
+            )
+            .await;
         assert_eq!(status, 200);
         assert_eq!(refused["status"], "refused");
 
@@ -178,14 +156,14 @@ backend_test!(
         assert_eq!(no["status"], "refused");
         assert_eq!(no["person_id"], serde_json::Value::Null);
         // Deciding again is refused.
-        let (status, _) = post_json(
-            &t,
-            &yunfu,
-            &yunfu_csrf,
-            &format!("/api/v1/transfers/{moving_req}/refuse"),
-            serde_json::json!({}),
-        )
-        .await;
+        let (status, _) = t
+            .post_json(
+                &yunfu,
+                &yunfu_csrf,
+                &format!("/api/v1/transfers/{moving_req}/refuse"),
+                serde_json::json!({}),
+            )
+            .await;
         assert_eq!(status, 422);
 
         // The pages list them in Chinese.

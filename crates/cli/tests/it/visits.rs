@@ -3,7 +3,9 @@
 
 use crate::backend_test;
 use crate::persons::name_for;
-use crate::support::{get_json, start_app, Backend, TestApp, PASSWORD};
+use crate::support::{
+    assert_bad_field, get_json, post_json, start_app, Backend, TestApp, PASSWORD,
+};
 use kangyang_app::auth::Password;
 use kangyang_app::users;
 use kangyang_domain::{CivilDate, IdNumber, RegionCode, Role};
@@ -33,18 +35,6 @@ pub async fn elderly_alone(
     res.json::<serde_json::Value>().await.unwrap()["id"]
         .as_i64()
         .unwrap()
-}
-
-async fn post(client: &reqwest::Client, csrf: &str, url: &str, body: serde_json::Value) -> u16 {
-    client
-        .post(url)
-        .header("x-csrf-token", csrf)
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
 }
 
 backend_test!(
@@ -81,13 +71,14 @@ backend_test!(
         let today = t.app.today();
         let forty_days_ago = today.add_days(-40).unwrap().to_string();
         assert_eq!(
-            post(
+            post_json(
                 &official,
                 &csrf,
                 &t.url(&format!("/api/v1/persons/{late}/visits")),
                 serde_json::json!({ "day": forty_days_ago, "mode": "in_person" })
             )
-            .await,
+            .await
+            .0,
             201
         );
 
@@ -138,27 +129,28 @@ backend_test!(
             404
         );
         assert_eq!(
-            post(
+            post_json(
                 &worker,
                 &worker_csrf,
                 &t.url(&format!("/api/v1/persons/{outside}/visits")),
                 serde_json::json!({ "day": today.to_string(), "mode": "in_person" })
             )
-            .await,
+            .await
+            .0,
             404
         );
 
         // A visit in person today takes the person off the list.
         assert_eq!(
-            post(&worker, &worker_csrf, &t.url(&format!("/api/v1/persons/{never}/visits")),
+            post_json(&worker, &worker_csrf, &t.url(&format!("/api/v1/persons/{never}/visits")),
                 serde_json::json!({ "day": today.to_string(), "mode": "in_person",
-                    "findings": ["lonely"], "risk_flags": ["fall"], "referral": "居家养老服务中心" })).await,
+                    "findings": ["lonely"], "risk_flags": ["fall"], "referral": "居家养老服务中心" })).await.0,
             201
         );
         // A bad finding code is refused and nothing is stored.
         assert_eq!(
-            post(&worker, &worker_csrf, &t.url(&format!("/api/v1/persons/{late}/visits")),
-                serde_json::json!({ "day": today.to_string(), "mode": "in_person", "findings": ["<script>"] })).await,
+            post_json(&worker, &worker_csrf, &t.url(&format!("/api/v1/persons/{late}/visits")),
+                serde_json::json!({ "day": today.to_string(), "mode": "in_person", "findings": ["<script>"] })).await.0,
             422
         );
         let (_, due) = get_json(&worker, &t.url("/api/v1/visits/due")).await;
@@ -188,5 +180,31 @@ backend_test!(
             .unwrap();
         assert!(page.contains(r#"id="overdue-count">1<"#), "{page}");
         assert!(page.contains(&format!(r#"id="v{late}""#)));
+    }
+);
+
+backend_test!(
+    a_bad_visit_field_is_named_by_its_key_with_the_label_beside,
+    |b: Backend| async move {
+        let t = start_app(b).await;
+        t.user("yunfu", Role::Official, "4453").await;
+        let (official, csrf) = t.login("yunfu").await;
+        let (_, villages) = get_json(&official, &t.url("/api/v1/regions/445302004/children")).await;
+        let village = villages[0]["code"].as_str().unwrap().to_owned();
+        let person = elderly_alone(&t, &official, &csrf, &village, 1).await;
+        let url = t.url(&format!("/api/v1/persons/{person}/visits"));
+        let today = t.app.today().to_string();
+        let tomorrow = t.app.today().add_days(1).unwrap().to_string();
+        for (key, value, label) in [
+            ("day", serde_json::json!(tomorrow), "探访日期"),
+            ("mode", serde_json::json!("letter"), "方式"),
+            ("findings", serde_json::json!(["<script>"]), "探访发现"),
+            ("risk_flags", serde_json::json!(["unknown"]), "风险提示"),
+        ] {
+            let mut body = serde_json::json!({ "day": today, "mode": "in_person" });
+            body[key] = value;
+            let (status, e) = post_json(&official, &csrf, &url, body).await;
+            assert_bad_field(status, &e, key, label);
+        }
     }
 );
