@@ -20,7 +20,7 @@ use std::collections::BTreeMap;
 /// Stores the built-in templates on a database that lacks them; a template
 /// already stored (perhaps corrected by an evaluator) is left alone.
 pub(crate) async fn seed_templates(app: &App) -> Result<()> {
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     for t in [
         kangyuan_star_template(),
         brand_competition_template(),
@@ -37,7 +37,7 @@ pub(crate) async fn seed_templates(app: &App) -> Result<()> {
 
 /// A stored template by code.
 pub async fn template(app: &App, code: &str) -> Result<Template> {
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let body = store::template(&mut conn, code)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -194,7 +194,7 @@ pub async fn rate_facility(
             "请填写评定人或评定组",
         ));
     }
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let (subject_type, subject_id) = match input.brand_project_id {
         None => ("facility", facility_id),
         Some(project) => {
@@ -275,7 +275,7 @@ pub async fn facility_history(
     app.require(actor, Action::FacilityRead).await?;
     scoped_facility(app, actor, facility_id, "rating.read").await?;
     let template = template(app, template_code).await?;
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     Ok(
         store::history(&mut conn, template_code, "facility", facility_id)
             .await?

@@ -141,7 +141,7 @@ impl App {
     /// row is committed.
     pub(crate) async fn audit(&self, who: &Who, e: Event<'_>) -> Result<()> {
         let fields = {
-            let mut conn = self.store().pool().acquire().await?;
+            let mut conn = self.store().read().await?;
             self.fields(&mut conn, who, e).await?
         };
         let (reply, committed) = oneshot::channel();
@@ -221,7 +221,7 @@ impl std::fmt::Display for Anchor {
 /// printed log): with it, even a rewrite by someone who also stole the key
 /// file shows.
 pub async fn head(app: &App) -> Result<Anchor> {
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let (id, hash) = store_audit::head(&mut conn).await?;
     Ok(Anchor { id, hash })
 }
@@ -230,7 +230,7 @@ pub async fn head(app: &App) -> Result<Anchor> {
 /// recorded earlier still names a row with the same MAC. Returns the rows
 /// checked, or the first fault with the row it concerns.
 pub async fn verify(app: &App, anchors: &[Anchor]) -> Result<std::result::Result<u64, ChainFault>> {
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     for anchor in anchors {
         let row = store_audit::row(&mut conn, anchor.id).await?;
         if row.is_none_or(|r| r.hash != anchor.hash) {
@@ -298,7 +298,7 @@ pub async fn search(
 ) -> Result<(Vec<AuditRow>, i64)> {
     app.require(actor, Action::AuditRead).await?;
     let filter = &scoped(actor, filter);
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let found = store_audit::search(&mut conn, filter, limit.clamp(1, 500), offset.max(0)).await?;
     drop(conn);
     app.audit(
@@ -326,7 +326,7 @@ pub async fn export(app: &App, actor: &Actor, filter: &AuditFilter) -> Result<Ve
     const CAP: i64 = 200_000;
     app.require(actor, Action::AuditRead).await?;
     let filter = &scoped(actor, filter);
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let mut rows = Vec::new();
     loop {
         let (page, _) = store_audit::search(&mut conn, filter, 5_000, rows.len() as i64).await?;

@@ -210,7 +210,7 @@ async fn count_failure(
 ) -> Result<bool> {
     let now = app.now();
     let cfg = app.config();
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     users::record_login_failure(&mut conn, name, &who.ip, now).await?;
     let recent = users::login_failures_since(&mut conn, name, now - cfg.lockout_window).await?;
     drop(conn);
@@ -245,7 +245,7 @@ pub async fn login(
     let who = Who::anonymous(&logged, origin);
     let fail = |reason: &'static str| failed("login", &logged, reason);
 
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let user = users::find_by_username(&mut conn, username).await?;
     let failures_of_unknown = match &user {
         Some(_) => 0,
@@ -346,7 +346,7 @@ async fn totp_accepted(app: &App, user: &UserRow, code: Option<&str>) -> Result<
     let Some(step) = totp::verify(&secret, code, app.now()) else {
         return Ok(false);
     };
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     Ok(users::use_totp_step(&mut conn, user.id, step).await?)
 }
 
@@ -356,7 +356,7 @@ pub async fn authenticate(app: &App, token: &str, origin: &Origin) -> Result<Act
     let now = app.now();
     let cfg = app.config();
     let hash = token_hash(token);
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let Some(session) = sessions::find(&mut conn, &hash).await? else {
         return Err(AppError::Unauthenticated);
     };
@@ -443,7 +443,7 @@ pub async fn change_password(
     current: &Password,
     new: &Password,
 ) -> Result<()> {
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let user = users::find_by_id(&mut conn, actor.user_id)
         .await?
         .ok_or(AppError::Unauthenticated)?;
@@ -470,7 +470,7 @@ pub async fn change_password(
             "wrong current password",
         );
         if count_failure(app, Some(&user), &user.username, &who, reason).await? {
-            let mut conn = app.store().pool().acquire().await?;
+            let mut conn = app.store().read().await?;
             sessions::delete_for_user(&mut conn, user.id).await?;
             return Err(AppError::Unauthenticated);
         }
@@ -499,7 +499,7 @@ pub(crate) async fn checked_new_password_hash(
     new: &str,
 ) -> Result<String> {
     password::check(new, username).map_err(|e| AppError::invalid("新密码", e.to_string()))?;
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let recent =
         users::recent_password_hashes(&mut conn, user_id, app.config().password_history).await?;
     drop(conn);
@@ -535,7 +535,7 @@ pub async fn begin_totp(app: &App, actor: &Actor) -> Result<TotpEnrollment> {
     }
     let secret = totp::new_secret();
     let sealed = app.keys().encrypt(&crate::crypto::hex(&secret))?;
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     users::set_totp(&mut conn, actor.user_id, Some(&sealed), false).await?;
     Ok(TotpEnrollment {
         secret: totp::base32(&secret),
@@ -545,7 +545,7 @@ pub async fn begin_totp(app: &App, actor: &Actor) -> Result<TotpEnrollment> {
 
 /// Enables the pending authenticator once the user proves it works.
 pub async fn confirm_totp(app: &App, actor: &Actor, code: &str) -> Result<()> {
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let user = users::find_by_id(&mut conn, actor.user_id)
         .await?
         .ok_or(AppError::Unauthenticated)?;

@@ -49,7 +49,7 @@ pub(crate) async fn seed_tiers(app: &App) -> Result<()> {
             ))
         })
         .collect::<Result<Vec<_>>>()?;
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     store::seed_tiers(&mut conn, &tiers, app.now()).await?;
     Ok(())
 }
@@ -175,7 +175,7 @@ pub async fn record_meal(
         .ok_or_else(|| AppError::invalid_field("meal", "餐次", "应为早餐、午餐或晚餐"))?;
     let service = MealService::parse(input.service.trim())
         .ok_or_else(|| AppError::invalid_field("service", "用餐方式", "应为堂食或送餐"))?;
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     check_enrolled_on(
         app,
         actor,
@@ -239,7 +239,7 @@ pub async fn record_meal(
 pub async fn mode_of(app: &App, actor: &Actor, facility_id: i64) -> Result<Option<CanteenMode>> {
     app.require(actor, Action::FacilityRead).await?;
     scoped_canteen(app, actor, facility_id, "canteen.read").await?;
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     Ok(store::mode(&mut conn, facility_id)
         .await?
         .as_deref()
@@ -353,7 +353,7 @@ pub async fn counter(
         None => Meal::Lunch,
     };
     let d = day.to_string();
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let menu = store::menus(&mut conn, facility_id, &d, &d).await?;
     let diners = store::diners_on(&mut conn, facility_id, &d).await?;
     let meals = store::meals_on(&mut conn, facility_id, &d, meal.as_str()).await?;
@@ -536,7 +536,7 @@ pub async fn week_menu(
     };
     let monday = week_day(0)?;
     let sunday = week_day(6)?;
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let menus = store::menus(
         &mut conn,
         facility_id,
@@ -710,7 +710,7 @@ async fn settle_month(
     let canteen = scoped_canteen(app, actor, facility_id, "canteen.settlement").await?;
     let (year, m) = parse_month(month)?;
     let (first, last) = month_bounds(year, m)?;
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let meals = store::meals_between(
         &mut conn,
         facility_id,

@@ -102,7 +102,7 @@ pub async fn assess(
 pub async fn history(app: &App, actor: &Actor, person_id: i64) -> Result<Vec<CapabilityView>> {
     app.require(actor, Action::PersonRead).await?;
     scoped_person(app, actor, person_id, "capability.read").await?;
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     Ok(
         assessments::history(&mut conn, TEMPLATE_CODE, "person", person_id)
             .await?

@@ -192,7 +192,7 @@ pub struct EndInput {
 /// Ends an agreement early: its last day in force becomes `end_date`.
 pub async fn end_agreement(app: &App, actor: &Actor, id: i64, input: &EndInput) -> Result<()> {
     app.require(actor, Action::FacilityManage).await?;
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let row = store::agreement(&mut conn, id).await?;
     drop(conn);
     let Some(row) = row else {
@@ -253,7 +253,7 @@ pub async fn end_agreement(app: &App, actor: &Actor, id: i64, input: &EndInput) 
 /// One agreement, if its institution lies in one's scope.
 pub async fn agreement(app: &App, actor: &Actor, id: i64) -> Result<AgreementView> {
     app.require(actor, Action::FacilityRead).await?;
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let row = store::agreement(&mut conn, id).await?;
     drop(conn);
     let Some(row) = row else {
@@ -278,7 +278,7 @@ pub async fn agreements_of(
 ) -> Result<Vec<AgreementView>> {
     app.require(actor, Action::FacilityRead).await?;
     scoped_facility(app, actor, facility_id, "care_agreement.read").await?;
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let today = app.today();
     store::agreements_of(&mut conn, facility_id)
         .await?
@@ -350,7 +350,7 @@ pub async fn report(app: &App, actor: &Actor, region: &RegionCode) -> Result<Med
         .filter(|k| k.needs_partner_clinic())
         .map(|k| k.as_str())
         .collect();
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let rows = store::institutions(&mut conn, &lo, &hi, &kinds, &day).await?;
     let mut counties: Vec<CountyLine> = Vec::new();
     for row in rows {

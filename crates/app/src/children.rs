@@ -117,7 +117,7 @@ async fn access(
 ) -> Result<(String, FileAccess, Option<(i64, i64)>)> {
     app.require(actor, Action::PersonRead).await?;
     let person = scoped_person(app, actor, person_id, what).await?;
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let assigned = store::is_assigned(&mut conn, person_id, actor.user_id).await?;
     let glass = if assigned {
         None
@@ -140,7 +140,7 @@ pub async fn file(app: &App, actor: &Actor, person_id: i64) -> Result<ChildFileV
             .await?;
         return Err(AppError::ReasonRequired);
     }
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let row = store::file(&mut conn, person_id).await?;
     let activity_rows = store::activities(&mut conn, person_id).await?;
     let carers = store::assigned(&mut conn, person_id).await?;
@@ -244,7 +244,7 @@ async fn require_assigned(app: &App, actor: &Actor, person_id: i64, what: &str) 
 
 /// The welfare home the child is placed in now.
 async fn welfare_home_of(app: &App, person_id: i64) -> Result<i64> {
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     enrolments::current_facilities_of(&mut conn, person_id)
         .await?
         .into_iter()
@@ -374,7 +374,7 @@ pub async fn assign(
     scoped_person(app, actor, person_id, "child.assign").await?;
     let facility_id = welfare_home_of(app, person_id).await?;
     scoped_facility(app, actor, facility_id, "child.assign").await?;
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     // The same refusal for no such user and one of another facility: the
     // form does not tell which accounts exist elsewhere.
     let user = users::find_by_username(&mut conn, username.trim())
@@ -430,7 +430,7 @@ pub async fn children_of(
     if facility.kind != FacilityKind::WelfareHome.as_str() {
         return Ok(Vec::new());
     }
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let rows = store::children_of(&mut conn, facility_id, actor.user_id).await?;
     drop(conn);
     let today = app.today();
@@ -473,7 +473,7 @@ pub struct BreakGlassView {
 pub async fn break_glass_report(app: &App, actor: &Actor) -> Result<(i64, Vec<BreakGlassView>)> {
     app.require(actor, Action::AuditRead).await?;
     let (lo, hi) = actor.scope.region().subtree_range();
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let waiting = store::unreviewed_count(&mut conn, (&lo, &hi)).await?;
     let rows = store::break_glass_list(&mut conn, (&lo, &hi), 500).await?;
     Ok((
@@ -502,7 +502,7 @@ pub async fn awaiting_review(app: &App, actor: &Actor) -> Result<i64> {
         return Ok(0);
     }
     let (lo, hi) = actor.scope.region().subtree_range();
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     Ok(store::unreviewed_count(&mut conn, (&lo, &hi)).await?)
 }
 

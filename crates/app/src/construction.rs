@@ -165,7 +165,7 @@ pub struct BuildList {
 /// A region the actor reads at region level, or NotFound (audited).
 async fn check_region(app: &App, actor: &Actor, region: &RegionCode, what: &str) -> Result<String> {
     let row = if actor.scope.covers(region) {
-        let mut conn = app.store().pool().acquire().await?;
+        let mut conn = app.store().read().await?;
         regions::get(&mut conn, region.as_str()).await?
     } else {
         None
@@ -182,7 +182,7 @@ async fn check_region(app: &App, actor: &Actor, region: &RegionCode, what: &str)
 
 /// The project if the actor may see it, otherwise NotFound (audited).
 async fn scoped_build(app: &App, actor: &Actor, id: i64, what: &str) -> Result<BuildRow> {
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let row = store::get(&mut conn, id).await?;
     drop(conn);
     match row {
@@ -261,7 +261,7 @@ pub async fn create(app: &App, actor: &Actor, input: &BuildInput) -> Result<i64>
         scoped_facility(app, actor, f, "construction.create").await?;
     }
     if let Some(p) = input.fund_project_id {
-        let mut conn = app.store().pool().acquire().await?;
+        let mut conn = app.store().read().await?;
         let project = funds::project(&mut conn, p).await?;
         let ok = project.is_some_and(|p| {
             RegionCode::parse(&p.region_code).is_ok_and(|r| actor.scope.covers(&r))
@@ -542,7 +542,7 @@ pub async fn list(app: &App, actor: &Actor, region: &RegionCode) -> Result<Build
     app.require(actor, Action::FacilityRead).await?;
     let region_name = check_region(app, actor, region, "construction.read").await?;
     let (lo, hi) = region.subtree_range();
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let rows = store::list(&mut conn, &lo, &hi, actor.scope.facility_id()).await?;
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let mut milestones = store::milestones(&mut conn, &ids).await?;
@@ -576,7 +576,7 @@ pub async fn list(app: &App, actor: &Actor, region: &RegionCode) -> Result<Build
 pub async fn detail(app: &App, actor: &Actor, id: i64) -> Result<BuildDetail> {
     app.require(actor, Action::FacilityRead).await?;
     let b = scoped_build(app, actor, id, "construction.read").await?;
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let milestones = store::milestones(&mut conn, &[id]).await?;
     let stages = store::stages(&mut conn, id).await?;
     let payments = store::payments(&mut conn, id)

@@ -210,7 +210,7 @@ pub async fn coverage(
     let group = NeedGroup::of(kind);
     let today = app.today();
     let (lo, hi) = region.subtree_range();
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let head = header(&mut conn, region).await?;
     let demand = stats::need_by_village(
         &mut conn,

@@ -433,7 +433,7 @@ pub struct TallyReport {
 /// child regions the dashboard's header lists).
 pub async fn refresh_tallies(app: &App) -> Result<TallyReport> {
     let today = app.today();
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     // Every village code lies in this range; by village (12 digits).
     let everything = Breakdown {
         lo: "0".to_owned(),
@@ -496,7 +496,7 @@ pub async fn refresh_tallies(app: &App) -> Result<TallyReport> {
 /// server stops; a failed count is logged and tried again later.
 pub async fn keep_tallies_fresh(app: App) {
     loop {
-        let counted = match app.store().pool().acquire().await {
+        let counted = match app.store().read().await {
             Ok(mut conn) => stats::tallies_counted(&mut conn).await.ok().flatten(),
             Err(_) => None,
         };
@@ -522,7 +522,7 @@ pub async fn dashboard(app: &App, actor: &Actor, region: &RegionCode) -> Result<
     let (from, to) = (month_start.to_string(), today.to_string());
     let year = i64::from(today.year());
     let people_links = actor.can(Action::PersonRead);
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let header = header(&mut conn, region).await?;
     let b = header.breakdown(region);
     let source = people_source(app, &mut conn, region, &b).await?;

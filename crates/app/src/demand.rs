@@ -164,7 +164,7 @@ pub async fn demand(app: &App, actor: &Actor, region: &RegionCode) -> Result<Dem
     let scope = PersonScope::from(&actor.scope);
     let (lo, hi) = region.subtree_range();
     let now = need_day(today)?;
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let head = header(&mut conn, region).await?;
 
     let mut needs = Vec::new();

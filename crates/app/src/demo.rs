@@ -34,7 +34,7 @@ pub struct DemoSummary {
 
 pub(crate) async fn villages(app: &App, code: &str) -> Result<Vec<DemoVillage>> {
     let code = RegionCode::parse(code).map_err(crate::AppError::internal)?;
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     Ok(regions::villages_under(&mut conn, &code)
         .await?
         .into_iter()
@@ -50,7 +50,7 @@ pub(crate) async fn villages(app: &App, code: &str) -> Result<Vec<DemoVillage>> 
 /// Fills an empty register with the demo population of Heshan and Yunfu;
 /// a register that has people is left as it is (the demo reuses its data).
 pub async fn seed_people(app: &App, scale: f64) -> Result<DemoSummary> {
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let existing = persons::count(
         &mut conn,
         &persons::PersonScope::from(&kangyang_domain::Scope::Region {

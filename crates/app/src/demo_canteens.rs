@@ -401,7 +401,7 @@ async fn add_canteen(tx: &mut Tx, c: &Canteen, i: usize, now: i64) -> Result<i64
 /// The id of a demo canteen of Yunfu by name.
 pub async fn canteen_id(app: &App, name: &str) -> Result<Option<i64>> {
     let yunfu = RegionCode::parse(crate::demo::YUNFU).map_err(AppError::internal)?;
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     Ok(facilities::list(
         &mut conn,
         &FacilityScope::from(&Scope::Region { region: yunfu }),

@@ -155,7 +155,7 @@ pub async fn seed_assessments(app: &App, region: &str) -> Result<CapabilitySumma
     let region = RegionCode::parse(region).map_err(AppError::internal)?;
     let today = app.today();
     let born_by = civil::years_before(today, ELDERLY_AGE as u16).to_string();
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let elderly = persons::born_by(
         &mut conn,
         &PersonScope::from(&Scope::Region {

@@ -167,7 +167,7 @@ fn days_ago(app: &App, days: i64) -> CivilDate {
 /// created (0 when left alone).
 pub async fn seed_centres(app: &App) -> Result<usize> {
     let heshan = RegionCode::parse(crate::demo::HESHAN).map_err(AppError::internal)?;
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let scope = FacilityScope::from(&Scope::Region {
         region: heshan.clone(),
     });
@@ -786,7 +786,7 @@ pub const GULAO_CENTRE: &str = "古劳镇康园中心";
 /// The id of a demo centre of Heshan by name.
 pub async fn centre_id(app: &App, name: &str) -> Result<Option<i64>> {
     let heshan = RegionCode::parse(crate::demo::HESHAN).map_err(AppError::internal)?;
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let centres = store::list(
         &mut conn,
         &FacilityScope::from(&Scope::Region { region: heshan }),

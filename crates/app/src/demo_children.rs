@@ -183,7 +183,7 @@ pub async fn assign_demo_carer(app: &App, home: i64, username: &str) -> Result<(
 
 async fn home_id(app: &App) -> Result<Option<i64>> {
     let region = RegionCode::parse(YUNFU).map_err(AppError::internal)?;
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     Ok(facilities::list(
         &mut conn,
         &FacilityScope::from(&Scope::Region { region }),

@@ -71,7 +71,7 @@ const PROJECTS: [Spec; 3] = [
 pub async fn seed_construction(app: &App) -> Result<usize> {
     let heshan = RegionCode::parse(crate::demo::HESHAN).map_err(crate::AppError::internal)?;
     let (lo, hi) = heshan.subtree_range();
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     if !store::list(&mut conn, &lo, &hi, None).await?.is_empty() {
         return Ok(0);
     }

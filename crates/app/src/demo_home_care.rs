@@ -660,7 +660,7 @@ pub async fn link_caregiver(app: &App, provider: i64, username: &str) -> Result<
 
 async fn find(app: &App, name: &str, kind: FacilityKind) -> Result<Option<i64>> {
     let region = RegionCode::parse(YUNFU).map_err(AppError::internal)?;
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     Ok(facilities::list(
         &mut conn,
         &FacilityScope::from(&Scope::Region { region }),

@@ -63,7 +63,7 @@ pub async fn seed_modifications(app: &App) -> Result<DemoModifications> {
     let year = i64::from(today.year());
     let city = RegionCode::parse(YUNFU).map_err(AppError::internal)?;
     let (lo, hi) = city.subtree_range();
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     if store::any_case(&mut conn, year, &lo, &hi).await? {
         drop(conn);
         return existing(app, year).await;
@@ -316,7 +316,7 @@ fn design(person: i64) -> Vec<ItemRow> {
 }
 
 async fn existing(app: &App, year: i64) -> Result<DemoModifications> {
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let city = RegionCode::parse(YUNFU).map_err(AppError::internal)?;
     let (lo, hi) = city.subtree_range();
     let mut summary = DemoModifications {

@@ -165,7 +165,7 @@ async fn seed_station(app: &App, spec: &StationSpec) -> Result<i64> {
 }
 
 async fn station_id(app: &App, spec: &StationSpec) -> Result<Option<i64>> {
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     facility_named(
         &mut conn,
         spec.town,

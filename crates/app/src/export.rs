@@ -85,7 +85,7 @@ impl PersonExport {
         if self.done {
             return Ok(None);
         }
-        let mut conn = self.app.store().pool().acquire().await?;
+        let mut conn = self.app.store().read().await?;
         let page =
             persons::search_after(&mut conn, &self.scope, &self.filter, self.after, PAGE).await?;
         if (page.len() as i64) < PAGE {

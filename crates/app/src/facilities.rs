@@ -113,7 +113,7 @@ pub(crate) async fn scoped_facility(
     id: i64,
     action: &str,
 ) -> Result<FacilityRow> {
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let row = store::get(&mut conn, &FacilityScope::from(&actor.scope), id).await?;
     drop(conn);
     match row {
@@ -199,7 +199,7 @@ async fn validated(
             "不在您的管辖范围内",
         ));
     }
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     if regions::get(&mut conn, region.as_str()).await?.is_none() {
         return Err(AppError::invalid_field(
             "region",
@@ -384,7 +384,7 @@ pub async fn relocate(app: &App, actor: &Actor, id: i64, input: &RelocationInput
     )?;
     let day = CivilDate::parse(input.day.trim())
         .map_err(|_| AppError::invalid_field("day", "迁入日期", "日期应为 YYYY-MM-DD"))?;
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let current = store::sites(&mut conn, id)
         .await?
         .into_iter()
@@ -601,7 +601,7 @@ pub async fn list(app: &App, actor: &Actor, q: &FacilityQuery) -> Result<Vec<Fac
                 .subtree_range(),
         ),
     };
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let rows = store::list(
         &mut conn,
         &FacilityScope::from(&actor.scope),
@@ -786,7 +786,7 @@ pub(crate) fn province_of(region: &RegionCode) -> RegionCode {
 pub async fn detail(app: &App, actor: &Actor, id: i64) -> Result<FacilityDetail> {
     app.require(actor, Action::FacilityRead).await?;
     let row = scoped_facility(app, actor, id, "facility.read").await?;
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let scope = FacilityScope::from(&actor.scope);
     let region = RegionCode::parse(&row.region_code).map_err(AppError::internal)?;
     let (region_lo, region_hi) = region.subtree_range();
@@ -936,7 +936,7 @@ pub async fn kangyuan_overview(
             .await?;
         return Err(AppError::NotFound);
     }
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let (lo, hi) = region.subtree_range();
     let centres = store::list(
         &mut conn,

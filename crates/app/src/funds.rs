@@ -147,7 +147,7 @@ pub async fn add_project(app: &App, actor: &Actor, p: &ProjectInput<'_>) -> Resu
 
 /// A project in the actor's region, or NotFound (audited).
 async fn scoped_project(app: &App, actor: &Actor, id: i64, action: &str) -> Result<()> {
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let project = store::project(&mut conn, id).await?;
     drop(conn);
     let visible = project.is_some_and(|p| {
@@ -198,7 +198,7 @@ pub async fn allocate(
     scoped_project(app, actor, project_id, "fund.allocate").await?;
     let amount = positive_yuan(amount)?;
     let day = day_of(day)?;
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let (lo, hi) = actor.scope.region().subtree_range();
     // A source of the actor's region or one above it (a provincial fund
     // allocating to a county's project).
@@ -284,7 +284,7 @@ pub async fn projects(app: &App, actor: &Actor, region: &RegionCode) -> Result<V
         return Err(AppError::NotFound);
     }
     let (lo, hi) = region.subtree_range();
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let rows = store::projects(&mut conn, &lo, &hi, actor.scope.facility_id()).await?;
     project_views(&mut conn, rows).await
 }

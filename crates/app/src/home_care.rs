@@ -55,7 +55,7 @@ pub(crate) async fn seed(app: &App) -> Result<()> {
         .iter()
         .map(|r| Ok((r.code.clone(), to_json(r)?)))
         .collect::<Result<Vec<_>>>()?;
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     store::seed_items(&mut conn, &items, app.now()).await?;
     store::seed_entitlements(&mut conn, &entitlements, app.now()).await?;
     let template = provider_template();
@@ -160,7 +160,7 @@ fn entitlement_view(r: &EntitlementRule) -> EntitlementView {
 /// The service items, the entitlement rules, time limits and anomaly rules.
 pub async fn catalogue_view(app: &App, actor: &Actor) -> Result<CatalogueView> {
     app.require(actor, Action::FacilityRead).await?;
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     Ok(CatalogueView {
         items: catalogue(&mut conn).await?.iter().map(item_view).collect(),
         entitlements: entitlement_rules(&mut conn)
@@ -192,7 +192,7 @@ async fn desk(app: &App, actor: &Actor) -> Result<Desk> {
     let Some(f) = actor.scope.facility_id() else {
         return Ok(Desk::Bureau);
     };
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let kind = store::facility_kind(&mut conn, f).await?;
     Ok(match kind.as_deref().and_then(FacilityKind::parse) {
         Some(FacilityKind::HomeCareCentre) => Desk::Provider(f),
@@ -237,7 +237,7 @@ fn operator_only(desk: Desk, what: &str) -> Result<()> {
 /// The order `id` if it lies in the actor's scope; otherwise `NotFound`,
 /// the refusal audited under `action`.
 async fn scoped_order(app: &App, actor: &Actor, id: i64, action: &str) -> Result<OrderRow> {
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let row = store::order(&mut conn, &OrderScope::from(&actor.scope), id).await?;
     drop(conn);
     match row {
@@ -254,7 +254,7 @@ async fn scoped_order(app: &App, actor: &Actor, id: i64, action: &str) -> Result
 async fn scoped_provider(app: &App, actor: &Actor, id: i64, action: &str) -> Result<FacilityRow> {
     let desk = desk(app, actor).await?;
     let row = if desk == Desk::Quality {
-        let mut conn = app.store().pool().acquire().await?;
+        let mut conn = app.store().read().await?;
         kangyang_store::facilities::get(&mut conn, &provider_scope(actor, desk), id).await?
     } else {
         match scoped_facility(app, actor, id, action).await {
@@ -335,7 +335,7 @@ pub async fn client(app: &App, actor: &Actor, person_id: i64) -> Result<ClientVi
     let person = person_in(app, actor, desk, person_id, "home_care.client").await?;
     let today = app.today();
     let month = month_of(today);
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let rules = entitlement_rules(&mut conn).await?;
     let items = catalogue(&mut conn).await?;
     let rule = entitlement_for(&rules, &elder_of(&person, today)?).cloned();
@@ -418,7 +418,7 @@ pub async fn save_client(
     let desk = desk(app, actor).await?;
     person_in(app, actor, desk, person_id, "home_care.client").await?;
     operator_only(desk, "照护计划")?;
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let home = match (&input.longitude, &input.latitude) {
         (None, None) => store::client(&mut conn, person_id)
             .await?
@@ -486,7 +486,7 @@ async fn person_in(
     id: i64,
     action: &str,
 ) -> Result<PersonRow> {
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let row = persons::get(&mut conn, &person_scope(actor, desk), id).await?;
     drop(conn);
     match row {
@@ -561,7 +561,7 @@ pub async fn create_order(app: &App, actor: &Actor, input: &OrderInput) -> Resul
         return Err(AppError::Forbidden);
     }
     let scope = person_scope(actor, desk);
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let person_id = match (input.person_id, input.id_number.trim()) {
         (Some(id), _) => Some(id),
         (None, "") => return Err(AppError::invalid("老人", "请给出老人或其身份证号")),
@@ -874,7 +874,7 @@ pub async fn orders(app: &App, actor: &Actor, q: &OrderQuery) -> Result<Vec<Orde
             Some(format!("{y}-{m:02}"))
         }
     };
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let caregiver_id = if q.mine == "1" {
         match store::caregiver_of_user(&mut conn, actor.user_id).await? {
             Some(c) => Some(c.id),
@@ -970,7 +970,7 @@ pub async fn order(app: &App, actor: &Actor, id: i64) -> Result<OrderDetail> {
     let row = scoped_order(app, actor, id, "home_care.order.read").await?;
     let desk = desk(app, actor).await?;
     let now = app.now();
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let events = store::events(&mut conn, id)
         .await?
         .into_iter()
@@ -1144,7 +1144,7 @@ pub async fn dispatch(app: &App, actor: &Actor, id: i64, provider_id: Option<i64
             .unwrap_or_default(),
         ));
     }
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let options = choices(&mut conn, actor, desk, &o).await?;
     drop(conn);
     let chosen = match provider_id {
@@ -1193,7 +1193,7 @@ pub async fn accept(app: &App, actor: &Actor, id: i64, caregiver_id: Option<i64>
     let from = OrderState::parse(&o.state).unwrap_or(OrderState::Cancelled);
     next_state(from, Step::Accept).map_err(AppError::Conflict)?;
     let caregiver_id = caregiver_id.ok_or_else(|| AppError::invalid("护理员", "请选择护理员"))?;
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let caregiver = store::caregiver(&mut conn, caregiver_id).await?;
     drop(conn);
     let caregiver = caregiver
@@ -1232,7 +1232,7 @@ async fn caregiver_may(app: &App, actor: &Actor, o: &OrderRow) -> Result<()> {
             "签到、签退须由承接机构的护理员在服务现场进行".into(),
         ));
     }
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     if let Some(me) = store::caregiver_of_user(&mut conn, actor.user_id).await? {
         if o.caregiver_id != Some(me.id) {
             return Err(AppError::Conflict("此工单没有指派给你".into()));
@@ -1280,7 +1280,7 @@ pub async fn check_out(app: &App, actor: &Actor, id: i64, at: &Position) -> Resu
     let point = parse_point(&at.longitude, &at.latitude)?;
     let now = app.now();
     let standard = u32::try_from(o.standard_minutes).unwrap_or(0);
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let home = store::client(&mut conn, o.person_id)
         .await?
         .and_then(|c| c.longitude_e6.zip(c.latitude_e6))
@@ -1527,7 +1527,7 @@ pub async fn complain(app: &App, actor: &Actor, id: i64, text: &str) -> Result<i
 /// Closes a complaint case with its outcome.
 pub async fn close_complaint(app: &App, actor: &Actor, id: i64, outcome: &str) -> Result<()> {
     app.require(actor, Action::PersonWrite).await?;
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let found = store::complaint(&mut conn, &OrderScope::from(&actor.scope), id).await?;
     drop(conn);
     let Some(found) = found else {
@@ -1572,7 +1572,7 @@ pub async fn close_complaint(app: &App, actor: &Actor, id: i64, outcome: &str) -
 
 pub async fn complaints(app: &App, actor: &Actor) -> Result<Vec<ComplaintView>> {
     app.require(actor, Action::PersonRead).await?;
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     Ok(
         store::complaints(&mut conn, &OrderScope::from(&actor.scope), None)
             .await?
@@ -1601,7 +1601,7 @@ pub async fn sample_callbacks(
             "应为 1 到 1000（‰）",
         ));
     }
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let candidates =
         store::callback_candidates(&mut conn, &OrderScope::from(&actor.scope), &month).await?;
     drop(conn);
@@ -1678,7 +1678,7 @@ pub async fn record_callback(
 pub async fn callbacks(app: &App, actor: &Actor, month: &str) -> Result<Vec<CallbackView>> {
     app.require(actor, Action::PersonRead).await?;
     let (y, m) = parse_month(month)?;
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     Ok(store::callbacks(
         &mut conn,
         &OrderScope::from(&actor.scope),
@@ -1732,7 +1732,7 @@ pub async fn providers(app: &App, actor: &Actor) -> Result<Vec<ProviderView>> {
     let desk = desk(app, actor).await?;
     let today = app.today().to_string();
     let start = civil::day_start(&today).unwrap_or(app.now());
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     Ok(store::providers(
         &mut conn,
         &provider_scope(actor, desk),
@@ -1755,7 +1755,7 @@ pub async fn providers(app: &App, actor: &Actor) -> Result<Vec<ProviderView>> {
 pub async fn caregivers(app: &App, actor: &Actor, provider: i64) -> Result<Vec<CaregiverView>> {
     app.require(actor, Action::FacilityRead).await?;
     scoped_provider(app, actor, provider, "home_care.caregiver.read").await?;
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     Ok(store::caregivers(&mut conn, provider)
         .await?
         .into_iter()
@@ -1806,7 +1806,7 @@ pub async fn add_caregiver(
                 .map_err(|e| AppError::invalid_field("phone", "电话", e.to_string()))?,
         ),
     };
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let user_id = match input.username.trim() {
         "" => None,
         u => {
@@ -1902,7 +1902,7 @@ pub async fn settlement(
     let (y, m) = parse_month(month)?;
     month_bounds(y, m)?;
     let month = format!("{y}-{m:02}");
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     // The provider's own orders, whoever asks: the region bound still holds.
     let scope = OrderScope::from(&region_scope(actor));
     let rows = store::orders(
@@ -2091,7 +2091,7 @@ pub async fn score_provider(
         return Err(AppError::invalid("month", "只能评分已结束的月份"));
     }
     let month = format!("{y}-{m:02}");
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let f = store::provider_figures(&mut conn, provider, &month).await?;
     let n = |v: i64| u32::try_from(v.max(0)).unwrap_or(u32::MAX);
     let metrics = ProviderMetrics {
@@ -2160,7 +2160,7 @@ pub async fn generate_plan_orders(app: &App, actor: &Actor, month: &str) -> Resu
     let (first, _) = month_bounds(y, m)?;
     let month = format!("{y}-{m:02}");
     let scope = person_scope(actor, desk);
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let items = catalogue(&mut conn).await?;
     let rules = entitlement_rules(&mut conn).await?;
     let clients = store::planned_clients(&mut conn, &scope).await?;
@@ -2169,7 +2169,7 @@ pub async fn generate_plan_orders(app: &App, actor: &Actor, month: &str) -> Resu
     let mut made = 0u64;
     for (person_id, plan) in clients {
         let plan: Vec<PlanLine> = serde_json::from_str(&plan).unwrap_or_default();
-        let mut conn = app.store().pool().acquire().await?;
+        let mut conn = app.store().read().await?;
         let Some(person) = persons::get(&mut conn, &scope, person_id).await? else {
             continue;
         };
@@ -2310,7 +2310,7 @@ pub async fn dashboard(app: &App, actor: &Actor, month: &str) -> Result<Dashboar
     let (first, _) = month_bounds(y, m)?;
     let month = format!("{y}-{m:02}");
     let scope = OrderScope::from(&actor.scope);
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let f = store::month_figures(&mut conn, &scope, &month).await?;
     let lines = |rows: Vec<(String, i64, i64, i64)>, label: &dyn Fn(&str) -> String| {
         rows.into_iter()

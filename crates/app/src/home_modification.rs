@@ -302,7 +302,7 @@ async fn view_of(app: &App, conn: &mut Conn, row: CaseRow) -> Result<CaseView> {
 /// The case `id` if its person is in the actor's scope; anything else is
 /// `NotFound` (whether it exists or not), the refusal audited under `action`.
 async fn scoped_case(app: &App, actor: &Actor, id: i64, action: &str) -> Result<CaseRow> {
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let row = store::case(&mut conn, &PersonScope::from(&actor.scope), id).await?;
     drop(conn);
     match row {
@@ -419,7 +419,7 @@ pub async fn open_case(app: &App, actor: &Actor, input: &OpenCaseInput) -> Resul
 pub async fn case(app: &App, actor: &Actor, id: i64) -> Result<CaseView> {
     app.require(actor, Action::PersonRead).await?;
     let row = scoped_case(app, actor, id, "home_mod.read").await?;
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let view = view_of(app, &mut conn, row).await?;
     drop(conn);
     app.audit(
@@ -434,7 +434,7 @@ pub async fn case(app: &App, actor: &Actor, id: i64) -> Result<CaseView> {
 pub async fn cases_of_person(app: &App, actor: &Actor, person_id: i64) -> Result<PersonCases> {
     app.require(actor, Action::PersonRead).await?;
     let person = scoped_person(app, actor, person_id, "home_mod.read").await?;
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let cases = store::cases_of_person(&mut conn, person_id)
         .await?
         .into_iter()
@@ -505,7 +505,7 @@ pub async fn move_case(app: &App, actor: &Actor, id: i64, input: &MoveInput) -> 
     if to == CaseState::Withdrawn && note.is_empty() {
         return Err(AppError::invalid("note", "撤回案件请在备注中写明原因"));
     }
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let items = store::items(&mut conn, id).await?.len();
     drop(conn);
     check_move(from, to, items).map_err(|m| AppError::invalid("to", m))?;
@@ -588,7 +588,7 @@ pub async fn set_item(app: &App, actor: &Actor, id: i64, input: &ItemInput) -> R
             ),
         ));
     }
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let existing = store::items(&mut conn, id).await?;
     drop(conn);
     let has = existing.iter().any(|i| i.item_code == item.code);
@@ -680,7 +680,7 @@ pub async fn add_photo(
             "只能上传 JPEG、PNG 或 WebP 格式的照片（按文件内容识别，改扩展名无效）",
         )
     })?;
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let count = store::photo_count(&mut conn, id).await?;
     drop(conn);
     if count >= MAX_PHOTOS_PER_CASE {
@@ -725,7 +725,7 @@ pub async fn photo(
 ) -> Result<(String, Vec<u8>)> {
     app.require(actor, Action::PersonRead).await?;
     scoped_case(app, actor, case_id, "home_mod.photo_read").await?;
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let found = store::photo(&mut conn, case_id, photo_id).await?;
     drop(conn);
     let Some(found) = found else {
@@ -797,7 +797,7 @@ pub async fn set_target(app: &App, actor: &Actor, input: &TargetInput) -> Result
             format!("目标户数应为 0 到 {MAX_TARGET} 之间的整数"),
         ));
     }
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let known = regions::get(&mut conn, region.as_str()).await?.is_some();
     drop(conn);
     if !known {
@@ -945,7 +945,7 @@ pub async fn check_region(
     action: &str,
 ) -> Result<()> {
     let visible = actor.scope.covers(region) && actor.scope.facility_id().is_none() && {
-        let mut conn = app.store().pool().acquire().await?;
+        let mut conn = app.store().read().await?;
         regions::get(&mut conn, region.as_str()).await?.is_some()
     };
     if !visible {
@@ -967,7 +967,7 @@ pub async fn progress(
     app.require(actor, Action::PersonRead).await?;
     check_region(app, actor, region, "home_mod.progress").await?;
     let year = year_field(app, year)?;
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let (lo, hi) = region.subtree_range();
     let children = regions::children(&mut conn, Some(region.as_str())).await?;
     let child_len = children
@@ -1051,7 +1051,7 @@ pub async fn progress(
     stuck.sort_by_key(|s| std::cmp::Reverse(s.days - i64::from(s.limit_days)));
     drop(conn);
     let region_name = {
-        let mut conn = app.store().pool().acquire().await?;
+        let mut conn = app.store().read().await?;
         crate::persons::village_name(&mut conn, region.as_str()).await?
     };
     let mut event = Event::ok("home_mod.progress", "region", region.to_string());

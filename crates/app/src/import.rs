@@ -177,7 +177,7 @@ pub async fn import_file(
     let mut unchanged_rows: HashSet<u64> = HashSet::new();
     let mut updates: HashMap<u64, i64> = HashMap::new();
     let mut pending: Vec<(u64, Vec<String>, Identity)> = Vec::with_capacity(BATCH);
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let mut rows_read = 0u64;
     let mut kept_bytes = 0usize;
     let mut reject = |report: &mut ImportReport,

@@ -100,7 +100,7 @@ impl App {
             )),
             config: Arc::new(config),
         };
-        let mut conn = app.store.pool().acquire().await?;
+        let mut conn = app.store.read().await?;
         crypto::check_key_belongs(&mut conn, &app.keys).await?;
         kangyang_store::audit::start_keyed_chain(&app.store, &app.keys.audit_chain_key()).await?;
         kangyang_store::permissions::seed_defaults(&mut conn).await?;

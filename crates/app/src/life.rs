@@ -308,7 +308,7 @@ pub struct LifeEventView {
 pub async fn events_of(app: &App, actor: &Actor, person_id: i64) -> Result<Vec<LifeEventView>> {
     app.require(actor, Action::PersonRead).await?;
     scoped_person(app, actor, person_id, "person.read").await?;
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let rows = store::of_person(&mut conn, person_id).await?;
     rows.into_iter()
         .map(|r| {
@@ -456,7 +456,7 @@ pub async fn import_status_file(
     // Pass 1 (the only read of the file): check each row and decide it.
     let mut plans: Vec<(i64, StatusChange)> = Vec::new();
     let mut seen: HashMap<u128, u64> = HashMap::new();
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let mut rows = 0u64;
     while let Some(item) = reader.rows.recv().await {
         let (row, cells) = item.map_err(crate::import::sheet_error)?;

@@ -80,7 +80,7 @@ pub async fn pair(
     started_on: CivilDate,
 ) -> Result<i64> {
     app.require(actor, Action::FacilityManage).await?;
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let org_region = store::org_region(&mut conn, org_id).await?;
     drop(conn);
     if !org_region
@@ -97,7 +97,7 @@ pub async fn pair(
             (Some(id), None, f.region_code.clone())
         }
         PairWith::Person(id) => {
-            let mut conn = app.store().pool().acquire().await?;
+            let mut conn = app.store().read().await?;
             let p = persons::get(&mut conn, &PersonScope::from(&actor.scope), id).await?;
             drop(conn);
             let Some(p) = p else {
@@ -153,7 +153,7 @@ pub async fn add_help(app: &App, actor: &Actor, help: &HelpInput<'_>) -> Result<
         notes,
     } = *help;
     app.require(actor, Action::FacilityManage).await?;
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let region = store::pairing_region(&mut conn, pairing_id).await?;
     drop(conn);
     if !region

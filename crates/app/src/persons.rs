@@ -345,7 +345,7 @@ pub(crate) async fn scoped_person(
     id: i64,
     action: &str,
 ) -> Result<PersonRow> {
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let row = persons::get(&mut conn, &PersonScope::from(&actor.scope), id).await?;
     drop(conn);
     match row {
@@ -410,7 +410,7 @@ async fn validated(app: &App, actor: &Actor, raw: &RawPerson) -> Result<PersonRe
     let checked = parse_person(raw, app.today());
     let mut errors = match checked.record {
         Ok(record) => {
-            let mut conn = app.store().pool().acquire().await?;
+            let mut conn = app.store().read().await?;
             match check_village(&mut conn, &actor.scope, &record.village).await {
                 Ok(()) => return Ok(record),
                 Err(e) => vec![e],
@@ -605,7 +605,7 @@ pub(crate) fn changes(old: Option<&PersonRow>, new: &StoredPerson) -> Vec<serde_
 pub async fn get(app: &App, actor: &Actor, id: i64) -> Result<PersonView> {
     app.require(actor, Action::PersonRead).await?;
     let row = scoped_person(app, actor, id, "person.read").await?;
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let view = view_of(app, &mut conn, row).await?;
     drop(conn);
     app.audit(
@@ -997,7 +997,7 @@ pub async fn search(
     }
     let page = query.page.unwrap_or(1);
     let offset = page_offset(page, PAGE_SIZE)?;
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let (rows, total) = persons::search(
         &mut conn,
         &PersonScope::from(&actor.scope),
@@ -1050,7 +1050,7 @@ pub async fn find_by_id_number(app: &App, actor: &Actor, id_number: &str) -> Res
         .result
         .map_err(|_| AppError::invalid("id_number", "请输入 18 位身份证号（校验位须正确）"))?;
     let index = app.keys().blind_index(ID_KIND, id_number.as_str());
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let found = match persons::find_by_id_index(&mut conn, &index).await? {
         Some((id, _, _)) => persons::get(&mut conn, &PersonScope::from(&actor.scope), id)
             .await?
@@ -1085,7 +1085,7 @@ pub struct HistoryEntry {
 pub async fn history(app: &App, actor: &Actor, id: i64) -> Result<Vec<HistoryEntry>> {
     app.require(actor, Action::PersonRead).await?;
     scoped_person(app, actor, id, "person.history").await?;
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let rows = kangyang_store::audit::for_object(
         &mut conn,
         "person",

@@ -219,7 +219,7 @@ pub struct PlanView {
 pub async fn check_region(app: &App, actor: &Actor, region: &RegionCode) -> Result<String> {
     app.require(actor, Action::FacilityRead).await?;
     let row = if actor.scope.covers(region) && actor.scope.facility_id().is_none() {
-        let mut conn = app.store().pool().acquire().await?;
+        let mut conn = app.store().read().await?;
         regions::get(&mut conn, region.as_str()).await?
     } else {
         None
@@ -450,7 +450,7 @@ pub async fn plan(
         .or_else(|_| CivilDate::new(today.year().saturating_sub(60), today.month(), 28))
         .map_err(AppError::internal)?;
     let (need, need_label) = need_of(kind);
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let villages = regions::villages_under(&mut conn, region).await?;
     let counts = store::need_by_village(&mut conn, &lo, &hi, need, &born_by.to_string()).await?;
     let facilities = store::facility_points(&mut conn, &plo, &phi).await?;
@@ -818,7 +818,7 @@ pub struct PlannerContext {
 
 pub async fn context(app: &App, actor: &Actor, region: &RegionCode) -> Result<PlannerContext> {
     let region_name = check_region(app, actor, region).await?;
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let villages = regions::villages_under(&mut conn, region).await?.len();
     Ok(PlannerContext {
         region_code: region.as_str().to_owned(),

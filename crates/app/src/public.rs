@@ -127,7 +127,7 @@ pub async fn directory(app: &App, q: &DirectoryQuery) -> Result<Directory> {
         "" => None,
         k => Some(FacilityKind::parse(k).ok_or(AppError::NotFound)?),
     };
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let (region, (lo, hi)) = match q.region.trim() {
         "" => (None, ("0".to_owned(), ":".to_owned())),
         r => {
@@ -181,7 +181,7 @@ pub struct FacilityPage {
 const WEEKDAYS: [&str; 7] = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"];
 
 pub async fn facility(app: &App, id: i64) -> Result<FacilityPage> {
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let row = portal::facility(&mut conn, KANGYUAN_STAR, id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -444,7 +444,7 @@ async fn published_tree(
 /// A region's published figures: registered people by category for the
 /// region and each of its children, small counts suppressed.
 pub async fn region_stats(app: &App, code: &str) -> Result<PublicStats> {
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let region = public_region(&mut conn, code).await?;
     let head = header(&mut conn, &region).await?;
     let b: Breakdown = head.breakdown(&region);

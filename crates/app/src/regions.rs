@@ -15,7 +15,7 @@ const GUANGDONG_CSV: &str = include_str!("../../../data/regions/44.csv");
 /// Refuses, naming `field`, a well-formed code the tree does not have: a
 /// record in it would fail the region foreign key as a server error.
 pub(crate) async fn require_known(app: &App, code: &RegionCode, field: &str) -> Result<()> {
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     match regions::get(&mut conn, code.as_str()).await? {
         Some(_) => Ok(()),
         None => Err(AppError::invalid(field, format!("区划代码 {code} 不存在"))),
@@ -24,7 +24,7 @@ pub(crate) async fn require_known(app: &App, code: &RegionCode, field: &str) -> 
 
 /// Loads the embedded tree into an empty database.
 pub(crate) async fn seed_embedded(app: &App) -> Result<()> {
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     if regions::count(&mut conn).await? > 0 {
         return Ok(());
     }
@@ -229,7 +229,7 @@ impl App {
 
 pub async fn get(app: &App, actor: &Actor, code: &str) -> Result<RegionDetail> {
     let code = app.visible_region(actor, code).await?;
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let ancestry: Vec<String> = code.ancestry().into_iter().map(String::from).collect();
     let path: Vec<RegionView> = regions::get_many(&mut conn, &ancestry)
         .await?
@@ -256,7 +256,7 @@ pub async fn get(app: &App, actor: &Actor, code: &str) -> Result<RegionDetail> {
 /// The children of `code` that the actor may see, with their subtree sizes.
 pub async fn children(app: &App, actor: &Actor, code: &str) -> Result<Vec<ChildView>> {
     let code = app.visible_region(actor, code).await?;
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let rows = regions::children(&mut conn, Some(code.as_str())).await?;
     let child_len = rows.first().map(|r| r.code.len()).unwrap_or(0);
     let counts = if child_len > 0 {
@@ -286,7 +286,7 @@ pub async fn children(app: &App, actor: &Actor, code: &str) -> Result<Vec<ChildV
 /// The top of the tree as the actor sees it: the provinces visible to them.
 pub async fn roots(app: &App, actor: &Actor) -> Result<Vec<RegionView>> {
     app.require(actor, Action::RegionRead).await?;
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     Ok(regions::children(&mut conn, None)
         .await?
         .into_iter()
@@ -305,7 +305,7 @@ pub async fn search(app: &App, actor: &Actor, q: &str) -> Result<Vec<RegionDetai
     if q.chars().count() > 50 {
         return Err(AppError::invalid("q", "搜索词不超过 50 个字"));
     }
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let rows = regions::search(&mut conn, q, actor.scope.region(), 50).await?;
     drop(conn);
     let mut out = Vec::with_capacity(rows.len());

@@ -93,7 +93,7 @@ pub async fn enrol(app: &App, actor: &Actor, facility_id: i64, req: &EnrolReques
         Some(s) => date_field("入托日期", s)?,
         None => app.today(),
     };
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let scope = catchment(&facility)?;
     let not_in_catchment = || {
         AppError::invalid(
@@ -236,7 +236,7 @@ pub async fn leave(
     if reason.trim().is_empty() {
         return Err(AppError::invalid("离开原因", "请填写离开原因"));
     }
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let Some(current) = store::current_enrolment(&mut conn, facility_id, person_id).await? else {
         drop(conn);
         app.audit_denied(actor, "enrolment.end", "person", &person_id.to_string())
@@ -289,7 +289,7 @@ pub async fn trainees(
 ) -> Result<Vec<TraineeView>> {
     app.require(actor, Action::PersonRead).await?;
     scoped_facility(app, actor, facility_id, "enrolment.read").await?;
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let rows = if all {
         store::enrolment_history(&mut conn, facility_id).await?
     } else {
@@ -337,7 +337,7 @@ pub async fn attendance_day(
         None => app.today(),
     };
     let d = day.to_string();
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let trainees = store::trainees(&mut conn, facility_id, Some((&d, &d))).await?;
     let marks = store::attendance_between(&mut conn, facility_id, &d, &d).await?;
     let lines: Vec<SignInLine> = trainees
@@ -426,7 +426,7 @@ pub async fn mark(
     app.require(actor, Action::ServiceRecord).await?;
     scoped_facility(app, actor, facility_id, "attendance.mark").await?;
     let day = record_day(app, "日期", day)?.to_string();
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     check_enrolled_on(
         app,
         actor,
@@ -473,7 +473,7 @@ pub async fn mark_day(
     app.require(actor, Action::ServiceRecord).await?;
     scoped_facility(app, actor, facility_id, "attendance.mark").await?;
     let day = record_day(app, "日期", day)?.to_string();
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     check_enrolled_on(
         app,
         actor,
@@ -520,7 +520,7 @@ pub async fn attendance_month_xlsx(
     let (year, m) = parse_month(month)?;
     let (first, last) = month_bounds(year, m)?;
     let (from, to) = (first.to_string(), last.to_string());
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let trainees = store::trainees(&mut conn, facility_id, Some((&from, &to))).await?;
     let marks = store::attendance_between(&mut conn, facility_id, &from, &to).await?;
     drop(conn);
@@ -680,7 +680,7 @@ pub async fn add_service(
         }
         _ => {}
     }
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     check_enrolled_on(
         app,
         actor,
@@ -728,7 +728,7 @@ pub struct ServiceView {
 pub async fn services(app: &App, actor: &Actor, facility_id: i64) -> Result<Vec<ServiceView>> {
     app.require(actor, Action::FacilityRead).await?;
     scoped_facility(app, actor, facility_id, "service.read").await?;
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     Ok(store::services(&mut conn, facility_id, 50)
         .await?
         .into_iter()
@@ -760,7 +760,7 @@ pub async fn add_counselling(
     if notes.trim().is_empty() {
         return Err(AppError::invalid("记录", "请填写咨询记录"));
     }
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     check_enrolled_on(
         app,
         actor,
@@ -813,7 +813,7 @@ pub async fn counselling(
     app.require(actor, Action::CounsellingNotes).await?;
     scoped_facility(app, actor, facility_id, "counselling.read").await?;
     own_facility_only(app, actor, facility_id, "counselling.read").await?;
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let rows = store::counselling(&mut conn, facility_id).await?;
     drop(conn);
     let mut out = Vec::with_capacity(rows.len());
@@ -929,7 +929,7 @@ pub async fn record_output(
     if !(0..=1_000_000).contains(&quantity) {
         return Err(AppError::invalid("数量", "应为 0 到 100 万之间的整数"));
     }
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let Some(order) = store::order(&mut conn, facility_id, order_id).await? else {
         drop(conn);
         app.audit_denied(actor, "piecework.output", "order", &order_id.to_string())
@@ -988,7 +988,7 @@ pub async fn orders(app: &App, actor: &Actor, facility_id: i64) -> Result<Vec<Or
     app.require(actor, Action::FacilityRead).await?;
     scoped_facility(app, actor, facility_id, "piecework.read").await?;
     let today = app.today().to_string();
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     Ok(store::orders(&mut conn, facility_id)
         .await?
         .into_iter()
@@ -1035,7 +1035,7 @@ pub async fn payout(app: &App, actor: &Actor, facility_id: i64, month: &str) -> 
     let facility = scoped_facility(app, actor, facility_id, "piecework.payout").await?;
     let (year, m) = parse_month(month)?;
     let (first, last) = month_bounds(year, m)?;
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let rows = store::output_between(
         &mut conn,
         facility_id,

@@ -34,7 +34,7 @@ pub(crate) async fn is_head_of_own_station(app: &App, actor: &Actor) -> Result<O
     let Some(station) = actor.scope.facility_id() else {
         return Ok(None);
     };
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let head = store::head(&mut conn, station).await?;
     Ok((head == Some(actor.user_id)).then_some(station))
 }
@@ -145,7 +145,7 @@ pub struct ActivityView {
 pub async fn activities(app: &App, actor: &Actor, station_id: i64) -> Result<Vec<ActivityView>> {
     app.require(actor, Action::FacilityRead).await?;
     scoped_facility(app, actor, station_id, "station.read").await?;
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     Ok(store::activities(&mut conn, station_id)
         .await?
         .into_iter()
@@ -193,7 +193,7 @@ pub async fn add_training(
         None if own_station => actor.user_id,
         None => return Err(AppError::invalid("社工", "请选择参训社工")),
     };
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let bound = store::workers(&mut conn, station_id)
         .await?
         .iter()
@@ -252,7 +252,7 @@ pub struct TrainingView {
 pub async fn trainings(app: &App, actor: &Actor, station_id: i64) -> Result<Vec<TrainingView>> {
     app.require(actor, Action::FacilityRead).await?;
     scoped_facility(app, actor, station_id, "station.read").await?;
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     Ok(store::trainings(&mut conn, station_id)
         .await?
         .into_iter()
@@ -283,7 +283,7 @@ pub struct HeadInput {
 pub async fn set_head(app: &App, actor: &Actor, station_id: i64, input: &HeadInput) -> Result<()> {
     app.require(actor, Action::FacilityManage).await?;
     scoped_station(app, actor, station_id, "station.head").await?;
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let worker = store::workers(&mut conn, station_id)
         .await?
         .into_iter()
@@ -348,7 +348,7 @@ pub async fn work(app: &App, actor: &Actor, station_id: i64) -> Result<Option<St
     let trainings = trainings(app, actor, station_id).await?;
     let ratings =
         crate::assessments::facility_history(app, actor, station_id, STATION_STANDARD).await?;
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let head_id = store::head(&mut conn, station_id).await?;
     let workers: Vec<WorkerView> = store::workers(&mut conn, station_id)
         .await?

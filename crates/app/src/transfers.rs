@@ -99,7 +99,7 @@ pub async fn request(app: &App, actor: &Actor, input: &TransferInput) -> Result<
         .map_err(|_| AppError::invalid("village", "迁入村（社区）：应为 12 位统计用区划代码"))?;
     let reason: String = input.reason.trim().chars().take(200).collect();
     let index = app.keys().blind_index(ID_KIND, id_number.as_str());
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     check_village(&mut conn, &actor.scope, &village)
         .await
         .map_err(|e| AppError::invalid("village", format!("迁入村（社区）：{}", e.message)))?;
@@ -184,7 +184,7 @@ async fn view(
 pub async fn list(app: &App, actor: &Actor) -> Result<TransferLists> {
     let region = require_region(app, actor).await?;
     let (lo, hi) = region.subtree_range();
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let mut outgoing = Vec::new();
     for row in store::to_region(&mut conn, &lo, &hi).await? {
         // A request inside one region (a city official's two counties) is
@@ -224,7 +224,7 @@ async fn find(
     id: i64,
     what: &str,
 ) -> Result<(TransferRow, Side)> {
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let found = store::get(&mut conn, id).await?;
     let covers = |code: &str| RegionCode::parse(code).is_ok_and(|c| region.contains(&c));
     let side = match &found {
@@ -280,7 +280,7 @@ pub async fn get(app: &App, actor: &Actor, id: i64) -> Result<TransferView> {
             (true, person.is_some())
         }
     };
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let v = view(&mut conn, row, holder, may_decide).await?;
     drop(conn);
     app.audit(
@@ -361,7 +361,7 @@ pub async fn decide(app: &App, actor: &Actor, id: i64, accept: bool) -> Result<T
         .await?;
     }
     tx.commit().await?;
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let decided = store::get(&mut conn, id)
         .await?
         .map(|(row, _)| row)

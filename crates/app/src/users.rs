@@ -47,7 +47,7 @@ async fn create(app: &App, who: &Who, account: &NewAccount) -> Result<i64> {
     check_username(&account.username)?;
     password::check(&account.password.0, &account.username)
         .map_err(|e| AppError::invalid("密码", e.to_string()))?;
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     if regions::get(&mut conn, account.region.as_str())
         .await?
         .is_none()
@@ -184,7 +184,7 @@ fn require_own_region(actor: &Actor, region: &RegionCode) -> Result<()> {
 /// An account of the actor's region subtree; any other is "not found", as
 /// people of another region are.
 async fn account_in_scope(app: &App, actor: &Actor, user_id: i64, what: &str) -> Result<UserRow> {
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let user = users::find_by_id(&mut conn, user_id).await?;
     drop(conn);
     let in_scope = user
@@ -302,7 +302,7 @@ pub async fn grant(app: &App, actor: &Actor, user_id: i64, input: &GrantInput) -
             .map_err(|_| AppError::invalid("所属区划", "区划代码应为 2、4、6、9 或 12 位数字"))?,
     };
     require_own_region(actor, &region)?;
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     if regions::get(&mut conn, region.as_str()).await?.is_none() {
         return Err(AppError::invalid("所属区划", "区划代码不存在"));
     }
@@ -355,7 +355,7 @@ pub async fn reset_password_from_cli(
     must_change: bool,
 ) -> Result<()> {
     password::check(&new.0, username).map_err(|e| AppError::invalid("密码", e.to_string()))?;
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let user = users::find_by_username(&mut conn, username)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -378,7 +378,7 @@ pub async fn reset_password_from_cli(
 
 /// The region of a facility, to bind a facility user to.
 pub async fn facility_region(app: &App, facility_id: i64) -> Result<RegionCode> {
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let code = kangyang_store::facilities::region_of(&mut conn, facility_id)
         .await?
         .ok_or_else(|| AppError::invalid("机构", "机构不存在"))?;
@@ -387,12 +387,12 @@ pub async fn facility_region(app: &App, facility_id: i64) -> Result<RegionCode> 
 
 /// Whether any account exists (a new installation has none).
 pub async fn any_exist(app: &App) -> Result<bool> {
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     Ok(users::count(&mut conn).await? > 0)
 }
 
 pub async fn find(app: &App, username: &str) -> Result<Option<UserRow>> {
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     Ok(users::find_by_username(&mut conn, username).await?)
 }
 
@@ -405,14 +405,14 @@ pub async fn list(app: &App, actor: &Actor) -> Result<Vec<UserRow>> {
         Action::UserManage
     };
     app.require(actor, needed).await?;
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     Ok(users::list_in(&mut conn, actor.scope.region()).await?)
 }
 
 /// Every role with the actions it may take, as in force.
 pub async fn permissions(app: &App, actor: &Actor) -> Result<Vec<(Role, Vec<Action>)>> {
     app.require(actor, Action::PermissionRead).await?;
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let pairs = kangyang_store::permissions::list(&mut conn).await?;
     Ok(Role::ALL
         .into_iter()

@@ -55,7 +55,7 @@ pub(crate) async fn seed_rules(app: &App) -> Result<()> {
             ))
         })
         .collect::<Result<Vec<_>>>()?;
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     store::seed_rules(&mut conn, &rules, app.now()).await?;
     Ok(())
 }
@@ -182,7 +182,7 @@ async fn station_people(
     app: &App,
     station_id: i64,
 ) -> Result<(Vec<VisitRule>, Vec<store::Visitee>, String)> {
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let rules = rules(&mut conn).await?;
     let elderly_born_by = civil::years_before(app.today(), 60).to_string();
     let people = store::visitees(&mut conn, station_id, &elderly_born_by).await?;
@@ -278,7 +278,7 @@ pub struct RaisedList {
 
 async fn raised_lines(app: &App, station_id: i64, head: bool) -> Result<RaisedList> {
     let (rules, people, station_name) = station_people(app, station_id).await?;
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     let acks = kangyang_store::care::acks(&mut conn, station_id).await?;
     drop(conn);
     let today = app.today();
@@ -518,7 +518,7 @@ fn labels(json: &str, list: &[(&'static str, &'static str)]) -> Vec<&'static str
 pub async fn of_person(app: &App, actor: &Actor, person_id: i64) -> Result<Vec<VisitView>> {
     app.require(actor, Action::PersonRead).await?;
     scoped_person(app, actor, person_id, "visit.read").await?;
-    let mut conn = app.store().pool().acquire().await?;
+    let mut conn = app.store().read().await?;
     Ok(store::of_person(&mut conn, person_id)
         .await?
         .into_iter()

@@ -165,8 +165,18 @@ impl Store {
         self.dialect
     }
 
+    /// The pool itself, for what is not a use case's read or write: tests,
+    /// benchmarks, backups and the engine's own maintenance.
     pub fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// A pooled connection for a use case's reads, and for writes that leave
+    /// no audit row. A write that must be audited goes through
+    /// [`Store::begin_audited`], so that its audit row is committed in the
+    /// same transaction as the change.
+    pub async fn read(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Any>> {
+        Ok(self.pool.acquire().await?)
     }
 
     pub async fn begin(&self) -> Result<Tx> {

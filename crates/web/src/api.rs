@@ -444,5 +444,5 @@ pub(crate) async fn healthz(State(state): State<AppState>) -> impl IntoResponse 
 }
 
 async fn sqlx_ping(state: &AppState) -> bool {
-    state.app.store().pool().acquire().await.is_ok()
+    state.app.store().read().await.is_ok()
 }
