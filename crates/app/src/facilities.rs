@@ -455,49 +455,318 @@ pub async fn add_room(
     Ok(room)
 }
 
-/// A brand project (一康园一品牌) with its milestones.
+/// Reads a JSON string or number as text, so an API caller may send
+/// `"year": 2026` or `"year": "2026"` and a form its string alike.
+fn text<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<String, D::Error> {
+    match serde_json::Value::deserialize(d)? {
+        serde_json::Value::Null => Ok(String::new()),
+        serde_json::Value::String(s) => Ok(s),
+        serde_json::Value::Number(n) => Ok(n.to_string()),
+        _ => Err(serde::de::Error::custom("expected text or a number")),
+    }
+}
+
+/// A brand project (一康园一品牌) as typed in a form or sent to the API.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(default)]
+pub struct BrandProjectInput {
+    pub name: String,
+    pub description: String,
+    /// YYYY-MM-DD.
+    pub started_on: String,
+}
+
+/// A milestone of a brand project: planned, and done once it is.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(default)]
+pub struct MilestoneInput {
+    pub name: String,
+    /// YYYY-MM-DD.
+    pub planned_on: String,
+    /// YYYY-MM-DD, or empty while not done.
+    pub done_on: String,
+}
+
+/// A brand project's score in a year's competition (一康园一品牌评比).
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(default)]
+pub struct BrandScoreInput {
+    /// The competition's year, e.g. 2026.
+    #[serde(deserialize_with = "text")]
+    #[schema(value_type = i64)]
+    pub year: String,
+    /// Points out of the competition's 100.
+    #[serde(deserialize_with = "text")]
+    #[schema(value_type = i64)]
+    pub score: String,
+    /// first / second / third or 一等奖 / 二等奖 / 三等奖; empty: the prize the
+    /// score reaches by the competition's thresholds.
+    pub prize: String,
+}
+
+fn required_date(key: &str, label: &str, s: &str) -> Result<CivilDate> {
+    CivilDate::parse(s.trim())
+        .map_err(|_| AppError::invalid_field(key, label, "日期应为 YYYY-MM-DD，如 2026-05-10"))
+}
+
+/// Creates a brand project of a centre.
 pub async fn add_brand_project(
     app: &App,
     actor: &Actor,
     id: i64,
-    name: &str,
-    description: &str,
-    started_on: CivilDate,
-    milestones: &[(String, CivilDate, Option<CivilDate>)],
+    input: &BrandProjectInput,
 ) -> Result<i64> {
     app.require(actor, Action::FacilityManage).await?;
     scoped_facility(app, actor, id, "facility.brand").await?;
-    if name.trim().is_empty() {
-        return Err(AppError::invalid("项目名称", "请填写品牌项目名称"));
+    let name = input.name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(AppError::invalid_field(
+            "name",
+            "项目名称",
+            "请填写品牌项目名称（100 字以内）",
+        ));
     }
+    if input.description.chars().count() > 2000 {
+        return Err(AppError::invalid_field(
+            "description",
+            "项目简介",
+            "项目简介请在 2000 字以内",
+        ));
+    }
+    let started_on = required_date("started_on", "启动日期", &input.started_on)?;
     let (mut tx, _guard) = app.store().begin_audited().await?;
     let project = store::add_brand_project(
         &mut tx,
         id,
-        name.trim(),
-        description.trim(),
+        name,
+        input.description.trim(),
         &started_on.to_string(),
         app.now(),
     )
     .await?;
-    for (title, planned, done) in milestones {
-        store::add_milestone(
-            &mut tx,
-            project,
-            title,
-            &planned.to_string(),
-            done.map(|d| d.to_string()).as_deref(),
-        )
-        .await?;
-    }
     app.audit_in(
         &mut tx,
         &Who::from(actor),
-        Event::ok("facility.brand", "facility", id.to_string()),
+        Event::ok("facility.brand", "brand_project", project.to_string()),
     )
     .await?;
     tx.commit().await?;
     Ok(project)
+}
+
+/// The brand project, if it is one of this facility's (checked after the
+/// facility's scope): another centre's project is not found here.
+async fn scoped_brand(
+    app: &App,
+    actor: &Actor,
+    facility: i64,
+    brand: i64,
+    action: &str,
+) -> Result<(FacilityRow, store::BrandProjectRow)> {
+    let row = scoped_facility(app, actor, facility, action).await?;
+    let mut conn = app.store().read().await?;
+    let project = store::brand_project(&mut conn, brand).await?;
+    drop(conn);
+    match project {
+        Some(p) if p.facility_id == facility => Ok((row, p)),
+        _ => {
+            app.audit_denied(actor, action, "brand_project", &brand.to_string())
+                .await?;
+            Err(AppError::NotFound)
+        }
+    }
+}
+
+/// Adds a milestone to a brand project.
+pub async fn add_brand_milestone(
+    app: &App,
+    actor: &Actor,
+    facility: i64,
+    brand: i64,
+    input: &MilestoneInput,
+) -> Result<i64> {
+    app.require(actor, Action::FacilityManage).await?;
+    let (_, project) = scoped_brand(app, actor, facility, brand, "facility.brand_milestone").await?;
+    let name = input.name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(AppError::invalid_field(
+            "name",
+            "里程碑名称",
+            "请填写里程碑名称（100 字以内）",
+        ));
+    }
+    let planned = required_date("planned_on", "计划日期", &input.planned_on)?;
+    let done = match input.done_on.trim() {
+        "" => None,
+        s => Some(required_date("done_on", "完成日期", s)?),
+    };
+    if let Some(done) = done {
+        // A milestone done "tomorrow" is not done: the page would show it
+        // achieved before it was.
+        if done > app.today() {
+            return Err(AppError::invalid_field("done_on", "完成日期", "不能晚于今天"));
+        }
+        if done.to_string() < project.started_on {
+            return Err(AppError::invalid_field(
+                "done_on",
+                "完成日期",
+                format!("不能早于项目启动日期 {}", project.started_on),
+            ));
+        }
+    }
+    let (mut tx, _guard) = app.store().begin_audited().await?;
+    let id = store::add_milestone(
+        &mut tx,
+        brand,
+        name,
+        &planned.to_string(),
+        done.map(|d| d.to_string()).as_deref(),
+    )
+    .await?;
+    app.audit_in(
+        &mut tx,
+        &Who::from(actor),
+        Event::ok("facility.brand_milestone", "brand_project", brand.to_string()),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Records a brand project's score and prize in a year's competition.
+///
+/// Kept as an assessment under the competition's template, beside scores
+/// given criterion by criterion (`/ratings` with `brand_project_id`), so the
+/// centre page and the Kangyuan overview read one history. Organisers often
+/// publish only totals and prizes, and the prize may be decided by rank
+/// among the centres rather than by the thresholds, so a prize given here
+/// stands; none given is the one the score reaches. A later score for the
+/// same year supersedes the earlier one, which stays in the history.
+pub async fn score_brand_project(
+    app: &App,
+    actor: &Actor,
+    facility: i64,
+    brand: i64,
+    input: &BrandScoreInput,
+) -> Result<i64> {
+    app.require(actor, Action::FacilityManage).await?;
+    let (row, _) = scoped_brand(app, actor, facility, brand, "facility.brand_score").await?;
+    let this_year = app.today().year();
+    let year = match input.year.trim().parse::<u16>() {
+        Ok(y) if (2000..=this_year).contains(&y) => y,
+        _ => {
+            return Err(AppError::invalid_field(
+                "year",
+                "评比年度",
+                format!("年度应为 2000 至 {this_year} 之间的四位年份"),
+            ))
+        }
+    };
+    let template = crate::assessments::template(app, BRAND_TEMPLATE).await?;
+    let max = template.max_total();
+    let score = match input.score.trim().parse::<u32>() {
+        Ok(s) if s <= max => s,
+        _ => {
+            return Err(AppError::invalid_field(
+                "score",
+                "得分",
+                format!("得分应为 0 至 {max} 的整数"),
+            ))
+        }
+    };
+    let prize = match input.prize.trim() {
+        "" => template
+            .thresholds
+            .iter()
+            .filter(|t| t.min_total <= score)
+            .max_by_key(|t| t.min_total)
+            .map(|t| t.result.clone()),
+        "无" | "none" => None,
+        p => match template.thresholds.iter().find(|t| t.result == p || t.label == p) {
+            Some(t) => Some(t.result.clone()),
+            None => {
+                let names: Vec<&str> = template.thresholds.iter().map(|t| t.label.as_str()).collect();
+                return Err(AppError::invalid_field(
+                    "prize",
+                    "奖项",
+                    format!("奖项应为{}之一，或留空按得分评定", names.join("、")),
+                ));
+            }
+        },
+    };
+    // The competition's day within its year: today for this year's, the
+    // year's last day for an earlier one, so the newest year is the latest.
+    let assessed_on = if year == this_year {
+        app.today().to_string()
+    } else {
+        format!("{year}-12-31")
+    };
+    let (mut tx, _guard) = app.store().begin_audited().await?;
+    let id = kangyang_store::assessments::add_assessment(
+        &mut tx,
+        &kangyang_store::assessments::NewAssessment {
+            template_code: BRAND_TEMPLATE,
+            round_id: None,
+            subject_type: "brand_project",
+            subject_id: brand,
+            region_code: &row.region_code,
+            // No criterion sheet: the total and prize as published.
+            scores: "{}",
+            total: i64::from(score),
+            result: prize.as_deref(),
+            evidence: &format!("{year} 年度评比"),
+            assessed_on: &assessed_on,
+            assessor: &actor.username,
+            by: Some(actor.user_id),
+        },
+        app.now(),
+    )
+    .await?;
+    let mut event = Event::ok("facility.brand_score", "brand_project", brand.to_string());
+    event.detail = serde_json::json!({ "year": year, "score": score, "prize": prize });
+    app.audit_in(&mut tx, &Who::from(actor), event).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// A centre's brand projects with their milestones and latest scores.
+pub async fn brand_projects(app: &App, actor: &Actor, facility: i64) -> Result<Vec<BrandView>> {
+    app.require(actor, Action::FacilityRead).await?;
+    scoped_facility(app, actor, facility, "facility.brand_read").await?;
+    let mut conn = app.store().read().await?;
+    brand_views(&mut conn, facility).await
+}
+
+async fn brand_views(conn: &mut kangyang_store::Conn, facility: i64) -> Result<Vec<BrandView>> {
+    let mut out = Vec::new();
+    for b in store::brand_projects(conn, facility).await? {
+        let milestones = store::milestones(conn, b.id)
+            .await?
+            .into_iter()
+            .map(|m| MilestoneView {
+                name: m.title,
+                planned_on: m.planned_on,
+                done_on: m.done_on,
+            })
+            .collect();
+        let latest = kangyang_store::assessments::history(conn, BRAND_TEMPLATE, "brand_project", b.id)
+            .await?
+            .into_iter()
+            .next();
+        out.push(BrandView {
+            id: b.id,
+            score_year: latest.as_ref().map(|a| a.assessed_on.chars().take(4).collect()),
+            score: latest.as_ref().map(|a| a.total),
+            prize: latest
+                .and_then(|a| a.result)
+                .map(|r| prize_label(&r).to_owned()),
+            name: b.name,
+            description: b.description,
+            started_on: b.started_on,
+            milestones,
+        });
+    }
+    Ok(out)
 }
 
 // ---- reading ----
@@ -639,17 +908,25 @@ pub struct SiteView {
     pub note: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct BrandView {
     pub id: i64,
     pub name: String,
-    /// The latest competition score and prize ("二等奖"), if scored.
+    /// The latest competition's year, score and prize ("二等奖"), if scored.
+    pub score_year: Option<String>,
     pub score: Option<i64>,
     pub prize: Option<String>,
     pub description: String,
     pub started_on: String,
-    /// (title, planned, done)
-    pub milestones: Vec<(String, String, Option<String>)>,
+    pub milestones: Vec<MilestoneView>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct MilestoneView {
+    pub name: String,
+    pub planned_on: String,
+    /// None while not done.
+    pub done_on: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -803,30 +1080,7 @@ pub async fn detail(app: &App, actor: &Actor, id: i64) -> Result<FacilityDetail>
     // programme across centres), so look through its whole province.
     let (lo, hi) = province_of(&region).subtree_range();
     let projects = funds::projects(&mut conn, &lo, &hi, Some(id)).await?;
-    let mut brand_projects = Vec::new();
-    for b in store::brand_projects(&mut conn, id).await? {
-        let milestones = store::milestones(&mut conn, b.id)
-            .await?
-            .into_iter()
-            .map(|m| (m.title, m.planned_on, m.done_on))
-            .collect();
-        let latest =
-            kangyang_store::assessments::history(&mut conn, BRAND_TEMPLATE, "brand_project", b.id)
-                .await?
-                .into_iter()
-                .next();
-        brand_projects.push(BrandView {
-            id: b.id,
-            score: latest.as_ref().map(|a| a.total),
-            prize: latest
-                .and_then(|a| a.result)
-                .map(|r| prize_label(&r).to_owned()),
-            name: b.name,
-            description: b.description,
-            started_on: b.started_on,
-            milestones,
-        });
-    }
+    let brand_projects = brand_views(&mut conn, id).await?;
     let mut products: Vec<String> = store_services::orders(&mut conn, id)
         .await?
         .into_iter()

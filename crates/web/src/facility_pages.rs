@@ -17,8 +17,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
 use kangyang_app::assessments::{self, RatingInput, RatingView};
 use kangyang_app::facilities::{
-    self, FacilityDetail, FacilityInput, FacilityQuery, FacilityView, KangyuanOverview,
-    RelocationInput,
+    self, BrandProjectInput, BrandScoreInput, BrandView, FacilityDetail, FacilityInput,
+    FacilityQuery, FacilityView, KangyuanOverview, MilestoneInput, RelocationInput,
 };
 use kangyang_app::services::{
     self, AttendanceDay, CounsellingView, EnrolRequest, Mark, OrderInput, OrderView, ServiceInput,
@@ -298,6 +298,132 @@ pub(crate) async fn api_add_room(
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": id }))))
 }
 
+/// A centre's brand projects (一康园一品牌) with milestones and latest scores.
+#[utoipa::path(get, path = "/api/v1/facilities/{facility}/brand-projects", params(("facility" = i64, Path)),
+    responses((status = 200, body = [BrandView]), (status = 404, body = crate::api::ErrorBody)))]
+pub(crate) async fn api_brand_projects(
+    State(state): State<AppState>,
+    ApiSession(session): ApiSession,
+    Path(facility): Path<i64>,
+) -> Result<Json<Vec<BrandView>>, ApiError> {
+    Ok(Json(
+        facilities::brand_projects(&state.app, &session.actor, facility).await?,
+    ))
+}
+
+/// Create a brand project of a centre (name, description, started date).
+#[utoipa::path(post, path = "/api/v1/facilities/{facility}/brand-projects", params(("facility" = i64, Path)), request_body = BrandProjectInput,
+    responses((status = 201, body = Object), (status = 404, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
+pub(crate) async fn api_add_brand_project(
+    State(state): State<AppState>,
+    ApiSession(session): ApiSession,
+    Path(facility): Path<i64>,
+    Json(input): Json<BrandProjectInput>,
+) -> Result<impl IntoResponse, ApiError> {
+    let id = facilities::add_brand_project(&state.app, &session.actor, facility, &input).await?;
+    Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": id }))))
+}
+
+/// Add a milestone (name, planned date, done date) to a brand project.
+#[utoipa::path(post, path = "/api/v1/facilities/{facility}/brand-projects/{brand}/milestones",
+    params(("facility" = i64, Path), ("brand" = i64, Path)), request_body = MilestoneInput,
+    responses((status = 201, body = Object), (status = 404, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
+pub(crate) async fn api_add_brand_milestone(
+    State(state): State<AppState>,
+    ApiSession(session): ApiSession,
+    Path((facility, brand)): Path<(i64, i64)>,
+    Json(input): Json<MilestoneInput>,
+) -> Result<impl IntoResponse, ApiError> {
+    let id =
+        facilities::add_brand_milestone(&state.app, &session.actor, facility, brand, &input)
+            .await?;
+    Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": id }))))
+}
+
+/// Record a brand project's score and prize in a year's competition.
+#[utoipa::path(post, path = "/api/v1/facilities/{facility}/brand-projects/{brand}/score",
+    params(("facility" = i64, Path), ("brand" = i64, Path)), request_body = BrandScoreInput,
+    responses((status = 201, body = Object), (status = 404, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
+pub(crate) async fn api_score_brand_project(
+    State(state): State<AppState>,
+    ApiSession(session): ApiSession,
+    Path((facility, brand)): Path<(i64, i64)>,
+    Json(input): Json<BrandScoreInput>,
+) -> Result<impl IntoResponse, ApiError> {
+    let id =
+        facilities::score_brand_project(&state.app, &session.actor, facility, brand, &input)
+            .await?;
+    Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": id }))))
+}
+
+/// A brand project from the centre page.
+pub(crate) async fn add_brand_project(
+    State(state): State<AppState>,
+    PageSession(session): PageSession,
+    Path(facility): Path<i64>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let field = |k: &str| form.get(k).cloned().unwrap_or_default();
+    check_form_csrf(&session, &field("csrf_token"))?;
+    let input = BrandProjectInput {
+        name: field("name"),
+        description: field("description"),
+        started_on: field("started_on"),
+    };
+    match facilities::add_brand_project(&state.app, &session.actor, facility, &input).await {
+        Ok(_) => Ok(Redirect::to(&format!("/facilities/{facility}?ok=brand")).into_response()),
+        Err(e) => page_with_error(&state, &session, facility, e).await,
+    }
+}
+
+/// A brand project's milestone from the centre page.
+pub(crate) async fn add_brand_milestone(
+    State(state): State<AppState>,
+    PageSession(session): PageSession,
+    Path((facility, brand)): Path<(i64, i64)>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let field = |k: &str| form.get(k).cloned().unwrap_or_default();
+    check_form_csrf(&session, &field("csrf_token"))?;
+    let input = MilestoneInput {
+        name: field("name"),
+        planned_on: field("planned_on"),
+        done_on: field("done_on"),
+    };
+    match facilities::add_brand_milestone(&state.app, &session.actor, facility, brand, &input)
+        .await
+    {
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/facilities/{facility}?ok=milestone")).into_response())
+        }
+        Err(e) => page_with_error(&state, &session, facility, e).await,
+    }
+}
+
+/// A brand project's yearly score from the centre page.
+pub(crate) async fn score_brand_project(
+    State(state): State<AppState>,
+    PageSession(session): PageSession,
+    Path((facility, brand)): Path<(i64, i64)>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let field = |k: &str| form.get(k).cloned().unwrap_or_default();
+    check_form_csrf(&session, &field("csrf_token"))?;
+    let input = BrandScoreInput {
+        year: field("year"),
+        score: field("score"),
+        prize: field("prize"),
+    };
+    match facilities::score_brand_project(&state.app, &session.actor, facility, brand, &input)
+        .await
+    {
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/facilities/{facility}?ok=brand_score")).into_response())
+        }
+        Err(e) => page_with_error(&state, &session, facility, e).await,
+    }
+}
+
 /// A relocation from the centre page.
 pub(crate) async fn relocate(
     State(state): State<AppState>,
@@ -520,6 +646,9 @@ pub(crate) async fn show(
         Some("output") => Some("产量已登记".to_owned()),
         Some("moved") => Some("已迁入新址，旧址记入场地沿革".to_owned()),
         Some("mode") => Some("饭堂运营模式已保存".to_owned()),
+        Some("brand") => Some("品牌项目已创建".to_owned()),
+        Some("milestone") => Some("里程碑已保存".to_owned()),
+        Some("brand_score") => Some("评比得分已保存".to_owned()),
         Some(other) => crate::care_pages::flash(other).map(str::to_owned),
         None => None,
     };

@@ -306,6 +306,38 @@ fn routes() -> Routes {
             SignedIn,
             facility_pages::api_add_room,
         )
+        .add(
+            "GET",
+            "/api/v1/facilities/{facility}/brand-projects",
+            SignedIn,
+            get(facility_pages::api_brand_projects).post(facility_pages::api_add_brand_project),
+        )
+        .table_only("POST", "/api/v1/facilities/{facility}/brand-projects", SignedIn)
+        .post(
+            "/api/v1/facilities/{facility}/brand-projects/{brand}/milestones",
+            SignedIn,
+            facility_pages::api_add_brand_milestone,
+        )
+        .post(
+            "/api/v1/facilities/{facility}/brand-projects/{brand}/score",
+            SignedIn,
+            facility_pages::api_score_brand_project,
+        )
+        .post(
+            "/facilities/{facility}/brand-projects",
+            SignedIn,
+            facility_pages::add_brand_project,
+        )
+        .post(
+            "/facilities/{facility}/brand-projects/{brand}/milestones",
+            SignedIn,
+            facility_pages::add_brand_milestone,
+        )
+        .post(
+            "/facilities/{facility}/brand-projects/{brand}/score",
+            SignedIn,
+            facility_pages::score_brand_project,
+        )
         .post(
             "/facilities/{facility}/relocations",
             SignedIn,

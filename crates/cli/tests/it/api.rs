@@ -319,6 +319,17 @@ backend_test!(
                 "quantity": "20000", "start_date": "2026-01-05", "due_date": "2026-12-31" }),
             )
         };
+        let brand = |client, csrf, facility: i64| {
+            let path = format!("/api/v1/facilities/{facility}/brand-projects");
+            create(
+                client,
+                csrf,
+                &path,
+                serde_json::json!({ "name": "一康园一品牌", "started_on": "2026-01-10" }),
+            )
+        };
+        let own_brand = brand(&own, &csrf, own_facility).await;
+        let other_brand = brand(&yunfu, &yunfu_csrf, other_facility).await;
         let own_order = order(&own, &csrf, own_facility).await;
         let other_order = order(&yunfu, &yunfu_csrf, other_facility).await;
         let own_pairing = pairing(&own, &csrf, "440784", own_facility).await;
@@ -455,6 +466,7 @@ backend_test!(
                 .replace("{project}", &own_project.to_string())
                 .replace("{pairing}", &own_pairing.to_string())
                 .replace("{order}", &own_order.to_string())
+                .replace("{brand}", &own_brand.to_string())
                 .replace("{grant}", "1")
                 .replace("{agreement}", &own_agreement.to_string())
                 .replace("{case}", &own_case.to_string())
@@ -469,6 +481,7 @@ backend_test!(
                 .replace("{project}", &other_project.to_string())
                 .replace("{pairing}", &other_pairing.to_string())
                 .replace("{order}", &other_order.to_string())
+                .replace("{brand}", &other_brand.to_string())
                 .replace("{grant}", "2")
                 .replace("{agreement}", &other_agreement.to_string())
                 .replace("{case}", &other_case.to_string())

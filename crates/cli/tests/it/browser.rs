@@ -1380,3 +1380,66 @@ async fn a_caregiver_checks_in_and_out_of_a_home_visit_on_a_phone() {
     assert_eq!(s["held_orders"], 1);
     assert_eq!(s["payable_fen"], 0);
 }
+
+/// 一康园一品牌 from the pages: an official goes 服务机构 → the centre, creates
+/// its brand project and a milestone through the forms, and sees both.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_official_creates_a_brand_project_and_milestone_from_the_centre_page() {
+    let t = start_app(Backend::Sqlite).await;
+    t.user("heshan", Role::Official, "440784").await;
+    let (api, csrf) = t.login("heshan").await;
+    let (status, body) = crate::support::post_json(
+        &api,
+        &csrf,
+        &t.url("/api/v1/facilities"),
+        json!({ "name": "沙坪康园中心", "kind": "kangyuan_centre", "region": "440784103" }),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let centre = body["id"].as_i64().unwrap();
+    let today = t.app.today().to_string();
+
+    let b = Browser::start(1280, 900).await;
+    b.login(&t, "heshan").await;
+    b.click("#nav-facilities").await;
+    b.wait_for_url("/facilities").await;
+    b.click_link("沙坪康园中心").await;
+    b.wait_for_url(&format!("/facilities/{centre}")).await;
+    assert_eq!(b.text("#brand-projects").await, "暂无品牌项目");
+    // Date inputs take their value by script: typed keys follow the
+    // browser's locale, which a test cannot rely on.
+    let set = |css: &str, value: &str| {
+        format!(
+            "document.querySelector({}).value = {}; return 0;",
+            json!(css),
+            json!(value)
+        )
+    };
+    b.eval("document.querySelectorAll('details').forEach(d => d.open = true); return 0;")
+        .await;
+    b.type_into("#brand-form input[name=name]", "沙坪醒狮手工坊")
+        .await;
+    b.type_into("#brand-form input[name=description]", "学员制作醒狮头饰")
+        .await;
+    b.eval(&set("#brand-form input[name=started_on]", &today))
+        .await;
+    b.click("#brand-form button").await;
+    b.wait_for_url("?ok=brand").await;
+    assert_eq!(b.text("#message").await, "品牌项目已创建");
+
+    b.eval("document.querySelectorAll('details').forEach(d => d.open = true); return 0;")
+        .await;
+    b.type_into(".milestone-form input[name=name]", "醒狮头饰样品")
+        .await;
+    b.eval(&set(".milestone-form input[name=planned_on]", &today))
+        .await;
+    b.click(".milestone-form button").await;
+    b.wait_for_url("?ok=milestone").await;
+    let shown = b.text("#brand-projects").await;
+    assert!(shown.contains("沙坪醒狮手工坊"), "{shown}");
+    assert!(shown.contains("学员制作醒狮头饰"), "{shown}");
+    assert!(
+        shown.contains(&format!("{today} 醒狮头饰样品：未完成")),
+        "{shown}"
+    );
+}
