@@ -586,7 +586,8 @@ pub async fn add_brand_milestone(
     input: &MilestoneInput,
 ) -> Result<i64> {
     app.require(actor, Action::FacilityManage).await?;
-    let (_, project) = scoped_brand(app, actor, facility, brand, "facility.brand_milestone").await?;
+    let (_, project) =
+        scoped_brand(app, actor, facility, brand, "facility.brand_milestone").await?;
     let name = input.name.trim();
     if name.is_empty() || name.chars().count() > 100 {
         return Err(AppError::invalid_field(
@@ -604,7 +605,11 @@ pub async fn add_brand_milestone(
         // A milestone done "tomorrow" is not done: the page would show it
         // achieved before it was.
         if done > app.today() {
-            return Err(AppError::invalid_field("done_on", "完成日期", "不能晚于今天"));
+            return Err(AppError::invalid_field(
+                "done_on",
+                "完成日期",
+                "不能晚于今天",
+            ));
         }
         if done.to_string() < project.started_on {
             return Err(AppError::invalid_field(
@@ -626,7 +631,11 @@ pub async fn add_brand_milestone(
     app.audit_in(
         &mut tx,
         &Who::from(actor),
-        Event::ok("facility.brand_milestone", "brand_project", brand.to_string()),
+        Event::ok(
+            "facility.brand_milestone",
+            "brand_project",
+            brand.to_string(),
+        ),
     )
     .await?;
     tx.commit().await?;
@@ -682,10 +691,18 @@ pub async fn score_brand_project(
             .max_by_key(|t| t.min_total)
             .map(|t| t.result.clone()),
         "无" | "none" => None,
-        p => match template.thresholds.iter().find(|t| t.result == p || t.label == p) {
+        p => match template
+            .thresholds
+            .iter()
+            .find(|t| t.result == p || t.label == p)
+        {
             Some(t) => Some(t.result.clone()),
             None => {
-                let names: Vec<&str> = template.thresholds.iter().map(|t| t.label.as_str()).collect();
+                let names: Vec<&str> = template
+                    .thresholds
+                    .iter()
+                    .map(|t| t.label.as_str())
+                    .collect();
                 return Err(AppError::invalid_field(
                     "prize",
                     "奖项",
@@ -749,13 +766,16 @@ async fn brand_views(conn: &mut kangyang_store::Conn, facility: i64) -> Result<V
                 done_on: m.done_on,
             })
             .collect();
-        let latest = kangyang_store::assessments::history(conn, BRAND_TEMPLATE, "brand_project", b.id)
-            .await?
-            .into_iter()
-            .next();
+        let latest =
+            kangyang_store::assessments::history(conn, BRAND_TEMPLATE, "brand_project", b.id)
+                .await?
+                .into_iter()
+                .next();
         out.push(BrandView {
             id: b.id,
-            score_year: latest.as_ref().map(|a| a.assessed_on.chars().take(4).collect()),
+            score_year: latest
+                .as_ref()
+                .map(|a| a.assessed_on.chars().take(4).collect()),
             score: latest.as_ref().map(|a| a.total),
             prize: latest
                 .and_then(|a| a.result)

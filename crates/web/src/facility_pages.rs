@@ -334,9 +334,8 @@ pub(crate) async fn api_add_brand_milestone(
     Path((facility, brand)): Path<(i64, i64)>,
     Json(input): Json<MilestoneInput>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let id =
-        facilities::add_brand_milestone(&state.app, &session.actor, facility, brand, &input)
-            .await?;
+    let id = facilities::add_brand_milestone(&state.app, &session.actor, facility, brand, &input)
+        .await?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": id }))))
 }
 
@@ -350,9 +349,8 @@ pub(crate) async fn api_score_brand_project(
     Path((facility, brand)): Path<(i64, i64)>,
     Json(input): Json<BrandScoreInput>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let id =
-        facilities::score_brand_project(&state.app, &session.actor, facility, brand, &input)
-            .await?;
+    let id = facilities::score_brand_project(&state.app, &session.actor, facility, brand, &input)
+        .await?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": id }))))
 }
 
@@ -390,12 +388,9 @@ pub(crate) async fn add_brand_milestone(
         planned_on: field("planned_on"),
         done_on: field("done_on"),
     };
-    match facilities::add_brand_milestone(&state.app, &session.actor, facility, brand, &input)
-        .await
+    match facilities::add_brand_milestone(&state.app, &session.actor, facility, brand, &input).await
     {
-        Ok(_) => {
-            Ok(Redirect::to(&format!("/facilities/{facility}?ok=milestone")).into_response())
-        }
+        Ok(_) => Ok(Redirect::to(&format!("/facilities/{facility}?ok=milestone")).into_response()),
         Err(e) => page_with_error(&state, &session, facility, e).await,
     }
 }
@@ -414,8 +409,7 @@ pub(crate) async fn score_brand_project(
         score: field("score"),
         prize: field("prize"),
     };
-    match facilities::score_brand_project(&state.app, &session.actor, facility, brand, &input)
-        .await
+    match facilities::score_brand_project(&state.app, &session.actor, facility, brand, &input).await
     {
         Ok(_) => {
             Ok(Redirect::to(&format!("/facilities/{facility}?ok=brand_score")).into_response())

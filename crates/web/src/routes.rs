@@ -312,7 +312,11 @@ fn routes() -> Routes {
             SignedIn,
             get(facility_pages::api_brand_projects).post(facility_pages::api_add_brand_project),
         )
-        .table_only("POST", "/api/v1/facilities/{facility}/brand-projects", SignedIn)
+        .table_only(
+            "POST",
+            "/api/v1/facilities/{facility}/brand-projects",
+            SignedIn,
+        )
         .post(
             "/api/v1/facilities/{facility}/brand-projects/{brand}/milestones",
             SignedIn,

@@ -832,18 +832,33 @@ backend_test!(
         let today = t.app.today();
         let year = today.year();
 
-        let (status, created) = post_json(&client, &csrf, &t.url(&base),
+        let (status, created) = post_json(
+            &client,
+            &csrf,
+            &t.url(&base),
             serde_json::json!({ "name": "古劳水乡手工坊", "description": "学员编织水乡藤器",
-                "started_on": today.add_days(-10).unwrap().to_string() })).await;
+                "started_on": today.add_days(-10).unwrap().to_string() }),
+        )
+        .await;
         assert_eq!(status, 201, "{created}");
         let brand = created["id"].as_i64().unwrap();
-        let (status, m) = post_json(&client, &csrf, &t.url(&format!("{base}/{brand}/milestones")),
+        let (status, m) = post_json(
+            &client,
+            &csrf,
+            &t.url(&format!("{base}/{brand}/milestones")),
             serde_json::json!({ "name": "藤器样品定型", "planned_on": format!("{year}-12-30"),
-                "done_on": today.to_string() })).await;
+                "done_on": today.to_string() }),
+        )
+        .await;
         assert_eq!(status, 201, "{m}");
         // A yearly score without a prize takes the prize its score reaches.
-        let (status, s) = post_json(&client, &csrf, &t.url(&format!("{base}/{brand}/score")),
-            serde_json::json!({ "year": year, "score": 78, "prize": "" })).await;
+        let (status, s) = post_json(
+            &client,
+            &csrf,
+            &t.url(&format!("{base}/{brand}/score")),
+            serde_json::json!({ "year": year, "score": 78, "prize": "" }),
+        )
+        .await;
         assert_eq!(status, 201, "{s}");
 
         let (status, list) = get_json(&client, &t.url(&base)).await;
@@ -855,38 +870,107 @@ backend_test!(
         assert_eq!(list[0]["milestones"][0]["name"], "藤器样品定型");
         assert_eq!(list[0]["milestones"][0]["done_on"], today.to_string());
 
-        let page = crate::support::get_text(&client, &t.url(&format!("/facilities/{centre}"))).await;
-        assert!(page.contains("古劳水乡手工坊"), "the centre page shows the project");
-        assert!(page.contains(&format!("藤器样品定型：已完成（{today}）")), "and its milestone");
-        assert!(page.contains(&format!("{year} 年度 78 分（二等奖）")), "and its score");
+        let page =
+            crate::support::get_text(&client, &t.url(&format!("/facilities/{centre}"))).await;
+        assert!(
+            page.contains("古劳水乡手工坊"),
+            "the centre page shows the project"
+        );
+        assert!(
+            page.contains(&format!("藤器样品定型：已完成（{today}）")),
+            "and its milestone"
+        );
+        assert!(
+            page.contains(&format!("{year} 年度 78 分（二等奖）")),
+            "and its score"
+        );
 
         // A prize given stands (decided by rank), and the newer score is shown.
-        let (status, s) = post_json(&client, &csrf, &t.url(&format!("{base}/{brand}/score")),
-            serde_json::json!({ "year": year.to_string(), "score": "90", "prize": "二等奖" })).await;
+        let (status, s) = post_json(
+            &client,
+            &csrf,
+            &t.url(&format!("{base}/{brand}/score")),
+            serde_json::json!({ "year": year.to_string(), "score": "90", "prize": "二等奖" }),
+        )
+        .await;
         assert_eq!(status, 201, "{s}");
         // An earlier year's score does not displace this year's.
-        let (status, s) = post_json(&client, &csrf, &t.url(&format!("{base}/{brand}/score")),
-            serde_json::json!({ "year": year - 1, "score": 40 })).await;
+        let (status, s) = post_json(
+            &client,
+            &csrf,
+            &t.url(&format!("{base}/{brand}/score")),
+            serde_json::json!({ "year": year - 1, "score": 40 }),
+        )
+        .await;
         assert_eq!(status, 201, "{s}");
         let (_, o) = get_json(&client, &t.url("/api/v1/regions/440784/kangyuan")).await;
-        let line = o["lines"].as_array().unwrap().iter().find(|l| l["id"] == centre).unwrap().clone();
+        let line = o["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["id"] == centre)
+            .unwrap()
+            .clone();
         assert_eq!(line["brand_score"], 90);
         let overview = crate::support::get_text(&client, &t.url("/regions/440784/kangyuan")).await;
-        assert!(overview.contains("<td class=\"num\">90</td></tr>"), "康园概况 shows the score");
+        assert!(
+            overview.contains("<td class=\"num\">90</td></tr>"),
+            "康园概况 shows the score"
+        );
         let (_, list) = get_json(&client, &t.url(&base)).await;
         assert_eq!(list[0]["prize"], "二等奖");
 
         // Bad input names the field.
         for (path, body, key, label) in [
-            (base.clone(), serde_json::json!({ "name": " ", "started_on": "2026-01-01" }), "name", "项目名称"),
-            (base.clone(), serde_json::json!({ "name": "品牌", "started_on": "2026/01/01" }), "started_on", "启动日期"),
-            (format!("{base}/{brand}/milestones"), serde_json::json!({ "name": "", "planned_on": "2026-03-01" }), "name", "里程碑名称"),
-            (format!("{base}/{brand}/milestones"), serde_json::json!({ "name": "展示", "planned_on": "三月" }), "planned_on", "计划日期"),
-            (format!("{base}/{brand}/milestones"), serde_json::json!({ "name": "展示", "planned_on": format!("{year}-03-01"),
-                "done_on": today.add_days(1).unwrap().to_string() }), "done_on", "完成日期"),
-            (format!("{base}/{brand}/score"), serde_json::json!({ "year": year + 1, "score": 80 }), "year", "评比年度"),
-            (format!("{base}/{brand}/score"), serde_json::json!({ "year": year, "score": 101 }), "score", "得分"),
-            (format!("{base}/{brand}/score"), serde_json::json!({ "year": year, "score": 80, "prize": "特等奖" }), "prize", "奖项"),
+            (
+                base.clone(),
+                serde_json::json!({ "name": " ", "started_on": "2026-01-01" }),
+                "name",
+                "项目名称",
+            ),
+            (
+                base.clone(),
+                serde_json::json!({ "name": "品牌", "started_on": "2026-13-01" }),
+                "started_on",
+                "启动日期",
+            ),
+            (
+                format!("{base}/{brand}/milestones"),
+                serde_json::json!({ "name": "", "planned_on": "2026-03-01" }),
+                "name",
+                "里程碑名称",
+            ),
+            (
+                format!("{base}/{brand}/milestones"),
+                serde_json::json!({ "name": "展示", "planned_on": "三月" }),
+                "planned_on",
+                "计划日期",
+            ),
+            (
+                format!("{base}/{brand}/milestones"),
+                serde_json::json!({ "name": "展示", "planned_on": format!("{year}-03-01"),
+                "done_on": today.add_days(1).unwrap().to_string() }),
+                "done_on",
+                "完成日期",
+            ),
+            (
+                format!("{base}/{brand}/score"),
+                serde_json::json!({ "year": year + 1, "score": 80 }),
+                "year",
+                "评比年度",
+            ),
+            (
+                format!("{base}/{brand}/score"),
+                serde_json::json!({ "year": year, "score": 101 }),
+                "score",
+                "得分",
+            ),
+            (
+                format!("{base}/{brand}/score"),
+                serde_json::json!({ "year": year, "score": 80, "prize": "特等奖" }),
+                "prize",
+                "奖项",
+            ),
         ] {
             let (status, e) = post_json(&client, &csrf, &t.url(&path), body).await;
             assert_bad_field(status, &e, key, label);
@@ -901,17 +985,32 @@ backend_test!(
         let (status, _) = get_json(&yunfu, &t.url(&base)).await;
         assert_eq!(status, 404);
         for (path, body) in [
-            (base.clone(), serde_json::json!({ "name": "冒名项目", "started_on": "2026-01-01" })),
-            (format!("{base}/{brand}/milestones"), serde_json::json!({ "name": "冒名", "planned_on": "2026-03-01" })),
-            (format!("{base}/{brand}/score"), serde_json::json!({ "year": year, "score": 99 })),
+            (
+                base.clone(),
+                serde_json::json!({ "name": "冒名项目", "started_on": "2026-01-01" }),
+            ),
+            (
+                format!("{base}/{brand}/milestones"),
+                serde_json::json!({ "name": "冒名", "planned_on": "2026-03-01" }),
+            ),
+            (
+                format!("{base}/{brand}/score"),
+                serde_json::json!({ "year": year, "score": 99 }),
+            ),
         ] {
             let (status, e) = post_json(&yunfu, &yunfu_csrf, &t.url(&path), body).await;
             assert_eq!(status, 404, "{path}: {e}");
         }
         let other = new_centre(&t, &client, &csrf, "440784103").await;
-        let (status, _) = post_json(&client, &csrf,
-            &t.url(&format!("/api/v1/facilities/{other}/brand-projects/{brand}/score")),
-            serde_json::json!({ "year": year, "score": 99 })).await;
+        let (status, _) = post_json(
+            &client,
+            &csrf,
+            &t.url(&format!(
+                "/api/v1/facilities/{other}/brand-projects/{brand}/score"
+            )),
+            serde_json::json!({ "year": year, "score": 99 }),
+        )
+        .await;
         assert_eq!(status, 404, "a project is scored through its own centre");
         let (_, list) = get_json(&client, &t.url(&base)).await;
         assert_eq!(list[0]["score"], 90, "no stranger's score was kept");
