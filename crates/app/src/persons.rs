@@ -977,15 +977,17 @@ pub fn past_the_end(total: i64, size: i64) -> AppError {
     let pages = ((total + size - 1) / size).max(1);
     AppError::invalid("page", format!("页码超出范围：共 {pages} 页"))
 }
-/// A search's count stops past this many matches (see the store's).
-pub use kangyang_store::persons::COUNT_LIMIT;
+/// How many match a search: counted, or estimated past
+/// `Config::search_count_limit`.
+pub use kangyang_store::persons::MatchCount;
 
-/// A page of people matching `query` in the actor's scope, and the total.
+/// A page of people matching `query` in the actor's scope, and how many
+/// match in all.
 pub async fn search(
     app: &App,
     actor: &Actor,
     query: &PersonQuery,
-) -> Result<(Vec<PersonView>, i64)> {
+) -> Result<(Vec<PersonView>, MatchCount)> {
     app.require(actor, Action::PersonRead).await?;
     let filter = query.filter(app.keys(), app.today())?;
     if let Some(within) = &filter.within {
@@ -1004,10 +1006,13 @@ pub async fn search(
         &filter,
         PAGE_SIZE,
         offset,
+        app.config().search_count_limit,
     )
     .await?;
     if rows.is_empty() && page > 1 {
-        return Err(past_the_end(total.min(COUNT_LIMIT), PAGE_SIZE));
+        // An estimate may be off either way: a page past the end of one
+        // names the pages the estimate makes, the same figure the list showed.
+        return Err(past_the_end(total.total, PAGE_SIZE));
     }
     let mut views = Vec::with_capacity(rows.len());
     let mut names: std::collections::HashMap<String, String> = std::collections::HashMap::new();
@@ -1032,7 +1037,7 @@ pub async fn search(
             object_type: "person",
             object_id: String::new(),
             result: Outcome::Ok,
-            detail: serde_json::json!({ "query": query.audit_detail(), "total": total }),
+            detail: serde_json::json!({ "query": query.audit_detail(), "total": total.total, "total_is_estimate": total.estimated }),
         },
     )
     .await?;

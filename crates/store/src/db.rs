@@ -100,6 +100,26 @@ pub struct SqliteHealth {
     pub synchronous: i64,
 }
 
+/// PostgreSQL's planner estimate of how many rows `select` returns: the
+/// top plan node's `rows=` (the "Plan Rows" of the JSON format; the text
+/// format is read because sqlx's Any driver cannot decode a `json` column).
+/// The estimate comes from the statistics ANALYZE (or autovacuum) keeps,
+/// so it costs a plan, not a scan. SQLite has no such estimate; see
+/// `persons::extrapolate`.
+pub(crate) async fn planned_rows(conn: &mut crate::Conn, select: &crate::sql::Sql) -> Result<i64> {
+    let explain = select.prefixed("EXPLAIN ");
+    let (top,): (String,) = explain.query_as().fetch_one(conn).await?;
+    Ok(rows_of_plan_line(&top).unwrap_or(0))
+}
+
+/// The `rows=` of a line of EXPLAIN's text output, e.g.
+/// `Seq Scan on persons p  (cost=0.00..8.27 rows=327 width=4)`.
+fn rows_of_plan_line(line: &str) -> Option<i64> {
+    let after = &line[line.find(" rows=")? + " rows=".len()..];
+    let digits: String = after.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
+}
+
 /// The database: a connection pool and the dialect it speaks.
 #[derive(Clone)]
 pub struct Store {
@@ -220,5 +240,25 @@ fn normalise_url(url: &str) -> String {
         format!("sqlite://{path}")
     } else {
         format!("sqlite://{path}?mode=rwc")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rows_of_plan_line;
+
+    #[test]
+    fn the_planned_rows_are_read_from_the_top_plan_line() {
+        assert_eq!(
+            rows_of_plan_line("Seq Scan on persons p  (cost=0.00..8.27 rows=327 width=4)"),
+            Some(327)
+        );
+        assert_eq!(
+            rows_of_plan_line(
+                "Index Only Scan using persons_village on persons p  (cost=0.42..9.1 rows=31204 width=4)"
+            ),
+            Some(31_204)
+        );
+        assert_eq!(rows_of_plan_line("Result  (cost=0.00..0.01)"), None);
     }
 }

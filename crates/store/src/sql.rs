@@ -68,6 +68,14 @@ impl Sql {
         self
     }
 
+    /// The same statement with `text` before it (an EXPLAIN).
+    pub fn prefixed(&self, text: &str) -> Sql {
+        Sql {
+            text: format!("{text}{}", self.text),
+            values: self.values.clone(),
+        }
+    }
+
     pub fn query_as<'q, T>(&'q self) -> QueryAs<'q, Any, T, AnyArguments<'q>>
     where
         T: for<'r> FromRow<'r, sqlx::any::AnyRow>,

@@ -80,9 +80,14 @@ fn raw_from_json(
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub(crate) struct PersonPage {
-    /// How many match, counted up to 1,000.
+    /// How many match: counted exactly up to the server's count limit
+    /// (200,000 by default), estimated past it.
     total: i64,
-    /// More than `total` match: the count stopped at 1,000.
+    /// `total` is an estimate (PostgreSQL's planner, or on SQLite an
+    /// extrapolation from the count), not a count.
+    total_is_estimate: bool,
+    /// Kept for clients written before `total_is_estimate`: always false,
+    /// since `total` is never a bare lower bound any more.
     total_is_lower_bound: bool,
     page: i64,
     page_size: i64,
@@ -99,8 +104,9 @@ pub(crate) async fn api_search(
 ) -> Result<Json<PersonPage>, ApiError> {
     let (persons, total) = persons::search(&state.app, &session.actor, &query).await?;
     Ok(Json(PersonPage {
-        total: total.min(persons::COUNT_LIMIT),
-        total_is_lower_bound: total > persons::COUNT_LIMIT,
+        total: total.total,
+        total_is_estimate: total.estimated,
+        total_is_lower_bound: false,
         page: query.page.unwrap_or(1).max(1),
         page_size: persons::PAGE_SIZE,
         persons,
@@ -265,8 +271,8 @@ struct PersonsPage {
     nav: Nav,
     q: PersonQuery,
     total: i64,
-    /// More than `total` match (the count stops at 1,000).
-    more: bool,
+    /// `total` is an estimate, shown as 约 N 人.
+    estimated: bool,
     page: i64,
     pages: i64,
     persons: Vec<PersonView>,
@@ -342,9 +348,16 @@ pub(crate) async fn list(
     Query(found): Query<FindOutcome>,
 ) -> Result<Response, PageError> {
     let actor = &session.actor;
-    let (persons, total, mut error) = match persons::search(&state.app, actor, &q).await {
+    let (persons, count, mut error) = match persons::search(&state.app, actor, &q).await {
         Ok((p, t)) => (p, t, None),
-        Err(AppError::Invalid { message, .. }) => (Vec::new(), 0, Some(message)),
+        Err(AppError::Invalid { message, .. }) => (
+            Vec::new(),
+            persons::MatchCount {
+                total: 0,
+                estimated: false,
+            },
+            Some(message),
+        ),
         Err(e) => return Err(e.into()),
     };
     match found.find.as_str() {
@@ -353,13 +366,15 @@ pub(crate) async fn list(
         _ => {}
     }
     let page = q.page.unwrap_or(1).max(1);
-    let more = total > persons::COUNT_LIMIT;
-    let total = total.min(persons::COUNT_LIMIT);
-    let pages = ((total + persons::PAGE_SIZE - 1) / persons::PAGE_SIZE).max(1);
+    let pages = ((count.total + persons::PAGE_SIZE - 1) / persons::PAGE_SIZE).max(1);
     html(PersonsPage {
         nav: Nav::of(actor),
-        total,
-        more,
+        total: if count.estimated {
+            three_figures(count.total)
+        } else {
+            count.total
+        },
+        estimated: count.estimated,
         page,
         pages,
         persons,
@@ -371,6 +386,16 @@ pub(crate) async fn list(
         q,
         error,
     })
+}
+
+/// An estimate to three significant figures (412,387 → 412,000): its
+/// further digits would claim a precision it does not have.
+fn three_figures(n: i64) -> i64 {
+    let mut unit = 1;
+    while n / unit >= 1_000 {
+        unit *= 10;
+    }
+    n.saturating_add(unit / 2) / unit * unit
 }
 
 #[derive(Template)]
@@ -679,5 +704,19 @@ pub(crate) async fn life_event(
             detail(&state, &session, id, None, None, Some(message)).await
         }
         Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::three_figures;
+
+    #[test]
+    fn an_estimate_is_shown_to_three_figures() {
+        assert_eq!(three_figures(412_387), 412_000);
+        assert_eq!(three_figures(412_500), 413_000);
+        assert_eq!(three_figures(1_234), 1_230);
+        assert_eq!(three_figures(987), 987);
+        assert_eq!(three_figures(999_600), 1_000_000);
     }
 }

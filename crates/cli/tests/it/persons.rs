@@ -636,26 +636,26 @@ backend_test!(
     }
 );
 
+/// People of the register whose village is under `prefix` and who meet
+/// `and` (an SQL condition, or TRUE), counted directly.
+async fn people_under(t: &TestApp, prefix: &str, and: &str) -> i64 {
+    let mut conn = t.app.store().pool().acquire().await.unwrap();
+    let (n,): (i64,) = sqlx::query_as(&format!(
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM persons WHERE village_code LIKE $1 AND {and}"
+    ))
+    .bind(format!("{prefix}%"))
+    .fetch_one(&mut *conn)
+    .await
+    .unwrap();
+    n
+}
+
 backend_test!(
-    a_search_counts_up_to_a_thousand_and_says_when_there_are_more,
+    a_search_of_a_city_counts_every_match,
     |b: Backend| async move {
         let t = start_app(b).await;
         kangyang_app::demo::seed_people(&t.app, 0.08).await.unwrap();
-        let count = |prefix: &'static str| {
-            let app = t.app.clone();
-            async move {
-                let mut conn = app.store().pool().acquire().await.unwrap();
-                let (n,): (i64,) = sqlx::query_as(
-                    "SELECT CAST(COUNT(*) AS BIGINT) FROM persons WHERE village_code LIKE $1",
-                )
-                .bind(format!("{prefix}%"))
-                .fetch_one(&mut *conn)
-                .await
-                .unwrap();
-                n
-            }
-        };
-        let yunfu = count("4453").await;
+        let yunfu = people_under(&t, "4453", "TRUE").await;
         assert!(
             yunfu > 1_000,
             "the demo at 0.08 has {yunfu} people in Yunfu"
@@ -665,22 +665,138 @@ backend_test!(
 
         let (status, page) = get_json(&client, &t.url("/api/v1/persons")).await;
         assert_eq!(status, 200, "{page}");
-        assert_eq!(page["total"], 1_000);
-        assert_eq!(page["total_is_lower_bound"], true);
+        assert_eq!(page["total"], yunfu);
+        assert_eq!(page["total_is_estimate"], false);
+        assert_eq!(page["total_is_lower_bound"], false);
         assert_eq!(page["persons"].as_array().unwrap().len(), 50);
         let html = crate::support::get_text(&client, &t.url("/persons")).await;
         assert!(
-            html.contains("超过 1000 人"),
-            "the list says there are more"
+            html.contains(&format!("共 {yunfu} 人")),
+            "the list says how many"
         );
+        assert!(!html.contains("超过"), "no bare lower bound");
 
-        // A narrower search is counted exactly.
-        let county = count("445302").await;
-        assert!(county > 0 && county < 1_000, "{county}");
+        // A narrower search is counted exactly too.
+        let county = people_under(&t, "445302", "TRUE").await;
+        assert!(county > 0 && county < yunfu, "{county}");
         let (status, page) = get_json(&client, &t.url("/api/v1/persons?region=445302")).await;
         assert_eq!(status, 200);
         assert_eq!(page["total"], county);
+        assert_eq!(page["total_is_estimate"], false);
+
+        // The last page is there; the one after it is refused, naming the pages.
+        let pages = (yunfu + 49) / 50;
+        let (status, page) =
+            get_json(&client, &t.url(&format!("/api/v1/persons?page={pages}"))).await;
+        assert_eq!(status, 200);
+        assert_eq!(
+            page["persons"].as_array().unwrap().len() as i64,
+            yunfu - (pages - 1) * 50
+        );
+        let (status, body) = get_json(
+            &client,
+            &t.url(&format!("/api/v1/persons?page={}", pages + 1)),
+        )
+        .await;
+        assert_eq!(status, 422, "{body}");
+        assert!(
+            body["message"]
+                .as_str()
+                .unwrap()
+                .contains(&format!("共 {pages} 页")),
+            "{body}"
+        );
+    }
+);
+
+backend_test!(
+    a_search_past_the_count_limit_shows_an_estimate_near_the_truth,
+    |b: Backend| async move {
+        const LIMIT: i64 = 300;
+        let t = crate::support::start_app_with_clock(
+            b,
+            kangyang_app::Config {
+                search_count_limit: LIMIT,
+                ..kangyang_app::Config::default()
+            },
+        )
+        .await;
+        kangyang_app::demo::seed_people(&t.app, 0.08).await.unwrap();
+        if b == Backend::Postgres {
+            // The planner's estimate reads the statistics autovacuum keeps
+            // on a live server; a test's fresh table has none yet.
+            sqlx::query("ANALYZE persons")
+                .execute(t.app.store().pool())
+                .await
+                .unwrap();
+        }
+        let rural = people_under(&t, "4453", "urban_rural = 'rural'").await;
+        let town = people_under(&t, "445302", "TRUE").await;
+        assert!(rural > LIMIT, "{rural} rural people in Yunfu");
+        assert!(town <= LIMIT, "{town} people in the county");
+        t.user("yunfu", Role::Official, "4453").await;
+        let (client, _) = t.login("yunfu").await;
+
+        // Under the limit: exact.
+        let (status, page) = get_json(&client, &t.url("/api/v1/persons?region=445302")).await;
+        assert_eq!(status, 200, "{page}");
+        assert_eq!(page["total"], town);
+        assert_eq!(page["total_is_estimate"], false);
+
+        // Over it: an estimate, never the limit itself passed off as a count.
+        let (status, page) = get_json(&client, &t.url("/api/v1/persons?urban_rural=rural")).await;
+        assert_eq!(status, 200, "{page}");
+        assert_eq!(page["total_is_estimate"], true);
         assert_eq!(page["total_is_lower_bound"], false);
+        let estimate = page["total"].as_i64().unwrap();
+        assert!(
+            estimate > LIMIT && estimate * 2 >= rural && estimate <= rural * 2,
+            "estimated {estimate} for {rural}"
+        );
+        let html = crate::support::get_text(&client, &t.url("/persons?urban_rural=rural")).await;
+        let said = html
+            .split("约 ")
+            .nth(1)
+            .and_then(|rest| rest.split(" 人").next())
+            .and_then(|n| n.parse::<i64>().ok())
+            .unwrap_or_else(|| panic!("the list says 约 N 人"));
+        assert!(
+            said * 2 >= rural && said <= rural * 2,
+            "约 {said} for {rural}"
+        );
+        assert!(!html.contains("超过"), "no bare lower bound");
+
+        // Paging through an estimated list works, and past its end is refused.
+        let (status, page) =
+            get_json(&client, &t.url("/api/v1/persons?urban_rural=rural&page=2")).await;
+        assert_eq!(status, 200);
+        assert_eq!(page["persons"].as_array().unwrap().len(), 50);
+        let (status, _) = get_json(
+            &client,
+            &t.url(&format!("/api/v1/persons?urban_rural=rural&page={}", rural)),
+        )
+        .await;
+        assert_eq!(status, 422);
+
+        // The region alone, over the limit: SQLite counts it from the village
+        // index (exact); PostgreSQL estimates it from its statistics.
+        let yunfu = people_under(&t, "4453", "TRUE").await;
+        let (status, page) = get_json(&client, &t.url("/api/v1/persons")).await;
+        assert_eq!(status, 200);
+        let total = page["total"].as_i64().unwrap();
+        match b {
+            Backend::Sqlite => {
+                assert_eq!(total, yunfu);
+                assert_eq!(page["total_is_estimate"], false);
+            }
+            Backend::Postgres => {
+                assert!(
+                    total * 2 >= yunfu && total <= yunfu * 2,
+                    "{total} for {yunfu}"
+                );
+                assert_eq!(page["total_is_estimate"], true);
+            }
+        }
     }
 );
 
