@@ -731,8 +731,14 @@ async fn region_objects(
             "village": village }),
     )
     .await;
+    let brand = created(
+        &format!("/api/v1/facilities/{facility}/brand-projects"),
+        serde_json::json!({ "name": "一康园一品牌", "started_on": "2026-01-10" }),
+    )
+    .await;
     let objects = vec![
         ("{transfer}", transfer),
+        ("{brand}", brand),
         ("{id}", person),
         ("{job}", job),
         ("{facility}", facility),
