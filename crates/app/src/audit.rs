@@ -281,10 +281,10 @@ pub async fn search_page(
     page: i64,
 ) -> Result<(Vec<AuditRow>, i64)> {
     app.require(actor, Action::AuditRead).await?;
-    let offset = crate::persons::page_offset(page, size)?;
+    let offset = crate::register::page_offset(page, size)?;
     let (rows, total) = search(app, actor, filter, size, offset).await?;
     if rows.is_empty() && page > 1 {
-        return Err(crate::persons::past_the_end(total, size));
+        return Err(crate::register::past_the_end(total, size));
     }
     Ok((rows, total))
 }

@@ -6,10 +6,10 @@
 
 use crate::demo::villages;
 use crate::demo_people::{derive_seed, generate, DemoOptions, DemoVillage};
-use crate::persons::seal;
+use crate::register::seal;
 use crate::{App, Result};
 use kangyang_domain::capability::CapabilityLevel;
-use kangyang_store::persons::StoredPerson;
+use kangyang_store::register::StoredPerson;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::collections::BTreeMap;

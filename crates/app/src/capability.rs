@@ -5,14 +5,14 @@
 
 use crate::actor::Who;
 use crate::audit::Event;
-use crate::persons::scoped_person;
+use crate::register::scoped_person;
 use crate::{Actor, App, AppError, Result};
 use kangyang_domain::capability::{
     assess_with, CapabilityLevel, CapabilityResult, LevelChangeBasis, TEMPLATE_CODE,
 };
 use kangyang_domain::{Action, CivilDate};
-use kangyang_store::assessments::{self, NewAssessment};
-use kangyang_store::persons;
+use kangyang_store::assessment::{self, NewAssessment};
+use kangyang_store::register;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -55,7 +55,7 @@ pub async fn assess(
         risk_events_30_days: input.risk_events_30_days,
     };
     let result = assess_with(&input.scores, &basis)
-        .map_err(|errors| crate::assessments::score_errors("评估表", errors))?;
+        .map_err(|errors| crate::assessment::score_errors("评估表", errors))?;
     let day = CivilDate::parse(input.assessed_on.trim())
         .map_err(|_| AppError::invalid("评估日期", "日期应为 YYYY-MM-DD"))?;
     if day > app.today() {
@@ -67,7 +67,7 @@ pub async fn assess(
     let scores = serde_json::to_string(&input.scores).map_err(AppError::internal)?;
     let evidence = result.adjustment.clone().unwrap_or_default();
     let (mut tx, _guard) = app.store().begin_audited().await?;
-    assessments::add_assessment(
+    assessment::add_assessment(
         &mut tx,
         &NewAssessment {
             template_code: TEMPLATE_CODE,
@@ -87,9 +87,9 @@ pub async fn assess(
     )
     .await?;
     // The latest assessment by date decides the level on the person.
-    let latest = assessments::history(&mut tx, TEMPLATE_CODE, "person", person_id).await?;
+    let latest = assessment::history(&mut tx, TEMPLATE_CODE, "person", person_id).await?;
     if let Some(level) = latest.first().and_then(|a| a.result.clone()) {
-        persons::set_capability_level(&mut tx, person_id, &level, app.now()).await?;
+        register::set_capability_level(&mut tx, person_id, &level, app.now()).await?;
     }
     let mut event = Event::ok("capability.assess", "person", person_id.to_string());
     event.detail = serde_json::json!({ "total": result.total, "level": result.level.as_str() });
@@ -104,7 +104,7 @@ pub async fn history(app: &App, actor: &Actor, person_id: i64) -> Result<Vec<Cap
     scoped_person(app, actor, person_id, "capability.read").await?;
     let mut conn = app.store().read().await?;
     Ok(
-        assessments::history(&mut conn, TEMPLATE_CODE, "person", person_id)
+        assessment::history(&mut conn, TEMPLATE_CODE, "person", person_id)
             .await?
             .into_iter()
             .map(|a| {

@@ -9,11 +9,11 @@
 
 use crate::actor::{Actor, Who};
 use crate::audit::Event;
-use crate::facilities::scoped_facility;
-use crate::persons::scoped_person;
-use crate::services::record_day;
+use crate::facility::scoped_facility;
+use crate::kangyuan::record_day;
+use crate::register::scoped_person;
 use crate::{civil, App, AppError, Result};
-use kangyang_domain::child_care::{
+use kangyang_domain::children::{
     self, activity_code, activity_label, FileAccess, Guardianship, Schooling, BREAK_GLASS_MINUTES,
     MAX_MONTHLY_ALLOWANCE,
 };
@@ -21,7 +21,7 @@ use kangyang_domain::facility::FacilityKind;
 use kangyang_domain::money::Fen;
 use kangyang_domain::Action;
 use kangyang_store::children as store;
-use kangyang_store::services as enrolments;
+use kangyang_store::kangyuan as enrolments;
 use kangyang_store::users;
 use serde::{Deserialize, Serialize};
 
@@ -210,7 +210,7 @@ pub async fn break_glass(
     reason: &str,
 ) -> Result<Option<i64>> {
     let (_, access, glass) = access(app, actor, person_id, "child.break_glass").await?;
-    let reason = child_care::check_reason(reason).map_err(|m| AppError::invalid("reason", m))?;
+    let reason = children::check_reason(reason).map_err(|m| AppError::invalid("reason", m))?;
     if access == FileAccess::Assigned {
         return Ok(None);
     }

@@ -9,7 +9,7 @@
 
 use crate::actor::Who;
 use crate::audit::Event;
-use crate::facilities::scoped_facility;
+use crate::facility::scoped_facility;
 use crate::funds::MAX_AMOUNT;
 use crate::{Actor, App, AppError, Result};
 use kangyang_domain::construction::{Delay, Stage};

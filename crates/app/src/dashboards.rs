@@ -13,12 +13,12 @@ use crate::{civil, Actor, App, AppError, Result};
 use kangyang_domain::capability::CapabilityLevel;
 use kangyang_domain::home_modification::CaseState;
 use kangyang_domain::money::Fen;
-use kangyang_domain::person::ChildCategory;
+use kangyang_domain::register::ChildCategory;
 use kangyang_domain::stats::AgeBand;
 use kangyang_domain::{Action, CivilDate, DisabilityCategory, RegionCode};
 use kangyang_store::regions::{self, RegionRow};
 use kangyang_store::stats::{self, Breakdown, PersonDim, ServiceCount};
-use kangyang_store::{funds, home_modifications, Conn};
+use kangyang_store::{funds, home_modification, Conn};
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -728,7 +728,7 @@ pub async fn dashboard(app: &App, actor: &Actor, region: &RegionCode) -> Result<
 
     // The home-modification target.
     let mut counts = Counts::new();
-    for (code, n) in home_modifications::targets(&mut conn, year, &b.lo, &b.hi).await? {
+    for (code, n) in home_modification::targets(&mut conn, year, &b.lo, &b.hi).await? {
         // A target set for the region or for one of its children; targets
         // further down are their children's business.
         if code == header.code || header.children.iter().any(|c| c.code == code) {
@@ -737,7 +737,7 @@ pub async fn dashboard(app: &App, actor: &Actor, region: &RegionCode) -> Result<
     }
     let own_target = counts.remove(&(header.code.clone(), "target".to_owned()));
     for (child, state, n) in
-        home_modifications::counts(&mut conn, year, &b.lo, &b.hi, b.prefix_len).await?
+        home_modification::counts(&mut conn, year, &b.lo, &b.hi, b.prefix_len).await?
     {
         let state = CaseState::parse(&state)
             .ok_or_else(|| AppError::internal("unknown case state in store"))?;

@@ -4,11 +4,11 @@
 use crate::actor::Who;
 use crate::audit::{Event, Outcome};
 use crate::demo_people::{generate, generate_kangyuan_trainees, DemoOptions, DemoVillage};
-use crate::persons::seal;
+use crate::register::seal;
 use crate::{App, Result};
-use kangyang_domain::person::PersonRecord;
+use kangyang_domain::register::PersonRecord;
 use kangyang_domain::{RegionCode, UrbanRural};
-use kangyang_store::{persons, regions};
+use kangyang_store::{regions, register};
 
 /// Heshan (鹤山市): the disabled persons' federation's Kangyuan scenario.
 pub const HESHAN: &str = "440784";
@@ -51,9 +51,9 @@ pub(crate) async fn villages(app: &App, code: &str) -> Result<Vec<DemoVillage>> 
 /// a register that has people is left as it is (the demo reuses its data).
 pub async fn seed_people(app: &App, scale: f64) -> Result<DemoSummary> {
     let mut conn = app.store().read().await?;
-    let existing = persons::count(
+    let existing = register::count(
         &mut conn,
-        &persons::PersonScope::from(&kangyang_domain::Scope::Region {
+        &register::PersonScope::from(&kangyang_domain::Scope::Region {
             region: RegionCode::parse("44").map_err(crate::AppError::internal)?,
         }),
     )
@@ -86,7 +86,7 @@ pub async fn seed_people(app: &App, scale: f64) -> Result<DemoSummary> {
             .iter()
             .map(|p| seal(app.keys(), p, None))
             .collect::<Result<Vec<_>>>()?;
-        persons::insert_many(&mut tx, &sealed, now).await?;
+        register::insert_many(&mut tx, &sealed, now).await?;
     }
     app.audit_in(
         &mut tx,

@@ -10,16 +10,16 @@
 
 use crate::actor::Who;
 use crate::audit::Event;
-use crate::canteens::{diner_on, tiers};
+use crate::canteen::{diner_on, tiers};
 use crate::{civil, App, AppError, Result};
 use kangyang_domain::canteen::{split, tier_for, CanteenMode, Meal, MealService};
 use kangyang_domain::facility::{EligibilityRule, FacilityKind};
-use kangyang_domain::person::ELDERLY_AGE;
+use kangyang_domain::register::ELDERLY_AGE;
 use kangyang_domain::{CivilDate, RegionCode, Scope};
-use kangyang_store::canteens::{self as store, NewMeal};
-use kangyang_store::facilities::{self as facilities, FacilityScope, FacilityValues};
-use kangyang_store::persons::{self, ElderRow, PersonScope};
-use kangyang_store::{regions, services, Tx};
+use kangyang_store::canteen::{self as store, NewMeal};
+use kangyang_store::facility::{self as facility, FacilityScope, FacilityValues};
+use kangyang_store::register::{self, ElderRow, PersonScope};
+use kangyang_store::{kangyuan, regions, Tx};
 use std::collections::HashSet;
 
 /// The canteen the demo's staff account `shitang` works at.
@@ -218,7 +218,7 @@ pub async fn seed_canteens(app: &App) -> Result<i64> {
         ids.push(id);
         // The town's living elderly, in an order of their own per canteen.
         let town = RegionCode::parse(canteen.town).map_err(AppError::internal)?;
-        let mut people: Vec<ElderRow> = persons::born_by(
+        let mut people: Vec<ElderRow> = register::born_by(
             &mut tx,
             &PersonScope::from(&Scope::Region { region: town }),
             &born_by,
@@ -268,7 +268,7 @@ pub async fn seed_canteens(app: &App) -> Result<i64> {
             let start = first
                 .add_days(-30 - roll(p.id, 11) * 3)
                 .ok_or_else(|| AppError::internal("date"))?;
-            services::enrol(&mut tx, id, p.id, &start.to_string(), None, now).await?;
+            kangyuan::enrol(&mut tx, id, p.id, &start.to_string(), None, now).await?;
         }
         // The meals: most diners most days; the shared two only on their day
         // at the neighbour-help point, and always that day at the canteen.
@@ -357,7 +357,7 @@ async fn add_canteen(tx: &mut Tx, c: &Canteen, i: usize, now: i64) -> Result<i64
         .into_iter()
         .map(|r| r.code)
         .collect();
-    let id = facilities::insert(
+    let id = facility::insert(
         tx,
         &FacilityValues {
             name: c.name.to_owned(),
@@ -392,8 +392,8 @@ async fn add_canteen(tx: &mut Tx, c: &Canteen, i: usize, now: i64) -> Result<i64
         now,
     )
     .await?;
-    facilities::set_villages(tx, id, &villages).await?;
-    facilities::add_site(tx, id, c.address, None, Some("2022-06-01"), "").await?;
+    facility::set_villages(tx, id, &villages).await?;
+    facility::add_site(tx, id, c.address, None, Some("2022-06-01"), "").await?;
     store::set_mode(tx, id, c.mode.as_str()).await?;
     Ok(id)
 }
@@ -402,7 +402,7 @@ async fn add_canteen(tx: &mut Tx, c: &Canteen, i: usize, now: i64) -> Result<i64
 pub async fn canteen_id(app: &App, name: &str) -> Result<Option<i64>> {
     let yunfu = RegionCode::parse(crate::demo::YUNFU).map_err(AppError::internal)?;
     let mut conn = app.store().read().await?;
-    Ok(facilities::list(
+    Ok(facility::list(
         &mut conn,
         &FacilityScope::from(&Scope::Region { region: yunfu }),
         Some(FacilityKind::ElderCanteen.as_str()),

@@ -20,10 +20,10 @@ use crate::actor::Who;
 use crate::audit::Event;
 use crate::{civil, App, AppError, Result};
 use kangyang_domain::capability::{self, capability_template, CapabilityLevel, TEMPLATE_CODE};
-use kangyang_domain::person::ELDERLY_AGE;
+use kangyang_domain::register::ELDERLY_AGE;
 use kangyang_domain::{RegionCode, Scope};
-use kangyang_store::assessments::{self, NewAssessment};
-use kangyang_store::persons::{self, PersonScope};
+use kangyang_store::assessment::{self, NewAssessment};
+use kangyang_store::register::{self, PersonScope};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// The order items are lowered in: what the elderly lose first comes first
@@ -156,7 +156,7 @@ pub async fn seed_assessments(app: &App, region: &str) -> Result<CapabilitySumma
     let today = app.today();
     let born_by = civil::years_before(today, ELDERLY_AGE as u16).to_string();
     let mut conn = app.store().read().await?;
-    let elderly = persons::born_by(
+    let elderly = register::born_by(
         &mut conn,
         &PersonScope::from(&Scope::Region {
             region: region.clone(),
@@ -164,7 +164,7 @@ pub async fn seed_assessments(app: &App, region: &str) -> Result<CapabilitySumma
         &born_by,
     )
     .await?;
-    let assessed: HashSet<i64> = assessments::assessed_subjects(&mut conn, TEMPLATE_CODE, "person")
+    let assessed: HashSet<i64> = assessment::assessed_subjects(&mut conn, TEMPLATE_CODE, "person")
         .await?
         .into_iter()
         .collect();
@@ -260,7 +260,7 @@ pub async fn seed_assessments(app: &App, region: &str) -> Result<CapabilitySumma
             },
         )
         .collect();
-    assessments::add_assessments(&mut tx, &rows, now).await?;
+    assessment::add_assessments(&mut tx, &rows, now).await?;
     let mut by_level: HashMap<&'static str, Vec<i64>> = HashMap::new();
     for (person, _, _, _, _, level, set) in &sheets {
         if *set {
@@ -268,7 +268,7 @@ pub async fn seed_assessments(app: &App, region: &str) -> Result<CapabilitySumma
         }
     }
     for (level, people) in &by_level {
-        persons::set_capability_levels(&mut tx, level, people, now).await?;
+        register::set_capability_levels(&mut tx, level, people, now).await?;
     }
     let mut event = Event::ok("demo.capability", "person", String::new());
     event.detail = serde_json::json!({ "region": region.as_str(), "assessments": sheets.len() });

@@ -11,15 +11,15 @@ use crate::{civil, App, AppError, Result};
 use kangyang_domain::assessment::{brand_competition_template, kangyuan_star_template, Template};
 use kangyang_domain::disability::{DisabilityCategory, DisabilityGrade};
 use kangyang_domain::facility::{Applicant, EligibilityRule, FacilityKind};
+use kangyang_domain::kangyuan::{working_days, ServiceKind};
 use kangyang_domain::money::Fen;
-use kangyang_domain::services::{working_days, ServiceKind};
 use kangyang_domain::{CivilDate, RegionCode, Scope};
-use kangyang_store::assessments::{self, NewAssessment};
-use kangyang_store::facilities::{self as store, FacilityScope, FacilityValues};
+use kangyang_store::assessment::{self, NewAssessment};
+use kangyang_store::facility::{self as store, FacilityScope, FacilityValues};
 use kangyang_store::funds::{self, NewProject};
+use kangyang_store::kangyuan::{self, NewOrder, NewService};
 use kangyang_store::pairing::NewHelp;
-use kangyang_store::persons::{self, PersonScope};
-use kangyang_store::services::{self, NewOrder, NewService};
+use kangyang_store::register::{self, PersonScope};
 use kangyang_store::{pairing, regions, Tx};
 use std::collections::BTreeMap;
 
@@ -184,7 +184,7 @@ pub async fn seed_centres(app: &App) -> Result<usize> {
     let today = app.today();
     // Working-age people with a disability; the Kangyuan rule picks trainees.
     let rule = EligibilityRule::kangyuan_default();
-    let candidates = persons::disabled_between(
+    let candidates = register::disabled_between(
         &mut conn,
         &PersonScope::from(&Scope::Region {
             region: heshan.clone(),
@@ -238,7 +238,7 @@ pub async fn seed_centres(app: &App) -> Result<usize> {
         // People of a town without a centre go to the city centre.
         let c = centre_of(village, *person).unwrap_or(0);
         let start = days_ago(app, 90 + (n as i64 * 37) % 900);
-        services::enrol(&mut tx, ids[c], *person, &start.to_string(), None, now).await?;
+        kangyuan::enrol(&mut tx, ids[c], *person, &start.to_string(), None, now).await?;
         enrolled[c].push(*person);
     }
     for (c, people) in enrolled.iter().enumerate() {
@@ -246,7 +246,7 @@ pub async fn seed_centres(app: &App) -> Result<usize> {
             for person in people {
                 let present =
                     roll(*person, i64::from(day.day()) + 31 * i64::from(day.month())) < 91;
-                services::mark_attendance(
+                kangyuan::mark_attendance(
                     &mut tx,
                     ids[c],
                     *person,
@@ -398,7 +398,7 @@ async fn add_centre(app: &App, tx: &mut Tx, c: &Centre, i: usize) -> Result<i64>
     let scored = template
         .score(&scores)
         .map_err(|e| AppError::internal(format!("demo scores: {e:?}")))?;
-    assessments::add_assessment(
+    assessment::add_assessment(
         tx,
         &NewAssessment {
             template_code: &template.code,
@@ -449,7 +449,7 @@ async fn add_services_and_orders(
         if group.is_empty() {
             continue;
         }
-        services::add_service(
+        kangyuan::add_service(
             tx,
             &NewService {
                 facility_id: facility,
@@ -471,7 +471,7 @@ async fn add_services_and_orders(
         ("某纸品公司", "纸袋粘贴", 12),
         ("某电子厂", "线材扎带", 6),
     ][c % 4];
-    let order = services::add_order(
+    let order = kangyuan::add_order(
         tx,
         &NewOrder {
             facility_id: facility,
@@ -488,7 +488,7 @@ async fn add_services_and_orders(
     for day in window.iter().rev().take(10) {
         for person in people.iter().filter(|p| roll(**p, 7) < 50) {
             let made = 40 + roll(*person, i64::from(day.day()));
-            services::record_output(tx, order, *person, &day.to_string(), made, None, now).await?;
+            kangyuan::record_output(tx, order, *person, &day.to_string(), made, None, now).await?;
         }
     }
     Ok(())
@@ -515,7 +515,7 @@ pub(crate) fn scores_for(template: &Template, total: u32) -> BTreeMap<String, u3
 async fn add_ratings(app: &App, tx: &mut Tx, ids: &[i64]) -> Result<()> {
     let template = kangyuan_star_template();
     let year = app.today().year();
-    let round = assessments::add_round(
+    let round = assessment::add_round(
         tx,
         &template.code,
         &format!("{year} 年度社区康园中心星级评定"),
@@ -542,7 +542,7 @@ async fn add_ratings(app: &App, tx: &mut Tx, ids: &[i64]) -> Result<()> {
             let scored = template
                 .score(&scores)
                 .map_err(|e| AppError::internal(format!("demo scores: {e:?}")))?;
-            assessments::add_assessment(
+            assessment::add_assessment(
                 tx,
                 &NewAssessment {
                     template_code: &template.code,

@@ -7,14 +7,14 @@ use crate::actor::Who;
 use crate::audit::Event;
 use crate::children::ChildDetails;
 use crate::{civil, App, AppError, Result};
-use kangyang_domain::child_care::{Guardianship, Schooling};
+use kangyang_domain::children::{Guardianship, Schooling};
 use kangyang_domain::facility::FacilityKind;
-use kangyang_domain::person::ChildCategory;
+use kangyang_domain::register::ChildCategory;
 use kangyang_domain::{CivilDate, RegionCode, Scope};
 use kangyang_store::children as store;
-use kangyang_store::facilities::{self as facilities, FacilityScope, FacilityValues};
-use kangyang_store::persons::PersonScope;
-use kangyang_store::{services, users};
+use kangyang_store::facility::{self as facility, FacilityScope, FacilityValues};
+use kangyang_store::register::PersonScope;
+use kangyang_store::{kangyuan, users};
 
 pub const WELFARE_HOME: &str = "云浮市儿童福利院";
 /// The home is the city's (市级): it takes children from the whole city,
@@ -65,7 +65,7 @@ pub async fn seed_welfare_home(app: &App) -> Result<i64> {
     let today = app.today();
     let yunfu = RegionCode::parse(YUNFU).map_err(AppError::internal)?;
     let (mut tx, _guard) = app.store().begin_audited().await?;
-    let id = facilities::insert(
+    let id = facility::insert(
         &mut tx,
         &FacilityValues {
             name: WELFARE_HOME.to_owned(),
@@ -86,7 +86,7 @@ pub async fn seed_welfare_home(app: &App) -> Result<i64> {
         now,
     )
     .await?;
-    facilities::add_site(
+    facility::add_site(
         &mut tx,
         id,
         "云浮市云城区儿童福利院路",
@@ -107,7 +107,7 @@ pub async fn seed_welfare_home(app: &App) -> Result<i64> {
         // Placed some years ago, never before birth.
         let placed_days = 200 + (i as i64 * 137) % 2_400;
         let placed = civil::date_of(now - placed_days * 86_400).max(born);
-        services::enrol(&mut tx, id, *person, &placed.to_string(), None, now).await?;
+        kangyuan::enrol(&mut tx, id, *person, &placed.to_string(), None, now).await?;
         let guardianship = match i % 6 {
             4 => Guardianship::StateTemporary,
             5 => Guardianship::Entrusted,
@@ -184,7 +184,7 @@ pub async fn assign_demo_carer(app: &App, home: i64, username: &str) -> Result<(
 async fn home_id(app: &App) -> Result<Option<i64>> {
     let region = RegionCode::parse(YUNFU).map_err(AppError::internal)?;
     let mut conn = app.store().read().await?;
-    Ok(facilities::list(
+    Ok(facility::list(
         &mut conn,
         &FacilityScope::from(&Scope::Region { region }),
         Some(FacilityKind::WelfareHome.as_str()),

@@ -6,7 +6,7 @@
 
 use crate::actor::Who;
 use crate::audit::Event;
-use crate::services::month_bounds;
+use crate::kangyuan::month_bounds;
 use crate::{civil, App, AppError, Result};
 use kangyang_domain::capability::CapabilityLevel;
 use kangyang_domain::facility::{EligibilityRule, FacilityKind};
@@ -16,11 +16,11 @@ use kangyang_domain::home_care::{
     Span, Visit, DEFAULT_ANOMALY_RULES, PROVIDER_TEMPLATE,
 };
 use kangyang_domain::money::Fen;
-use kangyang_domain::person::{EconomicStatus, LivingSituation, ELDERLY_AGE};
+use kangyang_domain::register::{EconomicStatus, LivingSituation, ELDERLY_AGE};
 use kangyang_domain::{CivilDate, RegionCode, Scope};
-use kangyang_store::facilities::{self as facilities, FacilityScope, FacilityValues};
+use kangyang_store::facility::{self as facility, FacilityScope, FacilityValues};
 use kangyang_store::home_care::{self as store, HistoricOrder, NewCaregiver};
-use kangyang_store::persons::PersonScope;
+use kangyang_store::register::PersonScope;
 use kangyang_store::{regions, Conn};
 use std::collections::HashMap;
 
@@ -109,7 +109,7 @@ pub async fn seed(app: &App) -> Result<(i64, i64, i64)> {
                 .map_err(AppError::internal)?,
         })
     };
-    let quality = facilities::insert(
+    let quality = facility::insert(
         &mut tx,
         &facility(
             QUALITY_CENTRE,
@@ -129,7 +129,7 @@ pub async fn seed(app: &App) -> Result<(i64, i64, i64)> {
     let mut provider_ids = Vec::new();
     let mut orders_made = 0usize;
     for (pi, p) in PROVIDERS.iter().enumerate() {
-        let id = facilities::insert(
+        let id = facility::insert(
             &mut tx,
             &facility(
                 p.name,
@@ -149,7 +149,7 @@ pub async fn seed(app: &App) -> Result<(i64, i64, i64)> {
             .into_iter()
             .map(|r| r.code)
             .collect();
-        facilities::set_villages(&mut tx, id, &villages).await?;
+        facility::set_villages(&mut tx, id, &villages).await?;
         let mut caregivers = Vec::new();
         for (n, (name, qualification)) in p.caregivers.iter().enumerate() {
             let phone = format!("1390766{:04}", pi * 100 + n + 1);
@@ -614,10 +614,10 @@ async fn score_last_month(app: &App, tx: &mut Conn, providers: &[i64]) -> Result
         let scored = template
             .score(&scores)
             .map_err(|_| AppError::internal("provider template"))?;
-        let region = facilities::region_of(tx, p).await?.unwrap_or_default();
-        kangyang_store::assessments::add_assessment(
+        let region = facility::region_of(tx, p).await?.unwrap_or_default();
+        kangyang_store::assessment::add_assessment(
             tx,
-            &kangyang_store::assessments::NewAssessment {
+            &kangyang_store::assessment::NewAssessment {
                 template_code: PROVIDER_TEMPLATE,
                 round_id: None,
                 subject_type: "facility",
@@ -661,7 +661,7 @@ pub async fn link_caregiver(app: &App, provider: i64, username: &str) -> Result<
 async fn find(app: &App, name: &str, kind: FacilityKind) -> Result<Option<i64>> {
     let region = RegionCode::parse(YUNFU).map_err(AppError::internal)?;
     let mut conn = app.store().read().await?;
-    Ok(facilities::list(
+    Ok(facility::list(
         &mut conn,
         &FacilityScope::from(&Scope::Region { region }),
         Some(kind.as_str()),

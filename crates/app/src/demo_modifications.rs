@@ -10,10 +10,10 @@ use crate::audit::Event;
 use crate::{App, AppError, Result};
 use kangyang_domain::home_modification::{recommended_items, CaseState, PhotoPhase};
 use kangyang_domain::money::Fen;
-use kangyang_domain::person::{EconomicStatus, ELDERLY_AGE};
+use kangyang_domain::register::{EconomicStatus, ELDERLY_AGE};
 use kangyang_domain::{CivilDate, RegionCode, Scope};
-use kangyang_store::home_modifications::{self as store, ItemRow, NewCase, NewPhoto, NewStep};
-use kangyang_store::persons::{self, PersonFilter, PersonScope};
+use kangyang_store::home_modification::{self as store, ItemRow, NewCase, NewPhoto, NewStep};
+use kangyang_store::register::{self, PersonFilter, PersonScope};
 
 /// Yunfu city (云浮市).
 pub const YUNFU: &str = "4453";
@@ -81,7 +81,7 @@ pub async fn seed_modifications(app: &App) -> Result<DemoModifications> {
     };
     let mut after = 0;
     loop {
-        let page = persons::search_after(&mut conn, &scope, &filter, after, 2_000).await?;
+        let page = register::search_after(&mut conn, &scope, &filter, after, 2_000).await?;
         let Some(last) = page.last() else { break };
         after = last.id;
         for p in page {

@@ -25,11 +25,11 @@ use kangyang_domain::date::{days_in_month, CivilDate};
 use kangyang_domain::disability::{DisabilityCategory, DisabilityCert, DisabilityGrade};
 use kangyang_domain::id_number::{IdNumber, Sex};
 use kangyang_domain::mask::{normalise_phone, Phone};
-use kangyang_domain::person::{
+use kangyang_domain::regions::{RegionCode, RegionLevel, UrbanRural};
+use kangyang_domain::register::{
     ChildCategory, ChildInNeed, Disability, EconomicStatus, LivingSituation, PersonRecord,
     PersonStatus,
 };
-use kangyang_domain::region::{RegionCode, RegionLevel, UrbanRural};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::collections::HashSet;
@@ -1182,7 +1182,7 @@ fn per_mille(rng: &mut ChaCha8Rng, p: u32) -> bool {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use kangyang_domain::person::{parse_person, Field, RawPerson};
+    use kangyang_domain::register::{parse_person, Field, RawPerson};
     use std::collections::HashMap;
 
     /// The 141 villages and communities of Heshan (鹤山市, 440784), from the

@@ -14,9 +14,10 @@ use crate::{civil, App, AppError, Result};
 use kangyang_domain::assessment::{station_standard_template, Template};
 use kangyang_domain::facility::{EligibilityRule, FacilityKind};
 use kangyang_domain::{RegionCode, Scope};
-use kangyang_store::assessments::{self, NewAssessment};
-use kangyang_store::care::{self, NewActivity, NewAgreement, NewTraining};
-use kangyang_store::facilities::{self as store, FacilityScope, FacilityValues};
+use kangyang_store::assessment::{self, NewAssessment};
+use kangyang_store::facility::{self as store, FacilityScope, FacilityValues};
+use kangyang_store::medical_care::{self, NewAgreement};
+use kangyang_store::station::{self, NewActivity, NewTraining};
 use kangyang_store::visits::{self, NewVisit};
 use kangyang_store::{regions, users, Tx};
 use std::collections::BTreeMap;
@@ -439,13 +440,13 @@ pub async fn seed_care_work(app: &App) -> Result<CareSummary> {
         .await?
         .filter(|u| u.facility_id == Some(antang));
     if let Some(head) = &head {
-        if care::head(&mut tx, antang).await?.is_none() {
-            care::set_head(&mut tx, antang, head.id, None, now).await?;
+        if station::head(&mut tx, antang).await?.is_none() {
+            station::set_head(&mut tx, antang, head.id, None, now).await?;
         }
     }
     let day = |days_ago: i64| civil::date_of(now - days_ago * 86_400).to_string();
     for (i, &station) in summary.stations.iter().enumerate() {
-        if !care::activities(&mut tx, station).await?.is_empty() {
+        if !station::activities(&mut tx, station).await?.is_empty() {
             continue;
         }
         let offset = i as i64 * 3;
@@ -455,7 +456,7 @@ pub async fn seed_care_work(app: &App) -> Result<CareSummary> {
             (30, "resident_training", "居家防跌倒知识培训", 28),
             (9, "community_event", "社区长者联欢会", 120),
         ] {
-            care::add_activity(
+            station::add_activity(
                 &mut tx,
                 &NewActivity {
                     station_id: station,
@@ -471,7 +472,7 @@ pub async fn seed_care_work(app: &App) -> Result<CareSummary> {
             .await?;
         }
     }
-    if care::trainings(&mut tx, antang).await?.is_empty() {
+    if station::trainings(&mut tx, antang).await?.is_empty() {
         for (account, courses) in [
             (
                 &head,
@@ -492,7 +493,7 @@ pub async fn seed_care_work(app: &App) -> Result<CareSummary> {
             let Some(user) = account else { continue };
             // (course, days ago, tenths of an hour, organiser)
             for &(course, days_ago, hours_tenths, organiser) in courses {
-                care::add_training(
+                station::add_training(
                     &mut tx,
                     &NewTraining {
                         station_id: antang,
@@ -511,7 +512,7 @@ pub async fn seed_care_work(app: &App) -> Result<CareSummary> {
     }
     let template = station_standard_template();
     for (spec, &station) in STATIONS.iter().zip(&summary.stations) {
-        let unrated = assessments::history(&mut tx, &template.code, "facility", station)
+        let unrated = assessment::history(&mut tx, &template.code, "facility", station)
             .await?
             .is_empty();
         if unrated {
@@ -535,14 +536,14 @@ pub async fn seed_care_work(app: &App) -> Result<CareSummary> {
         else {
             continue;
         };
-        if !care::agreements_between(&mut tx, institution, clinic)
+        if !medical_care::agreements_between(&mut tx, institution, clinic)
             .await?
             .is_empty()
         {
             continue;
         }
         let end = ends.map(|d| day(-d));
-        care::add_agreement(
+        medical_care::add_agreement(
             &mut tx,
             &NewAgreement {
                 institution_id: institution,
@@ -602,7 +603,7 @@ async fn rate_station(
     let scored = template
         .score(&scores)
         .map_err(|e| AppError::internal(format!("demo scores: {e:?}")))?;
-    assessments::add_assessment(
+    assessment::add_assessment(
         tx,
         &NewAssessment {
             template_code: &template.code,

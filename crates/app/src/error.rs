@@ -36,7 +36,7 @@ pub enum AppError {
     },
     /// A record with one or more bad fields: each named, with what would be right.
     #[error("{}", .0.iter().map(|e| format!("{}：{}", e.field.header(), e.message)).collect::<Vec<_>>().join("；"))]
-    InvalidFields(Vec<kangyang_domain::person::FieldError>),
+    InvalidFields(Vec<kangyang_domain::register::FieldError>),
     #[error("{0}")]
     Conflict(String),
     #[error("请求过于频繁，请稍后再试")]

@@ -5,14 +5,14 @@
 
 use crate::actor::Who;
 use crate::audit::{Event, Outcome};
-use crate::persons::PersonQuery;
+use crate::register::PersonQuery;
 use crate::{Actor, App, AppError, Result};
 use kangyang_domain::disability::{DisabilityCategory, DisabilityGrade};
-use kangyang_domain::person::{
+use kangyang_domain::register::{
     ChildCategory, EconomicStatus, Field, LivingSituation, PersonStatus,
 };
 use kangyang_domain::{Action, Sex};
-use kangyang_store::persons::{self, PersonFilter, PersonRow, PersonScope};
+use kangyang_store::register::{self, PersonFilter, PersonRow, PersonScope};
 use std::collections::HashMap;
 
 const PAGE: i64 = 2_000;
@@ -87,7 +87,7 @@ impl PersonExport {
         }
         let mut conn = self.app.store().read().await?;
         let page =
-            persons::search_after(&mut conn, &self.scope, &self.filter, self.after, PAGE).await?;
+            register::search_after(&mut conn, &self.scope, &self.filter, self.after, PAGE).await?;
         if (page.len() as i64) < PAGE {
             self.done = true;
         }
@@ -98,7 +98,7 @@ impl PersonExport {
         let mut out = Vec::with_capacity(page.len());
         for row in page {
             if !self.village_names.contains_key(&row.village_code) {
-                let name = crate::persons::village_name(&mut conn, &row.village_code).await?;
+                let name = crate::register::village_name(&mut conn, &row.village_code).await?;
                 self.village_names.insert(row.village_code.clone(), name);
             }
             let name = self

@@ -4,7 +4,7 @@
 
 use crate::actor::Who;
 use crate::audit::Event;
-use crate::facilities::{project_views, scoped_facility, ProjectView};
+use crate::facility::{project_views, scoped_facility, ProjectView};
 use crate::{Actor, App, AppError, Result};
 use kangyang_domain::money::Fen;
 use kangyang_domain::{Action, CivilDate, RegionCode};
@@ -202,7 +202,7 @@ pub async fn allocate(
     let (lo, hi) = actor.scope.region().subtree_range();
     // A source of the actor's region or one above it (a provincial fund
     // allocating to a county's project).
-    let (root_lo, root_hi) = crate::facilities::province_of(actor.scope.region()).subtree_range();
+    let (root_lo, root_hi) = crate::facility::province_of(actor.scope.region()).subtree_range();
     let known = store::sources(&mut conn, &root_lo, &root_hi)
         .await?
         .into_iter()

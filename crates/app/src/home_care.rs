@@ -19,9 +19,9 @@
 
 use crate::actor::Who;
 use crate::audit::Event;
-use crate::facilities::scoped_facility;
+use crate::facility::scoped_facility;
+use crate::kangyuan::{month_bounds, parse_month};
 use crate::report_sheet::ReportSheet;
-use crate::services::{month_bounds, parse_month};
 use crate::{civil, Actor, App, AppError, Result};
 use kangyang_domain::capability::CapabilityLevel;
 use kangyang_domain::facility::FacilityKind;
@@ -33,11 +33,11 @@ use kangyang_domain::home_care::{
     DEFAULT_ANOMALY_RULES, DEFAULT_TIME_LIMITS, PROVIDER_TEMPLATE,
 };
 use kangyang_domain::money::Fen;
-use kangyang_domain::person::{EconomicStatus, LivingSituation, ELDERLY_AGE};
+use kangyang_domain::register::{EconomicStatus, LivingSituation, ELDERLY_AGE};
 use kangyang_domain::{Action, CivilDate, IdNumber, Scope};
-use kangyang_store::facilities::{FacilityRow, FacilityScope};
+use kangyang_store::facility::{FacilityRow, FacilityScope};
 use kangyang_store::home_care::{self as store, OrderFilter, OrderRow, OrderScope, StepColumns};
-use kangyang_store::persons::{self, PersonRow, PersonScope};
+use kangyang_store::register::{self, PersonRow, PersonScope};
 use kangyang_store::Conn;
 use rust_xlsxwriter::XlsxError;
 use serde::{Deserialize, Serialize};
@@ -59,12 +59,12 @@ pub(crate) async fn seed(app: &App) -> Result<()> {
     store::seed_items(&mut conn, &items, app.now()).await?;
     store::seed_entitlements(&mut conn, &entitlements, app.now()).await?;
     let template = provider_template();
-    if kangyang_store::assessments::template(&mut conn, &template.code)
+    if kangyang_store::assessment::template(&mut conn, &template.code)
         .await?
         .is_none()
     {
         let body = serde_json::to_string(&template).map_err(AppError::internal)?;
-        kangyang_store::assessments::put_template(
+        kangyang_store::assessment::put_template(
             &mut conn,
             &template.code,
             &template.name,
@@ -255,7 +255,7 @@ async fn scoped_provider(app: &App, actor: &Actor, id: i64, action: &str) -> Res
     let desk = desk(app, actor).await?;
     let row = if desk == Desk::Quality {
         let mut conn = app.store().read().await?;
-        kangyang_store::facilities::get(&mut conn, &provider_scope(actor, desk), id).await?
+        kangyang_store::facility::get(&mut conn, &provider_scope(actor, desk), id).await?
     } else {
         match scoped_facility(app, actor, id, action).await {
             Ok(row) => Some(row),
@@ -487,7 +487,7 @@ async fn person_in(
     action: &str,
 ) -> Result<PersonRow> {
     let mut conn = app.store().read().await?;
-    let row = persons::get(&mut conn, &person_scope(actor, desk), id).await?;
+    let row = register::get(&mut conn, &person_scope(actor, desk), id).await?;
     drop(conn);
     match row {
         Some(row) => Ok(row),
@@ -570,14 +570,14 @@ pub async fn create_order(app: &App, actor: &Actor, input: &OrderInput) -> Resul
                 .map_err(|e| AppError::invalid("身份证号", e.to_string()))?;
             let index = app
                 .keys()
-                .blind_index(crate::persons::ID_KIND, number.as_str());
-            persons::find_by_id_index(&mut conn, &index)
+                .blind_index(crate::register::ID_KIND, number.as_str());
+            register::find_by_id_index(&mut conn, &index)
                 .await?
                 .map(|(id, _, _)| id)
         }
     };
     let person = match person_id {
-        Some(id) => persons::get(&mut conn, &scope, id).await?,
+        Some(id) => register::get(&mut conn, &scope, id).await?,
         None => None,
     };
     let Some(person) = person else {
@@ -2104,7 +2104,7 @@ pub async fn score_provider(
         callbacks: n(f.callbacks),
         callbacks_confirmed: n(f.callbacks_confirmed),
     };
-    let body = kangyang_store::assessments::template(&mut conn, PROVIDER_TEMPLATE)
+    let body = kangyang_store::assessment::template(&mut conn, PROVIDER_TEMPLATE)
         .await?
         .ok_or_else(|| AppError::internal("provider template missing"))?;
     drop(conn);
@@ -2113,11 +2113,11 @@ pub async fn score_provider(
     let scores = provider_scores(&metrics);
     let scored = template
         .score(&scores)
-        .map_err(|e| crate::assessments::score_errors("评分", e))?;
+        .map_err(|e| crate::assessment::score_errors("评分", e))?;
     let (mut tx, _guard) = app.store().begin_audited().await?;
-    kangyang_store::assessments::add_assessment(
+    kangyang_store::assessment::add_assessment(
         &mut tx,
-        &kangyang_store::assessments::NewAssessment {
+        &kangyang_store::assessment::NewAssessment {
             template_code: PROVIDER_TEMPLATE,
             round_id: None,
             subject_type: "facility",
@@ -2170,7 +2170,7 @@ pub async fn generate_plan_orders(app: &App, actor: &Actor, month: &str) -> Resu
     for (person_id, plan) in clients {
         let plan: Vec<PlanLine> = serde_json::from_str(&plan).unwrap_or_default();
         let mut conn = app.store().read().await?;
-        let Some(person) = persons::get(&mut conn, &scope, person_id).await? else {
+        let Some(person) = register::get(&mut conn, &scope, person_id).await? else {
             continue;
         };
         let already = store::orders(
@@ -2425,7 +2425,7 @@ pub async fn dashboard(app: &App, actor: &Actor, month: &str) -> Result<Dashboar
                 let village = match villages.get(&e.village_code) {
                     Some(v) => v.clone(),
                     None => {
-                        let v = crate::persons::village_name(&mut conn, &e.village_code).await?;
+                        let v = crate::register::village_name(&mut conn, &e.village_code).await?;
                         villages.insert(e.village_code.clone(), v.clone());
                         v
                     }

@@ -10,19 +10,19 @@
 
 use crate::actor::Who;
 use crate::audit::Event;
-use crate::persons::scoped_person;
+use crate::register::scoped_person;
 use crate::{civil, Actor, App, AppError, Result};
 use kangyang_domain::home_modification::{
     check_move, item_by_code, photo_kind, recommended_items, CaseState, PhotoPhase,
     MAX_PHOTOS_PER_CASE, MAX_PHOTO_BYTES, MAX_QUANTITY, MAX_UNIT_COST,
 };
 use kangyang_domain::money::{per_mille, percent_string, Fen};
-use kangyang_domain::person::{EconomicStatus, ELDERLY_AGE};
+use kangyang_domain::register::{EconomicStatus, ELDERLY_AGE};
 use kangyang_domain::{Action, CivilDate, RegionCode, RegionLevel};
-use kangyang_store::home_modifications::{
+use kangyang_store::home_modification::{
     self as store, CaseRow, ItemRow, NewCase, NewPhoto, NewStep,
 };
-use kangyang_store::persons::PersonScope;
+use kangyang_store::register::PersonScope;
 use kangyang_store::{regions, Conn, StoreError};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -261,7 +261,7 @@ async fn view_of(app: &App, conn: &mut Conn, row: CaseRow) -> Result<CaseView> {
             label: p.label(),
         })
         .collect();
-    let village_name = crate::persons::village_name(conn, &row.village_code).await?;
+    let village_name = crate::register::village_name(conn, &row.village_code).await?;
     let optional_fen = row.total_fen - row.basic_fen;
     Ok(CaseView {
         id: row.id,
@@ -451,7 +451,7 @@ pub async fn cases_of_person(app: &App, actor: &Actor, person_id: i64) -> Result
             })
         })
         .collect::<Result<Vec<_>>>()?;
-    let village_name = crate::persons::village_name(&mut conn, &person.village_code).await?;
+    let village_name = crate::register::village_name(&mut conn, &person.village_code).await?;
     drop(conn);
     app.audit(
         &Who::from(actor),
@@ -1052,7 +1052,7 @@ pub async fn progress(
     drop(conn);
     let region_name = {
         let mut conn = app.store().read().await?;
-        crate::persons::village_name(&mut conn, region.as_str()).await?
+        crate::register::village_name(&mut conn, region.as_str()).await?
     };
     let mut event = Event::ok("home_mod.progress", "region", region.to_string());
     event.detail = serde_json::json!({ "year": year, "stuck": stuck.len() });

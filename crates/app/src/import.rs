@@ -11,12 +11,12 @@
 
 use crate::actor::Who;
 use crate::audit::{Event, Outcome};
-use crate::persons::{changes, check_village, content_mac, id_index, seal};
+use crate::register::{changes, check_village, content_mac, id_index, seal};
 use crate::sheet::{map_headers, SheetError, SheetFormat, SheetReader};
 use crate::{Actor, App, AppError, Result};
-use kangyang_domain::person::{parse_person, Field, PersonRecord};
+use kangyang_domain::register::{parse_person, Field, PersonRecord};
 use kangyang_domain::{Action, RegionCode, Scope};
-use kangyang_store::persons::{self as store, StoredPerson};
+use kangyang_store::register::{self as store, StoredPerson};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
@@ -312,7 +312,7 @@ pub async fn import_file(
     let who = importer.who();
     let mut written = 0u64;
     let mut new_people: Vec<StoredPerson> = Vec::with_capacity(BATCH);
-    let person_scope = kangyang_store::persons::PersonScope::from(&scope);
+    let person_scope = kangyang_store::register::PersonScope::from(&scope);
     let mut rows_done = 0u64;
     loop {
         let next = reader.rows.recv().await;
@@ -461,7 +461,7 @@ async fn plan_batch(
     // the facility's people, as every read decides it (`PersonScope`). A
     // region check alone let a facility user's row count as "updated" for
     // someone else's person, then be skipped when written.
-    let person_scope = kangyang_store::persons::PersonScope::from(scope);
+    let person_scope = kangyang_store::register::PersonScope::from(scope);
     let mut out_of_reach: HashSet<i64> = HashSet::new();
     for (id, village, _) in existing.values() {
         let in_region = RegionCode::parse(village).is_ok_and(|v| scope.covers(&v));

@@ -6,13 +6,12 @@
 //! the web crate and commands in the CLI only translate to and from these calls.
 
 mod actor;
-pub mod assessments;
+pub mod assessment;
 pub mod audit;
 pub mod auth;
 pub mod bulk;
-pub mod canteens;
+pub mod canteen;
 pub mod capability;
-pub mod care;
 pub mod children;
 pub mod civil;
 mod clock;
@@ -34,21 +33,22 @@ pub mod demo_people;
 pub mod demo_yunfu;
 mod error;
 pub mod export;
-pub mod facilities;
+pub mod facility;
 pub mod funds;
 pub mod home_care;
 pub mod home_modification;
 pub mod import;
+pub mod kangyuan;
 pub mod life;
+pub mod medical_care;
 pub mod pairing;
-pub mod persons;
 pub mod planning;
-pub mod public;
+pub mod portal;
 pub mod regions;
+pub mod register;
 mod report_sheet;
-pub mod services;
 pub mod sheet;
-pub mod stations;
+pub mod station;
 pub mod totp;
 pub mod transfers;
 pub mod users;
@@ -74,7 +74,7 @@ pub struct App {
     keys: crypto::Keys,
     imports: import::ImportJobs,
     audit_writer: audit::AuditWriter,
-    published: Arc<public::PublishedCounts>,
+    published: Arc<portal::PublishedCounts>,
     planner: Arc<planning::PlannerGate>,
 }
 
@@ -106,9 +106,9 @@ impl App {
         kangyang_store::permissions::seed_defaults(&mut conn).await?;
         drop(conn);
         regions::seed_embedded(&app).await?;
-        assessments::seed_templates(&app).await?;
+        assessment::seed_templates(&app).await?;
         visits::seed_rules(&app).await?;
-        canteens::seed_tiers(&app).await?;
+        canteen::seed_tiers(&app).await?;
         home_care::seed(&app).await?;
         Ok(app)
     }

@@ -15,16 +15,16 @@
 
 use crate::actor::Who;
 use crate::audit::{Event, Outcome};
-use crate::persons::{changes, scoped_person, seal, stored_values};
+use crate::register::{changes, scoped_person, seal, stored_values};
 use crate::sheet::SheetFormat;
 use crate::{civil, Actor, App, AppError, Result};
 use kangyang_domain::home_care::OrderState;
 use kangyang_domain::life::Service;
-use kangyang_domain::person::{parse_person, Field, PersonStatus};
+use kangyang_domain::register::{parse_person, Field, PersonStatus};
 use kangyang_domain::{Action, CivilDate, IdNumber, Scope};
 use kangyang_store::home_care as orders;
 use kangyang_store::life::{self as store, NewLifeEvent};
-use kangyang_store::persons::{self, PersonRow, PersonScope};
+use kangyang_store::register::{self, PersonRow, PersonScope};
 use kangyang_store::Tx;
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
@@ -137,7 +137,7 @@ pub(crate) async fn apply(
         .record
         .map_err(AppError::InvalidFields)?;
     let stored = seal(app.keys(), &record, person.capability_level.clone())?;
-    persons::update(tx, person.id, &stored, now).await?;
+    register::update(tx, person.id, &stored, now).await?;
 
     let mut ended = Ended::default();
     let reason = format!(
@@ -153,7 +153,7 @@ pub(crate) async fn apply(
         } else {
             date.clone()
         };
-        kangyang_store::services::end_enrolment(tx, e.id, &end, &reason).await?;
+        kangyang_store::kangyuan::end_enrolment(tx, e.id, &end, &reason).await?;
         ended.enrolments.push(EndedEnrolment {
             kind: kangyang_domain::facility::FacilityKind::parse(&e.facility_kind)
                 .map(|k| k.label().to_owned())
@@ -487,7 +487,7 @@ pub async fn import_status_file(
         };
         let index = app
             .keys()
-            .blind_index(crate::persons::ID_KIND, number.as_str());
+            .blind_index(crate::register::ID_KIND, number.as_str());
         let key = crate::import::index_key(&index);
         if let Some(first) = seen.get(&key) {
             report.rejected += 1;
@@ -497,8 +497,8 @@ pub async fn import_status_file(
         }
         seen.insert(key, row);
         // Someone outside the importer's reach looks like nobody at all.
-        let found = match persons::find_by_id_index(&mut conn, &index).await? {
-            Some((id, _, _)) => persons::get(&mut conn, &person_scope, id).await?,
+        let found = match register::find_by_id_index(&mut conn, &index).await? {
+            Some((id, _, _)) => register::get(&mut conn, &person_scope, id).await?,
             None => None,
         };
         let Some(person) = found else {
@@ -540,7 +540,7 @@ pub async fn import_status_file(
         if !done.insert(person_id) {
             continue;
         }
-        let Some(person) = persons::get(&mut tx, &person_scope, person_id).await? else {
+        let Some(person) = register::get(&mut tx, &person_scope, person_id).await? else {
             continue;
         };
         let ended = apply(app, &mut tx, &who, by, &person, change, "import").await?;

@@ -3,12 +3,12 @@
 
 use crate::actor::Who;
 use crate::audit::Event;
-use crate::facilities::scoped_facility;
+use crate::facility::scoped_facility;
 use crate::{Actor, App, AppError, Result};
 use kangyang_domain::money::Fen;
 use kangyang_domain::{Action, CivilDate, RegionCode};
 use kangyang_store::pairing as store;
-use kangyang_store::persons::{self, PersonScope};
+use kangyang_store::register::{self, PersonScope};
 
 pub const ORG_KINDS: [(&str, &str); 4] = [
     ("party_branch", "党组织"),
@@ -98,7 +98,7 @@ pub async fn pair(
         }
         PairWith::Person(id) => {
             let mut conn = app.store().read().await?;
-            let p = persons::get(&mut conn, &PersonScope::from(&actor.scope), id).await?;
+            let p = register::get(&mut conn, &PersonScope::from(&actor.scope), id).await?;
             drop(conn);
             let Some(p) = p else {
                 app.audit_denied(actor, "pairing.create", "person", &id.to_string())

@@ -4,7 +4,7 @@
 //! Reading streams a CSV (a million rows in bounded memory) and an xlsx sheet
 //! cell by cell, so memory follows what a file holds, never what it claims;
 //! rows are bounded to [`MAX_COLUMNS`] columns. Every cell comes
-//! back as text: what it means is decided by `kangyang_domain::person`, so an
+//! back as text: what it means is decided by `kangyang_domain::register`, so an
 //! ID number that Excel turned into a number is reported there, not repaired
 //! here. Row numbers are those the user sees when the file is open in Excel.
 //!
@@ -12,7 +12,7 @@
 //! ID numbers and phone numbers.
 
 use calamine::{Data, ExcelDateTime, Reader as _, SheetType, SheetVisible};
-use kangyang_domain::person::{Field, PersonStatus, RawPerson};
+use kangyang_domain::register::{Field, PersonStatus, RawPerson};
 use rust_xlsxwriter::{
     Color, DataValidation, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError,
 };

@@ -12,11 +12,11 @@
 
 use crate::actor::Who;
 use crate::audit::{Event, Outcome};
-use crate::persons::{check_village, move_to_village, village_name, ID_KIND};
+use crate::register::{check_village, move_to_village, village_name, ID_KIND};
 use crate::{civil, Actor, App, AppError, Result};
 use kangyang_domain::{Action, RegionCode, Scope};
-use kangyang_store::persons::{self as store_persons, PersonScope};
-use kangyang_store::transfer_requests::{self as store, NewTransfer, TransferRow};
+use kangyang_store::register::{self as store_persons, PersonScope};
+use kangyang_store::transfers::{self as store, NewTransfer, TransferRow};
 use serde::Serialize;
 
 /// What a request asks.
@@ -212,7 +212,7 @@ enum Side {
     Requester,
     /// Their region holds (or held) the person.
     Holder {
-        person: Option<Box<kangyang_store::persons::PersonRow>>,
+        person: Option<Box<kangyang_store::register::PersonRow>>,
     },
 }
 

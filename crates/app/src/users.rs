@@ -379,7 +379,7 @@ pub async fn reset_password_from_cli(
 /// The region of a facility, to bind a facility user to.
 pub async fn facility_region(app: &App, facility_id: i64) -> Result<RegionCode> {
     let mut conn = app.store().read().await?;
-    let code = kangyang_store::facilities::region_of(&mut conn, facility_id)
+    let code = kangyang_store::facility::region_of(&mut conn, facility_id)
         .await?
         .ok_or_else(|| AppError::invalid("机构", "机构不存在"))?;
     RegionCode::parse(&code).map_err(AppError::internal)

@@ -6,11 +6,11 @@
 
 use crate::actor::Who;
 use crate::audit::Event;
-use crate::facilities::scoped_facility;
-use crate::persons::scoped_person;
+use crate::facility::scoped_facility;
+use crate::register::scoped_person;
 use crate::{civil, Actor, App, AppError, Result};
 use kangyang_domain::facility::FacilityKind;
-use kangyang_domain::person::{ChildCategory, EconomicStatus, LivingSituation, PersonStatus};
+use kangyang_domain::register::{ChildCategory, EconomicStatus, LivingSituation, PersonStatus};
 use kangyang_domain::visits::{
     applicable_rules, default_rules, next_due, raised_to_head, visit_status, VisitRule,
     VisitStatus, VisitSubject, RAISE_TO_HEAD_AFTER_DAYS,
@@ -186,7 +186,7 @@ async fn station_people(
     let rules = rules(&mut conn).await?;
     let elderly_born_by = civil::years_before(app.today(), 60).to_string();
     let people = store::visitees(&mut conn, station_id, &elderly_born_by).await?;
-    let station_name = kangyang_store::facilities::name_of(&mut conn, station_id)
+    let station_name = kangyang_store::facility::name_of(&mut conn, station_id)
         .await?
         .unwrap_or_default();
     Ok((rules, people, station_name))
@@ -279,7 +279,7 @@ pub struct RaisedList {
 async fn raised_lines(app: &App, station_id: i64, head: bool) -> Result<RaisedList> {
     let (rules, people, station_name) = station_people(app, station_id).await?;
     let mut conn = app.store().read().await?;
-    let acks = kangyang_store::care::acks(&mut conn, station_id).await?;
+    let acks = kangyang_store::station::acks(&mut conn, station_id).await?;
     drop(conn);
     let today = app.today();
     let mut lines = Vec::new();
@@ -330,7 +330,7 @@ pub async fn raised_for(
 ) -> Result<Option<RaisedList>> {
     app.require(actor, Action::PersonRead).await?;
     let station_id = station_of(app, actor, station).await?;
-    let head = crate::stations::is_head_of_own_station(app, actor)
+    let head = crate::station::is_head_of_own_station(app, actor)
         .await?
         .is_some();
     if actor.scope.facility_id().is_some() && !head {
@@ -365,7 +365,7 @@ pub struct AcknowledgeInput {
 /// The station head acknowledges a visit raised to them; recorded and audited.
 pub async fn acknowledge(app: &App, actor: &Actor, input: &AcknowledgeInput) -> Result<()> {
     app.require(actor, Action::PersonWrite).await?;
-    let Some(station_id) = crate::stations::is_head_of_own_station(app, actor).await? else {
+    let Some(station_id) = crate::station::is_head_of_own_station(app, actor).await? else {
         app.audit_denied(actor, "visit.raise_ack", "facility", "")
             .await?;
         return Err(AppError::Forbidden);
@@ -390,7 +390,7 @@ pub async fn acknowledge(app: &App, actor: &Actor, input: &AcknowledgeInput) -> 
         ));
     }
     let (mut tx, _guard) = app.store().begin_audited().await?;
-    let stored = kangyang_store::care::acknowledge(
+    let stored = kangyang_store::station::acknowledge(
         &mut tx,
         station_id,
         input.person_id,

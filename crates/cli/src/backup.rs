@@ -8,7 +8,7 @@
 
 use crate::commands::{open_app, CmdResult};
 use crate::DataArgs;
-use kangyang_store::{transfer, Dialect, Store};
+use kangyang_store::{database_copy, Dialect, Store};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
@@ -50,7 +50,7 @@ pub async fn backup(data: &DataArgs, to: &Path) -> CmdResult {
             // VACUUM INTO reads in one transaction: a snapshot, while the
             // server goes on writing.
             let mut conn = store.pool().acquire().await.map_err(|e| e.to_string())?;
-            transfer::sqlite_copy_to(&mut conn, &to.display().to_string())
+            database_copy::sqlite_copy_to(&mut conn, &to.display().to_string())
                 .await
                 .map_err(|e| format!("backup failed: {e}"))?;
             drop(conn);
@@ -151,7 +151,7 @@ async fn check_sqlite(data: &DataArgs, file: &Path) -> Result<(), String> {
         .await
         .map_err(|e| format!("the backup cannot be opened: {e}"))?;
     let mut conn = store.pool().acquire().await.map_err(|e| e.to_string())?;
-    let verdict = transfer::sqlite_integrity(&mut conn)
+    let verdict = database_copy::sqlite_integrity(&mut conn)
         .await
         .map_err(|e| format!("the backup cannot be read: {e}"))?;
     drop(conn);
@@ -200,7 +200,7 @@ fn tempfile_dir(data_dir: &Path) -> Result<PathBuf, String> {
 async fn restore_postgres(data: &DataArgs, url: &str, from: &Path, force: bool) -> CmdResult {
     let store = Store::connect(url).await.map_err(|e| e.to_string())?;
     let mut conn = store.pool().acquire().await.map_err(|e| e.to_string())?;
-    let tables = transfer::table_count(&mut conn)
+    let tables = database_copy::table_count(&mut conn)
         .await
         .map_err(|e| e.to_string())?;
     drop(conn);
@@ -254,16 +254,16 @@ pub async fn migrate_to_postgres(data: &DataArgs, to: &str) -> CmdResult {
         .await
         .map_err(|e| e.to_string())?;
     let mut tx = target.pool().begin().await.map_err(|e| e.to_string())?;
-    let copied = transfer::copy_all(&mut from, &mut tx)
+    let copied = database_copy::copy_all(&mut from, &mut tx)
         .await
         .map_err(|e| format!("nothing was copied: {e}"))?;
     tx.commit().await.map_err(|e| e.to_string())?;
-    let source_counts = transfer::counts(&mut from)
+    let source_counts = database_copy::counts(&mut from)
         .await
         .map_err(|e| e.to_string())?;
     from.rollback().await.map_err(|e| e.to_string())?;
     let mut conn = target.pool().acquire().await.map_err(|e| e.to_string())?;
-    let target_counts = transfer::counts(&mut conn)
+    let target_counts = database_copy::counts(&mut conn)
         .await
         .map_err(|e| e.to_string())?;
     drop(conn);

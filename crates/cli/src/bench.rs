@@ -282,11 +282,11 @@ pub async fn reads(data: &crate::DataArgs, settings: &ReadLoad) -> Result<(), St
     } = *settings;
     let app = crate::commands::open_app(data).await?;
     let region = RegionCode::parse(region).map_err(|e| format!("--region: {e}"))?;
-    let scope = kangyang_store::persons::PersonScope::from(&kangyang_domain::Scope::Region {
+    let scope = kangyang_store::register::PersonScope::from(&kangyang_domain::Scope::Region {
         region: region.clone(),
     });
     let mut conn = acquire(&app).await?;
-    let have = kangyang_store::persons::count(&mut conn, &scope)
+    let have = kangyang_store::register::count(&mut conn, &scope)
         .await
         .map_err(|e| e.to_string())?;
     drop(conn);
@@ -332,11 +332,11 @@ pub async fn reads(data: &crate::DataArgs, settings: &ReadLoad) -> Result<(), St
     .await
     .map_err(|e| e.operator_message())?;
     let mut conn = acquire(&app).await?;
-    let (lo, hi) = kangyang_store::persons::id_range(&mut conn, &scope)
+    let (lo, hi) = kangyang_store::register::id_range(&mut conn, &scope)
         .await
         .map_err(|e| e.to_string())?
         .ok_or("the register is empty")?;
-    let total = kangyang_store::persons::count(&mut conn, &scope)
+    let total = kangyang_store::register::count(&mut conn, &scope)
         .await
         .map_err(|e| e.to_string())?;
     // The towns of the region, whose people the searches look through.
@@ -624,15 +624,15 @@ fn write_fixture_csv(
 /// registered, everyone enrolled by ID number from WRITES_HISTORY_DAYS ago,
 /// and a facility-staff account for each facility.
 async fn write_fixture(app: &App, dir: &Path) -> Result<WriteFixture, String> {
-    use kangyang_app::{auth, canteens, facilities, services, users};
+    use kangyang_app::{auth, canteen, facility, kangyuan, users};
     use kangyang_domain::{Role, Scope};
     use rand::Rng;
     let err = |e: kangyang_app::AppError| e.operator_message();
     let heshan = RegionCode::parse("440784").map_err(|e| e.to_string())?;
     let mut conn = acquire(app).await?;
-    let existing = kangyang_store::facilities::list(
+    let existing = kangyang_store::facility::list(
         &mut conn,
-        &kangyang_store::facilities::FacilityScope::from(&Scope::Region {
+        &kangyang_store::facility::FacilityScope::from(&Scope::Region {
             region: heshan.clone(),
         }),
         None,
@@ -735,30 +735,30 @@ async fn write_fixture(app: &App, dir: &Path) -> Result<WriteFixture, String> {
             "shitang",
         ),
     ] {
-        let input = facilities::FacilityInput {
+        let input = facility::FacilityInput {
             name: name.to_owned(),
             kind: kind.to_owned(),
             region: town.to_owned(),
             address: "负载测试地址".to_owned(),
             ..Default::default()
         };
-        let facility_id = facilities::create(app, &actor, &input).await.map_err(err)?;
+        let facility_id = facility::create(app, &actor, &input).await.map_err(err)?;
         if kind == "elder_canteen" {
-            canteens::set_mode(app, &actor, facility_id, "own_kitchen")
+            canteen::set_mode(app, &actor, facility_id, "own_kitchen")
                 .await
                 .map_err(err)?;
         }
         for id in ids {
-            let enrol = services::EnrolRequest {
+            let enrol = kangyuan::EnrolRequest {
                 person_id: None,
                 id_number: Some(id.clone()),
                 start_date: Some(start.clone()),
             };
-            services::enrol(app, &actor, facility_id, &enrol)
+            kangyuan::enrol(app, &actor, facility_id, &enrol)
                 .await
                 .map_err(err)?;
         }
-        let people: Vec<i64> = services::trainees(app, &actor, facility_id, false)
+        let people: Vec<i64> = kangyuan::trainees(app, &actor, facility_id, false)
             .await
             .map_err(err)?
             .into_iter()
@@ -1014,7 +1014,7 @@ async fn check_writes(app: &App, f: &WriteFixture, ack: &Acknowledged) -> Result
     let (from, to) = ("0000-01-01", "9999-12-31");
 
     // Attendance: one row per (person, day) whatever the number of taps.
-    let rows = kangyang_store::services::attendance_between(&mut conn, f.centre, from, to)
+    let rows = kangyang_store::kangyuan::attendance_between(&mut conn, f.centre, from, to)
         .await
         .map_err(|e| e.to_string())?;
     let mut stored: HashMap<(i64, String), (usize, bool)> = HashMap::new();
@@ -1039,7 +1039,7 @@ async fn check_writes(app: &App, f: &WriteFixture, ack: &Acknowledged) -> Result
     );
 
     // Meals: one per (person, day, meal) at a canteen; a repeat is refused.
-    let rows = kangyang_store::canteens::meals_between(&mut conn, f.canteen, from, to)
+    let rows = kangyang_store::canteen::meals_between(&mut conn, f.canteen, from, to)
         .await
         .map_err(|e| e.to_string())?;
     drop(conn);

@@ -8,7 +8,7 @@
 //! by the system administrator with no role and a generated first password;
 //! the security administrator alone gives them a role and region.
 
-use crate::region::RegionCode;
+use crate::regions::RegionCode;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -16,7 +16,7 @@
 use crate::coded::coded_enum;
 use crate::date::CivilDate;
 use crate::money::Fen;
-use crate::person::{EconomicStatus, ELDERLY_AGE};
+use crate::register::{EconomicStatus, ELDERLY_AGE};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 

@@ -85,10 +85,10 @@ mod tests {
         }
         check!(
             Colour,
-            crate::person::PersonStatus,
-            crate::person::LivingSituation,
-            crate::person::EconomicStatus,
-            crate::person::ChildCategory,
+            crate::register::PersonStatus,
+            crate::register::LivingSituation,
+            crate::register::EconomicStatus,
+            crate::register::ChildCategory,
             crate::facility::FacilityKind,
             crate::canteen::CanteenMode,
             crate::canteen::MealService,
@@ -96,7 +96,7 @@ mod tests {
             crate::construction::Stage,
             crate::home_modification::CaseState,
             crate::home_modification::PhotoPhase,
-            crate::services::ServiceKind,
+            crate::kangyuan::ServiceKind,
             crate::visits::VisitTarget,
             crate::home_care::ServiceUnit,
             crate::home_care::Channel,

@@ -7,7 +7,7 @@
 
 use crate::coded::coded_enum;
 use crate::disability::{DisabilityCategory, DisabilityGrade};
-use crate::person::ELDERLY_AGE;
+use crate::register::ELDERLY_AGE;
 use serde::{Deserialize, Serialize};
 
 coded_enum!(

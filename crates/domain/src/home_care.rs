@@ -25,7 +25,7 @@ use crate::capability::CapabilityLevel;
 use crate::coded::coded_enum;
 use crate::date::CivilDate;
 use crate::money::Fen;
-use crate::person::EconomicStatus;
+use crate::register::EconomicStatus;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -270,7 +270,7 @@ pub fn default_entitlements() -> Vec<EntitlementRule> {
             "hardship_disabled",
             "经济困难的失能老年人",
             EntitlementCondition {
-                min_age: Some(crate::person::ELDERLY_AGE),
+                min_age: Some(crate::register::ELDERLY_AGE),
                 economic_any_of: hardship.clone(),
                 capability_any_of: vec![Moderate, Severe, Lost],
                 living_alone: false,
@@ -282,7 +282,7 @@ pub fn default_entitlements() -> Vec<EntitlementRule> {
             "disabled",
             "重度、完全失能老年人",
             EntitlementCondition {
-                min_age: Some(crate::person::ELDERLY_AGE),
+                min_age: Some(crate::register::ELDERLY_AGE),
                 capability_any_of: vec![Severe, Lost],
                 ..EntitlementCondition::default()
             },
@@ -293,7 +293,7 @@ pub fn default_entitlements() -> Vec<EntitlementRule> {
             "hardship",
             "经济困难老年人",
             EntitlementCondition {
-                min_age: Some(crate::person::ELDERLY_AGE),
+                min_age: Some(crate::register::ELDERLY_AGE),
                 economic_any_of: hardship,
                 ..EntitlementCondition::default()
             },

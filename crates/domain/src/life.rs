@@ -8,7 +8,7 @@
 //! before the news arrived is held for review (应退/待核).
 
 use crate::date::CivilDate;
-use crate::person::PersonStatus;
+use crate::register::PersonStatus;
 use std::fmt;
 
 /// What is being recorded, as the refusal names it.

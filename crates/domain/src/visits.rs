@@ -28,7 +28,7 @@
 
 use crate::coded::coded_enum;
 use crate::date::CivilDate;
-use crate::person::{
+use crate::register::{
     ChildCategory, EconomicStatus, LivingSituation, PersonRecord, PersonStatus, ELDERLY_AGE,
 };
 use serde::{Deserialize, Serialize};

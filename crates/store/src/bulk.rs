@@ -9,7 +9,7 @@
 //! Only for an empty register (benchmarks, a first province load): the load
 //! takes the table's exclusive lock for its whole duration.
 
-use crate::persons::{StoredPerson, WRITE_COLUMNS};
+use crate::register::{StoredPerson, WRITE_COLUMNS};
 use crate::{Result, StoreError};
 use sqlx::postgres::PgConnection;
 use sqlx::Connection;

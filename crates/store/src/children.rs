@@ -2,7 +2,7 @@
 //! child, and break-glass openings of a file by anyone else.
 //!
 //! These functions take a person id the use case has already checked
-//! against the actor's scope (`persons::get` with the actor's `PersonScope`);
+//! against the actor's scope (`register::get` with the actor's `PersonScope`);
 //! the file's own rule (assigned or break-glass) is decided in the app.
 
 use crate::{Conn, Result};
@@ -322,7 +322,7 @@ pub async fn review(
 /// and in the register: (id, birth date), oldest first.
 pub async fn of_category(
     conn: &mut Conn,
-    scope: &crate::persons::PersonScope,
+    scope: &crate::register::PersonScope,
     category: &str,
 ) -> Result<Vec<(i64, String)>> {
     let mut sql = crate::sql::Sql::new(

@@ -105,7 +105,7 @@ pub struct SqliteHealth {
 /// format is read because sqlx's Any driver cannot decode a `json` column).
 /// The estimate comes from the statistics ANALYZE (or autovacuum) keeps,
 /// so it costs a plan, not a scan. SQLite has no such estimate; see
-/// `persons::extrapolate`.
+/// `register::extrapolate`.
 pub(crate) async fn planned_rows(conn: &mut crate::Conn, select: &crate::sql::Sql) -> Result<i64> {
     let explain = select.prefixed("EXPLAIN ");
     let (top,): (String,) = explain.query_as().fetch_one(conn).await?;

@@ -4,7 +4,7 @@
 //! [`OrderScope`]: the user's region subtree and, for facility users, what
 //! their facility is to the order (see [`OrderScope::apply`]).
 
-use crate::persons::PersonScope;
+use crate::register::PersonScope;
 use crate::sql::Sql;
 use crate::{Conn, Result};
 use kangyang_domain::Scope;
@@ -620,7 +620,7 @@ pub struct ProviderRow {
 /// the day `[day_start, day_end)` and whether it serves `village`.
 pub async fn providers(
     conn: &mut Conn,
-    scope: &crate::facilities::FacilityScope,
+    scope: &crate::facility::FacilityScope,
     village: &str,
     day_start: i64,
     day_end: i64,

@@ -15,34 +15,35 @@
 //! Functions take a `&mut AnyConnection` so a use case can run several of
 //! them, and its audit row, in one transaction.
 
-pub mod assessments;
+pub mod assessment;
 pub mod audit;
 pub mod bulk;
-pub mod canteens;
-pub mod care;
+pub mod canteen;
 pub mod children;
 pub mod construction;
+pub mod database_copy;
 mod db;
 mod error;
-pub mod facilities;
+pub mod facility;
 pub mod funds;
 pub mod home_care;
-pub mod home_modifications;
+pub mod home_modification;
+pub mod kangyuan;
 pub mod life;
+pub mod medical_care;
 mod migrate;
 pub mod pairing;
 pub mod permissions;
-pub mod persons;
 pub mod planning;
 pub mod portal;
 pub mod regions;
-pub mod services;
+pub mod register;
 pub mod sessions;
 pub mod settings;
 mod sql;
+pub mod station;
 pub mod stats;
-pub mod transfer;
-pub mod transfer_requests;
+pub mod transfers;
 pub mod users;
 pub mod visits;
 

@@ -3,7 +3,7 @@
 //! village code (the child region a record lies in). Only counts leave
 //! here, except [`unmet_people`], which reads people through the scope.
 
-use crate::persons::PersonScope;
+use crate::register::PersonScope;
 use crate::sql::Sql;
 use crate::{Conn, Result};
 use kangyang_domain::stats::{NeedGroup, UnmetNeed};

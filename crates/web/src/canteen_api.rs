@@ -9,7 +9,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Json;
-use kangyang_app::canteens::{self, CanteenSettlement, Counter, MealInput, MealPriced, WeekMenu};
+use kangyang_app::canteen::{self, CanteenSettlement, Counter, MealInput, MealPriced, WeekMenu};
 use serde::Deserialize;
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
@@ -28,7 +28,7 @@ pub(crate) async fn set_mode(
     Path(facility): Path<i64>,
     Json(r): Json<ModeRequest>,
 ) -> Result<StatusCode, ApiError> {
-    canteens::set_mode(&state.app, &session.actor, facility, &r.mode).await?;
+    canteen::set_mode(&state.app, &session.actor, facility, &r.mode).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -50,7 +50,7 @@ pub(crate) async fn set_menu(
     Path(facility): Path<i64>,
     Json(r): Json<MenuRequest>,
 ) -> Result<StatusCode, ApiError> {
-    canteens::set_menu(
+    canteen::set_menu(
         &state.app,
         &session.actor,
         facility,
@@ -71,7 +71,7 @@ pub(crate) async fn record_meal(
     Path(facility): Path<i64>,
     Json(input): Json<MealInput>,
 ) -> Result<(StatusCode, Json<MealPriced>), ApiError> {
-    let priced = canteens::record_meal(&state.app, &session.actor, facility, &input).await?;
+    let priced = canteen::record_meal(&state.app, &session.actor, facility, &input).await?;
     Ok((StatusCode::CREATED, Json(priced)))
 }
 
@@ -95,7 +95,7 @@ pub(crate) async fn settlement(
 ) -> Result<Json<CanteenSettlement>, ApiError> {
     let month = month_or_this(&state, &p.month);
     Ok(Json(
-        canteens::settlement(&state.app, &session.actor, facility, &month).await?,
+        canteen::settlement(&state.app, &session.actor, facility, &month).await?,
     ))
 }
 
@@ -107,7 +107,7 @@ pub(crate) async fn settlement_xlsx(
     Query(p): Query<MonthParam>,
 ) -> Result<Response, PageError> {
     let month = month_or_this(&state, &p.month);
-    let bytes = canteens::settlement_xlsx(&state.app, &session.actor, facility, &month).await?;
+    let bytes = canteen::settlement_xlsx(&state.app, &session.actor, facility, &month).await?;
     Ok(xlsx(&format!("settlement-{facility}-{month}.xlsx"), bytes))
 }
 
@@ -132,7 +132,7 @@ pub(crate) async fn counter(
     Query(p): Query<CounterParams>,
 ) -> Result<Json<Counter>, ApiError> {
     Ok(Json(
-        canteens::counter(
+        canteen::counter(
             &state.app,
             &session.actor,
             facility,
@@ -152,7 +152,7 @@ pub(crate) async fn cancel_meal(
     Path(facility): Path<i64>,
     Json(input): Json<MealInput>,
 ) -> Result<StatusCode, ApiError> {
-    canteens::cancel_meal(&state.app, &session.actor, facility, &input).await?;
+    canteen::cancel_meal(&state.app, &session.actor, facility, &input).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -174,6 +174,6 @@ pub(crate) async fn week_menu(
     Query(p): Query<WeekParam>,
 ) -> Result<Json<WeekMenu>, ApiError> {
     Ok(Json(
-        canteens::week_menu(&state.app, &session.actor, facility, Some(&p.day)).await?,
+        canteen::week_menu(&state.app, &session.actor, facility, Some(&p.day)).await?,
     ))
 }

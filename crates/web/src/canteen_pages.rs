@@ -15,7 +15,7 @@ use askama::Template;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use kangyang_app::canteens::{self, CanteenSettlement, Counter, DayMenuInput, MealInput, WeekMenu};
+use kangyang_app::canteen::{self, CanteenSettlement, Counter, DayMenuInput, MealInput, WeekMenu};
 use kangyang_app::AppError;
 use kangyang_domain::money::Fen;
 use kangyang_domain::Action;
@@ -68,11 +68,11 @@ async fn counter_page(
     error: Option<String>,
 ) -> Result<CounterPage, PageError> {
     let actor = &session.actor;
-    let (c, error) = match canteens::counter(&state.app, actor, facility, day, meal).await {
+    let (c, error) = match canteen::counter(&state.app, actor, facility, day, meal).await {
         Ok(c) => (c, error),
         // A bad day or meal in the address: today's lunch, with the reason.
         Err(e @ AppError::Invalid { .. }) => (
-            canteens::counter(&state.app, actor, facility, None, None).await?,
+            canteen::counter(&state.app, actor, facility, None, None).await?,
             Some(error.unwrap_or_else(|| e.to_string())),
         ),
         Err(e) => return Err(e.into()),
@@ -124,9 +124,9 @@ pub(crate) async fn tap(
         service: service.clone(),
     };
     let done = if service == "clear" {
-        canteens::cancel_meal(&state.app, &session.actor, facility, &input).await
+        canteen::cancel_meal(&state.app, &session.actor, facility, &input).await
     } else {
-        canteens::record_meal(&state.app, &session.actor, facility, &input)
+        canteen::record_meal(&state.app, &session.actor, facility, &input)
             .await
             .map(|_| ())
     };
@@ -185,10 +185,10 @@ async fn menus_page(
     error: Option<String>,
 ) -> Result<MenusPage, PageError> {
     let actor = &session.actor;
-    let (w, error) = match canteens::week_menu(&state.app, actor, facility, day).await {
+    let (w, error) = match canteen::week_menu(&state.app, actor, facility, day).await {
         Ok(w) => (w, error),
         Err(e @ AppError::Invalid { .. }) => (
-            canteens::week_menu(&state.app, actor, facility, None).await?,
+            canteen::week_menu(&state.app, actor, facility, None).await?,
             Some(error.unwrap_or_else(|| e.to_string())),
         ),
         Err(e) => return Err(e.into()),
@@ -250,7 +250,7 @@ pub(crate) async fn set_menu(
         lunch: field("lunch"),
         dinner: field("dinner"),
     };
-    match canteens::set_day_menu(&state.app, &session.actor, facility, &input).await {
+    match canteen::set_day_menu(&state.app, &session.actor, facility, &input).await {
         Ok(()) => {
             let day = encode(input.day.trim());
             Ok(Redirect::to(&format!(
@@ -288,7 +288,7 @@ pub(crate) async fn set_mode(
 ) -> Result<Response, PageError> {
     let field = |k: &str| form.get(k).cloned().unwrap_or_default();
     check_form_csrf(&session, &field("csrf_token"))?;
-    match canteens::set_mode(&state.app, &session.actor, facility, &field("mode")).await {
+    match canteen::set_mode(&state.app, &session.actor, facility, &field("mode")).await {
         Ok(()) => Ok(Redirect::to(&format!("/facilities/{facility}?ok=mode")).into_response()),
         Err(e) => page_with_error(&state, &session, facility, e).await,
     }
@@ -352,12 +352,12 @@ pub(crate) async fn settlement(
 ) -> Result<Response, PageError> {
     let actor = &session.actor;
     let month = month_or_this(&state, &p.month);
-    let (s, error) = match canteens::settlement(&state.app, actor, facility, &month).await {
+    let (s, error) = match canteen::settlement(&state.app, actor, facility, &month).await {
         Ok(s) => (s, None),
         Err(e @ AppError::Invalid { .. }) => {
             let this = month_or_this(&state, "");
             (
-                canteens::settlement(&state.app, actor, facility, &this).await?,
+                canteen::settlement(&state.app, actor, facility, &this).await?,
                 Some(e.to_string()),
             )
         }

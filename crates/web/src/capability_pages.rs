@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
 use kangyang_app::capability::{self, CapabilityInput, CapabilityView};
-use kangyang_app::{persons, AppError};
+use kangyang_app::{register, AppError};
 use kangyang_domain::capability::capability_template;
 use std::collections::BTreeMap;
 
@@ -81,7 +81,7 @@ async fn page(
     values: &BTreeMap<String, String>,
     error: Option<String>,
 ) -> Result<CapabilityPage, AppError> {
-    let person = persons::get(&state.app, &session.actor, id).await?;
+    let person = register::get(&state.app, &session.actor, id).await?;
     let history = capability::history(&state.app, &session.actor, id).await?;
     let groups = capability_template()
         .groups
@@ -161,7 +161,7 @@ pub(crate) async fn submit(
         capability::assess(&state.app, &session.actor, id, &input).await
     } else {
         // Scope first: the person must be reachable before the form is judged.
-        persons::get(&state.app, &session.actor, id).await?;
+        register::get(&state.app, &session.actor, id).await?;
         Err(AppError::invalid(
             "评估表",
             format!("分数应为整数：{}", unreadable.join("、")),

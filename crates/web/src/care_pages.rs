@@ -14,15 +14,18 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
-use kangyang_app::care::{self, AgreementInput, AgreementView, EndInput, MedicalCareReport};
-use kangyang_app::facilities::{self, FacilityDetail, FacilityQuery, FacilityView};
-use kangyang_app::stations::{
+use kangyang_app::facility::{self, FacilityDetail, FacilityQuery, FacilityView};
+use kangyang_app::medical_care::{
+    self, AgreementInput, AgreementView, EndInput, MedicalCareReport,
+};
+use kangyang_app::station::{
     self, ActivityInput, ActivityView, HeadInput, StationWork, TrainingInput, TrainingView,
 };
 use kangyang_app::visits::{self, AcknowledgeInput, RaisedList};
 use kangyang_app::AppError;
-use kangyang_domain::care::{ACTIVITY_KINDS, CARE_SERVICES};
 use kangyang_domain::facility::FacilityKind;
+use kangyang_domain::medical_care::CARE_SERVICES;
+use kangyang_domain::station::ACTIVITY_KINDS;
 use kangyang_domain::Action;
 use serde::Deserialize;
 
@@ -59,7 +62,7 @@ pub(crate) async fn api_create(
     ApiSession(session): ApiSession,
     Json(input): Json<AgreementInput>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let id = care::create_agreement(&state.app, &session.actor, &input).await?;
+    let id = medical_care::create_agreement(&state.app, &session.actor, &input).await?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": id }))))
 }
 
@@ -74,7 +77,7 @@ pub(crate) async fn api_end(
     Path(agreement): Path<i64>,
     Json(input): Json<EndInput>,
 ) -> Result<StatusCode, ApiError> {
-    care::end_agreement(&state.app, &session.actor, agreement, &input).await?;
+    medical_care::end_agreement(&state.app, &session.actor, agreement, &input).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -87,7 +90,7 @@ pub(crate) async fn api_of_facility(
     Path(facility): Path<i64>,
 ) -> Result<Json<Vec<AgreementView>>, ApiError> {
     Ok(Json(
-        care::agreements_of(&state.app, &session.actor, facility).await?,
+        medical_care::agreements_of(&state.app, &session.actor, facility).await?,
     ))
 }
 
@@ -102,7 +105,7 @@ pub(crate) async fn api_report(
 ) -> Result<Json<MedicalCareReport>, ApiError> {
     let region = region_param(&code)?;
     Ok(Json(
-        care::report(&state.app, &session.actor, &region).await?,
+        medical_care::report(&state.app, &session.actor, &region).await?,
     ))
 }
 
@@ -117,7 +120,7 @@ pub(crate) async fn api_activities(
     Path(facility): Path<i64>,
 ) -> Result<Json<Vec<ActivityView>>, ApiError> {
     Ok(Json(
-        stations::activities(&state.app, &session.actor, facility).await?,
+        station::activities(&state.app, &session.actor, facility).await?,
     ))
 }
 
@@ -132,7 +135,7 @@ pub(crate) async fn api_add_activity(
     Path(facility): Path<i64>,
     Json(input): Json<ActivityInput>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let id = stations::add_activity(&state.app, &session.actor, facility, &input).await?;
+    let id = station::add_activity(&state.app, &session.actor, facility, &input).await?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": id }))))
 }
 
@@ -145,7 +148,7 @@ pub(crate) async fn api_trainings(
     Path(facility): Path<i64>,
 ) -> Result<Json<Vec<TrainingView>>, ApiError> {
     Ok(Json(
-        stations::trainings(&state.app, &session.actor, facility).await?,
+        station::trainings(&state.app, &session.actor, facility).await?,
     ))
 }
 
@@ -159,7 +162,7 @@ pub(crate) async fn api_add_training(
     Path(facility): Path<i64>,
     Json(input): Json<TrainingInput>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let id = stations::add_training(&state.app, &session.actor, facility, &input).await?;
+    let id = station::add_training(&state.app, &session.actor, facility, &input).await?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": id }))))
 }
 
@@ -173,7 +176,7 @@ pub(crate) async fn api_set_head(
     Path(facility): Path<i64>,
     Json(input): Json<HeadInput>,
 ) -> Result<StatusCode, ApiError> {
-    stations::set_head(&state.app, &session.actor, facility, &input).await?;
+    station::set_head(&state.app, &session.actor, facility, &input).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -246,12 +249,12 @@ pub(crate) async fn panel(
     let clinic = kind == Some(FacilityKind::Clinic);
     let can_manage = actor.can(Action::FacilityManage);
     let agreements = if institution || clinic {
-        care::agreements_of(app, actor, id).await?
+        medical_care::agreements_of(app, actor, id).await?
     } else {
         Vec::new()
     };
     let clinics = if institution && can_manage {
-        facilities::list(
+        facility::list(
             app,
             actor,
             &FacilityQuery {
@@ -269,7 +272,7 @@ pub(crate) async fn panel(
         agreements,
         clinics,
         services: &CARE_SERVICES,
-        station: stations::work(app, actor, id).await?,
+        station: station::work(app, actor, id).await?,
         activity_kinds: &ACTIVITY_KINDS,
         can_write_station: actor.can(Action::PersonWrite),
         can_manage,
@@ -304,7 +307,7 @@ pub(crate) async fn create(
         end_date: form.get("end_date"),
         notes: form.get("notes"),
     };
-    match care::create_agreement(&state.app, &session.actor, &input).await {
+    match medical_care::create_agreement(&state.app, &session.actor, &input).await {
         Ok(_) => Ok(Redirect::to(&format!("/facilities/{facility}?ok=agreement")).into_response()),
         Err(e) => page_with_error(&state, &session, facility, e).await,
     }
@@ -319,7 +322,7 @@ pub(crate) async fn end(
 ) -> Result<Response, PageError> {
     let form = FormList(form);
     check_form_csrf(&session, &form.get("csrf_token"))?;
-    let a = care::agreement(&state.app, &session.actor, agreement).await?;
+    let a = medical_care::agreement(&state.app, &session.actor, agreement).await?;
     let back = if id_of(&form.get("from")) == a.clinic_id {
         a.clinic_id
     } else {
@@ -329,7 +332,7 @@ pub(crate) async fn end(
         end_date: form.get("end_date"),
         reason: form.get("reason"),
     };
-    match care::end_agreement(&state.app, &session.actor, agreement, &input).await {
+    match medical_care::end_agreement(&state.app, &session.actor, agreement, &input).await {
         Ok(()) => {
             Ok(Redirect::to(&format!("/facilities/{back}?ok=agreement_ended")).into_response())
         }
@@ -352,7 +355,7 @@ pub(crate) async fn add_activity(
         participants: number(&form.get("participants")),
         notes: form.get("notes"),
     };
-    match stations::add_activity(&state.app, &session.actor, facility, &input).await {
+    match station::add_activity(&state.app, &session.actor, facility, &input).await {
         Ok(_) => Ok(Redirect::to(&format!("/facilities/{facility}?ok=activity")).into_response()),
         Err(e) => page_with_error(&state, &session, facility, e).await,
     }
@@ -374,7 +377,7 @@ pub(crate) async fn add_training(
         hours: form.get("hours"),
         organiser: form.get("organiser"),
     };
-    match stations::add_training(&state.app, &session.actor, facility, &input).await {
+    match station::add_training(&state.app, &session.actor, facility, &input).await {
         Ok(_) => Ok(Redirect::to(&format!("/facilities/{facility}?ok=training")).into_response()),
         Err(e) => page_with_error(&state, &session, facility, e).await,
     }
@@ -391,7 +394,7 @@ pub(crate) async fn set_head(
     let input = HeadInput {
         user_id: id_of(&form.get("user_id")),
     };
-    match stations::set_head(&state.app, &session.actor, facility, &input).await {
+    match station::set_head(&state.app, &session.actor, facility, &input).await {
         Ok(()) => Ok(Redirect::to(&format!("/facilities/{facility}?ok=head")).into_response()),
         Err(e) => page_with_error(&state, &session, facility, e).await,
     }
@@ -434,7 +437,7 @@ pub(crate) async fn report(
     Path(code): Path<String>,
 ) -> Result<Response, PageError> {
     let region = region_param(&code)?;
-    let r = care::report(&state.app, &session.actor, &region).await?;
+    let r = medical_care::report(&state.app, &session.actor, &region).await?;
     html(ReportPage {
         nav: Nav::of(&session.actor),
         r,

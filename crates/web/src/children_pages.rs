@@ -14,8 +14,8 @@ use axum::Json;
 use kangyang_app::children::{
     self, ActivityInput, BreakGlassView, ChildFileInput, ChildFileView, ChildListEntry,
 };
-use kangyang_app::{facilities, AppError};
-use kangyang_domain::child_care::{Guardianship, Schooling, ACTIVITY_KINDS, BREAK_GLASS_MINUTES};
+use kangyang_app::{facility, AppError};
+use kangyang_domain::children::{Guardianship, Schooling, ACTIVITY_KINDS, BREAK_GLASS_MINUTES};
 use serde::Deserialize;
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
@@ -182,7 +182,7 @@ async fn children_page(
     error: Option<String>,
 ) -> Result<Response, PageError> {
     let children = children::children_of(&state.app, &session.actor, facility).await?;
-    let detail = facilities::detail(&state.app, &session.actor, facility).await?;
+    let detail = facility::detail(&state.app, &session.actor, facility).await?;
     let status = if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {

@@ -15,12 +15,12 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
-use kangyang_app::assessments::{self, RatingInput, RatingView};
-use kangyang_app::facilities::{
+use kangyang_app::assessment::{self, RatingInput, RatingView};
+use kangyang_app::facility::{
     self, BrandProjectInput, BrandScoreInput, BrandView, FacilityDetail, FacilityInput,
     FacilityQuery, FacilityView, KangyuanOverview, MilestoneInput, RelocationInput,
 };
-use kangyang_app::services::{
+use kangyang_app::kangyuan::{
     self, AttendanceDay, CounsellingView, EnrolRequest, Mark, OrderInput, OrderView, ServiceInput,
     ServiceView, TraineeView,
 };
@@ -28,9 +28,9 @@ use kangyang_app::{AppError, Result as AppResult};
 use kangyang_domain::assessment::Scored;
 use kangyang_domain::canteen::CanteenMode;
 use kangyang_domain::facility::{EligibilityRule, FacilityKind};
-use kangyang_domain::services::ServiceKind;
+use kangyang_domain::kangyuan::ServiceKind;
 use kangyang_domain::{Action, RegionCode};
-use kangyang_store::facilities::STAR_TEMPLATE;
+use kangyang_store::facility::STAR_TEMPLATE;
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -83,9 +83,7 @@ pub(crate) async fn api_list(
     ApiSession(session): ApiSession,
     Query(q): Query<FacilityQuery>,
 ) -> Result<Json<Vec<FacilityView>>, ApiError> {
-    Ok(Json(
-        facilities::list(&state.app, &session.actor, &q).await?,
-    ))
+    Ok(Json(facility::list(&state.app, &session.actor, &q).await?))
 }
 
 /// Register a facility in one's region.
@@ -96,7 +94,7 @@ pub(crate) async fn api_create(
     ApiSession(session): ApiSession,
     Json(input): Json<FacilityInput>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let id = facilities::create(&state.app, &session.actor, &input).await?;
+    let id = facility::create(&state.app, &session.actor, &input).await?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": id }))))
 }
 
@@ -109,7 +107,7 @@ pub(crate) async fn api_get(
     Path(facility): Path<i64>,
 ) -> Result<Json<FacilityDetail>, ApiError> {
     Ok(Json(
-        facilities::detail(&state.app, &session.actor, facility).await?,
+        facility::detail(&state.app, &session.actor, facility).await?,
     ))
 }
 
@@ -122,7 +120,7 @@ pub(crate) async fn api_trainees(
     Path(facility): Path<i64>,
 ) -> Result<Json<Vec<TraineeView>>, ApiError> {
     Ok(Json(
-        services::trainees(&state.app, &session.actor, facility, false).await?,
+        kangyuan::trainees(&state.app, &session.actor, facility, false).await?,
     ))
 }
 
@@ -135,7 +133,7 @@ pub(crate) async fn api_enrol(
     Path(facility): Path<i64>,
     Json(req): Json<EnrolRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let id = services::enrol(&state.app, &session.actor, facility, &req).await?;
+    let id = kangyuan::enrol(&state.app, &session.actor, facility, &req).await?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": id }))))
 }
 
@@ -159,7 +157,7 @@ pub(crate) async fn api_mark(
     Json(req): Json<MarkRequest>,
 ) -> Result<StatusCode, ApiError> {
     let day = req.day.unwrap_or_else(|| state.app.today().to_string());
-    services::mark(
+    kangyuan::mark(
         &state.app,
         &session.actor,
         facility,
@@ -180,7 +178,7 @@ pub(crate) async fn api_set_eligibility(
     Path(facility): Path<i64>,
     Json(rule): Json<EligibilityRule>,
 ) -> Result<StatusCode, ApiError> {
-    facilities::set_eligibility(&state.app, &session.actor, facility, &rule).await?;
+    facility::set_eligibility(&state.app, &session.actor, facility, &rule).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -193,7 +191,7 @@ pub(crate) async fn api_add_order(
     Path(facility): Path<i64>,
     Json(input): Json<OrderInput>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let id = services::add_order(&state.app, &session.actor, facility, &input).await?;
+    let id = kangyuan::add_order(&state.app, &session.actor, facility, &input).await?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": id }))))
 }
 
@@ -206,7 +204,7 @@ pub(crate) async fn api_orders(
     Path(facility): Path<i64>,
 ) -> Result<Json<Vec<OrderView>>, ApiError> {
     Ok(Json(
-        services::orders(&state.app, &session.actor, facility).await?,
+        kangyuan::orders(&state.app, &session.actor, facility).await?,
     ))
 }
 
@@ -227,7 +225,7 @@ pub(crate) async fn api_record_output(
     Path((facility, order)): Path<(i64, i64)>,
     Json(r): Json<OutputRequest>,
 ) -> Result<StatusCode, ApiError> {
-    services::record_output(
+    kangyuan::record_output(
         &state.app,
         &session.actor,
         facility,
@@ -251,7 +249,7 @@ pub(crate) async fn api_update(
     Json(body): Json<serde_json::Value>,
 ) -> Result<StatusCode, ApiError> {
     let input = FacilityInput::from_api(&body)?;
-    facilities::update(&state.app, &session.actor, facility, &input).await?;
+    facility::update(&state.app, &session.actor, facility, &input).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -264,7 +262,7 @@ pub(crate) async fn api_relocate(
     Path(facility): Path<i64>,
     Json(input): Json<RelocationInput>,
 ) -> Result<StatusCode, ApiError> {
-    facilities::relocate(&state.app, &session.actor, facility, &input).await?;
+    facility::relocate(&state.app, &session.actor, facility, &input).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -286,7 +284,7 @@ pub(crate) async fn api_add_room(
     Path(facility): Path<i64>,
     Json(r): Json<RoomRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let id = facilities::add_room(
+    let id = facility::add_room(
         &state.app,
         &session.actor,
         facility,
@@ -307,7 +305,7 @@ pub(crate) async fn api_brand_projects(
     Path(facility): Path<i64>,
 ) -> Result<Json<Vec<BrandView>>, ApiError> {
     Ok(Json(
-        facilities::brand_projects(&state.app, &session.actor, facility).await?,
+        facility::brand_projects(&state.app, &session.actor, facility).await?,
     ))
 }
 
@@ -320,7 +318,7 @@ pub(crate) async fn api_add_brand_project(
     Path(facility): Path<i64>,
     Json(input): Json<BrandProjectInput>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let id = facilities::add_brand_project(&state.app, &session.actor, facility, &input).await?;
+    let id = facility::add_brand_project(&state.app, &session.actor, facility, &input).await?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": id }))))
 }
 
@@ -334,8 +332,8 @@ pub(crate) async fn api_add_brand_milestone(
     Path((facility, brand)): Path<(i64, i64)>,
     Json(input): Json<MilestoneInput>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let id = facilities::add_brand_milestone(&state.app, &session.actor, facility, brand, &input)
-        .await?;
+    let id =
+        facility::add_brand_milestone(&state.app, &session.actor, facility, brand, &input).await?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": id }))))
 }
 
@@ -349,8 +347,8 @@ pub(crate) async fn api_score_brand_project(
     Path((facility, brand)): Path<(i64, i64)>,
     Json(input): Json<BrandScoreInput>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let id = facilities::score_brand_project(&state.app, &session.actor, facility, brand, &input)
-        .await?;
+    let id =
+        facility::score_brand_project(&state.app, &session.actor, facility, brand, &input).await?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": id }))))
 }
 
@@ -368,7 +366,7 @@ pub(crate) async fn add_brand_project(
         description: field("description"),
         started_on: field("started_on"),
     };
-    match facilities::add_brand_project(&state.app, &session.actor, facility, &input).await {
+    match facility::add_brand_project(&state.app, &session.actor, facility, &input).await {
         Ok(_) => Ok(Redirect::to(&format!("/facilities/{facility}?ok=brand")).into_response()),
         Err(e) => page_with_error(&state, &session, facility, e).await,
     }
@@ -388,8 +386,7 @@ pub(crate) async fn add_brand_milestone(
         planned_on: field("planned_on"),
         done_on: field("done_on"),
     };
-    match facilities::add_brand_milestone(&state.app, &session.actor, facility, brand, &input).await
-    {
+    match facility::add_brand_milestone(&state.app, &session.actor, facility, brand, &input).await {
         Ok(_) => Ok(Redirect::to(&format!("/facilities/{facility}?ok=milestone")).into_response()),
         Err(e) => page_with_error(&state, &session, facility, e).await,
     }
@@ -409,8 +406,7 @@ pub(crate) async fn score_brand_project(
         score: field("score"),
         prize: field("prize"),
     };
-    match facilities::score_brand_project(&state.app, &session.actor, facility, brand, &input).await
-    {
+    match facility::score_brand_project(&state.app, &session.actor, facility, brand, &input).await {
         Ok(_) => {
             Ok(Redirect::to(&format!("/facilities/{facility}?ok=brand_score")).into_response())
         }
@@ -433,7 +429,7 @@ pub(crate) async fn relocate(
         day: field("day"),
         note: field("note"),
     };
-    match facilities::relocate(&state.app, &session.actor, facility, &input).await {
+    match facility::relocate(&state.app, &session.actor, facility, &input).await {
         Ok(()) => Ok(Redirect::to(&format!("/facilities/{facility}?ok=moved")).into_response()),
         Err(e) => page_with_error(&state, &session, facility, e).await,
     }
@@ -456,7 +452,7 @@ pub(crate) async fn api_add_counselling(
     Path(facility): Path<i64>,
     Json(req): Json<CounsellingRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let id = services::add_counselling(
+    let id = kangyuan::add_counselling(
         &state.app,
         &session.actor,
         facility,
@@ -477,7 +473,7 @@ pub(crate) async fn api_counselling(
     Path(facility): Path<i64>,
 ) -> Result<Json<Vec<CounsellingView>>, ApiError> {
     Ok(Json(
-        services::counselling(&state.app, &session.actor, facility).await?,
+        kangyuan::counselling(&state.app, &session.actor, facility).await?,
     ))
 }
 
@@ -491,7 +487,7 @@ pub(crate) async fn api_rate(
     Path(facility): Path<i64>,
     Json(input): Json<RatingInput>,
 ) -> Result<(StatusCode, Json<Scored>), ApiError> {
-    let scored = assessments::rate_facility(&state.app, &session.actor, facility, &input).await?;
+    let scored = assessment::rate_facility(&state.app, &session.actor, facility, &input).await?;
     Ok((StatusCode::CREATED, Json(scored)))
 }
 
@@ -506,7 +502,7 @@ pub(crate) async fn api_overview(
 ) -> Result<Json<KangyuanOverview>, ApiError> {
     let region = region_param(&code)?;
     Ok(Json(
-        facilities::kangyuan_overview(&state.app, &session.actor, &region).await?,
+        facility::kangyuan_overview(&state.app, &session.actor, &region).await?,
     ))
 }
 
@@ -533,7 +529,7 @@ pub(crate) async fn list(
     if let Some(own) = actor.scope.facility_id() {
         return Ok(Redirect::to(&format!("/facilities/{own}")).into_response());
     }
-    let facilities = facilities::list(&state.app, actor, &q).await?;
+    let facilities = facility::list(&state.app, actor, &q).await?;
     html(FacilitiesPage {
         nav: Nav::of(actor),
         facilities,
@@ -586,10 +582,10 @@ async fn facility_page(
 ) -> Result<FacilityPage, AppError> {
     let app = &state.app;
     let actor = &session.actor;
-    let d = facilities::detail(app, actor, id).await?;
+    let d = facility::detail(app, actor, id).await?;
     let can_record = actor.can(Action::ServiceRecord);
     let trainees = if actor.can(Action::PersonRead) {
-        services::trainees(app, actor, id, false).await?
+        kangyuan::trainees(app, actor, id, false).await?
     } else {
         Vec::new()
     };
@@ -597,7 +593,7 @@ async fn facility_page(
     let month = format!("{}-{:02}", today.year(), today.month());
     let is_canteen = d.facility.kind == FacilityKind::ElderCanteen.as_str();
     let canteen_mode = if is_canteen {
-        kangyang_app::canteens::mode_of(app, actor, id).await?
+        kangyang_app::canteen::mode_of(app, actor, id).await?
     } else {
         None
     };
@@ -611,9 +607,9 @@ async fn facility_page(
         last_month: crate::canteen_pages::month_step(&month, false),
         nav: Nav::of(actor),
         trainees,
-        ratings: assessments::facility_history(app, actor, id, STAR_TEMPLATE).await?,
-        services: services::services(app, actor, id).await?,
-        orders: services::orders(app, actor, id).await?,
+        ratings: assessment::facility_history(app, actor, id, STAR_TEMPLATE).await?,
+        services: kangyuan::services(app, actor, id).await?,
+        orders: kangyuan::orders(app, actor, id).await?,
         service_kinds: ServiceKind::ALL
             .iter()
             .map(|k| (k.as_str(), k.label()))
@@ -678,7 +674,7 @@ pub(crate) async fn enrol(
         id_number: Some(field("id_number")),
         start_date: Some(field("start_date")),
     };
-    match services::enrol(&state.app, &session.actor, facility, &req).await {
+    match kangyuan::enrol(&state.app, &session.actor, facility, &req).await {
         Ok(_) => Ok(Redirect::to(&format!("/facilities/{facility}?ok=enrolled")).into_response()),
         Err(e) => page_with_error(&state, &session, facility, e).await,
     }
@@ -692,7 +688,7 @@ pub(crate) async fn leave(
 ) -> Result<Response, PageError> {
     let field = |k: &str| form.get(k).cloned().unwrap_or_default();
     check_form_csrf(&session, &field("csrf_token"))?;
-    match services::leave(
+    match kangyuan::leave(
         &state.app,
         &session.actor,
         facility,
@@ -728,7 +724,7 @@ pub(crate) async fn add_service(
             .collect(),
         notes: field("notes"),
     };
-    match services::add_service(&state.app, &session.actor, facility, &input).await {
+    match kangyuan::add_service(&state.app, &session.actor, facility, &input).await {
         Ok(_) => Ok(Redirect::to(&format!("/facilities/{facility}?ok=service")).into_response()),
         Err(e) => page_with_error(&state, &session, facility, e).await,
     }
@@ -744,7 +740,7 @@ pub(crate) async fn record_output(
     let field = |k: &str| form.get(k).cloned().unwrap_or_default();
     check_form_csrf(&session, &field("csrf_token"))?;
     let quantity = field("quantity").trim().parse::<i64>().unwrap_or(-1);
-    match services::record_output(
+    match kangyuan::record_output(
         &state.app,
         &session.actor,
         facility,
@@ -803,7 +799,7 @@ pub(crate) async fn create(
         contact_phone: field("contact_phone"),
         villages: field("villages"),
     };
-    match facilities::create(&state.app, &session.actor, &input).await {
+    match facility::create(&state.app, &session.actor, &input).await {
         Ok(id) => Ok(Redirect::to(&format!("/facilities/{id}")).into_response()),
         Err(e @ AppError::Invalid { .. }) => {
             let page = FacilityFormPage {
@@ -843,7 +839,7 @@ pub(crate) async fn api_open_round(
     ApiSession(session): ApiSession,
     Json(r): Json<RoundRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let id = assessments::open_round_typed(
+    let id = assessment::open_round_typed(
         &state.app,
         &session.actor,
         &r.template,
@@ -879,7 +875,7 @@ pub(crate) async fn attendance(
     Path(facility): Path<i64>,
     Query(p): Query<DayParam>,
 ) -> Result<Response, PageError> {
-    let (sheet, error) = match services::attendance_day(
+    let (sheet, error) = match kangyuan::attendance_day(
         &state.app,
         &session.actor,
         facility,
@@ -889,7 +885,7 @@ pub(crate) async fn attendance(
     {
         Ok(sheet) => (sheet, None),
         Err(e @ AppError::Invalid { .. }) => (
-            services::attendance_day(&state.app, &session.actor, facility, None).await?,
+            kangyuan::attendance_day(&state.app, &session.actor, facility, None).await?,
             Some(e.to_string()),
         ),
         Err(e) => return Err(e.into()),
@@ -920,7 +916,7 @@ pub(crate) async fn mark(
     };
     let person = id_field(&field("person_id"));
     let day = field("day");
-    services::mark(&state.app, &session.actor, facility, person, &day, mark).await?;
+    kangyuan::mark(&state.app, &session.actor, facility, person, &day, mark).await?;
     Ok(Redirect::to(&format!(
         "/facilities/{facility}/attendance?day={}#p{person}",
         crate::audit_pages::percent_encode(&day)
@@ -940,7 +936,7 @@ pub(crate) async fn mark_day(
     check_form_csrf(&session, &field("csrf_token"))?;
     let present: Vec<i64> = form.all("present").iter().map(|v| id_field(v)).collect();
     let day = field("day");
-    services::mark_day(&state.app, &session.actor, facility, &day, &present).await?;
+    kangyuan::mark_day(&state.app, &session.actor, facility, &day, &present).await?;
     Ok(Redirect::to(&format!(
         "/facilities/{facility}/attendance?day={}",
         crate::audit_pages::percent_encode(&day)
@@ -963,7 +959,7 @@ pub(crate) async fn attendance_xlsx(
 ) -> Result<Response, PageError> {
     let month = month_or_this(&state, &p.month);
     let bytes =
-        services::attendance_month_xlsx(&state.app, &session.actor, facility, &month).await?;
+        kangyuan::attendance_month_xlsx(&state.app, &session.actor, facility, &month).await?;
     Ok(xlsx(
         &format!("attendance-{facility}-{}.xlsx", month.trim()),
         bytes,
@@ -978,7 +974,7 @@ pub(crate) async fn payout_xlsx(
     Query(p): Query<MonthParam>,
 ) -> Result<Response, PageError> {
     let month = month_or_this(&state, &p.month);
-    let bytes = services::payout_xlsx(&state.app, &session.actor, facility, &month).await?;
+    let bytes = kangyuan::payout_xlsx(&state.app, &session.actor, facility, &month).await?;
     Ok(xlsx(
         &format!("payout-{facility}-{}.xlsx", month.trim()),
         bytes,
@@ -1000,7 +996,7 @@ pub(crate) async fn overview(
     Path(code): Path<String>,
 ) -> Result<Response, PageError> {
     let region = region_param(&code)?;
-    let o = facilities::kangyuan_overview(&state.app, &session.actor, &region).await?;
+    let o = facility::kangyuan_overview(&state.app, &session.actor, &region).await?;
     html(OverviewPage {
         nav: Nav::of(&session.actor),
         o,

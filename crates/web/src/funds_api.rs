@@ -10,7 +10,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::Json;
-use kangyang_app::facilities::ProjectView;
+use kangyang_app::facility::ProjectView;
 use kangyang_app::pairing::{self, HelpInput, PairWith};
 use kangyang_app::{funds, AppError, Result as AppResult};
 use kangyang_domain::money::Fen;

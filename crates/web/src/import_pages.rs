@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use futures_util::stream;
 use kangyang_app::export::{self, PersonExport};
 use kangyang_app::import::{self, ImportOptions, JobState};
-use kangyang_app::persons::PersonQuery;
+use kangyang_app::register::PersonQuery;
 use kangyang_app::sheet::{self, SheetFormat};
 use kangyang_app::AppError;
 use serde::Deserialize;

@@ -9,9 +9,9 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Json;
-use kangyang_app::persons::{self, HistoryEntry, PersonQuery, PersonView, RevealField};
+use kangyang_app::register::{self, HistoryEntry, PersonQuery, PersonView, RevealField};
 use kangyang_app::AppError;
-use kangyang_domain::person::{Field, FieldError, RawPerson};
+use kangyang_domain::register::{Field, FieldError, RawPerson};
 use kangyang_domain::Action;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -102,13 +102,13 @@ pub(crate) async fn api_search(
     ApiSession(session): ApiSession,
     Query(query): Query<PersonQuery>,
 ) -> Result<Json<PersonPage>, ApiError> {
-    let (persons, total) = persons::search(&state.app, &session.actor, &query).await?;
+    let (persons, total) = register::search(&state.app, &session.actor, &query).await?;
     Ok(Json(PersonPage {
         total: total.total,
         total_is_estimate: total.estimated,
         total_is_lower_bound: false,
         page: query.page.unwrap_or(1).max(1),
-        page_size: persons::PAGE_SIZE,
+        page_size: register::PAGE_SIZE,
         persons,
     }))
 }
@@ -123,7 +123,7 @@ pub(crate) async fn api_create(
     ApiSession(session): ApiSession,
     Json(values): Json<serde_json::Map<String, serde_json::Value>>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let id = persons::create(&state.app, &session.actor, &raw_from_json(&values)?).await?;
+    let id = register::create(&state.app, &session.actor, &raw_from_json(&values)?).await?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": id }))))
 }
 
@@ -135,7 +135,7 @@ pub(crate) async fn api_get(
     ApiSession(session): ApiSession,
     Path(id): Path<i64>,
 ) -> Result<Json<PersonView>, ApiError> {
-    Ok(Json(persons::get(&state.app, &session.actor, id).await?))
+    Ok(Json(register::get(&state.app, &session.actor, id).await?))
 }
 
 /// Replace a person's record; takes back unchanged what GET returned.
@@ -149,7 +149,7 @@ pub(crate) async fn api_update(
     Path(id): Path<i64>,
     Json(values): Json<serde_json::Map<String, serde_json::Value>>,
 ) -> Result<StatusCode, ApiError> {
-    persons::update(&state.app, &session.actor, id, &raw_from_json(&values)?).await?;
+    register::update(&state.app, &session.actor, id, &raw_from_json(&values)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -169,7 +169,7 @@ pub(crate) async fn api_reveal(
     Path(id): Path<i64>,
     Json(req): Json<RevealRequest>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let value = persons::reveal(&state.app, &session.actor, id, req.field, &req.reason).await?;
+    let value = register::reveal(&state.app, &session.actor, id, req.field, &req.reason).await?;
     Ok(Json(serde_json::json!({ "value": value })))
 }
 
@@ -192,7 +192,7 @@ pub(crate) async fn api_find(
     ApiSession(session): ApiSession,
     Json(req): Json<FindRequest>,
 ) -> Result<Json<Found>, ApiError> {
-    let id = persons::find_by_id_number(&state.app, &session.actor, &req.id_number).await?;
+    let id = register::find_by_id_number(&state.app, &session.actor, &req.id_number).await?;
     Ok(Json(Found { id }))
 }
 
@@ -205,7 +205,7 @@ pub(crate) async fn api_history(
     Path(id): Path<i64>,
 ) -> Result<Json<Vec<HistoryEntry>>, ApiError> {
     Ok(Json(
-        persons::history(&state.app, &session.actor, id).await?,
+        register::history(&state.app, &session.actor, id).await?,
     ))
 }
 
@@ -333,7 +333,7 @@ pub(crate) async fn find(
     Form(form): Form<FindForm>,
 ) -> Result<Response, PageError> {
     check_form_csrf(&session, &form.csrf_token)?;
-    match persons::find_by_id_number(&state.app, &session.actor, &form.id_number).await {
+    match register::find_by_id_number(&state.app, &session.actor, &form.id_number).await {
         Ok(id) => Ok(Redirect::to(&format!("/persons/{id}")).into_response()),
         Err(AppError::Invalid { .. }) => Ok(Redirect::to("/persons?find=invalid").into_response()),
         Err(AppError::NotFound) => Ok(Redirect::to("/persons?find=none").into_response()),
@@ -348,11 +348,11 @@ pub(crate) async fn list(
     Query(found): Query<FindOutcome>,
 ) -> Result<Response, PageError> {
     let actor = &session.actor;
-    let (persons, count, mut error) = match persons::search(&state.app, actor, &q).await {
+    let (persons, count, mut error) = match register::search(&state.app, actor, &q).await {
         Ok((p, t)) => (p, t, None),
         Err(AppError::Invalid { message, .. }) => (
             Vec::new(),
-            persons::MatchCount {
+            register::MatchCount {
                 total: 0,
                 estimated: false,
             },
@@ -366,7 +366,7 @@ pub(crate) async fn list(
         _ => {}
     }
     let page = q.page.unwrap_or(1).max(1);
-    let pages = ((count.total + persons::PAGE_SIZE - 1) / persons::PAGE_SIZE).max(1);
+    let pages = ((count.total + register::PAGE_SIZE - 1) / register::PAGE_SIZE).max(1);
     html(PersonsPage {
         nav: Nav::of(actor),
         total: if count.estimated {
@@ -454,7 +454,7 @@ pub(crate) async fn create(
         values.get("csrf_token").map(String::as_str).unwrap_or(""),
     )?;
     let raw = raw_from(&values);
-    match persons::create(&state.app, &session.actor, &raw).await {
+    match register::create(&state.app, &session.actor, &raw).await {
         Ok(id) => Ok(Redirect::to(&format!("/persons/{id}")).into_response()),
         Err(AppError::InvalidFields(errors)) => form_again(
             &session,
@@ -489,7 +489,7 @@ pub(crate) async fn edit_form(
     PageSession(session): PageSession,
     Path(id): Path<i64>,
 ) -> Result<Response, PageError> {
-    let (values, view) = persons::form_values(&state.app, &session.actor, id).await?;
+    let (values, view) = register::form_values(&state.app, &session.actor, id).await?;
     html(PersonFormPage {
         nav: Nav::of(&session.actor),
         title: format!("修改：{}", view.name),
@@ -510,10 +510,10 @@ pub(crate) async fn update(
         values.get("csrf_token").map(String::as_str).unwrap_or(""),
     )?;
     let posted = raw_from(&values);
-    match persons::update(&state.app, &session.actor, id, &posted).await {
+    match register::update(&state.app, &session.actor, id, &posted).await {
         Ok(()) => Ok(Redirect::to(&format!("/persons/{id}")).into_response()),
         Err(AppError::InvalidFields(errors)) => {
-            let view = persons::get(&state.app, &session.actor, id).await?;
+            let view = register::get(&state.app, &session.actor, id).await?;
             form_again(
                 &session,
                 &format!("修改：{}", view.name),
@@ -586,8 +586,8 @@ async fn detail(
     status_error: Option<String>,
 ) -> Result<Response, PageError> {
     let actor = &session.actor;
-    let p = persons::get(&state.app, actor, id).await?;
-    let history = history_lines(persons::history(&state.app, actor, id).await?);
+    let p = register::get(&state.app, actor, id).await?;
+    let history = history_lines(register::history(&state.app, actor, id).await?);
     let life_events = kangyang_app::life::events_of(&state.app, actor, id).await?;
     let status = if reveal_error.is_some() || status_error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
@@ -638,7 +638,7 @@ pub(crate) async fn reveal(
         RevealField::GuardianPhone => "监护人电话",
         RevealField::EmergencyContactPhone => "紧急联系人电话",
     };
-    match persons::reveal(&state.app, &session.actor, id, form.field, &form.reason).await {
+    match register::reveal(&state.app, &session.actor, id, form.field, &form.reason).await {
         Ok(value) => {
             let shown = (
                 label.to_owned(),

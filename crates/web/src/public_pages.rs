@@ -1,5 +1,5 @@
 //! The public portal under `/public`: no sign-in, nothing about any person,
-//! small counts suppressed (the rules live in `kangyang_app::public`).
+//! small counts suppressed (the rules live in `kangyang_app::portal`).
 
 use crate::charts::MapFrame;
 use crate::error::PageError;
@@ -8,7 +8,7 @@ use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
-use kangyang_app::public::{self, Directory, DirectoryQuery, FacilityPage, PublicStats};
+use kangyang_app::portal::{self, Directory, DirectoryQuery, FacilityPage, PublicStats};
 use kangyang_app::AppError;
 use kangyang_domain::facility::FacilityKind;
 
@@ -53,7 +53,7 @@ pub(crate) async fn directory(
     State(state): State<AppState>,
     Query(q): Query<DirectoryQuery>,
 ) -> Result<Response, PageError> {
-    let d = public::directory(&state.app, &q).await?;
+    let d = portal::directory(&state.app, &q).await?;
     let placed: Vec<(i64, &str, f64, f64)> = d
         .facilities
         .iter()
@@ -94,7 +94,7 @@ pub(crate) async fn facility(
 ) -> Result<Response, PageError> {
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
     html(FacilityDetailPage {
-        p: public::facility(&state.app, id).await?,
+        p: portal::facility(&state.app, id).await?,
     })
 }
 
@@ -109,6 +109,6 @@ pub(crate) async fn region(
     Path(code): Path<String>,
 ) -> Result<Response, PageError> {
     html(RegionPage {
-        s: public::region_stats(&state.app, &code).await?,
+        s: portal::region_stats(&state.app, &code).await?,
     })
 }

@@ -10,9 +10,9 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
-use kangyang_app::facilities::{self, FacilityQuery, FacilityView};
+use kangyang_app::facility::{self, FacilityQuery, FacilityView};
 use kangyang_app::visits::{self, DueList, RaisedList, VisitInput, VisitView, FINDINGS, RISKS};
-use kangyang_app::{persons, AppError};
+use kangyang_app::{register, AppError};
 use serde::Deserialize;
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
@@ -130,7 +130,7 @@ async fn due_page(
     };
     // Without a station of their own, officials pick one.
     let stations = if list.is_none() {
-        facilities::list(
+        facility::list(
             &state.app,
             actor,
             &FacilityQuery {
@@ -173,7 +173,7 @@ async fn visit_page(
     id: i64,
     error: Option<String>,
 ) -> Result<VisitPage, AppError> {
-    let person = persons::get(&state.app, &session.actor, id).await?;
+    let person = register::get(&state.app, &session.actor, id).await?;
     Ok(VisitPage {
         nav: Nav::of(&session.actor),
         person_id: id,

@@ -241,12 +241,12 @@ backend_test!(
         t.user("yunfu", Role::Official, "4453").await;
         let (own, csrf) = t.login("heshan").await;
         let (yunfu, yunfu_csrf) = t.login("yunfu").await;
-        let own_person = crate::persons::create_person(&t, &own, &csrf, "440784103202", 1).await;
+        let own_person = crate::register::create_person(&t, &own, &csrf, "440784103202", 1).await;
         let other_person =
-            crate::persons::create_person(&t, &yunfu, &yunfu_csrf, "445302001009", 2).await;
+            crate::register::create_person(&t, &yunfu, &yunfu_csrf, "445302001009", 2).await;
         let empty_sheet = "身份证号,姓名,居住村（社区）代码\n";
-        let own_job = crate::persons::upload_import(&t, &own, &csrf, empty_sheet).await;
-        let other_job = crate::persons::upload_import(&t, &yunfu, &yunfu_csrf, empty_sheet).await;
+        let own_job = crate::register::upload_import(&t, &own, &csrf, empty_sheet).await;
+        let other_job = crate::register::upload_import(&t, &yunfu, &yunfu_csrf, empty_sheet).await;
         let facility = |client: &reqwest::Client, csrf: &str, region: &str| {
             let req = client
                 .post(t.url("/api/v1/facilities"))
@@ -434,12 +434,12 @@ backend_test!(
         // Transfer requests: Yunfu asks for a Heshan person, so Heshan holds
         // it (reads and decides it); another names a number Heshan does not
         // hold, to a Yunfu village: not Heshan's to see.
-        crate::persons::create_person(&t, &own, &csrf, "440784103202", 41).await;
+        crate::register::create_person(&t, &own, &csrf, "440784103202", 41).await;
         let own_transfer = create(
             &yunfu,
             &yunfu_csrf,
             "/api/v1/transfers",
-            serde_json::json!({ "id_number": crate::persons::id_for("440784103202", 41),
+            serde_json::json!({ "id_number": crate::register::id_for("440784103202", 41),
                 "village": "445302001009" }),
         )
         .await;
@@ -447,7 +447,7 @@ backend_test!(
             &yunfu,
             &yunfu_csrf,
             "/api/v1/transfers",
-            serde_json::json!({ "id_number": crate::persons::id_for("445302001009", 42),
+            serde_json::json!({ "id_number": crate::register::id_for("445302001009", 42),
                 "village": "445302001009" }),
         )
         .await;
@@ -540,7 +540,7 @@ backend_test!(
                 }
             }
             // Counselling notes are for counsellors alone: an official is refused
-            // them outright, in scope or not (facilities.rs walks a counsellor).
+            // them outright, in scope or not (facility.rs walks a counsellor).
             if route.path.ends_with("/counselling") {
                 for path in [&path_own, &path_other] {
                     let res = request(&own, path).send().await.unwrap();

@@ -447,7 +447,7 @@ async fn injected_scripts_and_links_never_run_or_show() {
         .post(t.url("/api/v1/persons"))
         .header("x-csrf-token", &csrf)
         .json(&serde_json::json!({
-            "id_number": crate::persons::id_for("440784103202", 61),
+            "id_number": crate::register::id_for("440784103202", 61),
             "name": "李<script>window.__pwned=true</script>",
             "village": "440784103202",
             "address": all,
@@ -542,7 +542,7 @@ async fn register_a_person_through_the_form_and_find_them() {
     let b = Browser::start(390, 844).await;
     b.login(&t, "heshan").await;
     b.goto(&t.url("/persons/new")).await;
-    let id = crate::persons::id_for("440784103202", 71);
+    let id = crate::register::id_for("440784103202", 71);
     b.type_into("input[name=name]", "陈桂芳").await;
     b.type_into("input[name=id_number]", "4407").await;
     b.type_into("input[name=village]", "440784103202").await;
@@ -882,7 +882,7 @@ async fn a_social_worker_on_a_phone_sees_who_is_due_and_overdue_and_records_a_vi
             "/api/v1/persons".into(),
             json!({
                 "id_number": IdNumber::from_parts(&served[..6], birth, 300 + n).unwrap().as_str(),
-                "name": crate::persons::name_for(n), "village": served,
+                "name": crate::register::name_for(n), "village": served,
                 "address": "安塘路1号", "living_situation": "独居",
             }),
         )
@@ -1272,7 +1272,7 @@ async fn a_caregiver_checks_in_and_out_of_a_home_visit_on_a_phone() {
             (status, res.json::<Value>().await.unwrap_or(Value::Null))
         }
     };
-    let person = crate::persons::create_person(&t, &official, &csrf, village, 3).await;
+    let person = crate::register::create_person(&t, &official, &csrf, village, 3).await;
     let (status, provider) = post(
         "/api/v1/facilities".into(),
         json!({ "name": "云城区居家养老服务中心", "kind": "home_care_centre",

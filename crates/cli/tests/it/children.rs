@@ -3,7 +3,7 @@
 //! audited and waits for the auditor; outside one's scope the child is 404.
 
 use crate::backend_test;
-use crate::persons::name_for;
+use crate::register::name_for;
 use crate::support::{get_json, post_json, start_app_with_clock, Backend, TestApp, PASSWORD};
 use kangyang_app::auth::Password;
 use kangyang_app::{users, Config};

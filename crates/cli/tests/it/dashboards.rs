@@ -2,7 +2,7 @@
 //! figure checked against a count made here from the records themselves.
 
 use crate::backend_test;
-use crate::persons::name_for;
+use crate::register::name_for;
 use crate::support::{get_json, start_app, Backend, TestApp};
 use kangyang_domain::{CivilDate, IdNumber, Role};
 use serde_json::{json, Value};
@@ -304,7 +304,7 @@ backend_test!(
         .await;
         {
             let mut conn = t.app.store().pool().acquire().await.unwrap();
-            kangyang_store::persons::set_capability_level(&mut conn, elder, "moderate", 0)
+            kangyang_store::register::set_capability_level(&mut conn, elder, "moderate", 0)
                 .await
                 .unwrap();
         }
@@ -667,10 +667,10 @@ backend_test!(
         .await;
         {
             let mut conn = t.app.store().pool().acquire().await.unwrap();
-            kangyang_store::persons::set_capability_level(&mut conn, alone, "mild", 0)
+            kangyang_store::register::set_capability_level(&mut conn, alone, "mild", 0)
                 .await
                 .unwrap();
-            kangyang_store::persons::set_capability_level(&mut conn, able, "intact", 0)
+            kangyang_store::register::set_capability_level(&mut conn, able, "intact", 0)
                 .await
                 .unwrap();
         }

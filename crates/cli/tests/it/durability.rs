@@ -5,7 +5,7 @@
 use crate::backend_test;
 use crate::support::{kangyang, Backend, TestDb, PASSWORD};
 use kangyang_domain::{CivilDate, IdNumber};
-use kangyang_store::transfer::{self, Cell};
+use kangyang_store::database_copy::{self, Cell};
 use std::collections::BTreeMap;
 use std::io::BufRead;
 use std::process::{Child, Command, Stdio};
@@ -70,7 +70,7 @@ fn populated(db: &TestDb, people: u32) {
 async fn snapshot(url: &str) -> BTreeMap<String, Vec<Vec<Cell>>> {
     let store = kangyang_store::Store::connect(url).await.unwrap();
     let mut conn = store.pool().acquire().await.unwrap();
-    let snap = transfer::snapshot(&mut conn).await.unwrap();
+    let snap = database_copy::snapshot(&mut conn).await.unwrap();
     drop(conn);
     store.close().await;
     snap
@@ -398,7 +398,10 @@ backend_test!(
         .await
         .unwrap();
         if b == Backend::Sqlite {
-            assert_eq!(transfer::sqlite_integrity(&mut conn).await.unwrap(), "ok");
+            assert_eq!(
+                database_copy::sqlite_integrity(&mut conn).await.unwrap(),
+                "ok"
+            );
         }
         drop(conn);
         store.close().await;

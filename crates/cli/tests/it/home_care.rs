@@ -20,7 +20,7 @@ async fn staff(t: &TestApp, username: &str, facility: i64) {
         &t.app,
         &users::NewAccount {
             username: username.into(),
-            display_name: format!("护理员{}", crate::persons::name_for(username.len() as u16)),
+            display_name: format!("护理员{}", crate::register::name_for(username.len() as u16)),
             password: Password(PASSWORD.to_owned()),
             role: Role::FacilityStaff,
             region: RegionCode::parse("445302001").unwrap(),
@@ -65,7 +65,7 @@ backend_test!(
         t.user("yunfu", Role::Official, "4453").await;
         let (official, csrf) = t.login("yunfu").await;
         // An 84-year-old on 低保 living alone: 200 yuan a month of service.
-        let person = crate::persons::create_person(&t, &official, &csrf, VILLAGE, 1).await;
+        let person = crate::register::create_person(&t, &official, &csrf, VILLAGE, 1).await;
         let first = provider(&t, &official, &csrf, "云城区居家养老服务中心").await;
         let second = provider(&t, &official, &csrf, "河口居家养老服务站").await;
         staff(&t, "carer", first).await;
@@ -506,7 +506,7 @@ backend_test!(
         t.user("heshan", Role::Official, "440784").await;
         let (official, csrf) = t.login("yunfu").await;
         let (heshan, heshan_csrf) = t.login("heshan").await;
-        let person = crate::persons::create_person(&t, &official, &csrf, VILLAGE, 2).await;
+        let person = crate::register::create_person(&t, &official, &csrf, VILLAGE, 2).await;
         let attempt = |body: Value| t.post_json(&official, &csrf, "/api/v1/home-care/orders", body);
         let (status, body) = attempt(
             json!({ "person_id": person, "item": "massage", "scheduled_at": at(&t, 3600) }),
@@ -544,7 +544,7 @@ backend_test!(
             "another county's person does not exist for Heshan"
         );
         // By ID number, as a caller gives it; two hours of cleaning.
-        let (status, body) = attempt(json!({ "id_number": crate::persons::id_for(VILLAGE, 2),
+        let (status, body) = attempt(json!({ "id_number": crate::register::id_for(VILLAGE, 2),
             "item": "助洁（居室清洁）", "quantity": "2", "scheduled_at": at(&t, 7200).replace(' ', "T") })).await;
         assert_eq!(status, 201, "{body}");
         assert_eq!(

@@ -3,7 +3,7 @@
 //! and the demo's programme.
 
 use crate::backend_test;
-use crate::persons::name_for;
+use crate::register::name_for;
 use crate::support::{get_json, start_app, Backend, TestApp};
 use kangyang_domain::{CivilDate, IdNumber, Role};
 

@@ -204,7 +204,10 @@ async fn the_template_carries_every_column() {
     )
     .unwrap();
     let map = kangyang_app::sheet::map_headers(reader.headers());
-    assert_eq!(map.columns.len(), kangyang_domain::person::Field::ALL.len());
+    assert_eq!(
+        map.columns.len(),
+        kangyang_domain::register::Field::ALL.len()
+    );
 }
 
 #[tokio::test]
@@ -445,8 +448,9 @@ crate::backend_test!(
         let facility = res.json::<serde_json::Value>().await.unwrap()["id"]
             .as_i64()
             .unwrap();
-        let enrolled = crate::persons::create_person(&t, &official, &csrf, "440784103202", 1).await;
-        crate::persons::create_person(&t, &official, &csrf, "440784103202", 2).await;
+        let enrolled =
+            crate::register::create_person(&t, &official, &csrf, "440784103202", 1).await;
+        crate::register::create_person(&t, &official, &csrf, "440784103202", 2).await;
         let res = official
             .post(t.url(&format!("/api/v1/facilities/{facility}/enrolments")))
             .header("x-csrf-token", &csrf)
@@ -473,8 +477,8 @@ crate::backend_test!(
         // Both rows change the name; only the facility's own person may change.
         let csv = format!(
             "身份证号,姓名,居住村（社区）代码\n{},改名甲,440784103202\n{},改名乙,440784103202\n",
-            crate::persons::id_for("440784103202", 1),
-            crate::persons::id_for("440784103202", 2),
+            crate::register::id_for("440784103202", 1),
+            crate::register::id_for("440784103202", 2),
         );
         let page = upload_file(
             &t,

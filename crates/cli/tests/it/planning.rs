@@ -2,7 +2,7 @@
 //! construction projects.
 
 use crate::backend_test;
-use crate::persons::create_person;
+use crate::register::create_person;
 use crate::support::{assert_bad_field, get_json, post_json, start_app, Backend, TestApp};
 use kangyang_domain::Role;
 

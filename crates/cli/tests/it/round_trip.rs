@@ -272,7 +272,7 @@ backend_test!(
         let t = start_app(b).await;
         t.user("yunfu", Role::Official, "4453").await;
         let (client, csrf) = t.login("yunfu").await;
-        let person = crate::persons::create_person(&t, &client, &csrf, VILLAGE, 7).await;
+        let person = crate::register::create_person(&t, &client, &csrf, VILLAGE, 7).await;
         let path = format!("/api/v1/persons/{person}/home-care");
         let (status, answer) = send(
             &client,

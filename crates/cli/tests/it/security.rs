@@ -652,8 +652,8 @@ async fn region_objects(
         }
     };
     let county = &town[..6];
-    let person = crate::persons::create_person(t, client, csrf, village, n).await;
-    let job = crate::persons::upload_import(t, client, csrf, "身份证号,姓名,居住村（社区）代码\n")
+    let person = crate::register::create_person(t, client, csrf, village, n).await;
+    let job = crate::register::upload_import(t, client, csrf, "身份证号,姓名,居住村（社区）代码\n")
         .await as i64;
     let facility = created(
         "/api/v1/facilities",
@@ -727,7 +727,7 @@ async fn region_objects(
     // A transfer request of the region's own, for a number no one holds.
     let transfer = created(
         "/api/v1/transfers",
-        serde_json::json!({ "id_number": crate::persons::id_for(village, n + 50),
+        serde_json::json!({ "id_number": crate::register::id_for(village, n + 50),
             "village": village }),
     )
     .await;
@@ -754,8 +754,8 @@ async fn region_objects(
         ("{build}", build),
     ];
     let who = [
-        crate::persons::name_for(n),
-        crate::persons::id_for(village, n),
+        crate::register::name_for(n),
+        crate::register::id_for(village, n),
     ];
     (objects, who)
 }
@@ -1098,7 +1098,7 @@ backend_test!(
     an_id_or_phone_number_typed_as_username_is_kept_masked,
     |b: Backend| async move {
         let t = start_app(b).await;
-        let id_number = crate::persons::id_for("440784103202", 7);
+        let id_number = crate::register::id_for("440784103202", 7);
         for typed in [id_number.as_str(), "13812345678"] {
             assert_eq!(
                 api_login(&t, &t.client(), typed, "Wrong-Password-1", None)

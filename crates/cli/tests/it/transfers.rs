@@ -2,7 +2,7 @@
 //! (迁入申请) move a person between them with the holder's consent.
 
 use crate::backend_test;
-use crate::persons::{create_person, id_for, upload_import};
+use crate::register::{create_person, id_for, upload_import};
 use crate::support::{get_json, get_text, start_app, Backend};
 use kangyang_domain::Role;
 

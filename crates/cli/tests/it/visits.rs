@@ -2,7 +2,7 @@
 //! overdue among the people of the station's villages, and records visits.
 
 use crate::backend_test;
-use crate::persons::name_for;
+use crate::register::name_for;
 use crate::support::{
     assert_bad_field, get_json, post_json, start_app, Backend, TestApp, PASSWORD,
 };

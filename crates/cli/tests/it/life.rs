@@ -4,7 +4,7 @@
 //! entered after it before the news arrived.
 
 use crate::backend_test;
-use crate::persons::name_for;
+use crate::register::name_for;
 use crate::support::{get_json, get_text, kangyang, start_app, Backend, TestApp, TestDb};
 use kangyang_app::import::{ImportOptions, Importer};
 use kangyang_app::sheet::SheetFormat;

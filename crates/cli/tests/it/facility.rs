@@ -3,7 +3,7 @@
 //! counselling, through a real server.
 
 use crate::backend_test;
-use crate::persons::name_for;
+use crate::register::name_for;
 use crate::support::{
     assert_bad_field, get_json, post_json, start_app, Backend, TestApp, PASSWORD,
 };

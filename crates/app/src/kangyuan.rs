@@ -4,24 +4,24 @@
 //! and assisted employment: piecework orders, output and the monthly payout.
 //!
 //! Every use case names a facility and goes through
-//! [`crate::facilities::scoped_facility`], so a facility user reaches only
+//! [`crate::facility::scoped_facility`], so a facility user reaches only
 //! their own facility; people are reached through their enrolment in it.
 
 use crate::actor::Who;
 use crate::audit::Event;
-use crate::facilities::{eligibility_of, scoped_facility};
+use crate::facility::{eligibility_of, scoped_facility};
 use crate::report_sheet::ReportSheet;
 use crate::{Actor, App, AppError, Result};
 use kangyang_domain::disability::{DisabilityCategory, DisabilityGrade};
 use kangyang_domain::facility::{Applicant, FacilityKind};
+use kangyang_domain::kangyuan::{piece_earnings, working_days, ServiceKind};
 use kangyang_domain::life::{service_allowed_stored, Service};
 use kangyang_domain::money::Fen;
-use kangyang_domain::person::PersonStatus;
-use kangyang_domain::services::{piece_earnings, working_days, ServiceKind};
+use kangyang_domain::register::PersonStatus;
 use kangyang_domain::{Action, CivilDate, IdNumber, RegionCode, Scope};
-use kangyang_store::facilities::FacilityRow;
-use kangyang_store::persons::{self, PersonScope};
-use kangyang_store::services::{self as store, NewOrder, NewService, TraineeRow};
+use kangyang_store::facility::FacilityRow;
+use kangyang_store::kangyuan::{self as store, NewOrder, NewService, TraineeRow};
+use kangyang_store::register::{self, PersonScope};
 use rust_xlsxwriter::XlsxError;
 use serde::{Deserialize, Serialize};
 
@@ -114,15 +114,15 @@ pub async fn enrol(app: &App, actor: &Actor, facility_id: i64, req: &EnrolReques
                 .map_err(|e| AppError::invalid("身份证号", e.to_string()))?;
             let index = app
                 .keys()
-                .blind_index(crate::persons::ID_KIND, number.as_str());
-            persons::find_by_id_index(&mut conn, &index)
+                .blind_index(crate::register::ID_KIND, number.as_str());
+            register::find_by_id_index(&mut conn, &index)
                 .await?
                 .map(|(id, _, _)| id)
         }
         (None, None) => return Err(AppError::invalid("人员", "请给出人员或其身份证号")),
     };
     let person = match person_id {
-        Some(id) => persons::get(&mut conn, &scope, id).await?,
+        Some(id) => register::get(&mut conn, &scope, id).await?,
         None => None,
     };
     let Some(person) = person else {
@@ -590,7 +590,7 @@ fn attendance_workbook(
         sum_expected += expected;
         sheet.number(row, c_present, present as f64)?;
         sheet.number(row, c_expected, expected as f64)?;
-        let rate = kangyang_domain::services::attendance_rate(present, expected)
+        let rate = kangyang_domain::kangyuan::attendance_rate(present, expected)
             .map(kangyang_domain::money::percent_string)
             .unwrap_or_default();
         sheet.text(row, c_rate, &rate)?;
@@ -599,7 +599,7 @@ fn attendance_workbook(
     sheet.label(row, 0, "合计")?;
     sheet.total(row, c_present, sum_present as f64)?;
     sheet.total(row, c_expected, sum_expected as f64)?;
-    let rate = kangyang_domain::services::attendance_rate(sum_present, sum_expected)
+    let rate = kangyang_domain::kangyuan::attendance_rate(sum_present, sum_expected)
         .map(kangyang_domain::money::percent_string)
         .unwrap_or_default();
     sheet.label(row, c_rate, &rate)?;

@@ -6,7 +6,7 @@
 //! figures of a region are counts by the case's village code, read only by
 //! region-scoped users (the app checks).
 
-use crate::persons::PersonScope;
+use crate::register::PersonScope;
 use crate::sql::Sql;
 use crate::{Conn, Result, StoreError};
 

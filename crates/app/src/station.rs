@@ -9,14 +9,14 @@
 
 use crate::actor::Who;
 use crate::audit::Event;
-use crate::facilities::scoped_facility;
+use crate::facility::scoped_facility;
 use crate::{Actor, App, AppError, Result};
 use kangyang_domain::assessment::STATION_STANDARD;
-use kangyang_domain::care::{activity_label, hours_string, parse_hours, ACTIVITY_KINDS};
 use kangyang_domain::facility::FacilityKind;
+use kangyang_domain::station::{activity_label, hours_string, parse_hours, ACTIVITY_KINDS};
 use kangyang_domain::{Action, CivilDate};
-use kangyang_store::care::{self as store, NewActivity, NewTraining};
-use kangyang_store::facilities::FacilityRow;
+use kangyang_store::facility::FacilityRow;
+use kangyang_store::station::{self as store, NewActivity, NewTraining};
 use serde::{Deserialize, Serialize};
 
 /// The station `id` of one's scope; a facility of another kind is refused
@@ -334,7 +334,7 @@ pub struct StationWork {
     pub activities: Vec<ActivityView>,
     pub trainings: Vec<TrainingView>,
     /// The standardisation assessments, newest first.
-    pub ratings: Vec<crate::assessments::RatingView>,
+    pub ratings: Vec<crate::assessment::RatingView>,
 }
 
 /// A station's work; `None` for a facility that is not a station.
@@ -347,7 +347,7 @@ pub async fn work(app: &App, actor: &Actor, station_id: i64) -> Result<Option<St
     let activities = activities(app, actor, station_id).await?;
     let trainings = trainings(app, actor, station_id).await?;
     let ratings =
-        crate::assessments::facility_history(app, actor, station_id, STATION_STANDARD).await?;
+        crate::assessment::facility_history(app, actor, station_id, STATION_STANDARD).await?;
     let mut conn = app.store().read().await?;
     let head_id = store::head(&mut conn, station_id).await?;
     let workers: Vec<WorkerView> = store::workers(&mut conn, station_id)

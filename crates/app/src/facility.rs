@@ -8,11 +8,11 @@ use crate::actor::Who;
 use crate::audit::Event;
 use crate::{Actor, App, AppError, Result};
 use kangyang_domain::facility::{EligibilityRule, FacilityKind};
+use kangyang_domain::kangyuan::working_days;
 use kangyang_domain::money::{per_mille, percent_string, Fen};
-use kangyang_domain::services::working_days;
 use kangyang_domain::{Action, CivilDate, RegionCode, RegionLevel};
-use kangyang_store::facilities::{self as store, FacilityRow, FacilityScope, FacilityValues};
-use kangyang_store::{funds, pairing, regions, services as store_services};
+use kangyang_store::facility::{self as store, FacilityRow, FacilityScope, FacilityValues};
+use kangyang_store::{funds, kangyuan as store_services, pairing, regions};
 use serde::{Deserialize, Serialize};
 
 /// A facility as typed in a form or sent to the API: every value a string,
@@ -671,7 +671,7 @@ pub async fn score_brand_project(
             ))
         }
     };
-    let template = crate::assessments::template(app, BRAND_TEMPLATE).await?;
+    let template = crate::assessment::template(app, BRAND_TEMPLATE).await?;
     let max = template.max_total();
     let score = match input.score.trim().parse::<u32>() {
         Ok(s) if s <= max => s,
@@ -719,9 +719,9 @@ pub async fn score_brand_project(
         format!("{year}-12-31")
     };
     let (mut tx, _guard) = app.store().begin_audited().await?;
-    let id = kangyang_store::assessments::add_assessment(
+    let id = kangyang_store::assessment::add_assessment(
         &mut tx,
-        &kangyang_store::assessments::NewAssessment {
+        &kangyang_store::assessment::NewAssessment {
             template_code: BRAND_TEMPLATE,
             round_id: None,
             subject_type: "brand_project",
@@ -767,7 +767,7 @@ async fn brand_views(conn: &mut kangyang_store::Conn, facility: i64) -> Result<V
             })
             .collect();
         let latest =
-            kangyang_store::assessments::history(conn, BRAND_TEMPLATE, "brand_project", b.id)
+            kangyang_store::assessment::history(conn, BRAND_TEMPLATE, "brand_project", b.id)
                 .await?
                 .into_iter()
                 .next();
@@ -1110,7 +1110,7 @@ pub async fn detail(app: &App, actor: &Actor, id: i64) -> Result<FacilityDetail>
     products.dedup();
     let detail = FacilityDetail {
         facility: view(&row, enrolled, star.as_deref()),
-        region_name: crate::persons::village_name(&mut conn, &row.region_code).await?,
+        region_name: crate::register::village_name(&mut conn, &row.region_code).await?,
         rooms: store::rooms(&mut conn, id)
             .await?
             .into_iter()
@@ -1266,7 +1266,7 @@ pub async fn kangyuan_overview(
         .filter(|p| p.facility_count > 0)
         .map(|p| (p.name, Fen(p.budget_fen).yuan_string(), p.facility_count))
         .collect();
-    let region_name = crate::persons::village_name(&mut conn, region.as_str()).await?;
+    let region_name = crate::register::village_name(&mut conn, region.as_str()).await?;
     Ok(KangyuanOverview {
         region_code: region.to_string(),
         region_name,
@@ -1290,7 +1290,7 @@ async fn brand_score(conn: &mut kangyang_store::Conn, facility_id: i64) -> Resul
     let mut best = None;
     for b in store::brand_projects(conn, facility_id).await? {
         let latest =
-            kangyang_store::assessments::history(conn, BRAND_TEMPLATE, "brand_project", b.id)
+            kangyang_store::assessment::history(conn, BRAND_TEMPLATE, "brand_project", b.id)
                 .await?
                 .into_iter()
                 .next()

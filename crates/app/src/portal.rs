@@ -18,7 +18,7 @@ use kangyang_domain::stats::{public_tree, PublicCount, TreeCount, PUBLIC_MIN_COU
 use kangyang_domain::{RegionCode, RegionLevel};
 use kangyang_store::portal::{self, PublicFacilityRow};
 use kangyang_store::stats::{self, Breakdown};
-use kangyang_store::{canteens, regions, Conn};
+use kangyang_store::{canteen, regions, Conn};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -195,7 +195,7 @@ pub async fn facility(app: &App, id: i64) -> Result<FacilityPage> {
     let mut menu: Vec<MenuDay> = Vec::new();
     if is_canteen {
         for (day, meal, dishes) in
-            canteens::menus(&mut conn, id, &monday.to_string(), &sunday.to_string()).await?
+            canteen::menus(&mut conn, id, &monday.to_string(), &sunday.to_string()).await?
         {
             let meal = Meal::parse(&meal).map_or("", Meal::label);
             match menu.last_mut() {

@@ -10,7 +10,7 @@ use crate::date::CivilDate;
 use crate::disability::{DisabilityCategory, DisabilityCert, DisabilityGrade};
 use crate::id_number::{self, IdNumber, Repair};
 use crate::mask::{normalise_phone, Phone};
-use crate::region::{RegionCode, RegionLevel};
+use crate::regions::{RegionCode, RegionLevel};
 use serde::Serialize;
 use std::collections::HashMap;
 

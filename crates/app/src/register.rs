@@ -11,14 +11,14 @@ use crate::audit::{Event, Outcome};
 use crate::crypto::Keys;
 use crate::{civil, Actor, App, AppError, Result};
 use kangyang_domain::disability::{DisabilityCategory, DisabilityGrade};
-use kangyang_domain::person::{
+use kangyang_domain::register::{
     parse_person, ChildCategory, EconomicStatus, Field, FieldError, LivingSituation, PersonRecord,
     PersonStatus, RawPerson,
 };
 use kangyang_domain::stats::AgeBand;
 use kangyang_domain::{Action, CivilDate, RegionCode, RegionLevel, Sex};
-use kangyang_store::persons::{self, PersonFilter, PersonRow, PersonScope, StoredPerson};
 use kangyang_store::regions;
+use kangyang_store::register::{self, PersonFilter, PersonRow, PersonScope, StoredPerson};
 use serde::Serialize;
 
 /// Blind-index kinds: equal values of different kinds index differently.
@@ -203,7 +203,7 @@ impl PersonView {
         let birth = CivilDate::parse(&row.birth_date).unwrap_or(CivilDate::EPOCH);
         let age = birth.full_years_until(today);
         let mut categories = Vec::new();
-        if age >= kangyang_domain::person::ELDERLY_AGE {
+        if age >= kangyang_domain::register::ELDERLY_AGE {
             categories.push("elderly");
         }
         if row.disability_category.is_some() {
@@ -346,7 +346,7 @@ pub(crate) async fn scoped_person(
     action: &str,
 ) -> Result<PersonRow> {
     let mut conn = app.store().read().await?;
-    let row = persons::get(&mut conn, &PersonScope::from(&actor.scope), id).await?;
+    let row = register::get(&mut conn, &PersonScope::from(&actor.scope), id).await?;
     drop(conn);
     match row {
         Some(row) => Ok(row),
@@ -364,10 +364,10 @@ pub async fn create(app: &App, actor: &Actor, raw: &RawPerson) -> Result<i64> {
     let record = validated(app, actor, raw).await?;
     let stored = seal(app.keys(), &record, None)?;
     let (mut tx, _guard) = app.store().begin_audited().await?;
-    if let Some((other, _, _)) = persons::find_by_id_index(&mut tx, &stored.id_index).await? {
+    if let Some((other, _, _)) = register::find_by_id_index(&mut tx, &stored.id_index).await? {
         return Err(duplicate_error(&mut tx, actor, other).await?);
     }
-    let id = persons::insert(&mut tx, &stored, app.now()).await?;
+    let id = register::insert(&mut tx, &stored, app.now()).await?;
     app.audit_in(
         &mut tx,
         &Who::from(actor),
@@ -392,7 +392,7 @@ async fn duplicate_error(
     actor: &Actor,
     other: i64,
 ) -> Result<AppError> {
-    let reachable = persons::get(conn, &PersonScope::from(&actor.scope), other)
+    let reachable = register::get(conn, &PersonScope::from(&actor.scope), other)
         .await?
         .is_some();
     let message = if reachable {
@@ -446,12 +446,12 @@ pub async fn update(app: &App, actor: &Actor, id: i64, given: &RawPerson) -> Res
         return Ok(());
     }
     let (mut tx, _guard) = app.store().begin_audited().await?;
-    if let Some((other, _, _)) = persons::find_by_id_index(&mut tx, &stored.id_index).await? {
+    if let Some((other, _, _)) = register::find_by_id_index(&mut tx, &stored.id_index).await? {
         if other != id {
             return Err(duplicate_error(&mut tx, actor, other).await?);
         }
     }
-    persons::update(&mut tx, id, &stored, app.now()).await?;
+    register::update(&mut tx, id, &stored, app.now()).await?;
     app.audit_in(
         &mut tx,
         &Who::from(actor),
@@ -678,7 +678,7 @@ pub(crate) async fn move_to_village(
         .record
         .map_err(|errors| AppError::InvalidFields(errors.into_iter().collect()))?;
     let stored = seal(app.keys(), &record, old.values.capability_level.clone())?;
-    persons::update(tx, old.id, &stored, app.now()).await?;
+    register::update(tx, old.id, &stored, app.now()).await?;
     let mut detail = detail;
     if let Some(map) = detail.as_object_mut() {
         map.insert(
@@ -979,7 +979,7 @@ pub fn past_the_end(total: i64, size: i64) -> AppError {
 }
 /// How many match a search: counted, or estimated past
 /// `Config::search_count_limit`.
-pub use kangyang_store::persons::MatchCount;
+pub use kangyang_store::register::MatchCount;
 
 /// A page of people matching `query` in the actor's scope, and how many
 /// match in all.
@@ -1000,7 +1000,7 @@ pub async fn search(
     let page = query.page.unwrap_or(1);
     let offset = page_offset(page, PAGE_SIZE)?;
     let mut conn = app.store().read().await?;
-    let (rows, total) = persons::search(
+    let (rows, total) = register::search(
         &mut conn,
         &PersonScope::from(&actor.scope),
         &filter,
@@ -1056,8 +1056,8 @@ pub async fn find_by_id_number(app: &App, actor: &Actor, id_number: &str) -> Res
         .map_err(|_| AppError::invalid("id_number", "请输入 18 位身份证号（校验位须正确）"))?;
     let index = app.keys().blind_index(ID_KIND, id_number.as_str());
     let mut conn = app.store().read().await?;
-    let found = match persons::find_by_id_index(&mut conn, &index).await? {
-        Some((id, _, _)) => persons::get(&mut conn, &PersonScope::from(&actor.scope), id)
+    let found = match register::find_by_id_index(&mut conn, &index).await? {
+        Some((id, _, _)) => register::get(&mut conn, &PersonScope::from(&actor.scope), id)
             .await?
             .map(|row| row.id),
         None => None,

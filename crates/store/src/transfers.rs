@@ -1,13 +1,13 @@
 //! Transfer requests (迁入申请) between regions: one person's record moving
 //! from the region that holds it to the region they now live in. Not to be
-//! confused with `transfer`, which copies a whole database between engines.
+//! confused with `database_copy`, which copies a whole database between engines.
 //!
 //! A request carries the blind index of the ID number, never the number. The
 //! person it means is found by joining `persons` on that index, inside the
 //! deciding user's scope, so the requester learns nothing of them until the
 //! request is accepted.
 
-use crate::persons::PersonScope;
+use crate::register::PersonScope;
 use crate::sql::Sql;
 use crate::{Conn, Result};
 

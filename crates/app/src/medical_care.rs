@@ -9,12 +9,12 @@
 
 use crate::actor::Who;
 use crate::audit::Event;
-use crate::facilities::scoped_facility;
+use crate::facility::scoped_facility;
 use crate::{Actor, App, AppError, Result};
-use kangyang_domain::care::{check_services, service_label, AgreementTerm};
 use kangyang_domain::facility::FacilityKind;
+use kangyang_domain::medical_care::{check_services, service_label, AgreementTerm};
 use kangyang_domain::{Action, CivilDate, RegionCode, RegionLevel};
-use kangyang_store::care::{self as store, AgreementRow, NewAgreement};
+use kangyang_store::medical_care::{self as store, AgreementRow, NewAgreement};
 use kangyang_store::regions;
 use serde::{Deserialize, Serialize};
 
@@ -399,7 +399,7 @@ pub async fn report(app: &App, actor: &Actor, region: &RegionCode) -> Result<Med
         .into_iter()
         .map(|r| view(r, today))
         .collect::<Result<Vec<_>>>()?;
-    let region_name = crate::persons::village_name(&mut conn, region.as_str()).await?;
+    let region_name = crate::register::village_name(&mut conn, region.as_str()).await?;
     Ok(MedicalCareReport {
         region_code: region.to_string(),
         region_name,

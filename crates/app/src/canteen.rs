@@ -5,9 +5,9 @@
 
 use crate::actor::Who;
 use crate::audit::Event;
-use crate::facilities::scoped_facility;
+use crate::facility::scoped_facility;
+use crate::kangyuan::{check_enrolled_on, month_bounds, parse_month, record_day};
 use crate::report_sheet::ReportSheet;
-use crate::services::{check_enrolled_on, month_bounds, parse_month, record_day};
 use crate::{Actor, App, AppError, Result};
 use kangyang_domain::canteen::{
     default_tiers, settle, split, tier_for, CanteenMode, Diner, Meal, MealService, MealSplit,
@@ -16,11 +16,11 @@ use kangyang_domain::canteen::{
 use kangyang_domain::facility::FacilityKind;
 use kangyang_domain::life::{service_allowed_stored, Service};
 use kangyang_domain::money::Fen;
-use kangyang_domain::person::EconomicStatus;
+use kangyang_domain::register::EconomicStatus;
 use kangyang_domain::{Action, CivilDate};
-use kangyang_store::canteens::{self as store, NewMeal};
-use kangyang_store::facilities::FacilityRow;
-use kangyang_store::persons::{self, PersonScope};
+use kangyang_store::canteen::{self as store, NewMeal};
+use kangyang_store::facility::FacilityRow;
+use kangyang_store::register::{self, PersonScope};
 use rust_xlsxwriter::XlsxError;
 use serde::{Deserialize, Serialize};
 
@@ -186,7 +186,7 @@ pub async fn record_meal(
         Service::Meal,
     )
     .await?;
-    let person = persons::get(&mut conn, &PersonScope::from(&actor.scope), input.person_id)
+    let person = register::get(&mut conn, &PersonScope::from(&actor.scope), input.person_id)
         .await?
         .ok_or(AppError::NotFound)?;
     let diner = diner_on(&person.birth_date, person.economic_status.as_deref(), day)?;

@@ -5,7 +5,7 @@
 
 use crate::actor::Who;
 use crate::audit::Event;
-use crate::facilities::scoped_facility;
+use crate::facility::scoped_facility;
 use crate::{Actor, App, AppError, Result};
 use kangyang_domain::assessment::{
     brand_competition_template, kangyuan_star_template, station_standard_template, ScoreError,
@@ -13,7 +13,7 @@ use kangyang_domain::assessment::{
 };
 use kangyang_domain::facility::FacilityKind;
 use kangyang_domain::{Action, CivilDate, RegionCode};
-use kangyang_store::assessments::{self as store, NewAssessment};
+use kangyang_store::assessment::{self as store, NewAssessment};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -149,7 +149,7 @@ pub async fn rate_facility(
     // not fit a Kangyuan centre, nor the reverse).
     let kind = FacilityKind::parse(&facility.kind);
     let expected = if input.brand_project_id.is_some() {
-        crate::facilities::BRAND_TEMPLATE
+        crate::facility::BRAND_TEMPLATE
     } else {
         match kind.and_then(FacilityKind::rating_template) {
             Some(code) => code,
@@ -198,7 +198,7 @@ pub async fn rate_facility(
     let (subject_type, subject_id) = match input.brand_project_id {
         None => ("facility", facility_id),
         Some(project) => {
-            let belongs = kangyang_store::facilities::brand_project(&mut conn, project)
+            let belongs = kangyang_store::facility::brand_project(&mut conn, project)
                 .await?
                 .is_some_and(|p| p.facility_id == facility_id);
             if !belongs {
