@@ -184,6 +184,26 @@ impl Browser {
         .await;
     }
 
+    /// Follows a menu item as a user does: at phone width opens the 菜单
+    /// button first, then the item's programme group, then clicks the item.
+    pub async fn nav(&self, css: &str) {
+        let folded = self
+            .eval("return getComputedStyle(document.getElementById('menu-button')).display !== 'none';")
+            .await;
+        if folded == Value::Bool(true) {
+            self.click("#menu-button").await;
+        }
+        let script = format!(
+            "const d = document.querySelector({}).closest('details'); return d ? d.id : '';",
+            json!(css)
+        );
+        let group = self.eval(&script).await;
+        if let Some(group) = group.as_str().filter(|g| !g.is_empty()) {
+            self.click(&format!("#{group} > summary")).await;
+        }
+        self.click(css).await;
+    }
+
     pub async fn click_link(&self, text: &str) {
         let el = self.find_by("link text", text).await;
         self.call(
@@ -427,7 +447,7 @@ async fn log_in_and_drill_from_the_province_to_gulaos_thirteen_villages() {
     // The breadcrumbs lead back up; logging out ends the session.
     b.click_link("鹤山市").await;
     assert_eq!(b.wait_for_text("#region-name", "鹤山市").await, "鹤山市");
-    b.click("#logout").await;
+    b.nav("#logout").await;
     b.wait_for_url("/login").await;
     b.goto(&t.url("/regions/44")).await;
     b.wait_for_url("/login").await;
@@ -619,7 +639,7 @@ async fn attendance_tapped_on_a_phone_is_saved_and_in_the_months_sheet() {
     b.login(&t, "gulao-staff").await;
     let width = b.eval("return window.innerWidth;").await;
     assert_eq!(width, 390, "the page is laid out phone-wide");
-    b.click("#nav-facilities").await;
+    b.nav("#nav-facilities").await;
     b.wait_for_url(&format!("/facilities/{gulao}")).await;
     assert_eq!(b.text("#facility-name").await, GULAO_CENTRE);
     // The page's width against the screen's: a phone zooms out to show a
@@ -920,7 +940,7 @@ async fn a_social_worker_on_a_phone_sees_who_is_due_and_overdue_and_records_a_vi
         390,
         "the page is laid out phone-wide"
     );
-    b.click("#nav-visits").await;
+    b.nav("#nav-visits").await;
     b.wait_for_url("/visits").await;
     assert_eq!(b.text("#overdue-count").await, "1");
     assert_eq!(b.text("#never-count").await, "1");
@@ -1113,7 +1133,7 @@ async fn a_canteens_staff_record_meals_at_the_counter_on_a_phone() {
     let fits =
         "return [document.documentElement.scrollWidth, document.documentElement.clientWidth];";
     let wide = |fit: &Value| fit[0].as_i64().unwrap() > fit[1].as_i64().unwrap();
-    b.click("#nav-facilities").await;
+    b.nav("#nav-facilities").await;
     b.wait_for_url(&format!("/facilities/{canteen}")).await;
     assert_eq!(
         b.text("#facility-name").await,
@@ -1327,7 +1347,7 @@ async fn a_caregiver_checks_in_and_out_of_a_home_visit_on_a_phone() {
     let b = Browser::start(390, 844).await;
     b.login(&t, "carer").await;
     assert_eq!(b.eval("return window.innerWidth;").await, 390);
-    b.click("#nav-home-care").await;
+    b.nav("#nav-home-care").await;
     b.wait_for_url("/home-care").await;
     b.click("#my-visits").await;
     b.wait_for_url("/home-care/visits").await;
@@ -1401,7 +1421,7 @@ async fn an_official_creates_a_brand_project_and_milestone_from_the_centre_page(
 
     let b = Browser::start(1280, 900).await;
     b.login(&t, "heshan").await;
-    b.click("#nav-facilities").await;
+    b.nav("#nav-facilities").await;
     b.wait_for_url("/facilities").await;
     b.click_link("沙坪康园中心").await;
     b.wait_for_url(&format!("/facilities/{centre}")).await;
