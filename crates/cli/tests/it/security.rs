@@ -850,9 +850,9 @@ backend_test!(
                 };
                 let what = format!("{admin}: {} {}", route.method, route.path);
                 let mut paths =
-                    vec![(false, fill(route.path, "440784103", own_user, &own_objects))];
+                    vec![(false, fill(&route.path, "440784103", own_user, &own_objects))];
                 if route.path.contains('{') {
-                    paths.push((true, fill(route.path, "445302", other_user, &other_objects)));
+                    paths.push((true, fill(&route.path, "445302", other_user, &other_objects)));
                 }
                 for (other_region, path) in paths {
                     let res = request(&path).send().await.unwrap();
@@ -875,7 +875,7 @@ backend_test!(
                             [403, 404].contains(&status),
                             "{what} in Yunfu gave {status}"
                         );
-                    } else if carries_people(route.path) {
+                    } else if carries_people(&route.path) {
                         // Refused outright (or, for a job that is another user's, not found).
                         assert!(
                             [403, 404].contains(&status),
