@@ -30,8 +30,6 @@ mod public_pages;
 mod routes;
 mod security_headers;
 mod session;
-mod transfer_pages;
-mod user_pages;
 mod visit_pages;
 
 pub use routes::{route_table, Access, RouteInfo};

@@ -1,17 +1,58 @@
-//! The route table. Routes are registered through [`Routes`], which records
-//! each one's method, path and access, so tests can walk every route the
-//! router really has (a new route cannot be forgotten by the scope tests).
+//! The route table: every route is declared once, with its access class, and
+//! the router, the OpenAPI document and the scope walks of the tests all read
+//! that one declaration.
+//!
+//! # Declaring a route
+//!
+//! Each concept declares its own routes in its modules, `api/<concept>.rs`
+//! and `pages/<concept>.rs`, in a `pub(crate) fn routes() -> Routes` at the
+//! top of the file, which [`all`] merges:
+//!
+//! ```ignore
+//! pub(crate) fn routes() -> Routes {
+//!     use Access::*;
+//!     Routes::new()
+//!         // API: path and methods come from each handler's #[utoipa::path],
+//!         // which also puts it in the OpenAPI document. Handlers of one path
+//!         // (GET and POST, GET and PUT) go in one `routes!`.
+//!         .api(SignedIn, routes!(api_list, api_create))
+//!         .api(SignedIn, routes!(api_accept))
+//!         // Pages: no OpenAPI entry, path written here.
+//!         .get("/transfers", SignedIn, list)
+//!         .post("/transfers", SignedIn, request)
+//! }
+//! ```
+//!
+//! - `Access::Public` is for what anyone may reach (login, health, assets,
+//!   the public portal); everything else is `SignedIn`, and what a signed-in
+//!   user reaches is then the scope's business in the app crate. The tests
+//!   walk every `SignedIn` route anonymously, in scope and out of scope.
+//! - A second method on a path is one more line: axum merges the method
+//!   routers of one path (the same method twice on one path panics when the
+//!   router is built, which every test run does).
+//! - A route that needs a layer (a body limit for uploads) is declared with
+//!   [`Routes::page`] and the method router; an API one with
+//!   `routes!(handler).layer(…)` (`utoipa_axum::router::UtoipaMethodRouterExt`).
+//! - Every route under `/api/` but the document itself goes through
+//!   [`Routes::api`]; a test checks that the table and the document agree.
+//! - Page forms take `CsrfForm<T>` (crate::session), which checks the token.
+//! - The order of the table is the order of the walks: a route that ends what
+//!   it touches (cancelling an order) comes after the others on it.
 
 use crate::{
     api, assets, audit_pages, canteen_api, canteen_pages, capability_pages, care_pages,
     children_pages, construction_pages, dashboard_pages, facility_pages, funds_api,
     home_care_pages, import_pages, life_pages, modification_pages, pages, person_pages,
-    planning_pages, public_pages, security_headers, session, transfer_pages, user_pages,
-    visit_pages, AppState,
+    planning_pages, public_pages, security_headers, session, visit_pages, AppState,
 };
+use axum::extract::DefaultBodyLimit;
 use axum::handler::Handler;
 use axum::routing::{get, post, MethodRouter};
-use axum::{middleware, Router};
+use axum::{middleware, Extension, Router};
+use std::sync::Arc;
+use utoipa::openapi::path::PathItem;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouter, UtoipaMethodRouterExt};
+use utoipa_axum::routes;
 
 /// Who may call a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,308 +66,242 @@ pub enum Access {
 /// One registered route.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RouteInfo {
+    /// `GET`, `POST`, `PUT`, …
     pub method: &'static str,
-    pub path: &'static str,
+    /// The axum path pattern, e.g. `/api/v1/persons/{id}`.
+    pub path: String,
     pub access: Access,
 }
 
-struct Routes {
-    router: Router<AppState>,
+/// Routes being declared: the router (with the OpenAPI operations of the API
+/// routes) and the table of every route's method, path and access.
+pub(crate) struct Routes {
+    router: OpenApiRouter<AppState>,
     table: Vec<RouteInfo>,
 }
 
 impl Routes {
-    fn add(
+    pub(crate) fn new() -> Routes {
+        Routes {
+            // Empty: the description comes from `api::document`.
+            router: OpenApiRouter::default(),
+            table: Vec::new(),
+        }
+    }
+
+    /// API routes: `route` is `routes!(handler, …)`, the handlers' path and
+    /// methods read from their `#[utoipa::path]`, their operations added to
+    /// the OpenAPI document.
+    pub(crate) fn api(mut self, access: Access, route: UtoipaMethodRouter<AppState>) -> Routes {
+        let (_, paths, _) = &route;
+        // The router puts every handler of one `routes!` on every path in it,
+        // so the table lists each path with all the methods: a `routes!` of
+        // two paths shows up as routes the document lacks, which a test catches.
+        let methods: Vec<&'static str> = METHODS
+            .into_iter()
+            .filter(|(_, has)| paths.paths.values().any(has))
+            .map(|(method, _)| method)
+            .collect();
+        for path in paths.paths.keys() {
+            for method in &methods {
+                self.table.push(RouteInfo {
+                    method,
+                    path: path.clone(),
+                    access,
+                });
+            }
+        }
+        self.router = self.router.routes(route);
+        self
+    }
+
+    /// A page route answering GET.
+    pub(crate) fn get<H, T>(self, path: &'static str, access: Access, handler: H) -> Routes
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.page("GET", path, access, get(handler))
+    }
+
+    /// A page route answering POST.
+    pub(crate) fn post<H, T>(self, path: &'static str, access: Access, handler: H) -> Routes
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.page("POST", path, access, post(handler))
+    }
+
+    /// A route outside the OpenAPI document whose method router is given
+    /// whole, for one that needs a layer: `route` answers `method` alone.
+    pub(crate) fn page(
         mut self,
         method: &'static str,
         path: &'static str,
         access: Access,
         route: MethodRouter<AppState>,
-    ) -> Self {
+    ) -> Routes {
         self.table.push(RouteInfo {
             method,
-            path,
+            path: path.to_owned(),
             access,
         });
         self.router = self.router.route(path, route);
         self
     }
 
-    fn get<H, T>(self, path: &'static str, access: Access, handler: H) -> Self
-    where
-        H: Handler<T, AppState>,
-        T: 'static,
-    {
-        self.add("GET", path, access, get(handler))
-    }
-
-    fn post<H, T>(self, path: &'static str, access: Access, handler: H) -> Self
-    where
-        H: Handler<T, AppState>,
-        T: 'static,
-    {
-        self.add("POST", path, access, post(handler))
+    /// Adds another module's routes after these.
+    pub(crate) fn merge(mut self, other: Routes) -> Routes {
+        self.table.extend(other.table);
+        self.router = self.router.merge(other.router);
+        self
     }
 }
 
-fn routes() -> Routes {
+/// The methods an OpenAPI path item can carry, in the order the table lists them.
+type HasMethod = fn(&PathItem) -> bool;
+const METHODS: [(&str, HasMethod); 8] = [
+    ("GET", |p| p.get.is_some()),
+    ("PUT", |p| p.put.is_some()),
+    ("POST", |p| p.post.is_some()),
+    ("DELETE", |p| p.delete.is_some()),
+    ("PATCH", |p| p.patch.is_some()),
+    ("HEAD", |p| p.head.is_some()),
+    ("OPTIONS", |p| p.options.is_some()),
+    ("TRACE", |p| p.trace.is_some()),
+];
+
+/// Every route of the router: method, path pattern and who may call it.
+pub fn route_table() -> Vec<RouteInfo> {
+    all().table
+}
+
+/// The OpenAPI document the router serves.
+#[cfg(test)]
+fn openapi_document() -> utoipa::openapi::OpenApi {
+    api::document(all().router.into_openapi())
+}
+
+pub(crate) fn build(state: AppState) -> Router {
+    let (router, collected) = all().router.split_for_parts();
+    let document = api::ServedDocument(Arc::new(api::document(collected)));
+    router
+        .fallback(pages::not_found)
+        .layer(Extension(document))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            session::resolve_actor,
+        ))
+        .layer(middleware::from_fn(security_headers::add))
+        .with_state(state)
+}
+
+/// Every route of the router, in the order the scope walks take them. The
+/// concepts already in `api/` and `pages/` declare their own; the rest are
+/// declared here until they move to theirs.
+fn all() -> Routes {
     use Access::*;
-    let r = Routes {
-        router: Router::new(),
-        table: Vec::new(),
-    };
-    // Registering the same path twice would make axum panic at start-up; these
-    // paths are distinct, and each path gets its methods in one `route` call.
-    r.get("/healthz", Public, api::healthz)
+    Routes::new()
+        .merge(api::routes())
         .get("/assets/app.css", Public, assets::css)
         .get(
             "/assets/home-care-visit.js",
             Public,
             assets::home_care_visit_js,
         )
-        .get("/api/v1/openapi.json", Public, api::openapi)
-        .post("/api/v1/login", Public, api::login)
-        .post("/api/v1/logout", SignedIn, api::logout)
-        .get("/api/v1/me", SignedIn, api::me)
-        .get("/api/v1/regions", SignedIn, api::regions_search)
-        .get("/api/v1/regions/{code}", SignedIn, api::region)
-        .get(
-            "/api/v1/regions/{code}/children",
-            SignedIn,
-            api::region_children,
-        )
-        .add(
-            "GET",
-            "/login",
-            Public,
-            get(pages::login_form).post(pages::login_submit),
-        )
-        .table_only("POST", "/login", Public)
+        .get("/login", Public, pages::login_form)
+        .post("/login", Public, pages::login_submit)
         .post("/logout", SignedIn, pages::logout)
-        .add(
-            "GET",
-            "/password",
-            SignedIn,
-            get(pages::password_form).post(pages::password_submit),
-        )
-        .table_only("POST", "/password", SignedIn)
-        .add(
-            "GET",
-            "/account/totp",
-            SignedIn,
-            get(pages::totp_form).post(pages::totp_submit),
-        )
-        .table_only("POST", "/account/totp", SignedIn)
+        .get("/password", SignedIn, pages::password_form)
+        .post("/password", SignedIn, pages::password_submit)
+        .get("/account/totp", SignedIn, pages::totp_form)
+        .post("/account/totp", SignedIn, pages::totp_submit)
         .get("/", SignedIn, pages::home)
         .get("/regions", SignedIn, pages::regions_search)
         .get("/regions/{code}", SignedIn, pages::region)
         .get("/admin/permissions", SignedIn, pages::permissions)
-        .add(
-            "GET",
-            "/admin/users",
-            SignedIn,
-            get(user_pages::list).post(user_pages::create),
-        )
-        .table_only("POST", "/admin/users", SignedIn)
-        .get("/admin/users/{user}", SignedIn, user_pages::show)
-        .post("/admin/users/{user}/grant", SignedIn, user_pages::grant)
-        .post("/admin/users/{user}/disable", SignedIn, user_pages::disable)
-        .post("/admin/users/{user}/enable", SignedIn, user_pages::enable)
-        .add(
-            "GET",
-            "/api/v1/users",
-            SignedIn,
-            get(user_pages::api_list).post(user_pages::api_create),
-        )
-        .table_only("POST", "/api/v1/users", SignedIn)
-        .post(
-            "/api/v1/users/{user}/grant",
-            SignedIn,
-            user_pages::api_grant,
-        )
-        .post(
-            "/api/v1/users/{user}/disable",
-            SignedIn,
-            user_pages::api_disable,
-        )
-        .post(
-            "/api/v1/users/{user}/enable",
-            SignedIn,
-            user_pages::api_enable,
-        )
+        .merge(pages::users::routes())
+        .merge(api::users::routes())
         .get("/audit", SignedIn, audit_pages::page)
         .get("/audit/export.csv", SignedIn, audit_pages::export_csv)
-        .get("/api/v1/audit", SignedIn, audit_pages::api_search)
-        .add(
-            "GET",
-            "/api/v1/persons",
+        .api(SignedIn, routes!(audit_pages::api_search))
+        .api(
             SignedIn,
-            get(person_pages::api_search).post(person_pages::api_create),
+            routes!(person_pages::api_search, person_pages::api_create),
         )
-        .table_only("POST", "/api/v1/persons", SignedIn)
-        .post("/api/v1/persons/find", SignedIn, person_pages::api_find)
-        .add(
-            "GET",
-            "/api/v1/persons/{id}",
+        .api(SignedIn, routes!(person_pages::api_find))
+        .api(
             SignedIn,
-            get(person_pages::api_get).put(person_pages::api_update),
+            routes!(person_pages::api_get, person_pages::api_update),
         )
-        .table_only("PUT", "/api/v1/persons/{id}", SignedIn)
-        .post(
-            "/api/v1/persons/{id}/reveal",
-            SignedIn,
-            person_pages::api_reveal,
-        )
-        .get(
-            "/api/v1/persons/{id}/history",
-            SignedIn,
-            person_pages::api_history,
-        )
-        .add(
-            "GET",
-            "/persons",
-            SignedIn,
-            get(person_pages::list).post(person_pages::create),
-        )
-        .table_only("POST", "/persons", SignedIn)
+        .api(SignedIn, routes!(person_pages::api_reveal))
+        .api(SignedIn, routes!(person_pages::api_history))
+        .get("/persons", SignedIn, person_pages::list)
+        .post("/persons", SignedIn, person_pages::create)
         .get("/persons/new", SignedIn, person_pages::new_form)
         .post("/persons/find", SignedIn, person_pages::find)
         .get("/persons/export.csv", SignedIn, import_pages::export_csv)
         .get("/persons/export.xlsx", SignedIn, import_pages::export_xlsx)
-        .get("/api/v1/persons/export", SignedIn, import_pages::api_export)
+        .api(SignedIn, routes!(import_pages::api_export))
         .get("/imports/template.xlsx", SignedIn, import_pages::template)
         .get("/imports/new", SignedIn, import_pages::new_form)
-        .add(
+        // Sheets of a whole county run to tens of megabytes.
+        .page(
             "POST",
             "/imports",
             SignedIn,
-            // Sheets of a whole county run to tens of megabytes.
-            post(import_pages::upload)
-                .layer(axum::extract::DefaultBodyLimit::max(512 * 1024 * 1024)),
+            post(import_pages::upload).layer(DefaultBodyLimit::max(512 * 1024 * 1024)),
         )
-        .add(
-            "GET",
+        .get("/imports/status", SignedIn, life_pages::form)
+        .page(
+            "POST",
             "/imports/status",
             SignedIn,
-            get(life_pages::form)
-                .post(life_pages::upload)
-                .layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024)),
+            post(life_pages::upload).layer(DefaultBodyLimit::max(64 * 1024 * 1024)),
         )
-        .table_only("POST", "/imports/status", SignedIn)
         .get("/imports/{job}", SignedIn, import_pages::job)
-        .add(
-            "GET",
-            "/api/v1/transfers",
-            SignedIn,
-            get(transfer_pages::api_list).post(transfer_pages::api_request),
-        )
-        .table_only("POST", "/api/v1/transfers", SignedIn)
-        .get(
-            "/api/v1/transfers/{transfer}",
-            SignedIn,
-            transfer_pages::api_get,
-        )
-        .post(
-            "/api/v1/transfers/{transfer}/accept",
-            SignedIn,
-            transfer_pages::api_accept,
-        )
-        .post(
-            "/api/v1/transfers/{transfer}/refuse",
-            SignedIn,
-            transfer_pages::api_refuse,
-        )
-        .add(
-            "GET",
-            "/transfers",
-            SignedIn,
-            get(transfer_pages::list).post(transfer_pages::request),
-        )
-        .table_only("POST", "/transfers", SignedIn)
-        .post(
-            "/transfers/{transfer}/accept",
-            SignedIn,
-            transfer_pages::accept,
-        )
-        .post(
-            "/transfers/{transfer}/refuse",
-            SignedIn,
-            transfer_pages::refuse,
-        )
+        .merge(api::transfers::routes())
+        .merge(pages::transfers::routes())
         .get(
             "/imports/{job}/errors.xlsx",
             SignedIn,
             import_pages::job_errors,
         )
-        .add(
-            "GET",
-            "/persons/{id}",
-            SignedIn,
-            get(person_pages::show).post(person_pages::update),
-        )
-        .table_only("POST", "/persons/{id}", SignedIn)
+        .get("/persons/{id}", SignedIn, person_pages::show)
+        .post("/persons/{id}", SignedIn, person_pages::update)
         .get("/persons/{id}/edit", SignedIn, person_pages::edit_form)
         .post("/persons/{id}/reveal", SignedIn, person_pages::reveal)
         .post("/persons/{id}/status", SignedIn, person_pages::life_event)
-        .add(
-            "GET",
+        .get("/persons/{id}/capability", SignedIn, capability_pages::form)
+        .post(
             "/persons/{id}/capability",
             SignedIn,
-            get(capability_pages::form).post(capability_pages::submit),
+            capability_pages::submit,
         )
-        .table_only("POST", "/persons/{id}/capability", SignedIn)
-        .add(
-            "GET",
-            "/api/v1/persons/{id}/capability",
+        .api(
             SignedIn,
-            get(capability_pages::api_history).post(capability_pages::api_assess),
+            routes!(capability_pages::api_history, capability_pages::api_assess),
         )
-        .table_only("POST", "/api/v1/persons/{id}/capability", SignedIn)
-        .add(
-            "GET",
-            "/api/v1/facilities",
+        .api(
             SignedIn,
-            get(facility_pages::api_list).post(facility_pages::api_create),
+            routes!(facility_pages::api_list, facility_pages::api_create),
         )
-        .table_only("POST", "/api/v1/facilities", SignedIn)
-        .add(
-            "GET",
-            "/api/v1/facilities/{facility}",
+        .api(
             SignedIn,
-            get(facility_pages::api_get).put(facility_pages::api_update),
+            routes!(facility_pages::api_get, facility_pages::api_update),
         )
-        .table_only("PUT", "/api/v1/facilities/{facility}", SignedIn)
-        .post(
-            "/api/v1/facilities/{facility}/relocations",
+        .api(SignedIn, routes!(facility_pages::api_relocate))
+        .api(SignedIn, routes!(facility_pages::api_add_room))
+        .api(
             SignedIn,
-            facility_pages::api_relocate,
+            routes!(
+                facility_pages::api_brand_projects,
+                facility_pages::api_add_brand_project
+            ),
         )
-        .post(
-            "/api/v1/facilities/{facility}/rooms",
-            SignedIn,
-            facility_pages::api_add_room,
-        )
-        .add(
-            "GET",
-            "/api/v1/facilities/{facility}/brand-projects",
-            SignedIn,
-            get(facility_pages::api_brand_projects).post(facility_pages::api_add_brand_project),
-        )
-        .table_only(
-            "POST",
-            "/api/v1/facilities/{facility}/brand-projects",
-            SignedIn,
-        )
-        .post(
-            "/api/v1/facilities/{facility}/brand-projects/{brand}/milestones",
-            SignedIn,
-            facility_pages::api_add_brand_milestone,
-        )
-        .post(
-            "/api/v1/facilities/{facility}/brand-projects/{brand}/score",
-            SignedIn,
-            facility_pages::api_score_brand_project,
-        )
+        .api(SignedIn, routes!(facility_pages::api_add_brand_milestone))
+        .api(SignedIn, routes!(facility_pages::api_score_brand_project))
         .post(
             "/facilities/{facility}/brand-projects",
             SignedIn,
@@ -347,36 +322,17 @@ fn routes() -> Routes {
             SignedIn,
             facility_pages::relocate,
         )
-        .add(
-            "PUT",
-            "/api/v1/facilities/{facility}/canteen-mode",
+        .api(SignedIn, routes!(canteen_api::set_mode))
+        .api(
             SignedIn,
-            axum::routing::put(canteen_api::set_mode),
+            routes!(canteen_api::week_menu, canteen_api::set_menu),
         )
-        .add(
-            "GET",
-            "/api/v1/facilities/{facility}/menus",
+        .api(
             SignedIn,
-            get(canteen_api::week_menu).post(canteen_api::set_menu),
+            routes!(canteen_api::counter, canteen_api::record_meal),
         )
-        .table_only("POST", "/api/v1/facilities/{facility}/menus", SignedIn)
-        .add(
-            "GET",
-            "/api/v1/facilities/{facility}/meals",
-            SignedIn,
-            get(canteen_api::counter).post(canteen_api::record_meal),
-        )
-        .table_only("POST", "/api/v1/facilities/{facility}/meals", SignedIn)
-        .post(
-            "/api/v1/facilities/{facility}/meals/cancel",
-            SignedIn,
-            canteen_api::cancel_meal,
-        )
-        .get(
-            "/api/v1/facilities/{facility}/settlement",
-            SignedIn,
-            canteen_api::settlement,
-        )
+        .api(SignedIn, routes!(canteen_api::cancel_meal))
+        .api(SignedIn, routes!(canteen_api::settlement))
         .get(
             "/facilities/{facility}/settlement.xlsx",
             SignedIn,
@@ -387,112 +343,58 @@ fn routes() -> Routes {
             SignedIn,
             canteen_pages::settlement,
         )
-        .add(
-            "GET",
+        .get(
             "/facilities/{facility}/meals",
             SignedIn,
-            get(canteen_pages::counter).post(canteen_pages::tap),
+            canteen_pages::counter,
         )
-        .table_only("POST", "/facilities/{facility}/meals", SignedIn)
-        .add(
-            "GET",
+        .post("/facilities/{facility}/meals", SignedIn, canteen_pages::tap)
+        .get(
             "/facilities/{facility}/menus",
             SignedIn,
-            get(canteen_pages::menus).post(canteen_pages::set_menu),
+            canteen_pages::menus,
         )
-        .table_only("POST", "/facilities/{facility}/menus", SignedIn)
+        .post(
+            "/facilities/{facility}/menus",
+            SignedIn,
+            canteen_pages::set_menu,
+        )
         .post(
             "/facilities/{facility}/canteen-mode",
             SignedIn,
             canteen_pages::set_mode,
         )
-        .add(
-            "GET",
-            "/api/v1/facilities/{facility}/enrolments",
+        .api(
             SignedIn,
-            get(facility_pages::api_trainees).post(facility_pages::api_enrol),
+            routes!(facility_pages::api_trainees, facility_pages::api_enrol),
         )
-        .table_only("POST", "/api/v1/facilities/{facility}/enrolments", SignedIn)
-        .post(
-            "/api/v1/facilities/{facility}/attendance",
+        .api(SignedIn, routes!(facility_pages::api_mark))
+        .api(SignedIn, routes!(facility_pages::api_set_eligibility))
+        .api(
             SignedIn,
-            facility_pages::api_mark,
+            routes!(facility_pages::api_orders, facility_pages::api_add_order),
         )
-        .add(
-            "PUT",
-            "/api/v1/facilities/{facility}/eligibility",
+        .api(SignedIn, routes!(facility_pages::api_record_output))
+        .api(
             SignedIn,
-            axum::routing::put(facility_pages::api_set_eligibility),
+            routes!(
+                facility_pages::api_counselling,
+                facility_pages::api_add_counselling
+            ),
         )
-        .add(
-            "GET",
-            "/api/v1/facilities/{facility}/orders",
-            SignedIn,
-            get(facility_pages::api_orders).post(facility_pages::api_add_order),
-        )
-        .table_only("POST", "/api/v1/facilities/{facility}/orders", SignedIn)
-        .post(
-            "/api/v1/facilities/{facility}/orders/{order}/output",
-            SignedIn,
-            facility_pages::api_record_output,
-        )
-        .add(
-            "GET",
-            "/api/v1/facilities/{facility}/counselling",
-            SignedIn,
-            get(facility_pages::api_counselling).post(facility_pages::api_add_counselling),
-        )
-        .table_only(
-            "POST",
-            "/api/v1/facilities/{facility}/counselling",
-            SignedIn,
-        )
-        .post(
-            "/api/v1/facilities/{facility}/ratings",
-            SignedIn,
-            facility_pages::api_rate,
-        )
-        .get(
-            "/api/v1/regions/{code}/kangyuan",
-            SignedIn,
-            facility_pages::api_overview,
-        )
-        .post("/api/v1/funds/sources", SignedIn, funds_api::add_source)
-        .post("/api/v1/funds/projects", SignedIn, funds_api::add_project)
-        .post(
-            "/api/v1/funds/projects/{project}/allocations",
-            SignedIn,
-            funds_api::allocate,
-        )
-        .post(
-            "/api/v1/funds/projects/{project}/expenditures",
-            SignedIn,
-            funds_api::spend,
-        )
-        .get(
-            "/api/v1/regions/{code}/funds",
-            SignedIn,
-            funds_api::projects,
-        )
-        .post("/api/v1/partner-orgs", SignedIn, funds_api::add_org)
-        .post("/api/v1/pairings", SignedIn, funds_api::pair)
-        .post(
-            "/api/v1/pairings/{pairing}/help",
-            SignedIn,
-            funds_api::add_help,
-        )
-        .post(
-            "/api/v1/rating-rounds",
-            SignedIn,
-            facility_pages::api_open_round,
-        )
-        .add(
-            "GET",
-            "/facilities",
-            SignedIn,
-            get(facility_pages::list).post(facility_pages::create),
-        )
-        .table_only("POST", "/facilities", SignedIn)
+        .api(SignedIn, routes!(facility_pages::api_rate))
+        .api(SignedIn, routes!(facility_pages::api_overview))
+        .api(SignedIn, routes!(funds_api::add_source))
+        .api(SignedIn, routes!(funds_api::add_project))
+        .api(SignedIn, routes!(funds_api::allocate))
+        .api(SignedIn, routes!(funds_api::spend))
+        .api(SignedIn, routes!(funds_api::projects))
+        .api(SignedIn, routes!(funds_api::add_org))
+        .api(SignedIn, routes!(funds_api::pair))
+        .api(SignedIn, routes!(funds_api::add_help))
+        .api(SignedIn, routes!(facility_pages::api_open_round))
+        .get("/facilities", SignedIn, facility_pages::list)
+        .post("/facilities", SignedIn, facility_pages::create)
         .get("/facilities/new", SignedIn, facility_pages::new_form)
         .get("/facilities/{facility}", SignedIn, facility_pages::show)
         .post(
@@ -515,13 +417,16 @@ fn routes() -> Routes {
             SignedIn,
             facility_pages::add_service,
         )
-        .add(
-            "GET",
+        .get(
             "/facilities/{facility}/attendance",
             SignedIn,
-            get(facility_pages::attendance).post(facility_pages::mark),
+            facility_pages::attendance,
         )
-        .table_only("POST", "/facilities/{facility}/attendance", SignedIn)
+        .post(
+            "/facilities/{facility}/attendance",
+            SignedIn,
+            facility_pages::mark,
+        )
         .post(
             "/facilities/{facility}/attendance/day",
             SignedIn,
@@ -542,71 +447,31 @@ fn routes() -> Routes {
             SignedIn,
             facility_pages::overview,
         )
-        .get("/api/v1/visits/due", SignedIn, visit_pages::api_due)
-        .add(
-            "GET",
-            "/api/v1/persons/{id}/visits",
+        .api(SignedIn, routes!(visit_pages::api_due))
+        .api(
             SignedIn,
-            get(visit_pages::api_of_person).post(visit_pages::api_record),
+            routes!(visit_pages::api_of_person, visit_pages::api_record),
         )
-        .table_only("POST", "/api/v1/persons/{id}/visits", SignedIn)
         .get("/visits", SignedIn, visit_pages::due)
-        .add(
-            "GET",
-            "/visits/{id}",
+        .get("/visits/{id}", SignedIn, visit_pages::form)
+        .post("/visits/{id}", SignedIn, visit_pages::submit)
+        .api(
             SignedIn,
-            get(visit_pages::form).post(visit_pages::submit),
+            routes!(children_pages::api_file, children_pages::api_save),
         )
-        .table_only("POST", "/visits/{id}", SignedIn)
-        .add(
-            "GET",
-            "/api/v1/children/{id}",
-            SignedIn,
-            get(children_pages::api_file).post(children_pages::api_save),
-        )
-        .table_only("POST", "/api/v1/children/{id}", SignedIn)
-        .post(
-            "/api/v1/children/{id}/break-glass",
-            SignedIn,
-            children_pages::api_break_glass,
-        )
-        .post(
-            "/api/v1/children/{id}/activities",
-            SignedIn,
-            children_pages::api_add_activity,
-        )
-        .post(
-            "/api/v1/children/{id}/carers",
-            SignedIn,
-            children_pages::api_carers,
-        )
-        .get(
-            "/api/v1/facilities/{facility}/children",
-            SignedIn,
-            children_pages::api_children,
-        )
-        .get(
-            "/api/v1/audit/break-glass",
-            SignedIn,
-            children_pages::api_break_glass_report,
-        )
-        .post(
-            "/api/v1/audit/break-glass/{grant}/review",
-            SignedIn,
-            children_pages::api_review,
-        )
+        .api(SignedIn, routes!(children_pages::api_break_glass))
+        .api(SignedIn, routes!(children_pages::api_add_activity))
+        .api(SignedIn, routes!(children_pages::api_carers))
+        .api(SignedIn, routes!(children_pages::api_children))
+        .api(SignedIn, routes!(children_pages::api_break_glass_report))
+        .api(SignedIn, routes!(children_pages::api_review))
         .get(
             "/facilities/{facility}/children",
             SignedIn,
             children_pages::list,
         )
-        .add(
-            "GET",
-            "/children/{id}",
-            SignedIn,
-            get(children_pages::show).post(children_pages::save),
-        )
-        .table_only("POST", "/children/{id}", SignedIn)
+        .get("/children/{id}", SignedIn, children_pages::show)
+        .post("/children/{id}", SignedIn, children_pages::save)
         .post(
             "/children/{id}/break-glass",
             SignedIn,
@@ -618,160 +483,82 @@ fn routes() -> Routes {
             children_pages::add_activity,
         )
         .post("/children/{id}/carers", SignedIn, children_pages::carers)
-        .get(
-            "/api/v1/home-care/catalogue",
+        .api(SignedIn, routes!(home_care_pages::api_catalogue))
+        .api(
             SignedIn,
-            home_care_pages::api_catalogue,
+            routes!(home_care_pages::api_orders, home_care_pages::api_create),
         )
-        .add(
-            "GET",
-            "/api/v1/home-care/orders",
-            SignedIn,
-            get(home_care_pages::api_orders).post(home_care_pages::api_create),
-        )
-        .table_only("POST", "/api/v1/home-care/orders", SignedIn)
-        .get(
-            "/api/v1/home-care/orders/{care_order}",
-            SignedIn,
-            home_care_pages::api_order,
-        )
-        .post(
-            "/api/v1/home-care/orders/{care_order}/dispatch",
-            SignedIn,
-            home_care_pages::api_dispatch,
-        )
-        .post(
-            "/api/v1/home-care/orders/{care_order}/accept",
-            SignedIn,
-            home_care_pages::api_accept,
-        )
-        .post(
-            "/api/v1/home-care/orders/{care_order}/check-in",
-            SignedIn,
-            home_care_pages::api_check_in,
-        )
-        .post(
-            "/api/v1/home-care/orders/{care_order}/check-out",
-            SignedIn,
-            home_care_pages::api_check_out,
-        )
-        .post(
-            "/api/v1/home-care/orders/{care_order}/rating",
-            SignedIn,
-            home_care_pages::api_rate,
-        )
-        .post(
-            "/api/v1/home-care/orders/{care_order}/review",
-            SignedIn,
-            home_care_pages::api_review,
-        )
-        .post(
-            "/api/v1/home-care/orders/{care_order}/complaints",
-            SignedIn,
-            home_care_pages::api_complain,
-        )
-        .post(
-            "/api/v1/home-care/orders/{care_order}/callback",
-            SignedIn,
-            home_care_pages::api_callback,
-        )
+        .api(SignedIn, routes!(home_care_pages::api_order))
+        .api(SignedIn, routes!(home_care_pages::api_dispatch))
+        .api(SignedIn, routes!(home_care_pages::api_accept))
+        .api(SignedIn, routes!(home_care_pages::api_check_in))
+        .api(SignedIn, routes!(home_care_pages::api_check_out))
+        .api(SignedIn, routes!(home_care_pages::api_rate))
+        .api(SignedIn, routes!(home_care_pages::api_review))
+        .api(SignedIn, routes!(home_care_pages::api_complain))
+        .api(SignedIn, routes!(home_care_pages::api_callback))
         // Last of the order's steps in the walk: it ends the order.
-        .post(
-            "/api/v1/home-care/orders/{care_order}/cancel",
+        .api(SignedIn, routes!(home_care_pages::api_cancel))
+        .api(SignedIn, routes!(home_care_pages::api_complaints))
+        .api(SignedIn, routes!(home_care_pages::api_close_complaint))
+        .api(
             SignedIn,
-            home_care_pages::api_cancel,
+            routes!(home_care_pages::api_callbacks, home_care_pages::api_sample),
         )
-        .get(
-            "/api/v1/home-care/complaints",
+        .api(SignedIn, routes!(home_care_pages::api_providers))
+        .api(
             SignedIn,
-            home_care_pages::api_complaints,
+            routes!(
+                home_care_pages::api_caregivers,
+                home_care_pages::api_add_caregiver
+            ),
         )
-        .post(
-            "/api/v1/home-care/complaints/{complaint}/close",
+        .api(SignedIn, routes!(home_care_pages::api_settlement))
+        .api(SignedIn, routes!(home_care_pages::api_score))
+        .api(SignedIn, routes!(home_care_pages::api_plan_orders))
+        .api(SignedIn, routes!(home_care_pages::api_dashboard))
+        .api(
             SignedIn,
-            home_care_pages::api_close_complaint,
+            routes!(
+                home_care_pages::api_client,
+                home_care_pages::api_save_client
+            ),
         )
-        .add(
-            "GET",
-            "/api/v1/home-care/callbacks",
-            SignedIn,
-            get(home_care_pages::api_callbacks).post(home_care_pages::api_sample),
-        )
-        .table_only("POST", "/api/v1/home-care/callbacks", SignedIn)
-        .get(
-            "/api/v1/home-care/providers",
-            SignedIn,
-            home_care_pages::api_providers,
-        )
-        .add(
-            "GET",
-            "/api/v1/home-care/providers/{provider}/caregivers",
-            SignedIn,
-            get(home_care_pages::api_caregivers).post(home_care_pages::api_add_caregiver),
-        )
-        .table_only(
-            "POST",
-            "/api/v1/home-care/providers/{provider}/caregivers",
-            SignedIn,
-        )
-        .get(
-            "/api/v1/home-care/providers/{provider}/settlement",
-            SignedIn,
-            home_care_pages::api_settlement,
-        )
-        .post(
-            "/api/v1/home-care/providers/{provider}/score",
-            SignedIn,
-            home_care_pages::api_score,
-        )
-        .post(
-            "/api/v1/home-care/plan-orders",
-            SignedIn,
-            home_care_pages::api_plan_orders,
-        )
-        .get(
-            "/api/v1/home-care/dashboard",
-            SignedIn,
-            home_care_pages::api_dashboard,
-        )
-        .add(
-            "GET",
-            "/api/v1/persons/{id}/home-care",
-            SignedIn,
-            get(home_care_pages::api_client).put(home_care_pages::api_save_client),
-        )
-        .table_only("PUT", "/api/v1/persons/{id}/home-care", SignedIn)
         .get("/home-care", SignedIn, home_care_pages::dashboard)
         .get("/home-care/visits", SignedIn, home_care_pages::visits)
-        .add(
-            "GET",
-            "/home-care/orders",
-            SignedIn,
-            get(home_care_pages::list).post(home_care_pages::create),
-        )
-        .table_only("POST", "/home-care/orders", SignedIn)
+        .get("/home-care/orders", SignedIn, home_care_pages::list)
+        .post("/home-care/orders", SignedIn, home_care_pages::create)
         .get("/home-care/orders/new", SignedIn, home_care_pages::new_form)
-        .add(
-            "GET",
+        .get(
             "/home-care/orders/{care_order}",
             SignedIn,
-            get(home_care_pages::show).post(home_care_pages::act),
+            home_care_pages::show,
         )
-        .table_only("POST", "/home-care/orders/{care_order}", SignedIn)
-        .add(
-            "GET",
+        .post(
+            "/home-care/orders/{care_order}",
+            SignedIn,
+            home_care_pages::act,
+        )
+        .get(
             "/home-care/orders/{care_order}/visit",
             SignedIn,
-            get(home_care_pages::visit).post(home_care_pages::visit_submit),
+            home_care_pages::visit,
         )
-        .table_only("POST", "/home-care/orders/{care_order}/visit", SignedIn)
-        .add(
-            "GET",
+        .post(
+            "/home-care/orders/{care_order}/visit",
+            SignedIn,
+            home_care_pages::visit_submit,
+        )
+        .get(
             "/home-care/providers/{provider}",
             SignedIn,
-            get(home_care_pages::provider).post(home_care_pages::provider_act),
+            home_care_pages::provider,
         )
-        .table_only("POST", "/home-care/providers/{provider}", SignedIn)
+        .post(
+            "/home-care/providers/{provider}",
+            SignedIn,
+            home_care_pages::provider_act,
+        )
         .get(
             "/home-care/providers/{provider}/settlement.xlsx",
             SignedIn,
@@ -783,61 +570,29 @@ fn routes() -> Routes {
             SignedIn,
             children_pages::review,
         )
+        .api(SignedIn, routes!(modification_pages::api_items))
+        .api(SignedIn, routes!(modification_pages::api_open))
+        .api(SignedIn, routes!(modification_pages::api_case))
+        .api(SignedIn, routes!(modification_pages::api_move))
+        .api(SignedIn, routes!(modification_pages::api_set_item))
+        .api(
+            SignedIn,
+            routes!(modification_pages::api_add_photo)
+                .layer(DefaultBodyLimit::max(modification_pages::PHOTO_BODY_LIMIT)),
+        )
+        .api(SignedIn, routes!(modification_pages::api_person_cases))
+        .api(SignedIn, routes!(modification_pages::api_progress))
+        .api(SignedIn, routes!(modification_pages::api_set_target))
         .get(
-            "/api/v1/modification-items",
-            SignedIn,
-            modification_pages::api_items,
-        )
-        .post(
-            "/api/v1/modifications",
-            SignedIn,
-            modification_pages::api_open,
-        )
-        .get(
-            "/api/v1/modifications/{case}",
-            SignedIn,
-            modification_pages::api_case,
-        )
-        .post(
-            "/api/v1/modifications/{case}/state",
-            SignedIn,
-            modification_pages::api_move,
-        )
-        .post(
-            "/api/v1/modifications/{case}/items",
-            SignedIn,
-            modification_pages::api_set_item,
-        )
-        .add(
-            "POST",
-            "/api/v1/modifications/{case}/photos",
-            SignedIn,
-            post(modification_pages::api_add_photo).layer(axum::extract::DefaultBodyLimit::max(
-                modification_pages::PHOTO_BODY_LIMIT,
-            )),
-        )
-        .get(
-            "/api/v1/persons/{id}/modifications",
-            SignedIn,
-            modification_pages::api_person_cases,
-        )
-        .get(
-            "/api/v1/regions/{code}/modifications",
-            SignedIn,
-            modification_pages::api_progress,
-        )
-        .post(
-            "/api/v1/modification-targets",
-            SignedIn,
-            modification_pages::api_set_target,
-        )
-        .add(
-            "GET",
             "/regions/{code}/modifications",
             SignedIn,
-            get(modification_pages::progress).post(modification_pages::target_submit),
+            modification_pages::progress,
         )
-        .table_only("POST", "/regions/{code}/modifications", SignedIn)
+        .post(
+            "/regions/{code}/modifications",
+            SignedIn,
+            modification_pages::target_submit,
+        )
         .post("/modifications", SignedIn, modification_pages::open_submit)
         .get("/modifications/new", SignedIn, modification_pages::new_form)
         .get("/modifications/{case}", SignedIn, modification_pages::case)
@@ -851,212 +606,104 @@ fn routes() -> Routes {
             SignedIn,
             modification_pages::item_submit,
         )
-        .add(
+        .page(
             "POST",
             "/modifications/{case}/photos",
             SignedIn,
-            post(modification_pages::photo_submit).layer(axum::extract::DefaultBodyLimit::max(
-                modification_pages::PHOTO_BODY_LIMIT,
-            )),
+            post(modification_pages::photo_submit)
+                .layer(DefaultBodyLimit::max(modification_pages::PHOTO_BODY_LIMIT)),
         )
         .get(
             "/modifications/{case}/photos/{photo}",
             SignedIn,
             modification_pages::photo,
         )
-        .care()
-        .planning()
-        .construction()
-        .dashboards()
-        .public()
+        .merge(care())
+        .merge(planning())
+        .merge(construction())
+        .merge(dashboards())
+        .merge(public())
 }
 
-impl Routes {
-    /// Region dashboards, demand mining and coverage.
-    fn dashboards(self) -> Self {
-        use Access::*;
-        self.get(
-            "/regions/{code}/dashboard",
+/// Medical-care agreements, the region's report, station work and the
+/// visits raised to the station head.
+fn care() -> Routes {
+    use Access::*;
+    Routes::new()
+        .api(SignedIn, routes!(care_pages::api_create))
+        .api(SignedIn, routes!(care_pages::api_end))
+        .api(SignedIn, routes!(care_pages::api_of_facility))
+        .api(SignedIn, routes!(care_pages::api_report))
+        .api(
             SignedIn,
-            dashboard_pages::dashboard,
+            routes!(care_pages::api_activities, care_pages::api_add_activity),
         )
-        .get(
-            "/regions/{code}/dashboard.xlsx",
+        .api(
             SignedIn,
-            dashboard_pages::dashboard_xlsx,
+            routes!(care_pages::api_trainings, care_pages::api_add_training),
         )
-        .get(
-            "/api/v1/regions/{code}/dashboard",
+        .api(SignedIn, routes!(care_pages::api_set_head))
+        .api(SignedIn, routes!(care_pages::api_raised))
+        .api(SignedIn, routes!(care_pages::api_acknowledge))
+        .get("/regions/{code}/medical-care", SignedIn, care_pages::report)
+        .post(
+            "/facilities/{facility}/care-agreements",
             SignedIn,
-            dashboard_pages::api_dashboard,
+            care_pages::create,
         )
-        .get("/regions/{code}/demand", SignedIn, dashboard_pages::demand)
-        .get(
-            "/api/v1/regions/{code}/demand",
+        .post(
+            "/care-agreements/{agreement}/end",
             SignedIn,
-            dashboard_pages::api_demand,
+            care_pages::end,
         )
-        .get(
-            "/regions/{code}/coverage",
+        .post(
+            "/facilities/{facility}/activities",
             SignedIn,
-            dashboard_pages::coverage,
+            care_pages::add_activity,
         )
-        .get(
-            "/api/v1/regions/{code}/coverage",
+        .post(
+            "/facilities/{facility}/trainings",
             SignedIn,
-            dashboard_pages::api_coverage,
+            care_pages::add_training,
         )
-    }
-
-    /// The public portal: no sign-in, aggregates and facilities only.
-    fn public(self) -> Self {
-        use Access::*;
-        self.get("/public", Public, public_pages::index)
-            .get("/public/facilities", Public, public_pages::directory)
-            .get(
-                "/public/facilities/{facility}",
-                Public,
-                public_pages::facility,
-            )
-            .get("/public/regions/{code}", Public, public_pages::region)
-    }
+        .post(
+            "/facilities/{facility}/head",
+            SignedIn,
+            care_pages::set_head,
+        )
+        .post("/visits/raised", SignedIn, care_pages::acknowledge)
 }
 
-impl Routes {
-    /// Medical-care agreements, the region's report, station work and the
-    /// visits raised to the station head.
-    fn care(self) -> Self {
-        use Access::*;
-        self.post("/api/v1/care-agreements", SignedIn, care_pages::api_create)
-            .post(
-                "/api/v1/care-agreements/{agreement}/end",
-                SignedIn,
-                care_pages::api_end,
-            )
-            .get(
-                "/api/v1/facilities/{facility}/care-agreements",
-                SignedIn,
-                care_pages::api_of_facility,
-            )
-            .get(
-                "/api/v1/regions/{code}/medical-care",
-                SignedIn,
-                care_pages::api_report,
-            )
-            .add(
-                "GET",
-                "/api/v1/facilities/{facility}/activities",
-                SignedIn,
-                get(care_pages::api_activities).post(care_pages::api_add_activity),
-            )
-            .table_only("POST", "/api/v1/facilities/{facility}/activities", SignedIn)
-            .add(
-                "GET",
-                "/api/v1/facilities/{facility}/trainings",
-                SignedIn,
-                get(care_pages::api_trainings).post(care_pages::api_add_training),
-            )
-            .table_only("POST", "/api/v1/facilities/{facility}/trainings", SignedIn)
-            .add(
-                "PUT",
-                "/api/v1/facilities/{facility}/head",
-                SignedIn,
-                axum::routing::put(care_pages::api_set_head),
-            )
-            .get("/api/v1/visits/raised", SignedIn, care_pages::api_raised)
-            .post(
-                "/api/v1/visits/raised/acknowledgements",
-                SignedIn,
-                care_pages::api_acknowledge,
-            )
-            .get("/regions/{code}/medical-care", SignedIn, care_pages::report)
-            .post(
-                "/facilities/{facility}/care-agreements",
-                SignedIn,
-                care_pages::create,
-            )
-            .post(
-                "/care-agreements/{agreement}/end",
-                SignedIn,
-                care_pages::end,
-            )
-            .post(
-                "/facilities/{facility}/activities",
-                SignedIn,
-                care_pages::add_activity,
-            )
-            .post(
-                "/facilities/{facility}/trainings",
-                SignedIn,
-                care_pages::add_training,
-            )
-            .post(
-                "/facilities/{facility}/head",
-                SignedIn,
-                care_pages::set_head,
-            )
-            .post("/visits/raised", SignedIn, care_pages::acknowledge)
-    }
-}
-
-impl Routes {
-    /// The facility-location planner.
-    fn planning(self) -> Self {
-        use Access::*;
-        self.post(
-            "/api/v1/regions/{code}/plan",
-            SignedIn,
-            planning_pages::api_plan,
-        )
+/// The facility-location planner.
+fn planning() -> Routes {
+    use Access::*;
+    Routes::new()
+        .api(SignedIn, routes!(planning_pages::api_plan))
         .get("/regions/{code}/planner", SignedIn, planning_pages::page)
-    }
+}
 
-    /// Construction projects. `{build}` is the construction project
-    /// (`{project}` is taken by the funds project).
-    fn construction(self) -> Self {
-        use Access::*;
-        self.post(
-            "/api/v1/construction",
-            SignedIn,
-            construction_pages::api_create,
-        )
+/// Construction projects. `{build}` is the construction project
+/// (`{project}` is taken by the funds project).
+fn construction() -> Routes {
+    use Access::*;
+    Routes::new()
+        .api(SignedIn, routes!(construction_pages::api_create))
+        .api(SignedIn, routes!(construction_pages::api_list))
+        .api(SignedIn, routes!(construction_pages::api_detail))
+        .api(SignedIn, routes!(construction_pages::api_stage))
+        .api(SignedIn, routes!(construction_pages::api_milestone))
+        .api(SignedIn, routes!(construction_pages::api_progress))
+        .api(SignedIn, routes!(construction_pages::api_pay))
         .get(
-            "/api/v1/regions/{code}/construction",
-            SignedIn,
-            construction_pages::api_list,
-        )
-        .get(
-            "/api/v1/construction/{build}",
-            SignedIn,
-            construction_pages::api_detail,
-        )
-        .post(
-            "/api/v1/construction/{build}/stage",
-            SignedIn,
-            construction_pages::api_stage,
-        )
-        .post(
-            "/api/v1/construction/{build}/milestones",
-            SignedIn,
-            construction_pages::api_milestone,
-        )
-        .post(
-            "/api/v1/construction/{build}/progress",
-            SignedIn,
-            construction_pages::api_progress,
-        )
-        .post(
-            "/api/v1/construction/{build}/payments",
-            SignedIn,
-            construction_pages::api_pay,
-        )
-        .add(
-            "GET",
             "/regions/{code}/construction",
             SignedIn,
-            get(construction_pages::list).post(construction_pages::create),
+            construction_pages::list,
         )
-        .table_only("POST", "/regions/{code}/construction", SignedIn)
+        .post(
+            "/regions/{code}/construction",
+            SignedIn,
+            construction_pages::create,
+        )
         .get(
             "/construction/{build}",
             SignedIn,
@@ -1082,34 +729,100 @@ impl Routes {
             SignedIn,
             construction_pages::payment_submit,
         )
+}
+
+/// Region dashboards, demand mining and coverage.
+fn dashboards() -> Routes {
+    use Access::*;
+    Routes::new()
+        .get(
+            "/regions/{code}/dashboard",
+            SignedIn,
+            dashboard_pages::dashboard,
+        )
+        .get(
+            "/regions/{code}/dashboard.xlsx",
+            SignedIn,
+            dashboard_pages::dashboard_xlsx,
+        )
+        .api(SignedIn, routes!(dashboard_pages::api_dashboard))
+        .get("/regions/{code}/demand", SignedIn, dashboard_pages::demand)
+        .api(SignedIn, routes!(dashboard_pages::api_demand))
+        .get(
+            "/regions/{code}/coverage",
+            SignedIn,
+            dashboard_pages::coverage,
+        )
+        .api(SignedIn, routes!(dashboard_pages::api_coverage))
+}
+
+/// The public portal: no sign-in, aggregates and facilities only.
+fn public() -> Routes {
+    use Access::*;
+    Routes::new()
+        .get("/public", Public, public_pages::index)
+        .get("/public/facilities", Public, public_pages::directory)
+        .get(
+            "/public/facilities/{facility}",
+            Public,
+            public_pages::facility,
+        )
+        .get("/public/regions/{code}", Public, public_pages::region)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    /// (method, path) of every operation in the document.
+    fn documented() -> BTreeSet<(String, String)> {
+        let doc = serde_json::to_value(openapi_document()).unwrap();
+        let mut ops = BTreeSet::new();
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for method in item.as_object().unwrap().keys() {
+                ops.insert((method.to_uppercase(), path.clone()));
+            }
+        }
+        ops
     }
-}
 
-impl Routes {
-    /// Records a method already registered together with another on the same path.
-    fn table_only(mut self, method: &'static str, path: &'static str, access: Access) -> Self {
-        self.table.push(RouteInfo {
-            method,
-            path,
-            access,
-        });
-        self
+    #[test]
+    fn the_table_and_the_openapi_document_list_the_same_api_routes() {
+        let table: BTreeSet<(String, String)> = route_table()
+            .into_iter()
+            .map(|r| (r.method.to_owned(), r.path))
+            .collect();
+        let documented = documented();
+        for op in &documented {
+            assert!(table.contains(op), "{op:?} is documented but not routed");
+        }
+        for route in &table {
+            let api = route.1.starts_with("/api/") && route.1 != "/api/v1/openapi.json";
+            assert!(
+                !api || documented.contains(route),
+                "{route:?} is routed but not documented (declare it with Routes::api)"
+            );
+        }
     }
-}
 
-/// Every route of the router: method, path pattern and who may call it.
-pub fn route_table() -> Vec<RouteInfo> {
-    routes().table
-}
+    #[test]
+    fn no_route_is_declared_twice() {
+        let table = route_table();
+        let distinct: BTreeSet<_> = table.iter().map(|r| (r.method, &r.path)).collect();
+        assert_eq!(distinct.len(), table.len());
+    }
 
-pub(crate) fn build(state: AppState) -> Router {
-    routes()
-        .router
-        .fallback(pages::not_found)
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            session::resolve_actor,
-        ))
-        .layer(middleware::from_fn(security_headers::add))
-        .with_state(state)
+    #[test]
+    fn a_second_method_on_a_path_joins_the_first() {
+        // axum merges the method routers of one path; the router builds.
+        let routes = Routes::new().get("/x", Access::SignedIn, || async {}).post(
+            "/x",
+            Access::SignedIn,
+            || async {},
+        );
+        assert_eq!(routes.table.len(), 2);
+        let _: Router<AppState> = routes.router.split_for_parts().0;
+    }
 }

@@ -2,12 +2,14 @@
 
 use crate::error::{ApiError, PageError};
 use crate::AppState;
-use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, RawForm, Request, State};
 use axum::http::request::Parts;
-use axum::http::{header, HeaderMap, Method};
+use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use kangyang_app::{auth, Actor, AppError, Origin};
+use serde::de::{DeserializeOwned, IgnoredAny};
+use serde::Deserialize;
 use std::net::SocketAddr;
 
 pub(crate) const COOKIE: &str = "kangyang_session";
@@ -191,7 +193,64 @@ pub(crate) fn check_form_csrf(session: &Session, sent: &str) -> Result<(), PageE
     }
 }
 
+/// The field of every page form that carries the session's CSRF token.
+const CSRF_FIELD: &str = "csrf_token";
+
+/// A page form from the signed-in user, its CSRF token checked: take this
+/// instead of `PageSession` + `Form<T>`, and no handler can forget the check.
+/// Without a session the browser goes to the login page (as with
+/// [`PageSession`]); a wrong or missing token is refused (403) before the
+/// form is read; then the body becomes `T` (serde, unknown fields such as
+/// the token itself ignored). `CsrfForm` alone (`T` = [`IgnoredAny`]) is a
+/// form that carries nothing but the token; `CsrfForm<FormList>` keeps
+/// repeated keys.
+///
+/// ```ignore
+/// async fn grant(
+///     State(state): State<AppState>,
+///     Path(user_id): Path<i64>,
+///     CsrfForm { session, form }: CsrfForm<GrantForm>,
+/// ) -> Result<Response, PageError>
+/// ```
+/// It reads the body, so it comes last among the handler's arguments.
+pub(crate) struct CsrfForm<T = IgnoredAny> {
+    pub session: Session,
+    pub form: T,
+}
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for CsrfForm<T> {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = request.into_parts();
+        let PageSession(session) = PageSession::from_request_parts(&mut parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let RawForm(bytes) = RawForm::from_request(Request::from_parts(parts, body), state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let unreadable = |e: serde_urlencoded::de::Error| {
+            // What axum's `Form` answers, so a malformed form reads as before.
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!("Failed to deserialize form body: {e}"),
+            )
+                .into_response()
+        };
+        let FormList(pairs) = serde_urlencoded::from_bytes(&bytes).map_err(unreadable)?;
+        let sent = pairs
+            .iter()
+            .find(|(k, _)| k == CSRF_FIELD)
+            .map_or("", |(_, v)| v.as_str());
+        check_form_csrf(&session, sent).map_err(IntoResponse::into_response)?;
+        let form = serde_urlencoded::from_bytes(&bytes).map_err(unreadable)?;
+        Ok(CsrfForm { session, form })
+    }
+}
+
 /// A submitted form whose keys may repeat (lists of ticked checkboxes).
+#[derive(Deserialize)]
+#[serde(transparent)]
 pub(crate) struct FormList(pub Vec<(String, String)>);
 
 impl FormList {
@@ -229,5 +288,19 @@ mod tests {
         assert_eq!(client_origin(&headers, Some(peer), false).ip, "127.0.0.1");
         headers.append("x-forwarded-for", "198.51.100.7".parse().unwrap());
         assert_eq!(client_origin(&headers, Some(peer), true).ip, "198.51.100.7");
+    }
+
+    #[test]
+    fn a_form_list_keeps_every_value_of_a_repeated_key_in_order() {
+        let form: FormList =
+            serde_urlencoded::from_str("csrf_token=t&item=2&note=%E5%A5%BD&item=1").unwrap();
+        assert_eq!(form.all("item"), ["2", "1"]);
+        assert_eq!(form.get("note"), "好");
+        assert_eq!(form.get("absent"), "");
+    }
+
+    #[test]
+    fn a_form_of_nothing_but_the_token_reads_as_ignored() {
+        let _: IgnoredAny = serde_urlencoded::from_str("csrf_token=t&x=1").unwrap();
     }
 }

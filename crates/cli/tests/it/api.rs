@@ -640,7 +640,7 @@ async fn the_openapi_document_describes_every_api_route() {
         .iter()
         .filter(|r| r.path.starts_with("/api/v1/") && r.path != "/api/v1/openapi.json")
     {
-        let op = &doc["paths"][route.path][route.method.to_lowercase()];
+        let op = &doc["paths"][&route.path][route.method.to_lowercase()];
         assert!(
             op.is_object(),
             "{} {} is missing from openapi.json",

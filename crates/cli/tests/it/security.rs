@@ -349,6 +349,43 @@ async fn forms_without_the_sessions_csrf_token_are_refused() {
     assert_eq!(get_json(&client, &t.url("/api/v1/me")).await.0, 401);
 }
 
+#[tokio::test]
+async fn a_typed_page_form_is_read_only_with_the_sessions_token() {
+    // Page forms taking `CsrfForm` are checked before the handler runs.
+    let t = start_app(Backend::Sqlite).await;
+    t.user("yunfu", Role::Official, "4453").await;
+    let (client, csrf) = t.login("yunfu").await;
+    let id_number = crate::register::id_for("440784103202", 41);
+    let ask = |token: Option<&str>| {
+        let mut form = vec![
+            ("id_number", id_number.as_str()),
+            ("village", "445302001009"),
+            ("reason", "随子女迁居"),
+        ];
+        form.extend(token.map(|t| ("csrf_token", t)));
+        client.post(t.url("/transfers")).form(&form).send()
+    };
+    for token in [None, Some("forged")] {
+        assert_eq!(ask(token).await.unwrap().status(), 403, "token {token:?}");
+    }
+    let (_, lists) = get_json(&client, &t.url("/api/v1/transfers")).await;
+    assert_eq!(lists["outgoing"].as_array().map(Vec::len), Some(0));
+    // Signed out, the form sends the browser to the login page instead.
+    let anonymous = t.client();
+    let res = anonymous
+        .post(t.url("/transfers"))
+        .form(&[("csrf_token", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], "/login");
+    let res = ask(Some(&csrf)).await.unwrap();
+    assert_eq!(res.status(), 303, "with the token the request is made");
+    let (_, lists) = get_json(&client, &t.url("/api/v1/transfers")).await;
+    assert_eq!(lists["outgoing"].as_array().map(Vec::len), Some(1));
+}
+
 async fn user_id(t: &TestApp, username: &str) -> i64 {
     kangyang_app::users::find(&t.app, username)
         .await
@@ -849,10 +886,15 @@ backend_test!(
                     }
                 };
                 let what = format!("{admin}: {} {}", route.method, route.path);
-                let mut paths =
-                    vec![(false, fill(route.path, "440784103", own_user, &own_objects))];
+                let mut paths = vec![(
+                    false,
+                    fill(&route.path, "440784103", own_user, &own_objects),
+                )];
                 if route.path.contains('{') {
-                    paths.push((true, fill(route.path, "445302", other_user, &other_objects)));
+                    paths.push((
+                        true,
+                        fill(&route.path, "445302", other_user, &other_objects),
+                    ));
                 }
                 for (other_region, path) in paths {
                     let res = request(&path).send().await.unwrap();
@@ -875,7 +917,7 @@ backend_test!(
                             [403, 404].contains(&status),
                             "{what} in Yunfu gave {status}"
                         );
-                    } else if carries_people(route.path) {
+                    } else if carries_people(&route.path) {
                         // Refused outright (or, for a job that is another user's, not found).
                         assert!(
                             [403, 404].contains(&status),

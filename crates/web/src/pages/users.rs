@@ -1,22 +1,35 @@
 //! Accounts, kept apart as the separation of the three administrators asks
 //! (三员分立, GB/T 22239-2019 level 3): the system administrator opens and
 //! disables accounts, the security administrator gives them a role and a
-//! region; the auditor reads what both did in the audit trail.
+//! region; the auditor reads what both did in the audit trail. These are the
+//! pages; the API is `api/users.rs`.
 
-use crate::error::{ApiError, PageError};
+use crate::api::users::parse_region;
+use crate::error::PageError;
 use crate::pages::Nav;
-use crate::session::{check_form_csrf, ApiSession, PageSession};
+use crate::routes::{Access, Routes};
+use crate::session::{CsrfForm, PageSession, Session};
 use crate::AppState;
 use askama::Template;
-use axum::extract::{Form, Path, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::Json;
 use kangyang_app::users::{self, AccountRequest, GrantInput, OpenedAccount};
 use kangyang_app::{civil, Actor, AppError};
-use kangyang_domain::{Action, RegionCode, Role};
+use kangyang_domain::{Action, Role};
 use kangyang_store::users::UserRow;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
+
+pub(crate) fn routes() -> Routes {
+    use Access::*;
+    Routes::new()
+        .get("/admin/users", SignedIn, list)
+        .post("/admin/users", SignedIn, create)
+        .get("/admin/users/{user}", SignedIn, show)
+        .post("/admin/users/{user}/grant", SignedIn, grant)
+        .post("/admin/users/{user}/disable", SignedIn, disable)
+        .post("/admin/users/{user}/enable", SignedIn, enable)
+}
 
 struct UserLine {
     id: i64,
@@ -69,8 +82,6 @@ struct UsersPage {
 #[derive(Default, Deserialize)]
 pub(crate) struct NewUserForm {
     #[serde(default)]
-    csrf_token: String,
-    #[serde(default)]
     username: String,
     #[serde(default)]
     display_name: String,
@@ -122,18 +133,11 @@ pub(crate) async fn list(
     render(&state, &session.actor, NewUserForm::default(), None, None).await
 }
 
-fn parse_region(text: &str) -> Result<RegionCode, AppError> {
-    RegionCode::parse(text.trim())
-        .map_err(|_| AppError::invalid("所属区划", "区划代码应为 2、4、6、9 或 12 位数字"))
-}
-
 /// Opens an account; its first password is shown on the answer page, once.
 pub(crate) async fn create(
     State(state): State<AppState>,
-    PageSession(session): PageSession,
-    Form(form): Form<NewUserForm>,
+    CsrfForm { session, form }: CsrfForm<NewUserForm>,
 ) -> Result<Response, PageError> {
-    check_form_csrf(&session, &form.csrf_token)?;
     let actor = &session.actor;
     let result = match parse_region(&form.region) {
         Ok(region) => {
@@ -210,8 +214,6 @@ pub(crate) async fn show(
 #[derive(Deserialize)]
 pub(crate) struct GrantForm {
     #[serde(default)]
-    csrf_token: String,
-    #[serde(default)]
     role: String,
     #[serde(default)]
     region: String,
@@ -221,11 +223,9 @@ pub(crate) struct GrantForm {
 
 pub(crate) async fn grant(
     State(state): State<AppState>,
-    PageSession(session): PageSession,
     Path(user_id): Path<i64>,
-    Form(form): Form<GrantForm>,
+    CsrfForm { session, form }: CsrfForm<GrantForm>,
 ) -> Result<Response, PageError> {
-    check_form_csrf(&session, &form.csrf_token)?;
     let actor = &session.actor;
     let input = GrantInput {
         role: form.role,
@@ -242,20 +242,12 @@ pub(crate) async fn grant(
     }
 }
 
-#[derive(Deserialize)]
-pub(crate) struct CsrfOnly {
-    #[serde(default)]
-    csrf_token: String,
-}
-
 async fn set_disabled_page(
     state: &AppState,
-    session: &crate::session::Session,
+    session: &Session,
     user_id: i64,
-    csrf_token: &str,
     disabled: bool,
 ) -> Result<Response, PageError> {
-    check_form_csrf(session, csrf_token)?;
     match users::set_disabled(&state.app, &session.actor, user_id, disabled).await {
         Ok(()) => Ok(Redirect::to(&format!("/admin/users/{user_id}")).into_response()),
         Err(e @ AppError::Invalid { .. }) => {
@@ -267,153 +259,16 @@ async fn set_disabled_page(
 
 pub(crate) async fn disable(
     State(state): State<AppState>,
-    PageSession(session): PageSession,
     Path(user_id): Path<i64>,
-    Form(form): Form<CsrfOnly>,
+    CsrfForm { session, .. }: CsrfForm,
 ) -> Result<Response, PageError> {
-    set_disabled_page(&state, &session, user_id, &form.csrf_token, true).await
+    set_disabled_page(&state, &session, user_id, true).await
 }
 
 pub(crate) async fn enable(
     State(state): State<AppState>,
-    PageSession(session): PageSession,
     Path(user_id): Path<i64>,
-    Form(form): Form<CsrfOnly>,
+    CsrfForm { session, .. }: CsrfForm,
 ) -> Result<Response, PageError> {
-    set_disabled_page(&state, &session, user_id, &form.csrf_token, false).await
-}
-
-/// An account as the API lists it (no password, no second-factor secret).
-#[derive(Serialize, utoipa::ToSchema)]
-pub(crate) struct AccountView {
-    id: i64,
-    username: String,
-    display_name: String,
-    role: String,
-    region: String,
-    facility_id: Option<i64>,
-    disabled: bool,
-    must_change_password: bool,
-}
-
-impl From<UserRow> for AccountView {
-    fn from(u: UserRow) -> AccountView {
-        AccountView {
-            id: u.id,
-            disabled: u.disabled_at.is_some(),
-            must_change_password: u.must_change_password != 0,
-            username: u.username,
-            display_name: u.display_name,
-            role: u.role,
-            region: u.region_code,
-            facility_id: u.facility_id,
-        }
-    }
-}
-
-/// The accounts of one's region, for the system and security administrators.
-#[utoipa::path(get, path = "/api/v1/users",
-    responses((status = 200, body = [AccountView]), (status = 403, body = crate::api::ErrorBody)))]
-pub(crate) async fn api_list(
-    State(state): State<AppState>,
-    ApiSession(session): ApiSession,
-) -> Result<Json<Vec<AccountView>>, ApiError> {
-    let list = users::list(&state.app, &session.actor).await?;
-    Ok(Json(list.into_iter().map(AccountView::from).collect()))
-}
-
-#[derive(Deserialize, utoipa::ToSchema)]
-pub(crate) struct OpenRequest {
-    username: String,
-    #[serde(default)]
-    display_name: String,
-    /// A region inside the administrator's own.
-    region: String,
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-pub(crate) struct Opened {
-    id: i64,
-    username: String,
-    /// Generated by the system and shown this once; to be handed to the
-    /// account's holder, who must change it at first sign-in.
-    initial_password: String,
-}
-
-/// Opens an account (system administrator): no role until the security
-/// administrator grants one, a generated first password.
-#[utoipa::path(post, path = "/api/v1/users", request_body = OpenRequest,
-    responses((status = 201, body = Opened), (status = 403, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
-pub(crate) async fn api_create(
-    State(state): State<AppState>,
-    ApiSession(session): ApiSession,
-    Json(req): Json<OpenRequest>,
-) -> Result<(StatusCode, Json<Opened>), ApiError> {
-    let request = AccountRequest {
-        username: req.username.trim().to_owned(),
-        display_name: req.display_name,
-        region: parse_region(&req.region)?,
-    };
-    let opened = users::open_account(&state.app, &session.actor, &request).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(Opened {
-            id: opened.id,
-            username: opened.username,
-            initial_password: opened.initial_password.0,
-        }),
-    ))
-}
-
-#[derive(Deserialize, utoipa::ToSchema)]
-pub(crate) struct GrantRequest {
-    /// A business role: official, facility_staff, social_worker, viewer, counsellor.
-    #[serde(default)]
-    role: String,
-    /// A region inside the security administrator's own (ignored with a facility).
-    #[serde(default)]
-    region: String,
-    facility_id: Option<i64>,
-}
-
-/// Gives an account a role and region (security administrator).
-#[utoipa::path(post, path = "/api/v1/users/{user}/grant", params(("user" = i64, Path)), request_body = GrantRequest,
-    responses((status = 204), (status = 403, body = crate::api::ErrorBody), (status = 404, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
-pub(crate) async fn api_grant(
-    State(state): State<AppState>,
-    ApiSession(session): ApiSession,
-    Path(user_id): Path<i64>,
-    Json(req): Json<GrantRequest>,
-) -> Result<StatusCode, ApiError> {
-    let input = GrantInput {
-        role: req.role,
-        region: req.region,
-        facility_id: req.facility_id.map(|f| f.to_string()).unwrap_or_default(),
-    };
-    users::grant(&state.app, &session.actor, user_id, &input).await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-/// Disables an account (system administrator); its sessions end.
-#[utoipa::path(post, path = "/api/v1/users/{user}/disable", params(("user" = i64, Path)),
-    responses((status = 204), (status = 403, body = crate::api::ErrorBody), (status = 404, body = crate::api::ErrorBody)))]
-pub(crate) async fn api_disable(
-    State(state): State<AppState>,
-    ApiSession(session): ApiSession,
-    Path(user_id): Path<i64>,
-) -> Result<StatusCode, ApiError> {
-    users::set_disabled(&state.app, &session.actor, user_id, true).await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-/// Enables a disabled account again (system administrator).
-#[utoipa::path(post, path = "/api/v1/users/{user}/enable", params(("user" = i64, Path)),
-    responses((status = 204), (status = 403, body = crate::api::ErrorBody), (status = 404, body = crate::api::ErrorBody)))]
-pub(crate) async fn api_enable(
-    State(state): State<AppState>,
-    ApiSession(session): ApiSession,
-    Path(user_id): Path<i64>,
-) -> Result<StatusCode, ApiError> {
-    users::set_disabled(&state.app, &session.actor, user_id, false).await?;
-    Ok(StatusCode::NO_CONTENT)
+    set_disabled_page(&state, &session, user_id, false).await
 }

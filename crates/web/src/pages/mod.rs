@@ -1,5 +1,11 @@
 //! Server-rendered pages in Chinese. askama escapes every value it prints;
 //! no page renders user-supplied HTML.
+//!
+//! The pages of a concept live in `pages/<concept>.rs`; what is still here
+//! (sign-in, password, second factor, home, regions) moves out the same way.
+
+pub(crate) mod transfers;
+pub(crate) mod users;
 
 use crate::error::PageError;
 use crate::session::{
@@ -12,7 +18,7 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use kangyang_app::regions::{self, ChildView, RegionDetail};
-use kangyang_app::{auth, users, Actor, AppError};
+use kangyang_app::{auth, Actor, AppError};
 use kangyang_domain::{Action, Role};
 use serde::Deserialize;
 
@@ -341,7 +347,7 @@ pub(crate) async fn permissions(
     State(state): State<AppState>,
     PageSession(session): PageSession,
 ) -> Result<Response, PageError> {
-    let table = users::permissions(&state.app, &session.actor).await?;
+    let table = kangyang_app::users::permissions(&state.app, &session.actor).await?;
     let rows = table
         .iter()
         .map(|(role, actions): &(Role, Vec<Action>)| PermissionRow {
