@@ -35,6 +35,7 @@ mod error;
 pub mod export;
 pub mod facility;
 pub mod funds;
+pub mod holidays;
 pub mod home_care;
 pub mod home_modification;
 pub mod import;
@@ -52,6 +53,7 @@ pub mod station;
 pub mod totp;
 pub mod transfers;
 pub mod users;
+pub mod workbench;
 pub mod visits;
 
 pub use actor::{Actor, Origin};
