@@ -109,6 +109,10 @@ use utoipa::{OpenApi, ToSchema};
         crate::care_pages::api_set_head,
         crate::care_pages::api_raised,
         crate::care_pages::api_acknowledge,
+        crate::workbench_pages::api_items,
+        crate::holiday_pages::api_list,
+        crate::holiday_pages::api_set,
+        crate::holiday_pages::api_remove,
         crate::modification_pages::api_items,
         crate::modification_pages::api_open,
         crate::modification_pages::api_case,
@@ -157,6 +161,11 @@ use utoipa::{OpenApi, ToSchema};
         crate::construction_pages::api_pay
     ),
     components(schemas(
+        kangyang_app::workbench::WorkItem,
+        kangyang_app::holidays::HolidayList,
+        kangyang_app::holidays::HolidayView,
+        kangyang_app::holidays::HolidayInput,
+        crate::holiday_pages::RemoveRequest,
         crate::audit_pages::AuditPage,
         crate::audit_pages::AuditEntry,
         crate::person_pages::PersonPage,

@@ -19,6 +19,7 @@ mod dashboard_pages;
 mod error;
 mod facility_pages;
 mod funds_api;
+mod holiday_pages;
 mod home_care_pages;
 mod import_pages;
 mod life_pages;
@@ -33,6 +34,7 @@ mod session;
 mod transfer_pages;
 mod user_pages;
 mod visit_pages;
+mod workbench_pages;
 
 pub use routes::{route_table, Access, RouteInfo};
 

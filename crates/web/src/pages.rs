@@ -197,15 +197,6 @@ pub(crate) async fn logout(
 }
 
 /// Home: the region the user is bound to.
-pub(crate) async fn home(PageSession(session): PageSession) -> Result<Response, PageError> {
-    if session.actor.must_change_password {
-        return Ok(Redirect::to("/password").into_response());
-    }
-    if session.actor.must_enroll_totp {
-        return Ok(Redirect::to("/account/totp").into_response());
-    }
-    Ok(Redirect::to(&format!("/regions/{}", session.actor.scope.region())).into_response())
-}
 
 #[derive(Template)]
 #[template(path = "region.html")]

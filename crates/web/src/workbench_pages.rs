@@ -1,0 +1,96 @@
+//! The workbench (工作台) on `/`, each role's landing page, above what `/`
+//! showed before (the user's home region); the plain lists its counts link
+//! to where no list page existed; and its JSON form.
+
+use crate::error::{ApiError, PageError};
+use crate::pages::{html, Nav};
+use crate::session::{ApiSession, PageSession};
+use crate::AppState;
+use askama::Template;
+use axum::extract::State;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Json;
+use kangyang_app::regions::{self, ChildView, RegionDetail};
+use kangyang_app::workbench::{self, CentreWithoutAttendance, StatusStillOpen, WorkItem};
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    nav: Nav,
+    items: Vec<WorkItem>,
+    detail: RegionDetail,
+    children: Vec<ChildView>,
+}
+
+/// `/`: the workbench, then the home region as before.
+pub(crate) async fn home(
+    State(state): State<AppState>,
+    PageSession(session): PageSession,
+) -> Result<Response, PageError> {
+    let actor = &session.actor;
+    if actor.must_change_password {
+        return Ok(Redirect::to("/password").into_response());
+    }
+    if actor.must_enroll_totp {
+        return Ok(Redirect::to("/account/totp").into_response());
+    }
+    let items = workbench::items(&state.app, actor).await?;
+    let code = actor.scope.region().to_string();
+    let detail = regions::get(&state.app, actor, &code).await?;
+    let children = regions::children(&state.app, actor, &code).await?;
+    html(HomePage {
+        nav: Nav::of(actor),
+        items,
+        detail,
+        children,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "workbench_attendance.html")]
+struct AttendancePage {
+    nav: Nav,
+    centres: Vec<CentreWithoutAttendance>,
+}
+
+/// The Kangyuan centres with no attendance taken today on a working day.
+pub(crate) async fn attendance(
+    State(state): State<AppState>,
+    PageSession(session): PageSession,
+) -> Result<Response, PageError> {
+    let centres = workbench::centres_without_attendance(&state.app, &session.actor).await?;
+    html(AttendancePage {
+        nav: Nav::of(&session.actor),
+        centres,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "workbench_status_open.html")]
+struct StatusOpenPage {
+    nav: Nav,
+    people: Vec<StatusStillOpen>,
+}
+
+/// People whose status changed while a service is still open.
+pub(crate) async fn status_open(
+    State(state): State<AppState>,
+    PageSession(session): PageSession,
+) -> Result<Response, PageError> {
+    let people = workbench::status_still_open(&state.app, &session.actor).await?;
+    html(StatusOpenPage {
+        nav: Nav::of(&session.actor),
+        people,
+    })
+}
+
+/// The signed-in user's workbench: what needs doing, each count with the
+/// page of its list.
+#[utoipa::path(get, path = "/api/v1/workbench",
+    responses((status = 200, body = [WorkItem])))]
+pub(crate) async fn api_items(
+    State(state): State<AppState>,
+    ApiSession(session): ApiSession,
+) -> Result<Json<Vec<WorkItem>>, ApiError> {
+    Ok(Json(workbench::items(&state.app, &session.actor).await?))
+}
