@@ -1116,7 +1116,15 @@ pub async fn detail(app: &App, actor: &Actor, id: i64) -> Result<FacilityDetail>
         .map(|s| (s.current_enrolled, s.star_result))
         .unwrap_or((0, None));
     let today = app.today();
-    let rate = attendance_rate(&mut conn, id, opening_days_of(&row), today.year(), today.month(), today).await?;
+    let rate = attendance_rate(
+        &mut conn,
+        id,
+        opening_days_of(&row),
+        today.year(),
+        today.month(),
+        today,
+    )
+    .await?;
     // A facility's projects may be held at any level above it (a city's
     // programme across centres), so look through its whole province.
     let (lo, hi) = province_of(&region).subtree_range();
@@ -1269,9 +1277,16 @@ pub async fn kangyuan_overview(
             villages_served: store::villages(&mut conn, c.id).await?.len() as i64,
             trainees: c.current_enrolled,
             stars: star,
-            attendance_rate: attendance_rate(&mut conn, c.id, opening_days_of(&c.values), today.year(), today.month(), today)
-                .await?
-                .map(percent_string),
+            attendance_rate: attendance_rate(
+                &mut conn,
+                c.id,
+                opening_days_of(&c.values),
+                today.year(),
+                today.month(),
+                today,
+            )
+            .await?
+            .map(percent_string),
             brand_score: brand_score(&mut conn, c.id).await?,
         });
     }

@@ -155,9 +155,8 @@ pub async fn set(app: &App, actor: &Actor, input: &HolidayInput) -> Result<()> {
     app.require(actor, Action::FacilityManage).await?;
     refuse_unless_editor(app, actor, "holiday.set", input.day.trim()).await?;
     let day = parse_day(&input.day)?;
-    let kind = DayKind::parse(&input.kind).ok_or_else(|| {
-        AppError::invalid_field("kind", "类型", "应为 放假 或 调休上班")
-    })?;
+    let kind = DayKind::parse(&input.kind)
+        .ok_or_else(|| AppError::invalid_field("kind", "类型", "应为 放假 或 调休上班"))?;
     let name = input.name.trim();
     if name.is_empty() || name.chars().count() > 20 {
         return Err(AppError::invalid_field(

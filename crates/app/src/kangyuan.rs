@@ -342,12 +342,9 @@ pub async fn attendance_day(
     };
     let d = day.to_string();
     let mut conn = app.store().read().await?;
-    let working_day = crate::holidays::working_day(
-        &mut conn,
-        crate::facility::opening_days_of(&facility),
-        day,
-    )
-    .await?;
+    let working_day =
+        crate::holidays::working_day(&mut conn, crate::facility::opening_days_of(&facility), day)
+            .await?;
     let trainees = store::trainees(&mut conn, facility_id, Some((&d, &d))).await?;
     let marks = store::attendance_between(&mut conn, facility_id, &d, &d).await?;
     let lines: Vec<SignInLine> = trainees

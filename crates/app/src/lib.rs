@@ -53,8 +53,8 @@ pub mod station;
 pub mod totp;
 pub mod transfers;
 pub mod users;
-pub mod workbench;
 pub mod visits;
+pub mod workbench;
 
 pub use actor::{Actor, Origin};
 pub use clock::{Clock, ManualClock, SystemClock};

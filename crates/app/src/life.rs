@@ -516,7 +516,9 @@ pub async fn import_status_file(
         // "unchanged" while an enrolment is still open.
         let same = PersonStatus::parse(&person.status) == Some(change.status)
             && person.status_date.as_deref() == Some(change.date.to_string().as_str())
-            && store::open_enrolments(&mut conn, person.id).await?.is_empty();
+            && store::open_enrolments(&mut conn, person.id)
+                .await?
+                .is_empty();
         if same {
             report.unchanged += 1;
         } else {

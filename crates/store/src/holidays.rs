@@ -24,12 +24,7 @@ pub async fn between(conn: &mut Conn, from: &str, to: &str) -> Result<Vec<Holida
 }
 
 /// Sets a day's kind and name, replacing what the day had.
-pub async fn put(
-    conn: &mut Conn,
-    row: &HolidayRow,
-    user_id: Option<i64>,
-    now: i64,
-) -> Result<()> {
+pub async fn put(conn: &mut Conn, row: &HolidayRow, user_id: Option<i64>, now: i64) -> Result<()> {
     // Delete then insert: one statement per engine would need ON CONFLICT,
     // which both have, but this keeps the SQL plain and the caller's
     // transaction makes it one change.

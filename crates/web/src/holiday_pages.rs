@@ -41,7 +41,10 @@ async fn page(
     Ok(HolidaysPage {
         nav: Nav::of(&session.actor),
         list: holidays::list(&state.app, &session.actor, year).await?,
-        kinds: DayKind::ALL.iter().map(|k| (k.as_str(), k.label())).collect(),
+        kinds: DayKind::ALL
+            .iter()
+            .map(|k| (k.as_str(), k.label()))
+            .collect(),
         error,
     })
 }
@@ -69,7 +72,9 @@ pub(crate) async fn add(
     };
     let year = input.day.get(..4).and_then(|y| y.parse().ok());
     match holidays::set(&state.app, &session.actor, &input).await {
-        Ok(()) => Ok(Redirect::to(&format!("/holidays?year={}", year.unwrap_or(0))).into_response()),
+        Ok(()) => {
+            Ok(Redirect::to(&format!("/holidays?year={}", year.unwrap_or(0))).into_response())
+        }
         Err(e @ kangyang_app::AppError::Invalid { .. }) => {
             let p = page(&state, &session, year, Some(e.to_string())).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, html(p)?).into_response())

@@ -4,8 +4,8 @@
 
 use crate::{
     api, assets, audit_pages, canteen_api, canteen_pages, capability_pages, care_pages,
-    children_pages, construction_pages, dashboard_pages, facility_pages, funds_api,
-    holiday_pages, home_care_pages, import_pages, life_pages, modification_pages, pages, person_pages,
+    children_pages, construction_pages, dashboard_pages, facility_pages, funds_api, holiday_pages,
+    home_care_pages, import_pages, life_pages, modification_pages, pages, person_pages,
     planning_pages, public_pages, security_headers, session, transfer_pages, user_pages,
     visit_pages, workbench_pages, AppState,
 };
@@ -118,8 +118,16 @@ fn routes() -> Routes {
         )
         .table_only("POST", "/account/totp", SignedIn)
         .get("/", SignedIn, workbench_pages::home)
-        .get("/workbench/attendance", SignedIn, workbench_pages::attendance)
-        .get("/workbench/status-open", SignedIn, workbench_pages::status_open)
+        .get(
+            "/workbench/attendance",
+            SignedIn,
+            workbench_pages::attendance,
+        )
+        .get(
+            "/workbench/status-open",
+            SignedIn,
+            workbench_pages::status_open,
+        )
         .get("/api/v1/workbench", SignedIn, workbench_pages::api_items)
         .add(
             "GET",
@@ -136,7 +144,11 @@ fn routes() -> Routes {
             get(holiday_pages::api_list).post(holiday_pages::api_set),
         )
         .table_only("POST", "/api/v1/holidays", SignedIn)
-        .post("/api/v1/holidays/remove", SignedIn, holiday_pages::api_remove)
+        .post(
+            "/api/v1/holidays/remove",
+            SignedIn,
+            holiday_pages::api_remove,
+        )
         .get("/regions", SignedIn, pages::regions_search)
         .get("/regions/{code}", SignedIn, pages::region)
         .get("/admin/permissions", SignedIn, pages::permissions)
