@@ -388,6 +388,7 @@ async fn add_canteen(tx: &mut Tx, c: &Canteen, i: usize, now: i64) -> Result<i64
                 ..EligibilityRule::default()
             })
             .map_err(AppError::internal)?,
+            opening_days: kangyang_domain::holidays::OpeningDays::MONDAY_TO_FRIDAY.code(),
         },
         now,
     )

@@ -311,6 +311,7 @@ async fn add_centre(app: &App, tx: &mut Tx, c: &Centre, i: usize) -> Result<i64>
             contact_phone: format!("0750-88{:05}", 10_000 + i * 137),
             eligibility: serde_json::to_string(&EligibilityRule::kangyuan_default())
                 .map_err(AppError::internal)?,
+            opening_days: kangyang_domain::holidays::OpeningDays::MONDAY_TO_FRIDAY.code(),
         },
         now,
     )

@@ -82,6 +82,7 @@ pub async fn seed_welfare_home(app: &App) -> Result<i64> {
             contact_phone: "0766-8800000".to_owned(),
             eligibility: serde_json::to_string(&FacilityKind::WelfareHome.default_eligibility())
                 .map_err(AppError::internal)?,
+            opening_days: "1234567".to_owned(),
         },
         now,
     )

@@ -107,6 +107,7 @@ pub async fn seed(app: &App) -> Result<(i64, i64, i64)> {
             contact_phone: "0766-12349".to_owned(),
             eligibility: serde_json::to_string(&EligibilityRule::default())
                 .map_err(AppError::internal)?,
+            opening_days: kangyang_domain::holidays::OpeningDays::MONDAY_TO_FRIDAY.code(),
         })
     };
     let quality = facility::insert(

@@ -117,6 +117,7 @@ async fn seed_station(app: &App, spec: &StationSpec) -> Result<i64> {
             contact_phone: "0766-88800000".to_owned(),
             eligibility: serde_json::to_string(&EligibilityRule::default())
                 .map_err(AppError::internal)?,
+            opening_days: kangyang_domain::holidays::OpeningDays::MONDAY_TO_FRIDAY.code(),
         },
         now,
     )

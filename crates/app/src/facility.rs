@@ -8,7 +8,7 @@ use crate::actor::Who;
 use crate::audit::Event;
 use crate::{Actor, App, AppError, Result};
 use kangyang_domain::facility::{EligibilityRule, FacilityKind};
-use kangyang_domain::kangyuan::working_days;
+use kangyang_domain::holidays::OpeningDays;
 use kangyang_domain::money::{per_mille, percent_string, Fen};
 use kangyang_domain::{Action, CivilDate, RegionCode, RegionLevel};
 use kangyang_store::facility::{self as store, FacilityRow, FacilityScope, FacilityValues};
@@ -32,6 +32,9 @@ pub struct FacilityInput {
     pub floor_area_m2: String,
     pub capacity: String,
     pub opening_hours: String,
+    /// The weekdays it opens: "12345" or "一二三四五"; empty is Monday to
+    /// Friday. Today's sign-in sheet and the attendance rate follow them.
+    pub opening_days: String,
     pub operator: String,
     pub contact_name: String,
     pub contact_phone: String,
@@ -96,6 +99,7 @@ impl FacilityInput {
             floor_area_m2: get("floor_area_m2", None)?,
             capacity: get("capacity", None)?,
             opening_hours: get("opening_hours", None)?,
+            opening_days: get("opening_days", None)?,
             operator: get("operator", None)?,
             contact_name: get("contact_name", None)?,
             contact_phone: get("contact_phone", None)?,
@@ -269,6 +273,9 @@ async fn validated(
             contact_name: text(&input.contact_name, "contact_name", "联系人", 50)?,
             contact_phone: text(&input.contact_phone, "contact_phone", "联系电话", 30)?,
             eligibility,
+            opening_days: OpeningDays::parse(&input.opening_days)
+                .map_err(|e| AppError::invalid_field("opening_days", "开放日", e))?
+                .code(),
         },
         villages,
     ))
@@ -806,6 +813,9 @@ pub struct FacilityView {
     pub floor_area_m2: Option<i64>,
     pub capacity: Option<i64>,
     pub opening_hours: String,
+    /// ISO weekday digits it opens on, "12345" = Monday to Friday.
+    pub opening_days: String,
+    pub opening_days_label: String,
     pub operator: String,
     pub contact_name: String,
     pub contact_phone: String,
@@ -815,6 +825,12 @@ pub struct FacilityView {
     pub current_enrolled: i64,
     /// The latest provincial star rating: 1-3, or none yet.
     pub stars: Option<u8>,
+}
+
+/// The weekdays a facility opens; a stored value that does not read (none
+/// is written so) is taken as Monday to Friday.
+pub(crate) fn opening_days_of(row: &FacilityValues) -> OpeningDays {
+    OpeningDays::parse(&row.opening_days).unwrap_or_default()
 }
 
 /// The brand competition's template.
@@ -851,6 +867,8 @@ fn view(row: &FacilityRow, current_enrolled: i64, star_result: Option<&str>) -> 
         floor_area_m2: row.floor_area_m2,
         capacity: row.capacity,
         opening_hours: row.opening_hours.clone(),
+        opening_days: opening_days_of(row).code(),
+        opening_days_label: opening_days_of(row).label(),
         operator: row.operator.clone(),
         contact_name: row.contact_name.clone(),
         contact_phone: row.contact_phone.clone(),
@@ -1022,17 +1040,20 @@ pub(crate) async fn project_views(
 
 /// The attendance rate of a month before `until`: days present while
 /// enrolled over the trainee-days expected (each working day, each trainee
-/// enrolled that day). Working days are Monday to Friday; public holidays
-/// are not yet known to kangyang and count as working days.
+/// enrolled that day). Working days are the centre's opening weekdays, less
+/// the calendar's holidays, plus its make-up working days
+/// ([`kangyang_domain::holidays::is_working_day`]).
 pub(crate) async fn attendance_rate(
     conn: &mut kangyang_store::Conn,
     facility_id: i64,
+    opening: OpeningDays,
     year: u16,
     month: u8,
     until: CivilDate,
 ) -> Result<Option<i64>> {
     // Today is still being signed in: the rate counts the days before it.
-    let days: Vec<String> = working_days(i32::from(year), u32::from(month))
+    let days: Vec<String> = crate::holidays::working_days_of_month(conn, opening, year, month)
+        .await?
         .into_iter()
         .filter(|d| *d < until)
         .map(|d| d.to_string())
@@ -1095,7 +1116,15 @@ pub async fn detail(app: &App, actor: &Actor, id: i64) -> Result<FacilityDetail>
         .map(|s| (s.current_enrolled, s.star_result))
         .unwrap_or((0, None));
     let today = app.today();
-    let rate = attendance_rate(&mut conn, id, today.year(), today.month(), today).await?;
+    let rate = attendance_rate(
+        &mut conn,
+        id,
+        opening_days_of(&row),
+        today.year(),
+        today.month(),
+        today,
+    )
+    .await?;
     // A facility's projects may be held at any level above it (a city's
     // programme across centres), so look through its whole province.
     let (lo, hi) = province_of(&region).subtree_range();
@@ -1248,9 +1277,16 @@ pub async fn kangyuan_overview(
             villages_served: store::villages(&mut conn, c.id).await?.len() as i64,
             trainees: c.current_enrolled,
             stars: star,
-            attendance_rate: attendance_rate(&mut conn, c.id, today.year(), today.month(), today)
-                .await?
-                .map(percent_string),
+            attendance_rate: attendance_rate(
+                &mut conn,
+                c.id,
+                opening_days_of(&c.values),
+                today.year(),
+                today.month(),
+                today,
+            )
+            .await?
+            .map(percent_string),
             brand_score: brand_score(&mut conn, c.id).await?,
         });
     }

@@ -853,6 +853,8 @@ pub struct OrderQuery {
     pub unreviewed: String,
     /// "1": only orders not finished or cancelled.
     pub open: String,
+    /// "1": only orders past their current state's time limit now.
+    pub late: String,
 }
 
 /// Orders in the actor's scope: a provider's staff see their provider's.
@@ -899,7 +901,11 @@ pub async fn orders(app: &App, actor: &Actor, q: &OrderQuery) -> Result<Vec<Orde
     )
     .await?;
     let now = app.now();
-    Ok(rows.into_iter().map(|o| order_view(o, now)).collect())
+    Ok(rows
+        .into_iter()
+        .map(|o| order_view(o, now))
+        .filter(|o| q.late != "1" || o.late)
+        .collect())
 }
 
 /// A provider that could take an order, best first.

@@ -14,7 +14,7 @@ use crate::report_sheet::ReportSheet;
 use crate::{Actor, App, AppError, Result};
 use kangyang_domain::disability::{DisabilityCategory, DisabilityGrade};
 use kangyang_domain::facility::{Applicant, FacilityKind};
-use kangyang_domain::kangyuan::{piece_earnings, working_days, ServiceKind};
+use kangyang_domain::kangyuan::{piece_earnings, ServiceKind};
 use kangyang_domain::life::{service_allowed_stored, Service};
 use kangyang_domain::money::Fen;
 use kangyang_domain::register::PersonStatus;
@@ -318,6 +318,10 @@ pub struct AttendanceDay {
     pub facility_id: i64,
     pub facility_name: String,
     pub day: String,
+    /// Whether the day is one of the centre's working days (its opening
+    /// weekdays and the holiday calendar): on any other day nobody is
+    /// expected, and the page says so instead of showing a sheet to fill.
+    pub working_day: bool,
     pub lines: Vec<SignInLine>,
     pub present: usize,
     pub absent: usize,
@@ -338,6 +342,9 @@ pub async fn attendance_day(
     };
     let d = day.to_string();
     let mut conn = app.store().read().await?;
+    let working_day =
+        crate::holidays::working_day(&mut conn, crate::facility::opening_days_of(&facility), day)
+            .await?;
     let trainees = store::trainees(&mut conn, facility_id, Some((&d, &d))).await?;
     let marks = store::attendance_between(&mut conn, facility_id, &d, &d).await?;
     let lines: Vec<SignInLine> = trainees
@@ -358,6 +365,7 @@ pub async fn attendance_day(
         facility_id,
         facility_name: facility.name.clone(),
         day: d,
+        working_day,
         present: lines.iter().filter(|l| l.present == Some(true)).count(),
         absent: lines.iter().filter(|l| l.present == Some(false)).count(),
         lines,
@@ -523,11 +531,13 @@ pub async fn attendance_month_xlsx(
     let mut conn = app.store().read().await?;
     let trainees = store::trainees(&mut conn, facility_id, Some((&from, &to))).await?;
     let marks = store::attendance_between(&mut conn, facility_id, &from, &to).await?;
-    drop(conn);
-    let days: Vec<String> = working_days(i32::from(year), u32::from(m))
+    let opening = crate::facility::opening_days_of(&facility);
+    let days: Vec<String> = crate::holidays::working_days_of_month(&mut conn, opening, year, m)
+        .await?
         .into_iter()
         .map(|d| d.to_string())
         .collect();
+    drop(conn);
     let bytes = attendance_workbook(&facility.name, year, m, &days, &trainees, &marks)
         .map_err(AppError::internal)?;
     let mut event = Event::ok("attendance.export", "facility", facility_id.to_string());
@@ -603,7 +613,11 @@ fn attendance_workbook(
         .map(kangyang_domain::money::percent_string)
         .unwrap_or_default();
     sheet.label(row, c_rate, &rate)?;
-    sheet.note(row + 2, 0, "√ 出勤　× 缺勤　— 未在托　工作日为周一至周五")?;
+    sheet.note(
+        row + 2,
+        0,
+        "√ 出勤　× 缺勤　— 未在托　工作日为本中心开放日，除去法定节假日，加上调休上班日",
+    )?;
     sheet.finish()
 }
 

@@ -35,6 +35,7 @@ mod error;
 pub mod export;
 pub mod facility;
 pub mod funds;
+pub mod holidays;
 pub mod home_care;
 pub mod home_modification;
 pub mod import;
@@ -53,6 +54,7 @@ pub mod totp;
 pub mod transfers;
 pub mod users;
 pub mod visits;
+pub mod workbench;
 
 pub use actor::{Actor, Origin};
 pub use clock::{Clock, ManualClock, SystemClock};

@@ -511,8 +511,14 @@ pub async fn import_status_file(
             );
             continue;
         };
+        // A status already entered by an edit of the register left the
+        // person's services open: the list's row closes them, so it is not
+        // "unchanged" while an enrolment is still open.
         let same = PersonStatus::parse(&person.status) == Some(change.status)
-            && person.status_date.as_deref() == Some(change.date.to_string().as_str());
+            && person.status_date.as_deref() == Some(change.date.to_string().as_str())
+            && store::open_enrolments(&mut conn, person.id)
+                .await?
+                .is_empty();
         if same {
             report.unchanged += 1;
         } else {

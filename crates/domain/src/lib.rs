@@ -15,6 +15,7 @@ pub mod date;
 pub mod disability;
 pub mod facility;
 pub mod geo;
+pub mod holidays;
 pub mod home_care;
 pub mod home_modification;
 pub mod id_number;

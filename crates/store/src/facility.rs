@@ -56,6 +56,8 @@ pub struct FacilityValues {
     pub contact_phone: String,
     /// JSON of the eligibility rule.
     pub eligibility: String,
+    /// ISO weekday digits the facility opens on, "12345" = Monday to Friday.
+    pub opening_days: String,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -76,7 +78,7 @@ impl std::ops::Deref for FacilityRow {
 
 const COLUMNS: &str = "f.id, f.name, f.kind, f.region_code, f.address, f.longitude_e6, \
     f.latitude_e6, f.floor_area_m2, f.capacity, f.opening_hours, f.operator, f.contact_name, \
-    f.contact_phone, f.eligibility, f.created_at, f.updated_at";
+    f.contact_phone, f.eligibility, f.opening_days, f.created_at, f.updated_at";
 
 /// The star-rating template whose latest result a facility list shows.
 pub const STAR_TEMPLATE: &str = kangyang_domain::assessment::KANGYUAN_STAR;
@@ -84,7 +86,7 @@ pub const STAR_TEMPLATE: &str = kangyang_domain::assessment::KANGYUAN_STAR;
 type AnyQueryAs<'q, T> = sqlx::query::QueryAs<'q, sqlx::Any, T, sqlx::any::AnyArguments<'q>>;
 type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
 
-/// Binds a facility's values as $1..$13, in the order of [`FacilityValues`].
+/// Binds a facility's values as $1..$14, in the order of [`FacilityValues`].
 macro_rules! bind_values {
     ($q:expr, $v:expr) => {
         $q.bind(&$v.name)
@@ -100,6 +102,7 @@ macro_rules! bind_values {
             .bind(&$v.contact_name)
             .bind(&$v.contact_phone)
             .bind(&$v.eligibility)
+            .bind(&$v.opening_days)
     };
 }
 
@@ -107,8 +110,8 @@ pub async fn insert(conn: &mut Conn, v: &FacilityValues, now: i64) -> Result<i64
     let q: AnyQueryAs<'_, (i64,)> = sqlx::query_as(
         "INSERT INTO facilities (name, kind, region_code, address, longitude_e6, latitude_e6, \
          floor_area_m2, capacity, opening_hours, operator, contact_name, contact_phone, \
-         eligibility, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14) RETURNING id",
+         eligibility, opening_days, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15) RETURNING id",
     );
     let (id,) = bind_values!(q, v).bind(now).fetch_one(conn).await?;
     Ok(id)
@@ -119,7 +122,7 @@ pub async fn update(conn: &mut Conn, id: i64, v: &FacilityValues, now: i64) -> R
         "UPDATE facilities SET name = $1, kind = $2, region_code = $3, address = $4, \
          longitude_e6 = $5, latitude_e6 = $6, floor_area_m2 = $7, capacity = $8, \
          opening_hours = $9, operator = $10, contact_name = $11, contact_phone = $12, \
-         eligibility = $13, updated_at = $14 WHERE id = $15",
+         eligibility = $13, opening_days = $14, updated_at = $15 WHERE id = $16",
     );
     bind_values!(q, v).bind(now).bind(id).execute(conn).await?;
     Ok(())

@@ -26,6 +26,7 @@ mod db;
 mod error;
 pub mod facility;
 pub mod funds;
+pub mod holidays;
 pub mod home_care;
 pub mod home_modification;
 pub mod kangyuan;

@@ -178,3 +178,40 @@ pub async fn ended_here(
     }
     Ok(out)
 }
+
+/// A person no longer alive and present whose services are still open.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct StillOpen {
+    pub id: i64,
+    pub name: String,
+    pub status: String,
+    pub status_date: Option<String>,
+    /// Current enrolments (centre trainee, canteen diner place).
+    pub enrolments: i64,
+    /// 1 when the home-care plan is not empty.
+    pub care_plan: i64,
+    /// Carer assignments of a child.
+    pub carers: i64,
+}
+
+/// The people of the scope whose register status says they died or moved
+/// while an enrolment, a home-care plan or a carer assignment is still open:
+/// what a status changed outside a life event (an edit, an import of the
+/// register) left behind. A life event closes all three, so after one the
+/// person is not listed.
+pub async fn still_open(
+    conn: &mut Conn,
+    scope: &crate::register::PersonScope,
+) -> Result<Vec<StillOpen>> {
+    let mut sql = crate::sql::Sql::new(
+        "SELECT id, name, status, status_date, enrolments, care_plan, carers FROM (\
+         SELECT p.id, p.name, p.status, p.status_date, \
+         (SELECT CAST(COUNT(*) AS BIGINT) FROM enrolments e WHERE e.person_id = p.id AND e.end_date IS NULL) AS enrolments, \
+         (SELECT CAST(COUNT(*) AS BIGINT) FROM home_care_clients c WHERE c.person_id = p.id AND c.plan <> '[]') AS care_plan, \
+         (SELECT CAST(COUNT(*) AS BIGINT) FROM child_assignments a WHERE a.person_id = p.id) AS carers \
+         FROM persons p WHERE p.status <> 'alive' AND",
+    );
+    scope.apply(&mut sql);
+    sql.push(") s WHERE enrolments > 0 OR care_plan > 0 OR carers > 0 ORDER BY id");
+    Ok(sql.query_as().fetch_all(conn).await?)
+}

@@ -87,6 +87,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "life events",
         sql: include_str!("../migrations/0015_life_events.sql"),
     },
+    Migration {
+        version: 16,
+        name: "working days",
+        sql: include_str!("../migrations/0016_working_days.sql"),
+    },
 ];
 
 /// Statements a migration runs on PostgreSQL only, after its SQL file's.

@@ -794,6 +794,7 @@ pub(crate) async fn create(
         floor_area_m2: field("floor_area_m2"),
         capacity: field("capacity"),
         opening_hours: field("opening_hours"),
+        opening_days: field("opening_days"),
         operator: field("operator"),
         contact_name: field("contact_name"),
         contact_phone: field("contact_phone"),

@@ -30,3 +30,4 @@ mod round_trip;
 mod security;
 mod transfers;
 mod visits;
+mod workbench;

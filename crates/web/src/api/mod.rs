@@ -6,9 +6,11 @@
 //! router collected, plus the description and the shared schemas.
 
 pub(crate) mod auth;
+pub(crate) mod holidays;
 pub(crate) mod regions;
 pub(crate) mod transfers;
 pub(crate) mod users;
+pub(crate) mod workbench;
 
 use crate::routes::{Access, Routes};
 use crate::AppState;
@@ -35,6 +37,11 @@ use utoipa_axum::routes;
             `X-CSRF-Token` header; login returns it."
     ),
     components(schemas(
+        kangyang_app::workbench::WorkItem,
+        kangyang_app::holidays::HolidayList,
+        kangyang_app::holidays::HolidayView,
+        kangyang_app::holidays::HolidayInput,
+        crate::api::holidays::RemoveRequest,
         crate::audit_pages::AuditPage,
         crate::audit_pages::AuditEntry,
         crate::person_pages::PersonPage,

@@ -4,8 +4,10 @@
 //! The pages of a concept live in `pages/<concept>.rs`; what is still here
 //! (sign-in, password, second factor, home, regions) moves out the same way.
 
+pub(crate) mod holidays;
 pub(crate) mod transfers;
 pub(crate) mod users;
+pub(crate) mod workbench;
 
 use crate::error::PageError;
 use crate::session::{
@@ -203,15 +205,6 @@ pub(crate) async fn logout(
 }
 
 /// Home: the region the user is bound to.
-pub(crate) async fn home(PageSession(session): PageSession) -> Result<Response, PageError> {
-    if session.actor.must_change_password {
-        return Ok(Redirect::to("/password").into_response());
-    }
-    if session.actor.must_enroll_totp {
-        return Ok(Redirect::to("/account/totp").into_response());
-    }
-    Ok(Redirect::to(&format!("/regions/{}", session.actor.scope.region())).into_response())
-}
 
 #[derive(Template)]
 #[template(path = "region.html")]
