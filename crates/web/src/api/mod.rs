@@ -3,7 +3,7 @@
 //! Each concept's handlers live in a module of their own (`api/<concept>.rs`)
 //! and declare their routes there with `#[utoipa::path]` and
 //! [`Routes::api`](crate::routes::Routes::api): the document below is what the
-//! router collected, plus the description and the shared schemas.
+//! router collected, plus the description.
 
 pub(crate) mod auth;
 pub(crate) mod regions;
@@ -16,136 +16,26 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::{Extension, Json};
-use kangyang_app::regions::{ChildView, RegionDetail};
 use serde::Serialize;
 use std::sync::Arc;
 use utoipa::openapi::OpenApi as Document;
 use utoipa::{OpenApi, ToSchema};
 use utoipa_axum::routes;
 
-/// The description and the schemas of the document; its paths come from the
-/// routes themselves (see [`document`]).
+/// The description of the document. Its operations come from the routes
+/// themselves, and with them every schema they name (see [`document`]).
 #[derive(OpenApi)]
-#[openapi(
-    info(
-        title = "kangyang 康养 API",
-        description = "Community welfare services platform. Every call but login acts as the \
+#[openapi(info(
+    title = "kangyang 康养 API",
+    description = "Community welfare services platform. Every call but login acts as the \
             signed-in user (session cookie `kangyang_session`) and sees only that user's region \
             or facility. State-changing calls must send the session's CSRF token in the \
             `X-CSRF-Token` header; login returns it."
-    ),
-    components(schemas(
-        crate::audit_pages::AuditPage,
-        crate::audit_pages::AuditEntry,
-        crate::person_pages::PersonPage,
-        crate::person_pages::RevealRequest,
-        crate::person_pages::FindRequest,
-        kangyang_app::transfers::TransferInput,
-        kangyang_app::transfers::TransferView,
-        kangyang_app::transfers::TransferLists,
-        transfers::Requested,
-        crate::person_pages::Found,
-        users::AccountView,
-        users::OpenRequest,
-        users::Opened,
-        users::GrantRequest,
-        kangyang_app::persons::PersonView,
-        kangyang_app::persons::HistoryEntry,
-        kangyang_app::persons::RevealField,
-        auth::LoginRequest,
-        auth::LoginResponse,
-        auth::UserInfo,
-        ErrorBody,
-        RegionDetail,
-        ChildView,
-        kangyang_app::facilities::FacilityView,
-        kangyang_app::facilities::FacilityInput,
-        kangyang_app::facilities::KangyuanOverview,
-        kangyang_app::facilities::CentreLine,
-        kangyang_app::services::TraineeView,
-        kangyang_app::services::EnrolRequest,
-        kangyang_app::services::Mark,
-        kangyang_app::assessments::RatingInput,
-        crate::facility_pages::MarkRequest,
-        crate::facility_pages::CounsellingRequest,
-        crate::facility_pages::OutputRequest,
-        crate::facility_pages::RoundRequest,
-        crate::facility_pages::RoomRequest,
-        kangyang_app::facilities::BrandProjectInput,
-        kangyang_app::facilities::MilestoneInput,
-        kangyang_app::facilities::BrandScoreInput,
-        kangyang_app::facilities::BrandView,
-        kangyang_app::facilities::MilestoneView,
-        kangyang_app::facilities::RelocationInput,
-        kangyang_app::services::OrderInput,
-        kangyang_app::services::OrderView,
-        kangyang_app::services::CounsellingView,
-        crate::funds_api::SourceRequest,
-        crate::funds_api::ProjectRequest,
-        crate::funds_api::MoneyRequest,
-        crate::funds_api::OrgRequest,
-        crate::funds_api::PairRequest,
-        crate::funds_api::HelpRequest,
-        kangyang_app::capability::CapabilityInput,
-        kangyang_app::capability::CapabilityView,
-        kangyang_app::visits::DueList,
-        kangyang_app::visits::DueLine,
-        kangyang_app::visits::VisitInput,
-        kangyang_app::visits::VisitView,
-        crate::canteen_api::ModeRequest,
-        crate::canteen_api::MenuRequest,
-        kangyang_app::canteens::MealInput,
-        kangyang_app::canteens::MealPriced,
-        kangyang_app::canteens::CanteenSettlement,
-        kangyang_app::canteens::TierLine,
-        kangyang_app::canteens::FlaggedMeal,
-        kangyang_app::canteens::DinerLine,
-        kangyang_app::canteens::Counter,
-        kangyang_app::canteens::CounterLine,
-        kangyang_app::canteens::RecordedMeal,
-        kangyang_app::canteens::SplitView,
-        kangyang_app::canteens::MealChoice,
-        kangyang_app::canteens::MenuItem,
-        kangyang_app::canteens::WeekMenu,
-        kangyang_app::canteens::MenuDay,
-        kangyang_app::care::AgreementInput,
-        kangyang_app::care::AgreementView,
-        kangyang_app::care::EndInput,
-        kangyang_app::care::MedicalCareReport,
-        kangyang_app::care::CountyLine,
-        kangyang_app::care::InstitutionLine,
-        kangyang_app::stations::ActivityInput,
-        kangyang_app::stations::ActivityView,
-        kangyang_app::stations::TrainingInput,
-        kangyang_app::stations::TrainingView,
-        kangyang_app::stations::HeadInput,
-        kangyang_app::visits::RaisedList,
-        kangyang_app::visits::RaisedLine,
-        kangyang_app::visits::AcknowledgeInput,
-        crate::modification_pages::PhotoUpload,
-        kangyang_app::home_modification::CatalogueItem,
-        kangyang_app::home_modification::OpenCaseInput,
-        kangyang_app::home_modification::CaseView,
-        kangyang_app::home_modification::ItemLine,
-        kangyang_app::home_modification::StepView,
-        kangyang_app::home_modification::PhotoView,
-        kangyang_app::home_modification::Choice,
-        kangyang_app::home_modification::MoveInput,
-        kangyang_app::home_modification::ItemInput,
-        kangyang_app::home_modification::PhotoStored,
-        kangyang_app::home_modification::PersonCases,
-        kangyang_app::home_modification::CaseSummary,
-        kangyang_app::home_modification::ModificationProgress,
-        kangyang_app::home_modification::ProgressLine,
-        kangyang_app::home_modification::StateCount,
-        kangyang_app::home_modification::StuckCase,
-        kangyang_app::home_modification::TargetInput
-    ))
-)]
+))]
 struct ApiDoc;
 
-/// The OpenAPI document: the description and schemas of [`ApiDoc`] with the
-/// operations the router collected from the routes' own declarations.
+/// The OpenAPI document: the description of [`ApiDoc`] with the operations
+/// and schemas the router collected from the routes' own declarations.
 pub(crate) fn document(collected: Document) -> Document {
     let mut doc = ApiDoc::openapi();
     doc.merge(collected);
