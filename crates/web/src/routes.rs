@@ -811,6 +811,19 @@ mod tests {
     }
 
     #[test]
+    fn every_schema_the_document_names_is_in_it() {
+        let doc = serde_json::to_string(&openapi_document()).unwrap();
+        let value: serde_json::Value = serde_json::from_str(&doc).unwrap();
+        let schemas = value["components"]["schemas"].as_object().unwrap();
+        let prefix = "\"#/components/schemas/";
+        for reference in doc.split(prefix).skip(1) {
+            let name = reference.split('"').next().unwrap();
+            assert!(schemas.contains_key(name), "{name} is named but missing");
+        }
+        assert!(schemas.contains_key("ErrorBody"));
+    }
+
+    #[test]
     fn no_route_is_declared_twice() {
         let table = route_table();
         let distinct: BTreeSet<_> = table.iter().map(|r| (r.method, &r.path)).collect();
