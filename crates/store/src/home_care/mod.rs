@@ -69,6 +69,8 @@ impl OrderScope {
 
 // ---- catalogue and rules ----
 
+// `table` is one of the two catalogue tables named by the callers below,
+// never input: a table name cannot be a bound parameter, so it is written in.
 async fn seed(conn: &mut Conn, table: &str, rows: &[(String, String)], now: i64) -> Result<()> {
     let (n,): (i64,) = sqlx::query_as(&format!("SELECT CAST(COUNT(*) AS BIGINT) FROM {table}"))
         .fetch_one(&mut *conn)
