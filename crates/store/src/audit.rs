@@ -278,8 +278,10 @@ pub async fn search(
 }
 
 impl AuditFilter {
-    /// Appends the filter's conditions; an absent filter adds none.
+    /// Appends the filter's conditions; an absent filter adds none (so the
+    /// planner sees only what is asked and can use the indexes).
     fn apply(&self, sql: &mut Sql) {
+        // A true start, so that every condition below can begin with AND.
         sql.push(" 1 = 1");
         if let Some(u) = &self.username {
             sql.push(" AND username = ").bind(u.as_str());
