@@ -289,7 +289,7 @@ pub(crate) async fn open_app(data: &DataArgs) -> Result<App, String> {
     }
     // A key file is made only for a database that has never had one; for an
     // existing database a missing key file is an error, not a fresh start.
-    let mut conn = store.pool().acquire().await.map_err(|e| e.to_string())?;
+    let mut conn = store.read().await.map_err(|e| e.to_string())?;
     let new_database = kangyang_store::settings::get(&mut conn, KEY_CHECK_SETTING)
         .await
         .map_err(|e| e.to_string())?
@@ -688,12 +688,7 @@ async fn admin(app: &App, command: AdminCommand) -> CmdResult {
 
 /// The only province in the database, as the default binding of a new account.
 async fn default_region(app: &App) -> Result<RegionCode, String> {
-    let mut conn = app
-        .store()
-        .pool()
-        .acquire()
-        .await
-        .map_err(|e| e.to_string())?;
+    let mut conn = app.store().read().await.map_err(|e| e.to_string())?;
     let roots = kangyang_store::regions::children(&mut conn, None)
         .await
         .map_err(|e| e.to_string())?;

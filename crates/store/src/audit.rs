@@ -1,5 +1,6 @@
 //! The append-only, hash-chained audit trail.
 
+use crate::sql::Sql;
 use crate::{Conn, Result, Store, Tx};
 use kangyang_domain::audit::{chain_mac, AuditFields, ChainKey, ChainRow, KeyedFrom};
 
@@ -263,42 +264,49 @@ pub async fn search(
     limit: i64,
     offset: i64,
 ) -> Result<(Vec<AuditRow>, i64)> {
-    // Every filter is always bound; an absent one is a NULL that matches all.
-    let filter = "($1 IS NULL OR username = $1) AND ($2 IS NULL OR action = $2)
-        AND ($3 IS NULL OR at >= $3) AND ($4 IS NULL OR at < $4)
-        AND ($5 IS NULL OR (region >= $5 AND region < $6) OR ($7 = 1 AND region = ''))";
-    let (lo, hi) = match &f.region {
-        Some((lo, hi)) => (Some(lo.as_str()), Some(hi.as_str())),
-        None => (None, None),
-    };
-    let unregioned = i64::from(f.unregioned);
-    let (total,): (i64,) = sqlx::query_as(&format!(
-        "SELECT CAST(COUNT(*) AS BIGINT) FROM audit_log WHERE {filter}"
-    ))
-    .bind(&f.username)
-    .bind(&f.action)
-    .bind(f.from)
-    .bind(f.to)
-    .bind(lo)
-    .bind(hi)
-    .bind(unregioned)
-    .fetch_one(&mut *conn)
-    .await?;
-    let rows = sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM audit_log WHERE {filter} ORDER BY id DESC LIMIT $8 OFFSET $9"
-    ))
-    .bind(&f.username)
-    .bind(&f.action)
-    .bind(f.from)
-    .bind(f.to)
-    .bind(lo)
-    .bind(hi)
-    .bind(unregioned)
-    .bind(limit)
-    .bind(offset)
-    .fetch_all(conn)
-    .await?;
+    let mut count = Sql::new("SELECT CAST(COUNT(*) AS BIGINT) FROM audit_log WHERE");
+    f.apply(&mut count);
+    let (total,): (i64,) = count.query_as().fetch_one(&mut *conn).await?;
+    let mut sql = Sql::new(&format!("SELECT {COLUMNS} FROM audit_log WHERE"));
+    f.apply(&mut sql);
+    sql.push(" ORDER BY id DESC LIMIT ")
+        .bind(limit)
+        .push(" OFFSET ")
+        .bind(offset);
+    let rows = sql.query_as().fetch_all(conn).await?;
     Ok((rows, total))
+}
+
+impl AuditFilter {
+    /// Appends the filter's conditions; an absent filter adds none (so the
+    /// planner sees only what is asked and can use the indexes).
+    fn apply(&self, sql: &mut Sql) {
+        // A true start, so that every condition below can begin with AND.
+        sql.push(" 1 = 1");
+        if let Some(u) = &self.username {
+            sql.push(" AND username = ").bind(u.as_str());
+        }
+        if let Some(a) = &self.action {
+            sql.push(" AND action = ").bind(a.as_str());
+        }
+        if let Some(from) = self.from {
+            sql.push(" AND at >= ").bind(from);
+        }
+        if let Some(to) = self.to {
+            sql.push(" AND at < ").bind(to);
+        }
+        if let Some((lo, hi)) = &self.region {
+            sql.push(" AND ((region >= ")
+                .bind(lo.as_str())
+                .push(" AND region < ")
+                .bind(hi.as_str())
+                .push(")");
+            if self.unregioned {
+                sql.push(" OR region = ''");
+            }
+            sql.push(")");
+        }
+    }
 }
 
 /// The rows about one object with one of the given actions, oldest first.

@@ -1,6 +1,7 @@
 //! Construction projects: the project, its milestones, payments and stages.
 //! Amounts are fen; dates are 'YYYY-MM-DD'.
 
+use crate::sql::Sql;
 use crate::{Conn, Result};
 
 pub struct NewBuild<'a> {
@@ -79,16 +80,13 @@ pub async fn list(
     hi: &str,
     facility_id: Option<i64>,
 ) -> Result<Vec<BuildRow>> {
-    let mut q = format!("SELECT {COLUMNS} {FROM} WHERE c.region_code >= $1 AND c.region_code < $2");
-    if facility_id.is_some() {
-        q.push_str(" AND c.facility_id = $3");
-    }
-    q.push_str(" ORDER BY c.id");
-    let mut query = sqlx::query_as(&q).bind(lo).bind(hi);
+    let mut sql = Sql::new(&format!("SELECT {COLUMNS} {FROM} WHERE c.region_code >= "));
+    sql.bind(lo).push(" AND c.region_code < ").bind(hi);
     if let Some(f) = facility_id {
-        query = query.bind(f);
+        sql.push(" AND c.facility_id = ").bind(f);
     }
-    Ok(query.fetch_all(conn).await?)
+    sql.push(" ORDER BY c.id");
+    Ok(sql.query_as().fetch_all(conn).await?)
 }
 
 pub async fn set_stage(

@@ -6,6 +6,10 @@
 //! null), which is all the schema uses (see the crate's rules: BIGINT, TEXT,
 //! BLOB/BYTEA, no booleans or dates). Tables are copied in the order they
 //! were created, so a table's foreign keys point at tables already copied.
+//!
+//! Table and column names come from the database's own catalogue, checked by
+//! `check_name`, and are written into the text: a name cannot be a bound
+//! parameter, so the `Sql` builder has no place here.
 
 use crate::{Conn, Dialect, Result, StoreError};
 use futures_util::TryStreamExt;

@@ -2,6 +2,7 @@
 //! projects (building, equipment, programmes), allocations from sources to
 //! projects, and expenditures against projects. Amounts are fen.
 
+use crate::sql::Sql;
 use crate::{Conn, Result};
 
 pub async fn add_source(
@@ -111,22 +112,23 @@ pub async fn projects(
     hi: &str,
     facility_id: Option<i64>,
 ) -> Result<Vec<ProjectSummary>> {
-    let mut q = format!(
+    let mut sql = Sql::new(&format!(
         "SELECT {PROJECT_COLUMNS} FROM projects pr LEFT JOIN facilities f ON f.id = pr.facility_id \
-         WHERE pr.region_code >= $1 AND pr.region_code < $2"
-    );
-    if facility_id.is_some() {
-        q.push_str(
-            " AND (pr.facility_id = $3 OR EXISTS (SELECT 1 FROM project_facilities pf \
-             WHERE pf.project_id = pr.id AND pf.facility_id = $3))",
-        );
-    }
-    q.push_str(" ORDER BY pr.started_on, pr.id");
-    let mut query = sqlx::query_as(&q).bind(lo).bind(hi);
+         WHERE pr.region_code >= "
+    ));
+    sql.bind(lo).push(" AND pr.region_code < ").bind(hi);
     if let Some(f) = facility_id {
-        query = query.bind(f);
+        sql.push(" AND (pr.facility_id = ")
+            .bind(f)
+            .push(
+                " OR EXISTS (SELECT 1 FROM project_facilities pf \
+                 WHERE pf.project_id = pr.id AND pf.facility_id = ",
+            )
+            .bind(f)
+            .push("))");
     }
-    Ok(query.fetch_all(conn).await?)
+    sql.push(" ORDER BY pr.started_on, pr.id");
+    Ok(sql.query_as().fetch_all(conn).await?)
 }
 
 pub async fn project(conn: &mut Conn, id: i64) -> Result<Option<ProjectSummary>> {

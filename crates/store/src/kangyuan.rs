@@ -3,6 +3,7 @@
 //! Callers have already checked that the facility and the person lie in the
 //! user's scope; these functions take facility and person ids as given.
 
+use crate::sql::Sql;
 use crate::{Conn, Result, StoreError};
 
 // ---- enrolment ----
@@ -99,31 +100,25 @@ pub async fn trainees(
     facility_id: i64,
     period: Option<(&str, &str)>,
 ) -> Result<Vec<TraineeRow>> {
-    let base = "SELECT e.id AS enrolment_id, e.person_id, p.name, p.village_code, e.start_date, \
-                e.end_date, e.leave_reason FROM enrolments e JOIN persons p ON p.id = e.person_id \
-                WHERE e.facility_id = $1";
-    let rows = match period {
+    let mut sql = Sql::new(
+        "SELECT e.id AS enrolment_id, e.person_id, p.name, p.village_code, e.start_date, \
+         e.end_date, e.leave_reason FROM enrolments e JOIN persons p ON p.id = e.person_id \
+         WHERE e.facility_id = ",
+    );
+    sql.bind(facility_id);
+    match period {
         None => {
-            sqlx::query_as(&format!(
-                "{base} AND e.end_date IS NULL ORDER BY p.name, e.person_id"
-            ))
-            .bind(facility_id)
-            .fetch_all(conn)
-            .await?
+            sql.push(" AND e.end_date IS NULL ORDER BY p.name, e.person_id");
         }
         Some((from, to)) => {
-            sqlx::query_as(&format!(
-                "{base} AND e.start_date <= $3 AND (e.end_date IS NULL OR e.end_date >= $2) \
-                 ORDER BY p.name, e.person_id, e.id"
-            ))
-            .bind(facility_id)
-            .bind(from)
-            .bind(to)
-            .fetch_all(conn)
-            .await?
+            sql.push(" AND e.start_date <= ")
+                .bind(to)
+                .push(" AND (e.end_date IS NULL OR e.end_date >= ")
+                .bind(from)
+                .push(") ORDER BY p.name, e.person_id, e.id");
         }
-    };
-    Ok(rows)
+    }
+    Ok(sql.query_as().fetch_all(conn).await?)
 }
 
 /// Every enrolment of a facility, past ones included, newest first.

@@ -2,6 +2,7 @@
 //! village (aggregates only, no person-level row leaves the database) and
 //! facilities with their coordinates.
 
+use crate::sql::Sql;
 use crate::{Conn, Result};
 
 /// Who counts as "in need" of a kind of facility. The SQL of each is fixed
@@ -19,13 +20,22 @@ pub enum Need {
 }
 
 impl Need {
-    fn condition(self) -> &'static str {
+    /// Appends the condition; `elderly_born_by` is bound where it takes part.
+    fn condition(self, sql: &mut Sql, elderly_born_by: &str) {
         match self {
-            Need::Elderly => "p.birth_date <= $3",
-            Need::Disabled => "p.disability_category IS NOT NULL",
-            Need::Children => "p.child_category IS NOT NULL",
+            Need::Elderly => {
+                sql.push("p.birth_date <= ").bind(elderly_born_by);
+            }
+            Need::Disabled => {
+                sql.push("p.disability_category IS NOT NULL");
+            }
+            Need::Children => {
+                sql.push("p.child_category IS NOT NULL");
+            }
             Need::AloneOrChildren => {
-                "((p.living_situation = 'alone' AND p.birth_date <= $3) OR p.child_category IS NOT NULL)"
+                sql.push("((p.living_situation = 'alone' AND p.birth_date <= ")
+                    .bind(elderly_born_by)
+                    .push(") OR p.child_category IS NOT NULL)");
             }
         }
     }
@@ -40,17 +50,16 @@ pub async fn need_by_village(
     need: Need,
     elderly_born_by: &str,
 ) -> Result<Vec<(String, i64)>> {
-    let sql = format!(
-        "SELECT p.village_code, CAST(COUNT(*) AS BIGINT) FROM persons p \
-         WHERE p.village_code >= $1 AND p.village_code < $2 AND p.status = 'alive' AND {} \
-         GROUP BY p.village_code ORDER BY p.village_code",
-        need.condition()
+    let mut sql = Sql::new(
+        "SELECT p.village_code, CAST(COUNT(*) AS BIGINT) FROM persons p WHERE p.village_code >= ",
     );
-    let mut query = sqlx::query_as(&sql).bind(lo).bind(hi);
-    if matches!(need, Need::Elderly | Need::AloneOrChildren) {
-        query = query.bind(elderly_born_by);
-    }
-    Ok(query.fetch_all(conn).await?)
+    sql.bind(lo)
+        .push(" AND p.village_code < ")
+        .bind(hi)
+        .push(" AND p.status = 'alive' AND ");
+    need.condition(&mut sql, elderly_born_by);
+    sql.push(" GROUP BY p.village_code ORDER BY p.village_code");
+    Ok(sql.query_as().fetch_all(conn).await?)
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]

@@ -22,20 +22,18 @@ pub struct PublicFacilityRow {
     pub star_result: Option<String>,
 }
 
-fn select(star_template: &str) -> String {
-    // The template code is a constant of ours, not input.
-    let star_template: String = star_template
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
-        .collect();
-    format!(
+fn select(star_template: &str) -> Sql {
+    let mut sql = Sql::new(
         "SELECT f.id, f.name, f.kind, f.region_code, f.address, f.longitude_e6, f.latitude_e6, \
          f.opening_hours, f.contact_phone, f.capacity, \
          (SELECT a.result FROM assessments a WHERE a.subject_type = 'facility' \
-            AND a.subject_id = f.id AND a.template_code = '{star_template}' \
-            ORDER BY a.assessed_on DESC, a.id DESC LIMIT 1) AS star_result \
-         FROM facilities f"
-    )
+            AND a.subject_id = f.id AND a.template_code = ",
+    );
+    sql.bind(star_template).push(
+        " ORDER BY a.assessed_on DESC, a.id DESC LIMIT 1) AS star_result \
+         FROM facilities f",
+    );
+    sql
 }
 
 /// Facilities in `[lo, hi)`, optionally of one kind, by region then name.
@@ -46,7 +44,7 @@ pub async fn facilities(
     hi: &str,
     kind: Option<&str>,
 ) -> Result<Vec<PublicFacilityRow>> {
-    let mut sql = Sql::new(&select(star_template));
+    let mut sql = select(star_template);
     sql.push(" WHERE f.region_code >= ")
         .bind(lo)
         .push(" AND f.region_code < ")
@@ -63,7 +61,7 @@ pub async fn facility(
     star_template: &str,
     id: i64,
 ) -> Result<Option<PublicFacilityRow>> {
-    let mut sql = Sql::new(&select(star_template));
+    let mut sql = select(star_template);
     sql.push(" WHERE f.id = ").bind(id);
     Ok(sql.query_as().fetch_optional(conn).await?)
 }

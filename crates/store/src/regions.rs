@@ -138,28 +138,14 @@ pub async fn count(conn: &mut Conn) -> Result<i64> {
 pub async fn upsert(conn: &mut Conn, regions: &[NewRegion]) -> Result<u64> {
     let before = count(&mut *conn).await?;
     // Multi-row statements save round trips; 40 rows (200 parameters) a
-    // statement, because SQLite looks parameters up by name in a linear list
-    // and binding cost grows with the square of their number.
+    // statement, with the placeholders of `Dialect::value_rows` (the shape of
+    // every bulk insert: see `Dialect::placeholder` for why not `Sql`).
+    let dialect = crate::Dialect::of(conn);
     for chunk in regions.chunks(40) {
-        let mut sql = String::from(
-            "INSERT INTO regions (code, parent_code, depth, name, urban_rural) VALUES ",
-        );
-        for i in 0..chunk.len() {
-            let b = i * 5;
-            if i > 0 {
-                sql.push(',');
-            }
-            sql.push_str(&format!(
-                "(${}, ${}, ${}, ${}, ${})",
-                b + 1,
-                b + 2,
-                b + 3,
-                b + 4,
-                b + 5
-            ));
-        }
-        sql.push_str(
-            " ON CONFLICT (code) DO UPDATE SET name = excluded.name, urban_rural = excluded.urban_rural",
+        let sql = format!(
+            "INSERT INTO regions (code, parent_code, depth, name, urban_rural) VALUES {} \
+             ON CONFLICT (code) DO UPDATE SET name = excluded.name, urban_rural = excluded.urban_rural",
+            dialect.value_rows(chunk.len(), 5)
         );
         let mut query = sqlx::query(&sql);
         for r in chunk {

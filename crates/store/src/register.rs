@@ -209,6 +209,9 @@ fn bind_person<'q>(q: AnyQuery<'q>, p: &'q StoredPerson, now: i64) -> AnyQuery<'
         .bind(now)
 }
 
+// The text of `insert` and `update` depends only on the constant column
+// list, and `bind_person` binds bytes and numbers the `Sql` builder does not
+// carry, so they stay plain queries.
 pub async fn insert(conn: &mut Conn, p: &StoredPerson, now: i64) -> Result<i64> {
     let placeholders: Vec<String> = (1..=WRITE_COLUMNS.len() + 1)
         .map(|i| format!("${i}"))

@@ -1,6 +1,14 @@
 //! Statements assembled at run time (search filters), with numbered `$n`
 //! placeholders that both engines accept. Values are always bound, never
 //! spliced into the text.
+//!
+//! The one style of dynamic SQL in this crate: a statement whose text or
+//! binds depend on what is asked is built here. Two shapes stay outside,
+//! because this builder cannot express them: a fixed statement that only
+//! interpolates a constant (a column list, a table name from a fixed list,
+//! which no placeholder can stand for), and a multi-row insert, whose
+//! placeholders come from [`crate::Dialect::value_rows`] (bare `?` on SQLite,
+//! see [`crate::Dialect::placeholder`]).
 
 use sqlx::any::AnyArguments;
 use sqlx::query::QueryAs;
