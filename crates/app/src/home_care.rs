@@ -277,21 +277,30 @@ async fn scoped_provider(app: &App, actor: &Actor, id: i64, action: &str) -> Res
 // ---- the person's side: entitlement, home, care plan ----
 
 fn elder_of(person: &PersonRow, on: CivilDate) -> Result<Elder> {
-    let birth = CivilDate::parse(&person.birth_date).map_err(AppError::internal)?;
+    elder_on(
+        &person.birth_date,
+        person.economic_status.as_deref(),
+        person.capability_level.as_deref(),
+        person.living_situation.as_deref(),
+        on,
+    )
+}
+
+/// The facts that decide a person's entitlement on `on`, from their stored
+/// fields: the one mapping, for orders booked here and the demo's history.
+pub fn elder_on(
+    birth_date: &str,
+    economic_status: Option<&str>,
+    capability_level: Option<&str>,
+    living_situation: Option<&str>,
+    on: CivilDate,
+) -> Result<Elder> {
+    let birth = CivilDate::parse(birth_date).map_err(AppError::internal)?;
     Ok(Elder {
         age: birth.full_years_until(on),
-        economic_status: person
-            .economic_status
-            .as_deref()
-            .and_then(EconomicStatus::parse),
-        capability: person
-            .capability_level
-            .as_deref()
-            .and_then(CapabilityLevel::parse),
-        living_alone: person
-            .living_situation
-            .as_deref()
-            .and_then(LivingSituation::parse)
+        economic_status: economic_status.and_then(EconomicStatus::parse),
+        capability: capability_level.and_then(CapabilityLevel::parse),
+        living_alone: living_situation.and_then(LivingSituation::parse)
             == Some(LivingSituation::Alone),
     })
 }
@@ -2075,6 +2084,22 @@ pub struct ProviderScore {
     pub scores: std::collections::BTreeMap<String, u32>,
 }
 
+/// A provider's month as the scoring rules read it, from its stored figures
+/// (the one mapping, for the scores given here and the demo's).
+pub fn provider_metrics(f: &store::ProviderFigures) -> ProviderMetrics {
+    let n = |v: i64| u32::try_from(v.max(0)).unwrap_or(u32::MAX);
+    ProviderMetrics {
+        finished: n(f.finished),
+        on_time: n(f.on_time),
+        clean: n(f.clean),
+        ratings: n(f.ratings),
+        stars: n(f.stars),
+        complaints: n(f.complaints),
+        callbacks: n(f.callbacks),
+        callbacks_confirmed: n(f.callbacks_confirmed),
+    }
+}
+
 /// Scores a provider's month through the assessment engine and keeps the
 /// result in its rating history (template `home_care_provider`).
 pub async fn score_provider(
@@ -2092,18 +2117,7 @@ pub async fn score_provider(
     }
     let month = format!("{y}-{m:02}");
     let mut conn = app.store().read().await?;
-    let f = store::provider_figures(&mut conn, provider, &month).await?;
-    let n = |v: i64| u32::try_from(v.max(0)).unwrap_or(u32::MAX);
-    let metrics = ProviderMetrics {
-        finished: n(f.finished),
-        on_time: n(f.on_time),
-        clean: n(f.clean),
-        ratings: n(f.ratings),
-        stars: n(f.stars),
-        complaints: n(f.complaints),
-        callbacks: n(f.callbacks),
-        callbacks_confirmed: n(f.callbacks_confirmed),
-    };
+    let metrics = provider_metrics(&store::provider_figures(&mut conn, provider, &month).await?);
     let body = kangyang_store::assessment::template(&mut conn, PROVIDER_TEMPLATE)
         .await?
         .ok_or_else(|| AppError::internal("provider template missing"))?;

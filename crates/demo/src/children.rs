@@ -3,10 +3,8 @@
 //! carer is assigned to half of them, so the other half shows the
 //! break-glass rule. All data is invented.
 
-use crate::actor::Who;
-use crate::audit::Event;
-use crate::children::ChildDetails;
-use crate::{civil, App, AppError, Result};
+use kangyang_app::children::ChildDetails;
+use kangyang_app::{audit, civil, App, AppError, Result};
 use kangyang_domain::children::{Guardianship, Schooling};
 use kangyang_domain::facility::FacilityKind;
 use kangyang_domain::register::ChildCategory;
@@ -124,9 +122,7 @@ pub async fn seed_welfare_home(app: &App) -> Result<i64> {
             health: HEALTH[i % HEALTH.len()].to_owned(),
             allowance_note: "孤儿基本生活费（演示数据）".to_owned(),
         };
-        let sealed = app
-            .keys()
-            .encrypt(&serde_json::to_string(&details).map_err(AppError::internal)?)?;
+        let sealed = details.seal(app.keys())?;
         store::save_file(
             &mut tx,
             &store::FileValues {
@@ -156,9 +152,15 @@ pub async fn seed_welfare_home(app: &App) -> Result<i64> {
                 .await?;
         }
     }
-    let mut event = Event::ok("demo.welfare_home", "facility", id.to_string());
-    event.detail = serde_json::json!({ "children": children.len() });
-    app.audit_in(&mut tx, &Who::cli(), event).await?;
+    audit::record_cli_in(
+        app,
+        &mut tx,
+        "demo.welfare_home",
+        "facility",
+        id.to_string(),
+        serde_json::json!({ "children": children.len() }),
+    )
+    .await?;
     tx.commit().await?;
     Ok(id)
 }

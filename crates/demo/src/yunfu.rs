@@ -8,9 +8,7 @@
 //!
 //! Every step looks for what it would create first: a second run adds nothing.
 
-use crate::actor::Who;
-use crate::audit::Event;
-use crate::{civil, App, AppError, Result};
+use kangyang_app::{audit, civil, App, AppError, Result};
 use kangyang_domain::assessment::{station_standard_template, Template};
 use kangyang_domain::facility::{EligibilityRule, FacilityKind};
 use kangyang_domain::{RegionCode, Scope};
@@ -158,9 +156,15 @@ async fn seed_station(app: &App, spec: &StationSpec) -> Result<i64> {
             visited += 1;
         }
     }
-    let mut event = Event::ok("demo.station", "facility", id.to_string());
-    event.detail = serde_json::json!({ "people": people.len(), "visits": visited });
-    app.audit_in(&mut tx, &Who::cli(), event).await?;
+    audit::record_cli_in(
+        app,
+        &mut tx,
+        "demo.station",
+        "facility",
+        id.to_string(),
+        serde_json::json!({ "people": people.len(), "visits": visited }),
+    )
+    .await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -561,11 +565,17 @@ pub async fn seed_care_work(app: &App) -> Result<CareSummary> {
         .await?;
         summary.agreements_created += 1;
     }
-    let mut event = Event::ok("demo.care", "region", crate::demo::YUNFU.to_owned());
-    event.detail = serde_json::json!({ "stations": summary.stations.len(),
+    audit::record_cli_in(
+        app,
+        &mut tx,
+        "demo.care",
+        "region",
+        crate::YUNFU.to_owned(),
+        serde_json::json!({ "stations": summary.stations.len(),
         "institutions": summary.institutions_created, "agreements": summary.agreements_created,
-        "today": today.to_string() });
-    app.audit_in(&mut tx, &Who::cli(), event).await?;
+        "today": today.to_string() }),
+    )
+    .await?;
     tx.commit().await?;
     Ok(summary)
 }
@@ -599,7 +609,7 @@ async fn rate_station(
     day: &str,
     now: i64,
 ) -> Result<()> {
-    let scores = crate::demo_centres::scores_for(template, spec.rating);
+    let scores = crate::kangyuan::scores_for(template, spec.rating);
     let scored = template
         .score(&scores)
         .map_err(|e| AppError::internal(format!("demo scores: {e:?}")))?;
