@@ -15,7 +15,7 @@ use kangyang_domain::facility::{EligibilityRule, FacilityKind};
 use kangyang_domain::register::ELDERLY_AGE;
 use kangyang_domain::{CivilDate, RegionCode, Scope};
 use kangyang_store::canteen::{self as store, NewMeal};
-use kangyang_store::facility::{self as facility, FacilityScope, FacilityValues};
+use kangyang_store::facility::{self as facility, FacilityValues};
 use kangyang_store::register::{self, ElderRow, PersonScope};
 use kangyang_store::{kangyuan, regions, Tx};
 use std::collections::HashSet;
@@ -404,16 +404,6 @@ async fn add_canteen(tx: &mut Tx, c: &Canteen, i: usize, now: i64) -> Result<i64
 
 /// The id of a demo canteen of Yunfu by name.
 pub async fn canteen_id(app: &App, name: &str) -> Result<Option<i64>> {
-    let yunfu = RegionCode::parse(crate::YUNFU).map_err(AppError::internal)?;
     let mut conn = app.store().read().await?;
-    Ok(facility::list(
-        &mut conn,
-        &FacilityScope::from(&Scope::Region { region: yunfu }),
-        Some(FacilityKind::ElderCanteen.as_str()),
-        None,
-    )
-    .await?
-    .into_iter()
-    .find(|f| f.values.name == name)
-    .map(|f| f.id))
+    crate::facility_named(&mut conn, crate::YUNFU, FacilityKind::ElderCanteen, name).await
 }

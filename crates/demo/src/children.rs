@@ -10,7 +10,7 @@ use kangyang_domain::facility::FacilityKind;
 use kangyang_domain::register::ChildCategory;
 use kangyang_domain::{CivilDate, RegionCode, Scope};
 use kangyang_store::children as store;
-use kangyang_store::facility::{self as facility, FacilityScope, FacilityValues};
+use kangyang_store::facility::{self as facility, FacilityValues};
 use kangyang_store::register::PersonScope;
 use kangyang_store::{kangyuan, users};
 
@@ -184,16 +184,6 @@ pub async fn assign_demo_carer(app: &App, home: i64, username: &str) -> Result<(
 }
 
 async fn home_id(app: &App) -> Result<Option<i64>> {
-    let region = RegionCode::parse(YUNFU).map_err(AppError::internal)?;
     let mut conn = app.store().read().await?;
-    Ok(facility::list(
-        &mut conn,
-        &FacilityScope::from(&Scope::Region { region }),
-        Some(FacilityKind::WelfareHome.as_str()),
-        None,
-    )
-    .await?
-    .into_iter()
-    .find(|f| f.values.name == WELFARE_HOME)
-    .map(|f| f.id))
+    crate::facility_named(&mut conn, YUNFU, FacilityKind::WelfareHome, WELFARE_HOME).await
 }

@@ -16,7 +16,7 @@ use kangyang_domain::home_care::{
 use kangyang_domain::money::Fen;
 use kangyang_domain::register::ELDERLY_AGE;
 use kangyang_domain::{CivilDate, RegionCode, Scope};
-use kangyang_store::facility::{self as facility, FacilityScope, FacilityValues};
+use kangyang_store::facility::{self as facility, FacilityValues};
 use kangyang_store::home_care::{self as store, HistoricOrder, NewCaregiver};
 use kangyang_store::register::PersonScope;
 use kangyang_store::{regions, Conn};
@@ -650,16 +650,6 @@ pub async fn link_caregiver(app: &App, provider: i64, username: &str) -> Result<
 }
 
 async fn find(app: &App, name: &str, kind: FacilityKind) -> Result<Option<i64>> {
-    let region = RegionCode::parse(YUNFU).map_err(AppError::internal)?;
     let mut conn = app.store().read().await?;
-    Ok(facility::list(
-        &mut conn,
-        &FacilityScope::from(&Scope::Region { region }),
-        Some(kind.as_str()),
-        None,
-    )
-    .await?
-    .into_iter()
-    .find(|f| f.values.name == name)
-    .map(|f| f.id))
+    crate::facility_named(&mut conn, YUNFU, kind, name).await
 }

@@ -789,17 +789,6 @@ pub const GULAO_CENTRE: &str = "古劳镇康园中心";
 
 /// The id of a demo centre of Heshan by name.
 pub async fn centre_id(app: &App, name: &str) -> Result<Option<i64>> {
-    let heshan = RegionCode::parse(crate::HESHAN).map_err(AppError::internal)?;
     let mut conn = app.store().read().await?;
-    let centres = store::list(
-        &mut conn,
-        &FacilityScope::from(&Scope::Region { region: heshan }),
-        Some(FacilityKind::KangyuanCentre.as_str()),
-        None,
-    )
-    .await?;
-    Ok(centres
-        .into_iter()
-        .find(|c| c.values.name == name)
-        .map(|c| c.id))
+    crate::facility_named(&mut conn, crate::HESHAN, FacilityKind::KangyuanCentre, name).await
 }

@@ -125,3 +125,23 @@ pub async fn seed_people(app: &App, scale: f64) -> Result<DemoSummary> {
         seeded: true,
     })
 }
+
+/// The facility of `kind` named `name` within `region`, if there is one.
+pub(crate) async fn facility_named(
+    conn: &mut kangyang_store::Conn,
+    region: &str,
+    kind: kangyang_domain::facility::FacilityKind,
+    name: &str,
+) -> Result<Option<i64>> {
+    let region = RegionCode::parse(region).map_err(AppError::internal)?;
+    Ok(kangyang_store::facility::list(
+        conn,
+        &kangyang_store::facility::FacilityScope::from(&kangyang_domain::Scope::Region { region }),
+        Some(kind.as_str()),
+        None,
+    )
+    .await?
+    .into_iter()
+    .find(|f| f.values.name == name)
+    .map(|f| f.id))
+}

@@ -11,9 +11,9 @@
 use kangyang_app::{audit, civil, App, AppError, Result};
 use kangyang_domain::assessment::{station_standard_template, Template};
 use kangyang_domain::facility::{EligibilityRule, FacilityKind};
-use kangyang_domain::{RegionCode, Scope};
+use kangyang_domain::RegionCode;
 use kangyang_store::assessment::{self, NewAssessment};
-use kangyang_store::facility::{self as store, FacilityScope, FacilityValues};
+use kangyang_store::facility::{self as store, FacilityValues};
 use kangyang_store::medical_care::{self, NewAgreement};
 use kangyang_store::station::{self, NewActivity, NewTraining};
 use kangyang_store::visits::{self, NewVisit};
@@ -171,33 +171,13 @@ async fn seed_station(app: &App, spec: &StationSpec) -> Result<i64> {
 
 async fn station_id(app: &App, spec: &StationSpec) -> Result<Option<i64>> {
     let mut conn = app.store().read().await?;
-    facility_named(
+    crate::facility_named(
         &mut conn,
         spec.town,
         FacilityKind::SocialWorkStation,
         spec.name,
     )
     .await
-}
-
-/// The facility of `kind` named `name` within `region`, if there is one.
-async fn facility_named(
-    conn: &mut kangyang_store::Conn,
-    region: &str,
-    kind: FacilityKind,
-    name: &str,
-) -> Result<Option<i64>> {
-    let region = RegionCode::parse(region).map_err(AppError::internal)?;
-    Ok(store::list(
-        conn,
-        &FacilityScope::from(&Scope::Region { region }),
-        Some(kind.as_str()),
-        None,
-    )
-    .await?
-    .into_iter()
-    .find(|f| f.values.name == name)
-    .map(|f| f.id))
 }
 
 /// What [`seed_care_work`] found or made.
@@ -525,7 +505,7 @@ pub async fn seed_care_work(app: &App) -> Result<CareSummary> {
     }
     let mut ids = BTreeMap::new();
     for p in INSTITUTIONS.iter().chain(CLINICS.iter()) {
-        let id = match facility_named(&mut tx, p.town, p.kind, p.name).await? {
+        let id = match crate::facility_named(&mut tx, p.town, p.kind, p.name).await? {
             Some(id) => id,
             None => {
                 summary.institutions_created += 1;
