@@ -48,6 +48,28 @@ impl Outcome {
     }
 }
 
+/// Appends, inside `tx` (which must come from `Store::begin_audited`), the
+/// row of a change the command-line operator made by writing through the
+/// store: the demo's generators, which have no signed-in user and write in
+/// bulk. The row names the command line, never a user.
+pub async fn record_cli_in(
+    app: &App,
+    tx: &mut Tx,
+    action: &str,
+    object_type: &str,
+    object_id: String,
+    detail: serde_json::Value,
+) -> Result<()> {
+    let event = Event {
+        action,
+        object_type,
+        object_id,
+        result: Outcome::Ok,
+        detail,
+    };
+    app.audit_in(tx, &Who::cli(), event).await
+}
+
 /// A stand-alone audit row waiting to be written, and who waits for it.
 type Pending = (
     AuditFields,

@@ -24,12 +24,9 @@ use kangyang_store::register::{self, PersonScope};
 use rust_xlsxwriter::XlsxError;
 use serde::{Deserialize, Serialize};
 
-/// The facts that price a person's meal on `day`.
-pub(crate) fn diner_on(
-    birth_date: &str,
-    economic_status: Option<&str>,
-    day: CivilDate,
-) -> Result<Diner> {
+/// The facts that price a person's meal on `day` (the counter's and the
+/// demo's meals alike).
+pub fn diner_on(birth_date: &str, economic_status: Option<&str>, day: CivilDate) -> Result<Diner> {
     Ok(Diner {
         age: CivilDate::parse(birth_date)
             .map(|b| b.full_years_until(day))
@@ -54,7 +51,8 @@ pub(crate) async fn seed_tiers(app: &App) -> Result<()> {
     Ok(())
 }
 
-pub(crate) async fn tiers(conn: &mut kangyang_store::Conn) -> Result<Vec<PriceTier>> {
+/// The stored price tiers.
+pub async fn tiers(conn: &mut kangyang_store::Conn) -> Result<Vec<PriceTier>> {
     store::tiers(conn)
         .await?
         .iter()

@@ -39,6 +39,14 @@ pub struct ChildDetails {
     pub allowance_note: String,
 }
 
+impl ChildDetails {
+    /// The details as the file stores them: JSON, encrypted (the one
+    /// mapping, for files written here and the demo's).
+    pub fn seal(&self, keys: &crate::crypto::Keys) -> Result<Vec<u8>> {
+        keys.encrypt(&serde_json::to_string(self).map_err(AppError::internal)?)
+    }
+}
+
 /// A file as a form or the API gives it.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
@@ -296,9 +304,7 @@ pub async fn save_file(
     require_assigned(app, actor, person_id, "child.write").await?;
     let (guardianship, schooling, allowance, details) = parse_file(input)?;
     let facility_id = welfare_home_of(app, person_id).await?;
-    let sealed = app
-        .keys()
-        .encrypt(&serde_json::to_string(&details).map_err(AppError::internal)?)?;
+    let sealed = details.seal(app.keys())?;
     let (mut tx, _guard) = app.store().begin_audited().await?;
     store::save_file(
         &mut tx,

@@ -53,7 +53,8 @@ pub fn parse_month(s: &str) -> Result<(u16, u8)> {
     Ok((y, m))
 }
 
-pub(crate) fn month_bounds(year: u16, month: u8) -> Result<(CivilDate, CivilDate)> {
+/// The first and last day of a month.
+pub fn month_bounds(year: u16, month: u8) -> Result<(CivilDate, CivilDate)> {
     let last = kangyang_domain::date::days_in_month(year, month)
         .ok_or_else(|| AppError::invalid("month", "月份不存在"))?;
     let first = CivilDate::new(year, month, 1).map_err(AppError::internal)?;

@@ -27,8 +27,10 @@ const ID_TAIL_KIND: &str = "id_tail4";
 const PHONE_KIND: &str = "phone";
 const CONTENT_KIND: &str = "person content";
 
-/// Turns a valid record into what is stored: sensitive values sealed.
-pub(crate) fn seal(
+/// Turns a valid record into what is stored: sensitive values sealed. The
+/// one mapping from a record to its stored row: imports, the register's
+/// forms and the demo's generators all seal through it.
+pub fn seal(
     keys: &Keys,
     r: &PersonRecord,
     capability_level: Option<String>,

@@ -1350,14 +1350,14 @@ pub async fn province_register(
         .database_url
         .clone()
         .ok_or("the province generator needs --database-url")?;
-    let counties = kangyang_app::bulk::villages_by_county(app, region)
+    let counties = kangyang_demo::bulk::villages_by_county(app, region)
         .await
         .map_err(|e| e.operator_message())?;
     let villages: usize = counties.iter().map(Vec::len).sum();
     if villages == 0 {
         return Err(format!("no villages under region {region}"));
     }
-    let scale = kangyang_app::bulk::scale_for(people, villages);
+    let scale = kangyang_demo::bulk::scale_for(people, villages);
     println!("machine: {}", machine());
     println!(
         "generating about {people} people over {villages} villages in {} counties (demo scale {scale:.2}), seed {seed}",
@@ -1382,7 +1382,7 @@ pub async fn province_register(
             // A failure, even a panic, is sent on: the load aborts and keeps
             // nothing, rather than committing the other thread's people.
             let generated = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                kangyang_app::bulk::county_people(&app, county, scale, seed)
+                kangyang_demo::bulk::county_people(&app, county, scale, seed)
             }));
             let sealed = match generated {
                 Ok(Ok(sealed)) => sealed,

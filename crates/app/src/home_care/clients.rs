@@ -21,21 +21,30 @@ use kangyang_store::register::{self, PersonRow};
 use serde::{Deserialize, Serialize};
 
 pub(super) fn elder_of(person: &PersonRow, on: CivilDate) -> Result<Elder> {
-    let birth = CivilDate::parse(&person.birth_date).map_err(AppError::internal)?;
+    elder_on(
+        &person.birth_date,
+        person.economic_status.as_deref(),
+        person.capability_level.as_deref(),
+        person.living_situation.as_deref(),
+        on,
+    )
+}
+
+/// The facts that decide a person's entitlement on `on`, from their stored
+/// fields: the one mapping, for orders booked here and the demo's history.
+pub fn elder_on(
+    birth_date: &str,
+    economic_status: Option<&str>,
+    capability_level: Option<&str>,
+    living_situation: Option<&str>,
+    on: CivilDate,
+) -> Result<Elder> {
+    let birth = CivilDate::parse(birth_date).map_err(AppError::internal)?;
     Ok(Elder {
         age: birth.full_years_until(on),
-        economic_status: person
-            .economic_status
-            .as_deref()
-            .and_then(EconomicStatus::parse),
-        capability: person
-            .capability_level
-            .as_deref()
-            .and_then(CapabilityLevel::parse),
-        living_alone: person
-            .living_situation
-            .as_deref()
-            .and_then(LivingSituation::parse)
+        economic_status: economic_status.and_then(EconomicStatus::parse),
+        capability: capability_level.and_then(CapabilityLevel::parse),
+        living_alone: living_situation.and_then(LivingSituation::parse)
             == Some(LivingSituation::Alone),
     })
 }

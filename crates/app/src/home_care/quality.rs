@@ -326,6 +326,22 @@ pub struct ProviderScore {
     pub scores: std::collections::BTreeMap<String, u32>,
 }
 
+/// A provider's month as the scoring rules read it, from its stored figures
+/// (the one mapping, for the scores given here and the demo's).
+pub fn provider_metrics(f: &store::ProviderFigures) -> ProviderMetrics {
+    let n = |v: i64| u32::try_from(v.max(0)).unwrap_or(u32::MAX);
+    ProviderMetrics {
+        finished: n(f.finished),
+        on_time: n(f.on_time),
+        clean: n(f.clean),
+        ratings: n(f.ratings),
+        stars: n(f.stars),
+        complaints: n(f.complaints),
+        callbacks: n(f.callbacks),
+        callbacks_confirmed: n(f.callbacks_confirmed),
+    }
+}
+
 /// Scores a provider's month through the assessment engine and keeps the
 /// result in its rating history (template `home_care_provider`).
 pub async fn score_provider(
@@ -343,18 +359,7 @@ pub async fn score_provider(
     }
     let month = format!("{y}-{m:02}");
     let mut conn = app.store().read().await?;
-    let f = store::provider_figures(&mut conn, provider, &month).await?;
-    let n = |v: i64| u32::try_from(v.max(0)).unwrap_or(u32::MAX);
-    let metrics = ProviderMetrics {
-        finished: n(f.finished),
-        on_time: n(f.on_time),
-        clean: n(f.clean),
-        ratings: n(f.ratings),
-        stars: n(f.stars),
-        complaints: n(f.complaints),
-        callbacks: n(f.callbacks),
-        callbacks_confirmed: n(f.callbacks_confirmed),
-    };
+    let metrics = provider_metrics(&store::provider_figures(&mut conn, provider, &month).await?);
     let body = kangyang_store::assessment::template(&mut conn, PROVIDER_TEMPLATE)
         .await?
         .ok_or_else(|| AppError::internal("provider template missing"))?;

@@ -606,11 +606,11 @@ fn iso_weekday(date: kangyang_domain::CivilDate) -> u32 {
 /// and the month's xlsx sign-in sheet shows it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn attendance_tapped_on_a_phone_is_saved_and_in_the_months_sheet() {
-    use kangyang_app::demo_centres::{centre_id, seed_centres, GULAO_CENTRE};
     use kangyang_app::sheet::{SheetFormat, SheetReader};
+    use kangyang_demo::kangyuan::{centre_id, seed_centres, GULAO_CENTRE};
 
     let t = start_app(Backend::Sqlite).await;
-    kangyang_app::demo::seed_people(&t.app, 0.01).await.unwrap();
+    kangyang_demo::seed_people(&t.app, 0.01).await.unwrap();
     seed_centres(&t.app).await.unwrap();
     let gulao = centre_id(&t.app, GULAO_CENTRE).await.unwrap().unwrap();
     let staff = kangyang_app::users::create_from_cli(
@@ -1100,10 +1100,8 @@ async fn a_social_worker_on_a_phone_sees_who_is_due_and_overdue_and_records_a_vi
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_canteens_staff_record_meals_at_the_counter_on_a_phone() {
     let t = start_app(Backend::Sqlite).await;
-    kangyang_app::demo::seed_people(&t.app, 0.02).await.unwrap();
-    let canteen = kangyang_app::demo_canteens::seed_canteens(&t.app)
-        .await
-        .unwrap();
+    kangyang_demo::seed_people(&t.app, 0.02).await.unwrap();
+    let canteen = kangyang_demo::canteen::seed_canteens(&t.app).await.unwrap();
     let staff = kangyang_app::users::create_from_cli(
         &t.app,
         &kangyang_app::users::NewAccount {
@@ -1148,7 +1146,7 @@ async fn a_canteens_staff_record_meals_at_the_counter_on_a_phone() {
     b.wait_for_url(&format!("/facilities/{canteen}")).await;
     assert_eq!(
         b.text("#facility-name").await,
-        kangyang_app::demo_canteens::ANTANG_CANTEEN
+        kangyang_demo::canteen::ANTANG_CANTEEN
     );
     assert_eq!(b.text("#canteen-mode").await, "自建厨房");
     let fit = b.eval(fits).await;

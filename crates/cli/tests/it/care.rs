@@ -629,9 +629,9 @@ backend_test!(
 /// a second run adds nothing.
 #[tokio::test]
 async fn the_demo_pairs_hekou_and_leaves_gaps_per_county() {
-    use kangyang_app::demo_yunfu::{seed_antang, seed_care_work, ANTANG_HEAD, ANTANG_WORKER};
+    use kangyang_demo::yunfu::{seed_antang, seed_care_work, ANTANG_HEAD, ANTANG_WORKER};
     let t = start_app(Backend::Sqlite).await;
-    kangyang_app::demo::seed_people(&t.app, 0.01).await.unwrap();
+    kangyang_demo::seed_people(&t.app, 0.01).await.unwrap();
     let antang = seed_antang(&t.app).await.unwrap();
     worker(&t, ANTANG_WORKER, "安塘街道社工站（演示）", antang).await;
     worker(&t, ANTANG_HEAD, "安塘街道社工站站长", antang).await;

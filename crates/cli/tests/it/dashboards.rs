@@ -239,7 +239,7 @@ backend_test!(
     every_dashboard_figure_is_the_count_of_the_records,
     |b: Backend| async move {
         let t = start_app(b).await;
-        kangyang_app::demo::seed_people(&t.app, 0.01).await.unwrap();
+        kangyang_demo::seed_people(&t.app, 0.01).await.unwrap();
         t.user("heshan", Role::Official, "440784").await;
         let (client, csrf) = t.login("heshan").await;
         let url = t.url("/api/v1/regions/440784/dashboard");
@@ -427,10 +427,8 @@ backend_test!(
     the_public_portal_shows_no_person_and_no_small_count,
     |b: Backend| async move {
         let t = start_app(b).await;
-        kangyang_app::demo::seed_people(&t.app, 0.01).await.unwrap();
-        kangyang_app::demo_centres::seed_centres(&t.app)
-            .await
-            .unwrap();
+        kangyang_demo::seed_people(&t.app, 0.01).await.unwrap();
+        kangyang_demo::kangyuan::seed_centres(&t.app).await.unwrap();
         t.user("yunfu", Role::Official, "4453").await;
         let (client, csrf) = t.login("yunfu").await;
         // A canteen with this week's menu, typed with markup that must stay text.
@@ -889,8 +887,8 @@ backend_test!(
     target_and_fund_figures_are_the_records,
     |b: Backend| async move {
         let t = start_app(b).await;
-        kangyang_app::demo::seed_people(&t.app, 0.01).await.unwrap();
-        kangyang_app::demo_modifications::seed_modifications(&t.app)
+        kangyang_demo::seed_people(&t.app, 0.01).await.unwrap();
+        kangyang_demo::home_modification::seed_modifications(&t.app)
             .await
             .unwrap();
         t.user("yunfu", Role::Official, "4453").await;
@@ -1030,7 +1028,7 @@ backend_test!(
             ..Default::default()
         };
         let t = crate::support::start_app_with_clock(b, config).await;
-        kangyang_app::demo::seed_people(&t.app, 0.01).await.unwrap();
+        kangyang_demo::seed_people(&t.app, 0.01).await.unwrap();
         t.user("provincial", Role::Official, "44").await;
         let (client, csrf) = t.login("provincial").await;
         let dashboard = |region: &str| {
@@ -1156,7 +1154,7 @@ backend_test!(
     no_small_count_can_be_worked_out_from_the_public_pages,
     |b: Backend| async move {
         let t = start_app(b).await;
-        kangyang_app::demo::seed_people(&t.app, 0.01).await.unwrap();
+        kangyang_demo::seed_people(&t.app, 0.01).await.unwrap();
         let anonymous = t.client();
         // Every page the public can reach, and what each prints.
         let mut seen: HashSet<String> = HashSet::new();

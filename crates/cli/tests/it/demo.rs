@@ -3,7 +3,7 @@
 
 use crate::backend_test;
 use crate::support::{get_json, start_app, Backend, TestApp};
-use kangyang_app::demo::YUNFU;
+use kangyang_demo::YUNFU;
 use kangyang_domain::capability::{self, CapabilityLevel, TEMPLATE_CODE};
 use kangyang_domain::Role;
 use std::collections::{BTreeMap, HashMap};
@@ -54,8 +54,8 @@ backend_test!(
     every_elderly_persons_level_has_an_assessment_that_gives_it,
     |b: Backend| async move {
         let t = start_app(b).await;
-        kangyang_app::demo::seed_people(&t.app, 0.01).await.unwrap();
-        let seeded = kangyang_app::demo_capability::seed_assessments(&t.app, YUNFU)
+        kangyang_demo::seed_people(&t.app, 0.01).await.unwrap();
+        let seeded = kangyang_demo::capability::seed_assessments(&t.app, YUNFU)
             .await
             .unwrap();
         assert!(seeded.added > 100, "{seeded:?}");
@@ -86,7 +86,7 @@ backend_test!(
         assert!(levels.len() >= 3, "{levels:?}");
 
         // A second run adds nothing.
-        let again = kangyang_app::demo_capability::seed_assessments(&t.app, YUNFU)
+        let again = kangyang_demo::capability::seed_assessments(&t.app, YUNFU)
             .await
             .unwrap();
         assert_eq!(again.added, 0);
@@ -115,7 +115,7 @@ backend_test!(
                 .await
                 .unwrap()
         };
-        let repaired = kangyang_app::demo_capability::seed_assessments(&t.app, YUNFU)
+        let repaired = kangyang_demo::capability::seed_assessments(&t.app, YUNFU)
             .await
             .unwrap();
         assert_eq!(repaired.added, 1);
@@ -134,10 +134,8 @@ backend_test!(
     yunfus_demo_canteens_cover_every_mode_with_a_settled_month_and_a_double_claim,
     |b: Backend| async move {
         let t = start_app(b).await;
-        kangyang_app::demo::seed_people(&t.app, 0.02).await.unwrap();
-        let antang = kangyang_app::demo_canteens::seed_canteens(&t.app)
-            .await
-            .unwrap();
+        kangyang_demo::seed_people(&t.app, 0.02).await.unwrap();
+        let antang = kangyang_demo::canteen::seed_canteens(&t.app).await.unwrap();
         let count = || async {
             let mut conn = t.app.store().pool().acquire().await.unwrap();
             let mut n = Vec::new();
@@ -153,9 +151,7 @@ backend_test!(
         };
         let before = count().await;
         assert_eq!(
-            kangyang_app::demo_canteens::seed_canteens(&t.app)
-                .await
-                .unwrap(),
+            kangyang_demo::canteen::seed_canteens(&t.app).await.unwrap(),
             antang
         );
         assert_eq!(count().await, before, "a second run adds nothing");

@@ -8,14 +8,14 @@ use crate::support::{
     assert_bad_field, get_json, post_json, start_app, Backend, TestApp, PASSWORD,
 };
 use kangyang_app::auth::Password;
-use kangyang_app::demo_centres::{centre_id, seed_centres, GULAO_CENTRE};
 use kangyang_app::users;
+use kangyang_demo::kangyuan::{centre_id, seed_centres, GULAO_CENTRE};
 use kangyang_domain::{CivilDate, IdNumber, RegionCode, Role};
 
 /// The demo scenario on a small population: Heshan's 274 trainees are always
 /// generated, the rest of the register at 1%.
 async fn scenario(t: &TestApp) {
-    kangyang_app::demo::seed_people(&t.app, 0.01).await.unwrap();
+    kangyang_demo::seed_people(&t.app, 0.01).await.unwrap();
     assert_eq!(seed_centres(&t.app).await.unwrap(), 11);
     assert_eq!(
         seed_centres(&t.app).await.unwrap(),

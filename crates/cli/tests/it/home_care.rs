@@ -587,10 +587,10 @@ backend_test!(
     the_demo_has_yunfus_providers_and_orders_in_every_state,
     |b: Backend| async move {
         let t = start_app_with_clock(b, Config::default()).await;
-        kangyang_app::demo::seed_people(&t.app, 0.02).await.unwrap();
-        let (quality, antang, hekou) = kangyang_app::demo_home_care::seed(&t.app).await.unwrap();
+        kangyang_demo::seed_people(&t.app, 0.02).await.unwrap();
+        let (quality, antang, hekou) = kangyang_demo::home_care::seed(&t.app).await.unwrap();
         assert_eq!(
-            kangyang_app::demo_home_care::seed(&t.app).await.unwrap(),
+            kangyang_demo::home_care::seed(&t.app).await.unwrap(),
             (quality, antang, hekou),
             "a second run reuses what is there"
         );
@@ -609,7 +609,7 @@ backend_test!(
         )
         .await
         .unwrap();
-        kangyang_app::demo_home_care::link_caregiver(&t.app, antang, "huli")
+        kangyang_demo::home_care::link_caregiver(&t.app, antang, "huli")
             .await
             .unwrap();
         t.user("yunfu", Role::Official, "4453").await;
@@ -678,8 +678,8 @@ backend_test!(
             let t = start_app_with_clock(b, Config::default()).await;
             t.advance(advance);
             assert!(t.app.today().to_string().ends_with(&when[..5]), "{when}");
-            kangyang_app::demo::seed_people(&t.app, 0.02).await.unwrap();
-            kangyang_app::demo_home_care::seed(&t.app).await.unwrap();
+            kangyang_demo::seed_people(&t.app, 0.02).await.unwrap();
+            kangyang_demo::home_care::seed(&t.app).await.unwrap();
             no_finished_order_breaks_a_rule_unflagged(&t).await;
         }
     }

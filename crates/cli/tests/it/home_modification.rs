@@ -773,9 +773,9 @@ backend_test!(cases_stuck_in_a_step_are_listed, |b: Backend| async move {
 backend_test!(
     the_demo_seeds_yunfu_in_every_step_once,
     |b: Backend| async move {
-        use kangyang_app::demo_modifications::seed_modifications;
+        use kangyang_demo::home_modification::seed_modifications;
         let t = start_app(b).await;
-        kangyang_app::demo::seed_people(&t.app, 0.01).await.unwrap();
+        kangyang_demo::seed_people(&t.app, 0.01).await.unwrap();
         let first = seed_modifications(&t.app).await.unwrap();
         assert!(first.seeded);
         assert_eq!(first.target, 1310);

@@ -654,7 +654,7 @@ backend_test!(
     a_search_of_a_city_counts_every_match,
     |b: Backend| async move {
         let t = start_app(b).await;
-        kangyang_app::demo::seed_people(&t.app, 0.08).await.unwrap();
+        kangyang_demo::seed_people(&t.app, 0.08).await.unwrap();
         let yunfu = people_under(&t, "4453", "TRUE").await;
         assert!(
             yunfu > 1_000,
@@ -721,7 +721,7 @@ backend_test!(
             },
         )
         .await;
-        kangyang_app::demo::seed_people(&t.app, 0.08).await.unwrap();
+        kangyang_demo::seed_people(&t.app, 0.08).await.unwrap();
         if b == Backend::Postgres {
             // The planner's estimate reads the statistics autovacuum keeps
             // on a live server; a test's fresh table has none yet.

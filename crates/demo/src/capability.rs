@@ -16,9 +16,7 @@
 //! adds nothing. A person who already carries a level without an assessment
 //! (imported, say) gets a sheet that gives that very level.
 
-use crate::actor::Who;
-use crate::audit::Event;
-use crate::{civil, App, AppError, Result};
+use kangyang_app::{audit, civil, App, AppError, Result};
 use kangyang_domain::capability::{self, capability_template, CapabilityLevel, TEMPLATE_CODE};
 use kangyang_domain::register::ELDERLY_AGE;
 use kangyang_domain::{RegionCode, Scope};
@@ -59,7 +57,7 @@ const DECLINE_ORDER: [&str; 26] = [
 ];
 
 fn roll(a: i64, b: i64) -> i64 {
-    crate::demo::roll(a, b, 92_821)
+    crate::roll(a, b, 92_821)
 }
 
 /// The level aimed at for a person of `age` with the register's `tags`.
@@ -169,7 +167,7 @@ pub async fn seed_assessments(app: &App, region: &str) -> Result<CapabilitySumma
         .into_iter()
         .collect();
     drop(conn);
-    let assessor = if region.as_str().starts_with(crate::demo::HESHAN) {
+    let assessor = if region.as_str().starts_with(crate::HESHAN) {
         "鹤山市老年人能力评估中心（演示）"
     } else {
         "云浮市老年人能力评估中心（演示）"
@@ -270,9 +268,15 @@ pub async fn seed_assessments(app: &App, region: &str) -> Result<CapabilitySumma
     for (level, people) in &by_level {
         register::set_capability_levels(&mut tx, level, people, now).await?;
     }
-    let mut event = Event::ok("demo.capability", "person", String::new());
-    event.detail = serde_json::json!({ "region": region.as_str(), "assessments": sheets.len() });
-    app.audit_in(&mut tx, &Who::cli(), event).await?;
+    audit::record_cli_in(
+        app,
+        &mut tx,
+        "demo.capability",
+        "person",
+        String::new(),
+        serde_json::json!({ "region": region.as_str(), "assessments": sheets.len() }),
+    )
+    .await?;
     tx.commit().await?;
     Ok(CapabilitySummary {
         added: sheets.len(),

@@ -6,8 +6,7 @@
 //! its completion overdue; Hecheng's is contracted. The dates are ours (the
 //! source gives none), counted back from today. Seeded once.
 
-use crate::audit::Event;
-use crate::{App, Result};
+use kangyang_app::{audit, App, AppError, Result};
 use kangyang_domain::construction::Stage;
 use kangyang_domain::RegionCode;
 use kangyang_store::construction::{self as store, NewBuild};
@@ -69,7 +68,7 @@ const PROJECTS: [Spec; 3] = [
 
 /// Seeds the projects unless Heshan has some; returns how many were made.
 pub async fn seed_construction(app: &App) -> Result<usize> {
-    let heshan = RegionCode::parse(crate::demo::HESHAN).map_err(crate::AppError::internal)?;
+    let heshan = RegionCode::parse(crate::HESHAN).map_err(AppError::internal)?;
     let (lo, hi) = heshan.subtree_range();
     let mut conn = app.store().read().await?;
     if !store::list(&mut conn, &lo, &hi, None).await?.is_empty() {
@@ -131,10 +130,13 @@ pub async fn seed_construction(app: &App) -> Result<usize> {
         made += 1;
     }
     if made > 0 {
-        app.audit_in(
+        audit::record_cli_in(
+            app,
             &mut tx,
-            &crate::actor::Who::cli(),
-            Event::ok("construction.demo", "region", heshan.as_str().to_owned()),
+            "construction.demo",
+            "region",
+            heshan.as_str().to_owned(),
+            serde_json::Value::Null,
         )
         .await?;
     }

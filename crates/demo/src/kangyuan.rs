@@ -5,9 +5,7 @@
 //! charity lunch and 62 paired party organisations. Every figure the overview
 //! shows is computed from these records, never stored as a figure.
 
-use crate::actor::Who;
-use crate::audit::Event;
-use crate::{civil, App, AppError, Result};
+use kangyang_app::{audit, civil, App, AppError, Result};
 use kangyang_domain::assessment::{brand_competition_template, kangyuan_star_template, Template};
 use kangyang_domain::disability::{DisabilityCategory, DisabilityGrade};
 use kangyang_domain::facility::{Applicant, EligibilityRule, FacilityKind};
@@ -166,7 +164,7 @@ fn days_ago(app: &App, days: i64) -> CivilDate {
 /// already has Kangyuan centres in Heshan is left alone. Returns the centres
 /// created (0 when left alone).
 pub async fn seed_centres(app: &App) -> Result<usize> {
-    let heshan = RegionCode::parse(crate::demo::HESHAN).map_err(AppError::internal)?;
+    let heshan = RegionCode::parse(crate::HESHAN).map_err(AppError::internal)?;
     let mut conn = app.store().read().await?;
     let scope = FacilityScope::from(&Scope::Region {
         region: heshan.clone(),
@@ -263,9 +261,15 @@ pub async fn seed_centres(app: &App) -> Result<usize> {
     add_ratings(app, &mut tx, &ids).await?;
     add_funds(app, &mut tx, &ids).await?;
     add_pairings(app, &mut tx, &ids, &trainees).await?;
-    let mut event = Event::ok("demo.centres", "facility", String::new());
-    event.detail = serde_json::json!({ "centres": ids.len(), "trainees": trainees.len() });
-    app.audit_in(&mut tx, &Who::cli(), event).await?;
+    audit::record_cli_in(
+        app,
+        &mut tx,
+        "demo.centres",
+        "facility",
+        String::new(),
+        serde_json::json!({ "centres": ids.len(), "trainees": trainees.len() }),
+    )
+    .await?;
     tx.commit().await?;
     Ok(ids.len())
 }
@@ -520,7 +524,7 @@ async fn add_ratings(app: &App, tx: &mut Tx, ids: &[i64]) -> Result<()> {
         tx,
         &template.code,
         &format!("{year} 年度社区康园中心星级评定"),
-        crate::demo::HESHAN,
+        crate::HESHAN,
         &format!("{year}-03-01"),
         app.now(),
     )
@@ -570,7 +574,7 @@ async fn add_ratings(app: &App, tx: &mut Tx, ids: &[i64]) -> Result<()> {
 async fn add_funds(app: &App, tx: &mut Tx, ids: &[i64]) -> Result<()> {
     let now = app.now();
     let year = app.today().year();
-    let heshan = crate::demo::HESHAN;
+    let heshan = crate::HESHAN;
     let county = funds::add_source(tx, "鹤山市财政局", "county", heshan, now).await?;
     let lottery = funds::add_source(tx, "福利彩票公益金", "lottery", heshan, now).await?;
     let departments = funds::add_source(
@@ -738,7 +742,7 @@ async fn add_pairings(
         }
     }
     for (n, name) in orgs.iter().take(62).enumerate() {
-        let org = pairing::add_org(tx, name, "party_branch", crate::demo::HESHAN, "", now).await?;
+        let org = pairing::add_org(tx, name, "party_branch", crate::HESHAN, "", now).await?;
         let pairing = if n < ids.len() * 2 {
             let facility = ids[n % ids.len()];
             let town = CENTRES[n % ids.len()].town;
@@ -786,17 +790,6 @@ pub const GULAO_CENTRE: &str = "古劳镇康园中心";
 
 /// The id of a demo centre of Heshan by name.
 pub async fn centre_id(app: &App, name: &str) -> Result<Option<i64>> {
-    let heshan = RegionCode::parse(crate::demo::HESHAN).map_err(AppError::internal)?;
     let mut conn = app.store().read().await?;
-    let centres = store::list(
-        &mut conn,
-        &FacilityScope::from(&Scope::Region { region: heshan }),
-        Some(FacilityKind::KangyuanCentre.as_str()),
-        None,
-    )
-    .await?;
-    Ok(centres
-        .into_iter()
-        .find(|c| c.values.name == name)
-        .map(|c| c.id))
+    crate::facility_named(&mut conn, crate::HESHAN, FacilityKind::KangyuanCentre, name).await
 }

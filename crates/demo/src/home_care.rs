@@ -4,21 +4,19 @@
 //! state, some late, some flagged (no check-in, too short, far from home),
 //! some reviewed, with ratings, complaints and call-backs. All invented.
 
-use crate::actor::Who;
-use crate::audit::Event;
-use crate::kangyuan::month_bounds;
-use crate::{civil, App, AppError, Result};
-use kangyang_domain::capability::CapabilityLevel;
+use kangyang_app::home_care::{elder_on, provider_metrics};
+use kangyang_app::kangyuan::month_bounds;
+use kangyang_app::{audit, civil, App, AppError, Result};
 use kangyang_domain::facility::{EligibilityRule, FacilityKind};
 use kangyang_domain::home_care::{
-    callback_sample, default_catalogue, default_entitlements, entitlement_for, provider_scores,
-    provider_template, split_order, visit_anomalies, Channel, Elder, OrderState, ProviderMetrics,
-    Span, Visit, DEFAULT_ANOMALY_RULES, PROVIDER_TEMPLATE,
+    callback_sample, default_catalogue, default_entitlements, entitlement_for, price_of,
+    provider_scores, provider_template, split_order, visit_anomalies, Channel, OrderState, Span,
+    Visit, DEFAULT_ANOMALY_RULES, PROVIDER_TEMPLATE,
 };
 use kangyang_domain::money::Fen;
-use kangyang_domain::register::{EconomicStatus, LivingSituation, ELDERLY_AGE};
+use kangyang_domain::register::ELDERLY_AGE;
 use kangyang_domain::{CivilDate, RegionCode, Scope};
-use kangyang_store::facility::{self as facility, FacilityScope, FacilityValues};
+use kangyang_store::facility::{self as facility, FacilityValues};
 use kangyang_store::home_care::{self as store, HistoricOrder, NewCaregiver};
 use kangyang_store::register::PersonScope;
 use kangyang_store::{regions, Conn};
@@ -185,10 +183,16 @@ pub async fn seed(app: &App) -> Result<(i64, i64, i64)> {
         .await?;
         provider_ids.push(id);
     }
-    let mut event = Event::ok("demo.home_care", "facility", quality.to_string());
-    event.detail = serde_json::json!({ "providers": provider_ids, "orders": orders_made });
     score_last_month(app, &mut tx, &provider_ids).await?;
-    app.audit_in(&mut tx, &Who::cli(), event).await?;
+    audit::record_cli_in(
+        app,
+        &mut tx,
+        "demo.home_care",
+        "facility",
+        quality.to_string(),
+        serde_json::json!({ "providers": provider_ids, "orders": orders_made }),
+    )
+    .await?;
     tx.commit().await?;
     Ok((quality, provider_ids[0], provider_ids[1]))
 }
@@ -220,20 +224,14 @@ async fn history(
     .await?;
     let mut chosen = Vec::new();
     for e in elders {
-        let birth = CivilDate::parse(&e.birth_date).map_err(AppError::internal)?;
-        let elder = Elder {
-            age: birth.full_years_until(today),
-            economic_status: e.economic_status.as_deref().and_then(EconomicStatus::parse),
-            capability: e
-                .capability_level
-                .as_deref()
-                .and_then(CapabilityLevel::parse),
-            living_alone: e
-                .living_situation
-                .as_deref()
-                .and_then(LivingSituation::parse)
-                == Some(LivingSituation::Alone),
-        };
+        // The entitlement facts as an order booked today would read them.
+        let elder = elder_on(
+            &e.birth_date,
+            e.economic_status.as_deref(),
+            e.capability_level.as_deref(),
+            e.living_situation.as_deref(),
+            today,
+        )?;
         // Most of the entitled are served; a few are left for the dashboard's
         // "entitled but received nothing" list.
         if let Some(rule) = entitlement_for(rules, &elder) {
@@ -329,11 +327,15 @@ async fn history(
             } else {
                 1
             };
-            let price = Fen(item.price.0 * quantity);
+            // Priced and split as `home_care::create_order` does.
+            let price = u32::try_from(quantity)
+                .ok()
+                .and_then(|q| price_of(item, q))
+                .ok_or_else(|| AppError::internal("demo order price"))?;
             let used = month_used.entry((e.id, month.clone())).or_insert(0);
             let split = split_order(
                 price,
-                Fen(rule.monthly.0 - *used),
+                Fen(rule.monthly.0.saturating_sub(*used)),
                 rule.personal_share_per_mille,
             );
             let standard = i64::from(item.standard_minutes) * quantity;
@@ -599,18 +601,7 @@ async fn score_last_month(app: &App, tx: &mut Conn, providers: &[i64]) -> Result
     let month = format!("{y}-{m:02}");
     let template = provider_template();
     for &p in providers {
-        let f = store::provider_figures(tx, p, &month).await?;
-        let n = |v: i64| u32::try_from(v.max(0)).unwrap_or(0);
-        let metrics = ProviderMetrics {
-            finished: n(f.finished),
-            on_time: n(f.on_time),
-            clean: n(f.clean),
-            ratings: n(f.ratings),
-            stars: n(f.stars),
-            complaints: n(f.complaints),
-            callbacks: n(f.callbacks),
-            callbacks_confirmed: n(f.callbacks_confirmed),
-        };
+        let metrics = provider_metrics(&store::provider_figures(tx, p, &month).await?);
         let scores = provider_scores(&metrics);
         let scored = template
             .score(&scores)
@@ -660,16 +651,6 @@ pub async fn link_caregiver(app: &App, provider: i64, username: &str) -> Result<
 }
 
 async fn find(app: &App, name: &str, kind: FacilityKind) -> Result<Option<i64>> {
-    let region = RegionCode::parse(YUNFU).map_err(AppError::internal)?;
     let mut conn = app.store().read().await?;
-    Ok(facility::list(
-        &mut conn,
-        &FacilityScope::from(&Scope::Region { region }),
-        Some(kind.as_str()),
-        None,
-    )
-    .await?
-    .into_iter()
-    .find(|f| f.values.name == name)
-    .map(|f| f.id))
+    crate::facility_named(&mut conn, YUNFU, kind, name).await
 }

@@ -3,16 +3,14 @@
 //! carer is assigned to half of them, so the other half shows the
 //! break-glass rule. All data is invented.
 
-use crate::actor::Who;
-use crate::audit::Event;
-use crate::children::ChildDetails;
-use crate::{civil, App, AppError, Result};
+use kangyang_app::children::ChildDetails;
+use kangyang_app::{audit, civil, App, AppError, Result};
 use kangyang_domain::children::{Guardianship, Schooling};
 use kangyang_domain::facility::FacilityKind;
 use kangyang_domain::register::ChildCategory;
 use kangyang_domain::{CivilDate, RegionCode, Scope};
 use kangyang_store::children as store;
-use kangyang_store::facility::{self as facility, FacilityScope, FacilityValues};
+use kangyang_store::facility::{self as facility, FacilityValues};
 use kangyang_store::register::PersonScope;
 use kangyang_store::{kangyuan, users};
 
@@ -125,9 +123,7 @@ pub async fn seed_welfare_home(app: &App) -> Result<i64> {
             health: HEALTH[i % HEALTH.len()].to_owned(),
             allowance_note: "孤儿基本生活费（演示数据）".to_owned(),
         };
-        let sealed = app
-            .keys()
-            .encrypt(&serde_json::to_string(&details).map_err(AppError::internal)?)?;
+        let sealed = details.seal(app.keys())?;
         store::save_file(
             &mut tx,
             &store::FileValues {
@@ -157,9 +153,15 @@ pub async fn seed_welfare_home(app: &App) -> Result<i64> {
                 .await?;
         }
     }
-    let mut event = Event::ok("demo.welfare_home", "facility", id.to_string());
-    event.detail = serde_json::json!({ "children": children.len() });
-    app.audit_in(&mut tx, &Who::cli(), event).await?;
+    audit::record_cli_in(
+        app,
+        &mut tx,
+        "demo.welfare_home",
+        "facility",
+        id.to_string(),
+        serde_json::json!({ "children": children.len() }),
+    )
+    .await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -183,16 +185,6 @@ pub async fn assign_demo_carer(app: &App, home: i64, username: &str) -> Result<(
 }
 
 async fn home_id(app: &App) -> Result<Option<i64>> {
-    let region = RegionCode::parse(YUNFU).map_err(AppError::internal)?;
     let mut conn = app.store().read().await?;
-    Ok(facility::list(
-        &mut conn,
-        &FacilityScope::from(&Scope::Region { region }),
-        Some(FacilityKind::WelfareHome.as_str()),
-        None,
-    )
-    .await?
-    .into_iter()
-    .find(|f| f.values.name == WELFARE_HOME)
-    .map(|f| f.id))
+    crate::facility_named(&mut conn, YUNFU, FacilityKind::WelfareHome, WELFARE_HOME).await
 }

@@ -8,14 +8,12 @@
 //!
 //! Every step looks for what it would create first: a second run adds nothing.
 
-use crate::actor::Who;
-use crate::audit::Event;
-use crate::{civil, App, AppError, Result};
+use kangyang_app::{audit, civil, App, AppError, Result};
 use kangyang_domain::assessment::{station_standard_template, Template};
 use kangyang_domain::facility::{EligibilityRule, FacilityKind};
-use kangyang_domain::{RegionCode, Scope};
+use kangyang_domain::RegionCode;
 use kangyang_store::assessment::{self, NewAssessment};
-use kangyang_store::facility::{self as store, FacilityScope, FacilityValues};
+use kangyang_store::facility::{self as store, FacilityValues};
 use kangyang_store::medical_care::{self, NewAgreement};
 use kangyang_store::station::{self, NewActivity, NewTraining};
 use kangyang_store::visits::{self, NewVisit};
@@ -159,42 +157,28 @@ async fn seed_station(app: &App, spec: &StationSpec) -> Result<i64> {
             visited += 1;
         }
     }
-    let mut event = Event::ok("demo.station", "facility", id.to_string());
-    event.detail = serde_json::json!({ "people": people.len(), "visits": visited });
-    app.audit_in(&mut tx, &Who::cli(), event).await?;
+    audit::record_cli_in(
+        app,
+        &mut tx,
+        "demo.station",
+        "facility",
+        id.to_string(),
+        serde_json::json!({ "people": people.len(), "visits": visited }),
+    )
+    .await?;
     tx.commit().await?;
     Ok(id)
 }
 
 async fn station_id(app: &App, spec: &StationSpec) -> Result<Option<i64>> {
     let mut conn = app.store().read().await?;
-    facility_named(
+    crate::facility_named(
         &mut conn,
         spec.town,
         FacilityKind::SocialWorkStation,
         spec.name,
     )
     .await
-}
-
-/// The facility of `kind` named `name` within `region`, if there is one.
-async fn facility_named(
-    conn: &mut kangyang_store::Conn,
-    region: &str,
-    kind: FacilityKind,
-    name: &str,
-) -> Result<Option<i64>> {
-    let region = RegionCode::parse(region).map_err(AppError::internal)?;
-    Ok(store::list(
-        conn,
-        &FacilityScope::from(&Scope::Region { region }),
-        Some(kind.as_str()),
-        None,
-    )
-    .await?
-    .into_iter()
-    .find(|f| f.values.name == name)
-    .map(|f| f.id))
 }
 
 /// What [`seed_care_work`] found or made.
@@ -522,7 +506,7 @@ pub async fn seed_care_work(app: &App) -> Result<CareSummary> {
     }
     let mut ids = BTreeMap::new();
     for p in INSTITUTIONS.iter().chain(CLINICS.iter()) {
-        let id = match facility_named(&mut tx, p.town, p.kind, p.name).await? {
+        let id = match crate::facility_named(&mut tx, p.town, p.kind, p.name).await? {
             Some(id) => id,
             None => {
                 summary.institutions_created += 1;
@@ -562,11 +546,17 @@ pub async fn seed_care_work(app: &App) -> Result<CareSummary> {
         .await?;
         summary.agreements_created += 1;
     }
-    let mut event = Event::ok("demo.care", "region", crate::demo::YUNFU.to_owned());
-    event.detail = serde_json::json!({ "stations": summary.stations.len(),
+    audit::record_cli_in(
+        app,
+        &mut tx,
+        "demo.care",
+        "region",
+        crate::YUNFU.to_owned(),
+        serde_json::json!({ "stations": summary.stations.len(),
         "institutions": summary.institutions_created, "agreements": summary.agreements_created,
-        "today": today.to_string() });
-    app.audit_in(&mut tx, &Who::cli(), event).await?;
+        "today": today.to_string() }),
+    )
+    .await?;
     tx.commit().await?;
     Ok(summary)
 }
@@ -600,7 +590,7 @@ async fn rate_station(
     day: &str,
     now: i64,
 ) -> Result<()> {
-    let scores = crate::demo_centres::scores_for(template, spec.rating);
+    let scores = crate::kangyuan::scores_for(template, spec.rating);
     let scored = template
         .score(&scores)
         .map_err(|e| AppError::internal(format!("demo scores: {e:?}")))?;

@@ -4,10 +4,10 @@
 //! indexes, content MAC), so that searches, look-ups and dashboards on it
 //! do the work they do on real data.
 
-use crate::demo::villages;
-use crate::demo_people::{derive_seed, generate, DemoOptions, DemoVillage};
-use crate::register::seal;
-use crate::{App, Result};
+use crate::register::{derive_seed, generate, DemoOptions, DemoVillage};
+use crate::villages;
+use kangyang_app::register::seal;
+use kangyang_app::{App, Result};
 use kangyang_domain::capability::CapabilityLevel;
 use kangyang_store::register::StoredPerson;
 use rand::{Rng, SeedableRng};

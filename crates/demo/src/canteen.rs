@@ -8,16 +8,14 @@
 //! canteens and one lunch of each is claimed at both: the settlement flags
 //! them and holds their subsidy.
 
-use crate::actor::Who;
-use crate::audit::Event;
-use crate::canteen::{diner_on, tiers};
-use crate::{civil, App, AppError, Result};
+use kangyang_app::canteen::{diner_on, tiers};
+use kangyang_app::{audit, civil, App, AppError, Result};
 use kangyang_domain::canteen::{split, tier_for, CanteenMode, Meal, MealService};
 use kangyang_domain::facility::{EligibilityRule, FacilityKind};
 use kangyang_domain::register::ELDERLY_AGE;
 use kangyang_domain::{CivilDate, RegionCode, Scope};
 use kangyang_store::canteen::{self as store, NewMeal};
-use kangyang_store::facility::{self as facility, FacilityScope, FacilityValues};
+use kangyang_store::facility::{self as facility, FacilityValues};
 use kangyang_store::register::{self, ElderRow, PersonScope};
 use kangyang_store::{kangyuan, regions, Tx};
 use std::collections::HashSet;
@@ -142,7 +140,7 @@ const SOUPS: [&str; 7] = [
 ];
 
 fn roll(a: i64, b: i64) -> i64 {
-    crate::demo::roll(a, b, 60_013)
+    crate::roll(a, b, 60_013)
 }
 
 fn lunch(n: usize, c: usize) -> String {
@@ -333,9 +331,15 @@ pub async fn seed_canteens(app: &App) -> Result<i64> {
         store::add_meals(&mut tx, &meals, now).await?;
         meals_added += meals.len();
     }
-    let mut event = Event::ok("demo.canteens", "facility", String::new());
-    event.detail = serde_json::json!({ "canteens": ids.len(), "meals": meals_added });
-    app.audit_in(&mut tx, &Who::cli(), event).await?;
+    audit::record_cli_in(
+        app,
+        &mut tx,
+        "demo.canteens",
+        "facility",
+        String::new(),
+        serde_json::json!({ "canteens": ids.len(), "meals": meals_added }),
+    )
+    .await?;
     tx.commit().await?;
     Ok(ids[0])
 }
@@ -401,16 +405,6 @@ async fn add_canteen(tx: &mut Tx, c: &Canteen, i: usize, now: i64) -> Result<i64
 
 /// The id of a demo canteen of Yunfu by name.
 pub async fn canteen_id(app: &App, name: &str) -> Result<Option<i64>> {
-    let yunfu = RegionCode::parse(crate::demo::YUNFU).map_err(AppError::internal)?;
     let mut conn = app.store().read().await?;
-    Ok(facility::list(
-        &mut conn,
-        &FacilityScope::from(&Scope::Region { region: yunfu }),
-        Some(FacilityKind::ElderCanteen.as_str()),
-        None,
-    )
-    .await?
-    .into_iter()
-    .find(|f| f.values.name == name)
-    .map(|f| f.id))
+    crate::facility_named(&mut conn, crate::YUNFU, FacilityKind::ElderCanteen, name).await
 }

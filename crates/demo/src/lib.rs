@@ -1,14 +1,36 @@
 //! The demo city: the scenario of the brief, generated deterministically into
-//! an empty register (no real person's data).
+//! an empty register (no real person's data), and the synthetic province
+//! register the load tests read ([`bulk`]).
+//!
+//! Production code never needs this crate: the `kangyang demo` and `bench`
+//! commands and the integration tests do. Its generators make records the
+//! way the use cases make them: where they write through the store for
+//! speed, they use the use case's own mapping (sealing a person, pricing a
+//! meal, a home-care elder's entitlement, a provider's metrics) from the app
+//! crate, never a copy of it, so the demo cannot show what the product could
+//! not produce. Each module is named after the concept it fills, as in the
+//! other layers.
 
-use crate::actor::Who;
-use crate::audit::{Event, Outcome};
-use crate::demo_people::{generate, generate_kangyuan_trainees, DemoOptions, DemoVillage};
-use crate::register::seal;
-use crate::{App, Result};
+pub mod bulk;
+pub mod canteen;
+pub mod capability;
+pub mod children;
+mod city;
+pub mod construction;
+pub mod home_care;
+pub mod home_modification;
+pub mod kangyuan;
+pub mod register;
+pub mod yunfu;
+
+pub use city::build;
+
+use kangyang_app::register::seal;
+use kangyang_app::{audit, App, AppError, Result};
 use kangyang_domain::register::PersonRecord;
 use kangyang_domain::{RegionCode, UrbanRural};
-use kangyang_store::{regions, register};
+use kangyang_store::regions;
+use register::{generate, generate_kangyuan_trainees, DemoOptions, DemoVillage};
 
 /// Heshan (鹤山市): the disabled persons' federation's Kangyuan scenario.
 pub const HESHAN: &str = "440784";
@@ -33,7 +55,7 @@ pub struct DemoSummary {
 }
 
 pub(crate) async fn villages(app: &App, code: &str) -> Result<Vec<DemoVillage>> {
-    let code = RegionCode::parse(code).map_err(crate::AppError::internal)?;
+    let code = RegionCode::parse(code).map_err(AppError::internal)?;
     let mut conn = app.store().read().await?;
     Ok(regions::villages_under(&mut conn, &code)
         .await?
@@ -51,10 +73,10 @@ pub(crate) async fn villages(app: &App, code: &str) -> Result<Vec<DemoVillage>> 
 /// a register that has people is left as it is (the demo reuses its data).
 pub async fn seed_people(app: &App, scale: f64) -> Result<DemoSummary> {
     let mut conn = app.store().read().await?;
-    let existing = register::count(
+    let existing = kangyang_store::register::count(
         &mut conn,
-        &register::PersonScope::from(&kangyang_domain::Scope::Region {
-            region: RegionCode::parse("44").map_err(crate::AppError::internal)?,
+        &kangyang_store::register::PersonScope::from(&kangyang_domain::Scope::Region {
+            region: RegionCode::parse("44").map_err(AppError::internal)?,
         }),
     )
     .await?;
@@ -86,18 +108,15 @@ pub async fn seed_people(app: &App, scale: f64) -> Result<DemoSummary> {
             .iter()
             .map(|p| seal(app.keys(), p, None))
             .collect::<Result<Vec<_>>>()?;
-        register::insert_many(&mut tx, &sealed, now).await?;
+        kangyang_store::register::insert_many(&mut tx, &sealed, now).await?;
     }
-    app.audit_in(
+    audit::record_cli_in(
+        app,
         &mut tx,
-        &Who::cli(),
-        Event {
-            action: "demo.seed",
-            object_type: "person",
-            object_id: String::new(),
-            result: Outcome::Ok,
-            detail: serde_json::json!({ "people": people.len(), "scale": scale }),
-        },
+        "demo.seed",
+        "person",
+        String::new(),
+        serde_json::json!({ "people": people.len(), "scale": scale }),
     )
     .await?;
     tx.commit().await?;
@@ -105,4 +124,24 @@ pub async fn seed_people(app: &App, scale: f64) -> Result<DemoSummary> {
         people: people.len() as u64,
         seeded: true,
     })
+}
+
+/// The facility of `kind` named `name` within `region`, if there is one.
+pub(crate) async fn facility_named(
+    conn: &mut kangyang_store::Conn,
+    region: &str,
+    kind: kangyang_domain::facility::FacilityKind,
+    name: &str,
+) -> Result<Option<i64>> {
+    let region = RegionCode::parse(region).map_err(AppError::internal)?;
+    Ok(kangyang_store::facility::list(
+        conn,
+        &kangyang_store::facility::FacilityScope::from(&kangyang_domain::Scope::Region { region }),
+        Some(kind.as_str()),
+        None,
+    )
+    .await?
+    .into_iter()
+    .find(|f| f.values.name == name)
+    .map(|f| f.id))
 }

@@ -5,9 +5,7 @@
 //! items, costs and a few before/after photos. Deterministic, and seeded
 //! once: a second run finds the cases and leaves them alone.
 
-use crate::actor::Who;
-use crate::audit::Event;
-use crate::{App, AppError, Result};
+use kangyang_app::{audit, civil, App, AppError, Result};
 use kangyang_domain::home_modification::{recommended_items, CaseState, PhotoPhase};
 use kangyang_domain::money::Fen;
 use kangyang_domain::register::{EconomicStatus, ELDERLY_AGE};
@@ -71,7 +69,7 @@ pub async fn seed_modifications(app: &App) -> Result<DemoModifications> {
     let scope = PersonScope::from(&Scope::Region {
         region: city.clone(),
     });
-    let born_by = crate::civil::years_before(today, ELDERLY_AGE as u16).to_string();
+    let born_by = civil::years_before(today, ELDERLY_AGE as u16).to_string();
     // The elderly in special difficulty of each county (特困, 低保, 低保边缘, 困难).
     let mut candidates: Vec<Vec<(i64, String)>> = vec![Vec::new(); COUNTY_TARGETS.len()];
     let filter = PersonFilter {
@@ -128,10 +126,15 @@ pub async fn seed_modifications(app: &App) -> Result<DemoModifications> {
             }
         }
     }
-    let mut event = Event::ok("demo.modifications", "region", YUNFU.to_owned());
-    event.detail =
-        serde_json::json!({ "year": year, "cases": summary.cases, "done": summary.done });
-    app.audit_in(&mut tx, &Who::cli(), event).await?;
+    audit::record_cli_in(
+        app,
+        &mut tx,
+        "demo.modifications",
+        "region",
+        YUNFU.to_owned(),
+        serde_json::json!({ "year": year, "cases": summary.cases, "done": summary.done }),
+    )
+    .await?;
     tx.commit().await?;
     Ok(summary)
 }
