@@ -232,7 +232,7 @@ pub async fn create(app: &App, actor: &Actor, input: &BuildInput) -> Result<i64>
     if !actor.scope.covers(&region) || actor.scope.facility_id().is_some() {
         return Err(AppError::invalid("region", "不在您的管辖范围内"));
     }
-    crate::regions::require_known(app, &region, "region").await?;
+    crate::regions::require_known(app, &region, "region", "所在区划").await?;
     let name = input.name.trim();
     if name.is_empty() || name.chars().count() > 100 {
         return Err(AppError::invalid("name", "请填写项目名称（100 字以内）"));
