@@ -341,7 +341,9 @@ pub async fn add_activity(
     input: &ActivityInput,
 ) -> Result<i64> {
     require_assigned(app, actor, person_id, "child.activity").await?;
-    let day = record_day(app, "day", &input.day)?.to_string();
+    let day = record_day(app, "日期", &input.day)
+        .map_err(|e| e.keyed("day"))?
+        .to_string();
     let kind = activity_code(input.kind.trim())
         .ok_or_else(|| AppError::invalid_field("kind", "类别", "请选择活动类别"))?;
     let notes = input.notes.trim();
