@@ -482,9 +482,14 @@ pub async fn import_status_file(
         };
         let change = match parse_change(cell(columns.status), cell(columns.date), today) {
             Ok(c) => c,
-            Err(AppError::Invalid { field, message, .. }) => {
+            Err(AppError::Invalid {
+                field,
+                label,
+                message,
+            }) => {
                 report.rejected += 1;
-                keep(&mut report, row, cells, format!("{field}：{message}"));
+                let name = label.unwrap_or(field);
+                keep(&mut report, row, cells, format!("{name}：{message}"));
                 continue;
             }
             Err(e) => return Err(e),
