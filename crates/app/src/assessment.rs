@@ -46,7 +46,7 @@ pub async fn template(app: &App, code: &str) -> Result<Template> {
 
 /// A score sheet's faults as one field error, each naming its criterion.
 pub(crate) fn score_errors(field: &str, errors: Vec<ScoreError>) -> AppError {
-    AppError::invalid(
+    AppError::unkeyed(
         field,
         errors
             .into_iter()
@@ -79,7 +79,7 @@ pub async fn open_round(
             "不在您的管辖范围内",
         ));
     }
-    crate::regions::require_known(app, region, "region").await?;
+    crate::regions::require_known(app, region, "region", "区划").await?;
     template(app, template_code).await?;
     if name.trim().is_empty() {
         return Err(AppError::invalid_field(
@@ -137,8 +137,9 @@ pub async fn rate_facility(
     let facility = scoped_facility(app, actor, facility_id, "rating.create").await?;
     let template = match template(app, input.template.trim()).await {
         Err(AppError::NotFound) => {
-            return Err(AppError::invalid(
+            return Err(AppError::invalid_field(
                 "template",
+                "评定模板",
                 "评定模板不存在，如 kangyuan_star",
             ))
         }
@@ -154,8 +155,9 @@ pub async fn rate_facility(
         match kind.and_then(FacilityKind::rating_template) {
             Some(code) => code,
             None => {
-                return Err(AppError::invalid(
+                return Err(AppError::invalid_field(
                     "template",
+                    "评定模板",
                     format!(
                         "{}暂无评定模板",
                         kind.map_or("此类机构", FacilityKind::label)
@@ -165,8 +167,9 @@ pub async fn rate_facility(
         }
     };
     if template.code != expected {
-        return Err(AppError::invalid(
+        return Err(AppError::invalid_field(
             "template",
+            "评定模板",
             format!(
                 "{}应使用评定模板 {expected}",
                 kind.map_or("此机构", FacilityKind::label)

@@ -455,7 +455,8 @@ pub async fn change_password(
         // Locked by earlier guesses: not even the right password gets through.
         app.audit(&who, failed("password.change", &object_id, "locked"))
             .await?;
-        return Err(AppError::invalid(
+        return Err(AppError::invalid_field(
+            "current",
             "当前密码",
             "尝试次数过多，账号已暂时锁定，请稍后再试",
         ));
@@ -474,7 +475,11 @@ pub async fn change_password(
             sessions::delete_for_user(&mut conn, user.id).await?;
             return Err(AppError::Unauthenticated);
         }
-        return Err(AppError::invalid("当前密码", "当前密码不正确"));
+        return Err(AppError::invalid_field(
+            "current",
+            "当前密码",
+            "当前密码不正确",
+        ));
     }
     let hash = checked_new_password_hash(app, user.id, &user.username, &new.0).await?;
     let (mut tx, _guard) = app.store().begin_audited().await?;
@@ -498,14 +503,16 @@ pub(crate) async fn checked_new_password_hash(
     username: &str,
     new: &str,
 ) -> Result<String> {
-    password::check(new, username).map_err(|e| AppError::invalid("新密码", e.to_string()))?;
+    password::check(new, username)
+        .map_err(|e| AppError::invalid_field("new", "新密码", e.to_string()))?;
     let mut conn = app.store().read().await?;
     let recent =
         users::recent_password_hashes(&mut conn, user_id, app.config().password_history).await?;
     drop(conn);
     for old in &recent {
         if verify_password(new, old).await {
-            return Err(AppError::invalid(
+            return Err(AppError::invalid_field(
+                "new",
                 "新密码",
                 password::PasswordRejection::Reused.to_string(),
             ));
@@ -554,7 +561,8 @@ pub async fn confirm_totp(app: &App, actor: &Actor, code: &str) -> Result<()> {
         return Err(AppError::Conflict("已绑定动态口令".to_owned()));
     }
     if !totp_accepted(app, &user, Some(code)).await? {
-        return Err(AppError::invalid(
+        return Err(AppError::invalid_field(
+            "code",
             "动态口令",
             "动态口令不正确，请核对手机时间后重试",
         ));

@@ -394,8 +394,8 @@ pub async fn counter(
             recorded,
         });
     }
-    let totals =
-        settle(&splits).ok_or_else(|| AppError::invalid("金额", "金额超出可记录的范围"))?;
+    let totals = settle(&splits)
+        .ok_or_else(|| AppError::invalid_field("totals", "金额", "金额超出可记录的范围"))?;
     let mut served = meals_served(&menu);
     if !served.contains(&meal) {
         served.push(meal);
@@ -510,7 +510,7 @@ const WEEKDAYS: [&str; 7] = [
 ];
 
 fn menu_day(field: &str, s: &str) -> Result<CivilDate> {
-    CivilDate::parse(s.trim()).map_err(|_| AppError::invalid(field, "日期应为 YYYY-MM-DD"))
+    CivilDate::parse(s.trim()).map_err(|_| AppError::unkeyed(field, "日期应为 YYYY-MM-DD"))
 }
 
 /// The week's menu (this week when no day is given). Menus are planned
@@ -718,7 +718,7 @@ async fn settle_month(
     .await?;
     let tiers = tiers(&mut conn).await?;
     drop(conn);
-    let overflow = || AppError::invalid("金额", "金额超出可记录的范围");
+    let overflow = || AppError::invalid_field("totals", "金额", "金额超出可记录的范围");
     let settle = |parts: &[MealSplit]| settle(parts).ok_or_else(overflow);
     // The month's meals grouped by tier and by diner (in order of first
     // meal), each group added up by the domain's settlement.

@@ -55,14 +55,22 @@ pub async fn assess(
         risk_events_30_days: input.risk_events_30_days,
     };
     let result = assess_with(&input.scores, &basis)
-        .map_err(|errors| crate::assessment::score_errors("评估表", errors))?;
+        .map_err(|errors| crate::assessment::score_errors("评估表", errors).keyed("scores"))?;
     let day = CivilDate::parse(input.assessed_on.trim())
-        .map_err(|_| AppError::invalid("评估日期", "日期应为 YYYY-MM-DD"))?;
+        .map_err(|_| AppError::invalid_field("assessed_on", "评估日期", "日期应为 YYYY-MM-DD"))?;
     if day > app.today() {
-        return Err(AppError::invalid("评估日期", "不能晚于今天"));
+        return Err(AppError::invalid_field(
+            "assessed_on",
+            "评估日期",
+            "不能晚于今天",
+        ));
     }
     if input.assessor.trim().is_empty() {
-        return Err(AppError::invalid("评估员", "请填写评估员"));
+        return Err(AppError::invalid_field(
+            "assessor",
+            "评估员",
+            "请填写评估员",
+        ));
     }
     let scores = serde_json::to_string(&input.scores).map_err(AppError::internal)?;
     let evidence = result.adjustment.clone().unwrap_or_default();

@@ -218,7 +218,8 @@ pub async fn break_glass(
     reason: &str,
 ) -> Result<Option<i64>> {
     let (_, access, glass) = access(app, actor, person_id, "child.break_glass").await?;
-    let reason = children::check_reason(reason).map_err(|m| AppError::invalid("reason", m))?;
+    let reason =
+        children::check_reason(reason).map_err(|m| AppError::invalid_field("reason", "理由", m))?;
     if access == FileAccess::Assigned {
         return Ok(None);
     }
@@ -259,15 +260,19 @@ async fn welfare_home_of(app: &App, person_id: i64) -> Result<i64> {
         .find(|(_, kind)| kind == FacilityKind::WelfareHome.as_str())
         .map(|(id, _)| id)
         .ok_or_else(|| {
-            AppError::invalid("facility", "该儿童未在儿童福利机构安置，不能建立儿童档案")
+            AppError::invalid_field(
+                "facility",
+                "安置机构",
+                "该儿童未在儿童福利机构安置，不能建立儿童档案",
+            )
         })
 }
 
 fn parse_file(input: &ChildFileInput) -> Result<(Guardianship, Schooling, Fen, ChildDetails)> {
     let guardianship = Guardianship::parse(input.guardianship.trim())
-        .ok_or_else(|| AppError::invalid("guardianship", "请选择监护情况"))?;
+        .ok_or_else(|| AppError::invalid_field("guardianship", "监护情况", "请选择监护情况"))?;
     let schooling = Schooling::parse(input.schooling.trim())
-        .ok_or_else(|| AppError::invalid("schooling", "请选择就学情况"))?;
+        .ok_or_else(|| AppError::invalid_field("schooling", "就学情况", "请选择就学情况"))?;
     let allowance = if input.allowance.trim().is_empty() {
         Fen(0)
     } else {
@@ -275,19 +280,23 @@ fn parse_file(input: &ChildFileInput) -> Result<(Guardianship, Schooling, Fen, C
             .ok()
             .filter(|f| f.0 >= 0 && *f <= MAX_MONTHLY_ALLOWANCE)
             .ok_or_else(|| {
-                AppError::invalid("allowance", "每月补助应为 0 至 10000 元的金额，如 2338.00")
+                AppError::invalid_field(
+                    "allowance",
+                    "每月补助",
+                    "每月补助应为 0 至 10000 元的金额，如 2338.00",
+                )
             })?
     };
     let mut details = input.details.clone();
-    for (field, value) in [
-        ("guardian", &mut details.guardian),
-        ("school", &mut details.school),
-        ("health", &mut details.health),
-        ("allowance_note", &mut details.allowance_note),
+    for (key, label, value) in [
+        ("guardian", "监护人/联系", &mut details.guardian),
+        ("school", "学校和年级", &mut details.school),
+        ("health", "健康状况", &mut details.health),
+        ("allowance_note", "补助说明", &mut details.allowance_note),
     ] {
         *value = value.trim().to_owned();
         if value.chars().count() > 500 {
-            return Err(AppError::invalid(field, "不超过 500 个字"));
+            return Err(AppError::invalid_field(key, label, "不超过 500 个字"));
         }
     }
     Ok((guardianship, schooling, allowance, details))
@@ -338,12 +347,14 @@ pub async fn add_activity(
     input: &ActivityInput,
 ) -> Result<i64> {
     require_assigned(app, actor, person_id, "child.activity").await?;
-    let day = record_day(app, "day", &input.day)?.to_string();
+    let day = record_day(app, "日期", &input.day)
+        .map_err(|e| e.keyed("day"))?
+        .to_string();
     let kind = activity_code(input.kind.trim())
-        .ok_or_else(|| AppError::invalid("kind", "请选择活动类别"))?;
+        .ok_or_else(|| AppError::invalid_field("kind", "类别", "请选择活动类别"))?;
     let notes = input.notes.trim();
     if notes.chars().count() > 500 {
-        return Err(AppError::invalid("notes", "不超过 500 个字"));
+        return Err(AppError::invalid_field("notes", "情况", "不超过 500 个字"));
     }
     let sealed = app.keys().encrypt(notes)?;
     let (mut tx, _guard) = app.store().begin_audited().await?;
@@ -386,7 +397,13 @@ pub async fn assign(
     let user = users::find_by_username(&mut conn, username.trim())
         .await?
         .filter(|u| u.facility_id == Some(facility_id) && u.disabled_at.is_none())
-        .ok_or_else(|| AppError::invalid("username", "只能指派本机构在用的工作人员账号"))?;
+        .ok_or_else(|| {
+            AppError::invalid_field(
+                "username",
+                "工作人员账号",
+                "只能指派本机构在用的工作人员账号",
+            )
+        })?;
     drop(conn);
     let (mut tx, _guard) = app.store().begin_audited().await?;
     let changed = if remove {
@@ -517,7 +534,11 @@ pub async fn review(app: &App, actor: &Actor, id: i64, note: &str) -> Result<()>
     app.require(actor, Action::AuditRead).await?;
     let note = note.trim();
     if note.chars().count() > 200 {
-        return Err(AppError::invalid("note", "不超过 200 个字"));
+        return Err(AppError::invalid_field(
+            "note",
+            "审查意见",
+            "不超过 200 个字",
+        ));
     }
     let (lo, hi) = actor.scope.region().subtree_range();
     let (mut tx, _guard) = app.store().begin_audited().await?;

@@ -201,8 +201,9 @@ async fn scoped_build(app: &App, actor: &Actor, id: i64, what: &str) -> Result<B
     }
 }
 
-fn day(field: &str, s: &str) -> Result<CivilDate> {
-    CivilDate::parse(s.trim()).map_err(|_| AppError::invalid(field, "日期应为 YYYY-MM-DD"))
+fn day(key: &str, label: &str, s: &str) -> Result<CivilDate> {
+    CivilDate::parse(s.trim())
+        .map_err(|_| AppError::invalid_field(key, label, "日期应为 YYYY-MM-DD"))
 }
 
 fn milestone(input: &MilestoneInput, n: Option<usize>) -> Result<(Stage, String, CivilDate)> {
@@ -211,42 +212,60 @@ fn milestone(input: &MilestoneInput, n: Option<usize>) -> Result<(Stage, String,
         None => what.to_owned(),
     };
     let stage = Stage::parse(&input.stage)
-        .ok_or_else(|| AppError::invalid("stage", at("请选择所属阶段")))?;
+        .ok_or_else(|| AppError::invalid_field("stage", "阶段", at("请选择所属阶段")))?;
     let name = input.name.trim();
     if name.is_empty() || name.chars().count() > 100 {
-        return Err(AppError::invalid(
+        return Err(AppError::invalid_field(
             "name",
+            "里程碑名称",
             at("请填写里程碑名称（100 字以内）"),
         ));
     }
-    let planned = CivilDate::parse(input.planned_on.trim())
-        .map_err(|_| AppError::invalid("planned_on", at("计划日期应为 YYYY-MM-DD")))?;
+    let planned = CivilDate::parse(input.planned_on.trim()).map_err(|_| {
+        AppError::invalid_field("planned_on", "计划日期", at("计划日期应为 YYYY-MM-DD"))
+    })?;
     Ok((stage, name.to_owned(), planned))
 }
 
 /// Starts a project (stage: planning) with its milestones.
 pub async fn create(app: &App, actor: &Actor, input: &BuildInput) -> Result<i64> {
     app.require(actor, Action::FacilityManage).await?;
-    let region = RegionCode::parse(input.region.trim())
-        .map_err(|_| AppError::invalid("region", "区划代码应为 2、4、6、9 或 12 位数字"))?;
+    let region = RegionCode::parse(input.region.trim()).map_err(|_| {
+        AppError::invalid_field("region", "所在区划", "区划代码应为 2、4、6、9 或 12 位数字")
+    })?;
     if !actor.scope.covers(&region) || actor.scope.facility_id().is_some() {
-        return Err(AppError::invalid("region", "不在您的管辖范围内"));
+        return Err(AppError::invalid_field(
+            "region",
+            "所在区划",
+            "不在您的管辖范围内",
+        ));
     }
-    crate::regions::require_known(app, &region, "region").await?;
+    crate::regions::require_known(app, &region, "region", "所在区划").await?;
     let name = input.name.trim();
     if name.is_empty() || name.chars().count() > 100 {
-        return Err(AppError::invalid("name", "请填写项目名称（100 字以内）"));
+        return Err(AppError::invalid_field(
+            "name",
+            "项目名称",
+            "请填写项目名称（100 字以内）",
+        ));
     }
-    let kind = FacilityKind::parse(&input.facility_kind)
-        .ok_or_else(|| AppError::invalid("facility_kind", "请选择所建设施类别"))?;
-    let budget = Fen::parse_yuan(&input.budget).map_err(|m| AppError::invalid("budget", m))?;
+    let kind = FacilityKind::parse(&input.facility_kind).ok_or_else(|| {
+        AppError::invalid_field("facility_kind", "设施类别", "请选择所建设施类别")
+    })?;
+    let budget =
+        Fen::parse_yuan(&input.budget).map_err(|m| AppError::invalid_field("budget", "预算", m))?;
     if budget.0 <= 0 || budget > MAX_AMOUNT {
-        return Err(AppError::invalid("budget", "预算应大于 0、不超过 100 亿元"));
+        return Err(AppError::invalid_field(
+            "budget",
+            "预算",
+            "预算应大于 0、不超过 100 亿元",
+        ));
     }
     if let Some(area) = input.floor_area_m2 {
         if !(1..=1_000_000).contains(&area) {
-            return Err(AppError::invalid(
+            return Err(AppError::invalid_field(
                 "floor_area_m2",
+                "建筑面积",
                 "建筑面积应为 1 到 1000000 平方米",
             ));
         }
@@ -267,8 +286,9 @@ pub async fn create(app: &App, actor: &Actor, input: &BuildInput) -> Result<i64>
             RegionCode::parse(&p.region_code).is_ok_and(|r| actor.scope.covers(&r))
         });
         if !ok {
-            return Err(AppError::invalid(
+            return Err(AppError::invalid_field(
                 "fund_project_id",
+                "资金项目",
                 "资金项目不存在或不在您的管辖范围内",
             ));
         }
@@ -319,10 +339,12 @@ pub async fn advance(app: &App, actor: &Actor, id: i64, input: &StageInput) -> R
     app.require(actor, Action::FacilityManage).await?;
     let b = scoped_build(app, actor, id, "construction.stage").await?;
     let current = Stage::parse(&b.stage).unwrap_or(Stage::Planning);
-    let to = Stage::parse(&input.to).ok_or_else(|| AppError::invalid("to", "请选择下一阶段"))?;
+    let to = Stage::parse(&input.to)
+        .ok_or_else(|| AppError::invalid_field("to", "下一阶段", "请选择下一阶段"))?;
     if !current.may_move_to(to) {
-        return Err(AppError::invalid(
+        return Err(AppError::invalid_field(
             "to",
+            "下一阶段",
             format!(
                 "项目处于“{}”阶段，只能进入“{}”",
                 current.label(),
@@ -336,7 +358,7 @@ pub async fn advance(app: &App, actor: &Actor, id: i64, input: &StageInput) -> R
     let on = if input.day.trim().is_empty() {
         app.today()
     } else {
-        day("day", &input.day)?
+        day("day", "日期", &input.day)?
     };
     let now = app.now();
     let (mut tx, _guard) = app.store().begin_audited().await?;
@@ -392,13 +414,21 @@ pub async fn add_milestone(
 pub async fn progress(app: &App, actor: &Actor, id: i64, input: &ProgressInput) -> Result<()> {
     app.require(actor, Action::FacilityManage).await?;
     scoped_build(app, actor, id, "construction.progress").await?;
-    let actual = day("actual_on", &input.actual_on)?;
+    let actual = day("actual_on", "实际完成日期", &input.actual_on)?;
     if actual > app.today() {
-        return Err(AppError::invalid("actual_on", "实际日期不能晚于今天"));
+        return Err(AppError::invalid_field(
+            "actual_on",
+            "实际完成日期",
+            "实际日期不能晚于今天",
+        ));
     }
     let (mut tx, _guard) = app.store().begin_audited().await?;
     if !store::set_actual(&mut tx, id, input.milestone_id, &actual.to_string()).await? {
-        return Err(AppError::invalid("milestone_id", "该项目没有这个里程碑"));
+        return Err(AppError::invalid_field(
+            "milestone_id",
+            "里程碑",
+            "该项目没有这个里程碑",
+        ));
     }
     let mut event = Event::ok("construction.progress", "construction", id.to_string());
     event.detail =
@@ -413,18 +443,28 @@ pub async fn progress(app: &App, actor: &Actor, id: i64, input: &ProgressInput) 
 pub async fn pay(app: &App, actor: &Actor, id: i64, input: &PaymentInput) -> Result<i64> {
     app.require(actor, Action::FacilityManage).await?;
     let b = scoped_build(app, actor, id, "construction.payment").await?;
-    let amount = Fen::parse_yuan(&input.amount).map_err(|m| AppError::invalid("amount", m))?;
+    let amount =
+        Fen::parse_yuan(&input.amount).map_err(|m| AppError::invalid_field("amount", "金额", m))?;
     if amount.0 <= 0 || amount > MAX_AMOUNT {
-        return Err(AppError::invalid("amount", "金额应大于 0、不超过 100 亿元"));
+        return Err(AppError::invalid_field(
+            "amount",
+            "金额",
+            "金额应大于 0、不超过 100 亿元",
+        ));
     }
-    let on = day("day", &input.day)?;
+    let on = day("day", "日期", &input.day)?;
     let item = input.item.trim();
     if item.is_empty() || item.chars().count() > 100 {
-        return Err(AppError::invalid("item", "请填写付款事项（100 字以内）"));
+        return Err(AppError::invalid_field(
+            "item",
+            "事项",
+            "请填写付款事项（100 字以内）",
+        ));
     }
     if b.paid_fen + amount.0 > b.budget_fen {
-        return Err(AppError::invalid(
+        return Err(AppError::invalid_field(
             "amount",
+            "金额",
             format!(
                 "付款合计将达 {} 元，超过预算 {} 元；请先调整预算",
                 Fen(b.paid_fen + amount.0),

@@ -169,13 +169,16 @@ fn radius_of(q: &CoverageQuery) -> Result<f64> {
     text.parse::<f64>()
         .ok()
         .filter(|r| (0.1..=100.0).contains(r))
-        .ok_or_else(|| AppError::invalid("radius_km", "半径应为 0.1 到 100 之间的公里数"))
+        .ok_or_else(|| {
+            AppError::invalid_field("radius_km", "半径", "半径应为 0.1 到 100 之间的公里数")
+        })
 }
 
 fn kind_of(q: &CoverageQuery) -> Result<FacilityKind> {
     match q.kind.trim() {
         "" => Ok(FacilityKind::ElderCanteen),
-        k => FacilityKind::parse(k).ok_or_else(|| AppError::invalid("kind", "不是可选的机构类型")),
+        k => FacilityKind::parse(k)
+            .ok_or_else(|| AppError::invalid_field("kind", "机构类型", "不是可选的机构类型")),
     }
 }
 

@@ -50,8 +50,8 @@ impl FacilityInput {
     /// kind_label, rooms, …) are ignored.
     pub fn from_api(body: &serde_json::Value) -> Result<FacilityInput> {
         use serde_json::Value;
-        let bad = |key: &str| AppError::invalid(key, "应为文字或数字");
-        let text = |key: &str, v: &Value| -> Result<String> {
+        let bad = |key: &str, label: &str| AppError::invalid_field(key, label, "应为文字或数字");
+        let text = |key: &str, label: &str, v: &Value| -> Result<String> {
             match v {
                 Value::Null => Ok(String::new()),
                 Value::String(s) => Ok(s.clone()),
@@ -63,47 +63,47 @@ impl FacilityInput {
                         Value::String(s) => Ok(s.clone()),
                         Value::Array(pair) => match pair.first() {
                             Some(Value::String(code)) => Ok(code.clone()),
-                            _ => Err(bad(key)),
+                            _ => Err(bad(key, label)),
                         },
-                        _ => Err(bad(key)),
+                        _ => Err(bad(key, label)),
                     })
                     .collect::<Result<Vec<_>>>()
                     .map(|codes| codes.join(",")),
-                Value::Bool(_) | Value::Object(_) => Err(bad(key)),
+                Value::Bool(_) | Value::Object(_) => Err(bad(key, label)),
             }
         };
         let Value::Object(top) = body else {
-            return Err(AppError::invalid("请求", "应为 JSON 对象"));
+            return Err(AppError::invalid_field("body", "请求", "应为 JSON 对象"));
         };
         // GET nests the facility's own fields; the rest sits beside them.
         let mut fields = top.clone();
         if let Some(Value::Object(inner)) = top.get("facility") {
             fields.extend(inner.clone());
         }
-        let get = |key: &str, alias: Option<&str>| -> Result<String> {
+        let get = |key: &str, label: &str, alias: Option<&str>| -> Result<String> {
             match fields
                 .get(key)
                 .or_else(|| alias.and_then(|a| fields.get(a)))
             {
-                Some(v) => text(key, v),
+                Some(v) => text(key, label, v),
                 None => Ok(String::new()),
             }
         };
         Ok(FacilityInput {
-            name: get("name", None)?,
-            kind: get("kind", None)?,
-            region: get("region", Some("region_code"))?,
-            address: get("address", None)?,
-            longitude: get("longitude", None)?,
-            latitude: get("latitude", None)?,
-            floor_area_m2: get("floor_area_m2", None)?,
-            capacity: get("capacity", None)?,
-            opening_hours: get("opening_hours", None)?,
-            opening_days: get("opening_days", None)?,
-            operator: get("operator", None)?,
-            contact_name: get("contact_name", None)?,
-            contact_phone: get("contact_phone", None)?,
-            villages: get("villages", None)?,
+            name: get("name", "名称", None)?,
+            kind: get("kind", "类型", None)?,
+            region: get("region", "所在区划", Some("region_code"))?,
+            address: get("address", "地址", None)?,
+            longitude: get("longitude", "经度", None)?,
+            latitude: get("latitude", "纬度", None)?,
+            floor_area_m2: get("floor_area_m2", "面积（平方米）", None)?,
+            capacity: get("capacity", "床位/学位", None)?,
+            opening_hours: get("opening_hours", "开放时间", None)?,
+            opening_days: get("opening_days", "开放日", None)?,
+            operator: get("operator", "运营方", None)?,
+            contact_name: get("contact_name", "联系人", None)?,
+            contact_phone: get("contact_phone", "联系电话", None)?,
+            villages: get("villages", "服务村（社区）", None)?,
         })
     }
 }
@@ -335,7 +335,7 @@ pub async fn set_eligibility(
     app.require(actor, Action::FacilityManage).await?;
     let old = scoped_facility(app, actor, id, "facility.eligibility").await?;
     rule.validate()
-        .map_err(|m| AppError::invalid("入托条件", m))?;
+        .map_err(|m| AppError::invalid_field("eligibility", "入托条件", m))?;
     let mut values = old.values.clone();
     values.eligibility = serde_json::to_string(rule).map_err(AppError::internal)?;
     let (mut tx, _guard) = app.store().begin_audited().await?;
@@ -897,14 +897,20 @@ pub async fn list(app: &App, actor: &Actor, q: &FacilityQuery) -> Result<Vec<Fac
         None => None,
         Some(k) => Some(
             FacilityKind::parse(k)
-                .ok_or_else(|| AppError::invalid("type", "不是已知的机构类型代码"))?,
+                .ok_or_else(|| AppError::invalid_field("type", "类型", "不是已知的机构类型代码"))?,
         ),
     };
     let within = match q.region.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
         None => None,
         Some(r) => Some(
             RegionCode::parse(r)
-                .map_err(|_| AppError::invalid("region", "区划代码应为 2、4、6、9 或 12 位数字"))?
+                .map_err(|_| {
+                    AppError::invalid_field(
+                        "region",
+                        "区划代码",
+                        "区划代码应为 2、4、6、9 或 12 位数字",
+                    )
+                })?
                 .subtree_range(),
         ),
     };

@@ -43,7 +43,7 @@ async fn region_in_scope(app: &App, actor: &Actor, code: &str) -> Result<RegionC
             "不在您的管辖范围内",
         ));
     }
-    crate::regions::require_known(app, &region, "region").await?;
+    crate::regions::require_known(app, &region, "region", "区划").await?;
     Ok(region)
 }
 

@@ -327,15 +327,19 @@ pub struct OpenCaseInput {
 }
 
 /// A day typed in a form: today when blank, never after today.
-fn day_field(app: &App, field: &str, s: &str) -> Result<CivilDate> {
+fn day_field(app: &App, key: &str, label: &str, s: &str) -> Result<CivilDate> {
     let s = s.trim();
     if s.is_empty() {
         return Ok(app.today());
     }
     let day = CivilDate::parse(s)
-        .map_err(|_| AppError::invalid(field, "日期应为 YYYY-MM-DD，如 2026-03-15"))?;
+        .map_err(|_| AppError::invalid_field(key, label, "日期应为 YYYY-MM-DD，如 2026-03-15"))?;
     if day > app.today() {
-        return Err(AppError::invalid(field, "不能登记今天以后的日期"));
+        return Err(AppError::invalid_field(
+            key,
+            label,
+            "不能登记今天以后的日期",
+        ));
     }
     Ok(day)
 }
@@ -343,7 +347,11 @@ fn day_field(app: &App, field: &str, s: &str) -> Result<CivilDate> {
 fn note_field(note: &str) -> Result<&str> {
     let note = note.trim();
     if note.chars().count() > 200 {
-        return Err(AppError::invalid("note", "备注不能超过 200 字"));
+        return Err(AppError::invalid_field(
+            "note",
+            "备注",
+            "备注不能超过 200 字",
+        ));
     }
     Ok(note)
 }
@@ -352,20 +360,26 @@ fn note_field(note: &str) -> Result<&str> {
 pub async fn open_case(app: &App, actor: &Actor, input: &OpenCaseInput) -> Result<i64> {
     app.require(actor, Action::PersonWrite).await?;
     let person = scoped_person(app, actor, input.person_id, "home_mod.open").await?;
-    let applied_on = day_field(app, "applied_on", &input.applied_on)?;
+    let applied_on = day_field(app, "applied_on", "申请日期", &input.applied_on)?;
     if applied_on.year() < 2000 {
-        return Err(AppError::invalid("applied_on", "申请日期不能早于 2000 年"));
+        return Err(AppError::invalid_field(
+            "applied_on",
+            "申请日期",
+            "申请日期不能早于 2000 年",
+        ));
     }
     let note = note_field(&input.note)?;
     if person.status != "alive" {
-        return Err(AppError::invalid(
+        return Err(AppError::invalid_field(
             "person_id",
+            "申请人",
             "此人已故或已迁出，不能申请适老化改造",
         ));
     }
     if age_on(&person.birth_date, applied_on)? < ELDERLY_AGE {
-        return Err(AppError::invalid(
+        return Err(AppError::invalid_field(
             "person_id",
+            "申请人",
             "适老化改造面向 60 周岁及以上老年人的家庭：此人申请时未满 60 周岁",
         ));
     }
@@ -488,27 +502,33 @@ pub async fn move_case(app: &App, actor: &Actor, id: i64, input: &MoveInput) -> 
     let row = scoped_case(app, actor, id, "home_mod.move").await?;
     let from = state_of(&row.state)?;
     let to = CaseState::parse(&input.to).ok_or_else(|| {
-        AppError::invalid(
+        AppError::invalid_field(
             "to",
+            "转到",
             "请选择要转到的环节：评估、设计、施工、验收、已拨付或撤回",
         )
     })?;
     let since = CivilDate::parse(&row.since).map_err(AppError::internal)?;
-    let day = day_field(app, "day", &input.day)?;
+    let day = day_field(app, "day", "日期", &input.day)?;
     if day < since {
-        return Err(AppError::invalid(
+        return Err(AppError::invalid_field(
             "day",
+            "日期",
             format!("日期不能早于案件进入“{}”环节的 {since}", from.label()),
         ));
     }
     let note = note_field(&input.note)?;
     if to == CaseState::Withdrawn && note.is_empty() {
-        return Err(AppError::invalid("note", "撤回案件请在备注中写明原因"));
+        return Err(AppError::invalid_field(
+            "note",
+            "备注",
+            "撤回案件请在备注中写明原因",
+        ));
     }
     let mut conn = app.store().read().await?;
     let items = store::items(&mut conn, id).await?.len();
     drop(conn);
-    check_move(from, to, items).map_err(|m| AppError::invalid("to", m))?;
+    check_move(from, to, items).map_err(|m| AppError::invalid_field("to", "转到", m))?;
     let day = day.to_string();
     let (mut tx, _guard) = app.store().begin_audited().await?;
     if !store::move_state(&mut tx, id, from.as_str(), to.as_str(), &day, app.now()).await? {
@@ -555,33 +575,38 @@ pub async fn set_item(app: &App, actor: &Actor, id: i64, input: &ItemInput) -> R
     app.require(actor, Action::PersonWrite).await?;
     let row = scoped_case(app, actor, id, "home_mod.item").await?;
     let item = item_by_code(input.item.trim()).ok_or_else(|| {
-        AppError::invalid(
+        AppError::invalid_field(
             "item",
+            "项目",
             "请从民政部 2020 年推荐清单中选择改造项目（清单以外的项目不能列入）",
         )
     })?;
     let state = state_of(&row.state)?;
     if !state.items_editable() {
-        return Err(AppError::invalid(
+        return Err(AppError::invalid_field(
             "item",
+            "项目",
             format!("案件已处于“{}”环节，改造项目不能再修改", state.label()),
         ));
     }
     let quantity = input.quantity.unwrap_or(1);
     if !(0..=MAX_QUANTITY).contains(&quantity) {
-        return Err(AppError::invalid(
+        return Err(AppError::invalid_field(
             "quantity",
+            "数量",
             format!("数量应为 1 到 {MAX_QUANTITY} 之间的整数（填 0 为移除该项目）"),
         ));
     }
     let unit_cost = if input.unit_cost.trim().is_empty() {
         item.typical_cost
     } else {
-        Fen::parse_yuan(&input.unit_cost).map_err(|m| AppError::invalid("unit_cost", m))?
+        Fen::parse_yuan(&input.unit_cost)
+            .map_err(|m| AppError::invalid_field("unit_cost", "单价", m))?
     };
     if unit_cost > MAX_UNIT_COST {
-        return Err(AppError::invalid(
+        return Err(AppError::invalid_field(
             "unit_cost",
+            "单价",
             format!(
                 "单价不能超过 {} 元：请核对是否多输了位数",
                 MAX_UNIT_COST.yuan_string()
@@ -594,11 +619,16 @@ pub async fn set_item(app: &App, actor: &Actor, id: i64, input: &ItemInput) -> R
     let has = existing.iter().any(|i| i.item_code == item.code);
     if quantity == 0 {
         if !has {
-            return Err(AppError::invalid("item", "案件中没有这一项目，无需移除"));
+            return Err(AppError::invalid_field(
+                "item",
+                "项目",
+                "案件中没有这一项目，无需移除",
+            ));
         }
         if existing.len() == 1 && matches!(state, CaseState::Designed | CaseState::Works) {
-            return Err(AppError::invalid(
+            return Err(AppError::invalid_field(
                 "item",
+                "项目",
                 "设计方案至少应保留一项改造项目：请先添加新项目再移除此项",
             ));
         }
@@ -659,24 +689,31 @@ pub async fn add_photo(
 ) -> Result<PhotoStored> {
     app.require(actor, Action::PersonWrite).await?;
     let row = scoped_case(app, actor, id, "home_mod.photo").await?;
-    let phase = PhotoPhase::parse(&input.phase)
-        .ok_or_else(|| AppError::invalid("phase", "请选择照片类别：改造前或改造后"))?;
+    let phase = PhotoPhase::parse(&input.phase).ok_or_else(|| {
+        AppError::invalid_field("phase", "类别", "请选择照片类别：改造前或改造后")
+    })?;
     let state = state_of(&row.state)?;
     phase
         .allowed_in(state)
-        .map_err(|m| AppError::invalid("phase", m))?;
+        .map_err(|m| AppError::invalid_field("phase", "类别", m))?;
     if input.bytes.is_empty() {
-        return Err(AppError::invalid("photo", "请选择要上传的照片"));
+        return Err(AppError::invalid_field(
+            "photo",
+            "照片",
+            "请选择要上传的照片",
+        ));
     }
     if input.bytes.len() > MAX_PHOTO_BYTES {
-        return Err(AppError::invalid(
+        return Err(AppError::invalid_field(
             "photo",
+            "照片",
             format!("照片不能超过 {} MB", MAX_PHOTO_BYTES / 1024 / 1024),
         ));
     }
     let content_type = photo_kind(&input.bytes).ok_or_else(|| {
-        AppError::invalid(
+        AppError::invalid_field(
             "photo",
+            "照片",
             "只能上传 JPEG、PNG 或 WebP 格式的照片（按文件内容识别，改扩展名无效）",
         )
     })?;
@@ -684,8 +721,9 @@ pub async fn add_photo(
     let count = store::photo_count(&mut conn, id).await?;
     drop(conn);
     if count >= MAX_PHOTOS_PER_CASE {
-        return Err(AppError::invalid(
+        return Err(AppError::invalid_field(
             "photo",
+            "照片",
             format!("每个案件最多保存 {MAX_PHOTOS_PER_CASE} 张照片"),
         ));
     }
@@ -764,8 +802,9 @@ const MAX_TARGET: i64 = 1_000_000;
 fn year_field(app: &App, year: Option<i64>) -> Result<i64> {
     let year = year.unwrap_or_else(|| i64::from(app.today().year()));
     if !(2000..=2100).contains(&year) {
-        return Err(AppError::invalid(
+        return Err(AppError::invalid_field(
             "year",
+            "年度",
             "年度应为 2000 到 2100 之间的年份",
         ));
     }
@@ -776,24 +815,34 @@ fn year_field(app: &App, year: Option<i64>) -> Result<i64> {
 pub async fn set_target(app: &App, actor: &Actor, input: &TargetInput) -> Result<()> {
     app.require(actor, Action::FacilityManage).await?;
     let region = RegionCode::parse(input.region.trim()).map_err(|_| {
-        AppError::invalid("region", "区划代码应为 2、4、6 或 9 位数字（市、县、镇）")
+        AppError::invalid_field(
+            "region",
+            "区划",
+            "区划代码应为 2、4、6 或 9 位数字（市、县、镇）",
+        )
     })?;
     if !actor.scope.covers(&region) || actor.scope.facility_id().is_some() {
-        return Err(AppError::invalid("region", "该区划不在您的管辖范围内"));
+        return Err(AppError::invalid_field(
+            "region",
+            "区划",
+            "该区划不在您的管辖范围内",
+        ));
     }
     if region.level() == RegionLevel::Village {
-        return Err(AppError::invalid(
+        return Err(AppError::invalid_field(
             "region",
+            "区划",
             "目标任务下达到市、县或镇（街道），不下达到村",
         ));
     }
     let year = year_field(app, input.year)?;
     let households = input
         .households
-        .ok_or_else(|| AppError::invalid("households", "请填写目标户数"))?;
+        .ok_or_else(|| AppError::invalid_field("households", "目标户数", "请填写目标户数"))?;
     if !(0..=MAX_TARGET).contains(&households) {
-        return Err(AppError::invalid(
+        return Err(AppError::invalid_field(
             "households",
+            "目标户数",
             format!("目标户数应为 0 到 {MAX_TARGET} 之间的整数"),
         ));
     }
@@ -801,7 +850,11 @@ pub async fn set_target(app: &App, actor: &Actor, input: &TargetInput) -> Result
     let known = regions::get(&mut conn, region.as_str()).await?.is_some();
     drop(conn);
     if !known {
-        return Err(AppError::invalid("region", "没有这个区划代码"));
+        return Err(AppError::invalid_field(
+            "region",
+            "区划",
+            "没有这个区划代码",
+        ));
     }
     let (mut tx, _guard) = app.store().begin_audited().await?;
     store::set_target(

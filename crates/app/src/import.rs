@@ -96,7 +96,7 @@ const ROWS_AHEAD: usize = 256;
 pub const NOT_HERE: &str = "此人不能在本辖区登记或修改：如此人已迁入本辖区，请由县（区）民政工作人员在“迁入申请”中提交申请，经原登记地同意后迁入";
 
 pub(crate) fn sheet_error(e: SheetError) -> AppError {
-    AppError::invalid("文件", e.to_string())
+    AppError::invalid_field("file", "文件", e.to_string())
 }
 
 /// Who imports, and within what.
@@ -157,7 +157,11 @@ pub async fn import_file(
     let headers = reader.headers.clone();
     let map = map_headers(&headers);
     if !map.is_usable() {
-        return Err(AppError::invalid("表头", map.errors().join("；")));
+        return Err(AppError::invalid_field(
+            "file",
+            "表头",
+            map.errors().join("；"),
+        ));
     }
     let mut report = ImportReport {
         headers: headers.clone(),
@@ -571,7 +575,8 @@ pub async fn start_job(
                     all.remove(&oldest);
                 }
                 None => {
-                    return Err(AppError::invalid(
+                    return Err(AppError::invalid_field(
+                        "file",
                         "文件",
                         "正在进行的导入过多，请等其他导入完成后再试",
                     ))

@@ -27,21 +27,22 @@ use serde::{Deserialize, Serialize};
 
 fn date_field(field: &str, s: &str) -> Result<CivilDate> {
     CivilDate::parse(s.trim())
-        .map_err(|_| AppError::invalid(field, "日期应为 YYYY-MM-DD，如 2023-11-06"))
+        .map_err(|_| AppError::unkeyed(field, "日期应为 YYYY-MM-DD，如 2023-11-06"))
 }
 
-/// A day on which something is recorded: not in the future.
+/// A day on which something is recorded: not in the future. Shared by
+/// several fields, so callers name the field by key (`keyed`).
 pub(crate) fn record_day(app: &App, field: &str, s: &str) -> Result<CivilDate> {
     let day = date_field(field, s)?;
     if day > app.today() {
-        return Err(AppError::invalid(field, "不能登记今天以后的日期"));
+        return Err(AppError::unkeyed(field, "不能登记今天以后的日期"));
     }
     Ok(day)
 }
 
 /// The month "YYYY-MM" as (year, month).
 pub fn parse_month(s: &str) -> Result<(u16, u8)> {
-    let bad = || AppError::invalid("month", "月份应为 YYYY-MM，如 2023-11");
+    let bad = || AppError::invalid_field("month", "月份", "月份应为 YYYY-MM，如 2023-11");
     let (y, m) = s.trim().split_once('-').ok_or_else(bad)?;
     let (y, m) = (
         y.parse::<u16>().map_err(|_| bad())?,
@@ -56,7 +57,7 @@ pub fn parse_month(s: &str) -> Result<(u16, u8)> {
 /// The first and last day of a month.
 pub fn month_bounds(year: u16, month: u8) -> Result<(CivilDate, CivilDate)> {
     let last = kangyang_domain::date::days_in_month(year, month)
-        .ok_or_else(|| AppError::invalid("month", "月份不存在"))?;
+        .ok_or_else(|| AppError::invalid_field("month", "月份", "月份不存在"))?;
     let first = CivilDate::new(year, month, 1).map_err(AppError::internal)?;
     let last = CivilDate::new(year, month, last).map_err(AppError::internal)?;
     Ok((first, last))
@@ -88,16 +89,21 @@ pub async fn enrol(app: &App, actor: &Actor, facility_id: i64, req: &EnrolReques
     let facility = scoped_facility(app, actor, facility_id, "enrolment.create").await?;
     let kind = FacilityKind::parse(&facility.kind);
     if !kind.is_some_and(FacilityKind::enrols_people) {
-        return Err(AppError::invalid("机构", "此类机构不登记入托人员"));
+        return Err(AppError::invalid_field(
+            "facility",
+            "机构",
+            "此类机构不登记入托人员",
+        ));
     }
     let start = match req.start_date.as_deref().filter(|s| !s.trim().is_empty()) {
-        Some(s) => date_field("入托日期", s)?,
+        Some(s) => date_field("入托日期", s).map_err(|e| e.keyed("start_date"))?,
         None => app.today(),
     };
     let mut conn = app.store().read().await?;
     let scope = catchment(&facility)?;
     let not_in_catchment = || {
-        AppError::invalid(
+        AppError::invalid_field(
+            "person_id",
             "人员",
             "在本机构所在区域的人员名册中找不到此人：请核对身份证号，或先在名册中登记",
         )
@@ -107,12 +113,16 @@ pub async fn enrol(app: &App, actor: &Actor, facility_id: i64, req: &EnrolReques
         // let them reach anyone of the town, so they enrol by ID number,
         // which they have from the person in front of them.
         (Some(_), _) if actor.scope.facility_id().is_some() => {
-            return Err(AppError::invalid("身份证号", "请用身份证号登记入托"));
+            return Err(AppError::invalid_field(
+                "id_number",
+                "身份证号",
+                "请用身份证号登记入托",
+            ));
         }
         (Some(id), _) => Some(id),
         (None, Some(number)) => {
             let number = IdNumber::parse(number.trim())
-                .map_err(|e| AppError::invalid("身份证号", e.to_string()))?;
+                .map_err(|e| AppError::invalid_field("id_number", "身份证号", e.to_string()))?;
             let index = app
                 .keys()
                 .blind_index(crate::register::ID_KIND, number.as_str());
@@ -120,7 +130,13 @@ pub async fn enrol(app: &App, actor: &Actor, facility_id: i64, req: &EnrolReques
                 .await?
                 .map(|(id, _, _)| id)
         }
-        (None, None) => return Err(AppError::invalid("人员", "请给出人员或其身份证号")),
+        (None, None) => {
+            return Err(AppError::invalid_field(
+                "person_id",
+                "人员",
+                "请给出人员或其身份证号",
+            ))
+        }
     };
     let person = match person_id {
         Some(id) => register::get(&mut conn, &scope, id).await?,
@@ -164,7 +180,8 @@ pub async fn enrol(app: &App, actor: &Actor, facility_id: i64, req: &EnrolReques
             },
         )
         .await?;
-        return Err(AppError::invalid(
+        return Err(AppError::invalid_field(
+            "eligibility",
             "入托条件",
             failures
                 .into_iter()
@@ -233,9 +250,13 @@ pub async fn leave(
 ) -> Result<()> {
     app.require(actor, Action::ServiceRecord).await?;
     scoped_facility(app, actor, facility_id, "enrolment.end").await?;
-    let end = record_day(app, "离开日期", end_date)?;
+    let end = record_day(app, "离开日期", end_date).map_err(|e| e.keyed("end_date"))?;
     if reason.trim().is_empty() {
-        return Err(AppError::invalid("离开原因", "请填写离开原因"));
+        return Err(AppError::invalid_field(
+            "reason",
+            "离开原因",
+            "请填写离开原因",
+        ));
     }
     let mut conn = app.store().read().await?;
     let Some(current) = store::current_enrolment(&mut conn, facility_id, person_id).await? else {
@@ -246,7 +267,11 @@ pub async fn leave(
     };
     drop(conn);
     if end.to_string() < current.start_date {
-        return Err(AppError::invalid("离开日期", "不能早于入托日期"));
+        return Err(AppError::invalid_field(
+            "end_date",
+            "离开日期",
+            "不能早于入托日期",
+        ));
     }
     let (mut tx, _guard) = app.store().begin_audited().await?;
     store::end_enrolment(&mut tx, current.id, &end.to_string(), reason.trim()).await?;
@@ -338,7 +363,7 @@ pub async fn attendance_day(
     app.require(actor, Action::ServiceRecord).await?;
     let facility = scoped_facility(app, actor, facility_id, "attendance.read").await?;
     let day = match day.filter(|d| !d.trim().is_empty()) {
-        Some(d) => record_day(app, "日期", d)?,
+        Some(d) => record_day(app, "日期", d).map_err(|e| e.keyed("day"))?,
         None => app.today(),
     };
     let d = day.to_string();
@@ -393,7 +418,7 @@ pub(crate) async fn check_enrolled_on(
     service: Service,
 ) -> Result<()> {
     if people.iter().any(|p| *p <= 0) {
-        return Err(AppError::invalid("学员", "请选择学员"));
+        return Err(AppError::invalid_field("person_id", "学员", "请选择学员"));
     }
     // A death or a move refuses what is dated after it, by the one rule
     // every recording path asks. Only the facility's own people (enrolled
@@ -409,7 +434,7 @@ pub(crate) async fn check_enrolled_on(
             event.result = crate::audit::Outcome::Failed;
             event.detail = serde_json::json!({ "facility": facility_id, "day": day, "service": service.label() });
             app.audit(&Who::from(actor), event).await?;
-            return Err(AppError::invalid("日期", refused.to_string()));
+            return Err(AppError::invalid_field("day", "日期", refused.to_string()));
         }
     }
     let enrolled = store::trainees(conn, facility_id, Some((day, day))).await?;
@@ -434,7 +459,9 @@ pub async fn mark(
 ) -> Result<()> {
     app.require(actor, Action::ServiceRecord).await?;
     scoped_facility(app, actor, facility_id, "attendance.mark").await?;
-    let day = record_day(app, "日期", day)?.to_string();
+    let day = record_day(app, "日期", day)
+        .map_err(|e| e.keyed("day"))?
+        .to_string();
     let mut conn = app.store().read().await?;
     check_enrolled_on(
         app,
@@ -481,7 +508,9 @@ pub async fn mark_day(
 ) -> Result<usize> {
     app.require(actor, Action::ServiceRecord).await?;
     scoped_facility(app, actor, facility_id, "attendance.mark").await?;
-    let day = record_day(app, "日期", day)?.to_string();
+    let day = record_day(app, "日期", day)
+        .map_err(|e| e.keyed("day"))?
+        .to_string();
     let mut conn = app.store().read().await?;
     check_enrolled_on(
         app,
@@ -771,9 +800,11 @@ pub async fn add_counselling(
     app.require(actor, Action::CounsellingNotes).await?;
     scoped_facility(app, actor, facility_id, "counselling.create").await?;
     own_facility_only(app, actor, facility_id, "counselling.create").await?;
-    let day = record_day(app, "日期", day)?.to_string();
+    let day = record_day(app, "日期", day)
+        .map_err(|e| e.keyed("day"))?
+        .to_string();
     if notes.trim().is_empty() {
-        return Err(AppError::invalid("记录", "请填写咨询记录"));
+        return Err(AppError::invalid_field("notes", "记录", "请填写咨询记录"));
     }
     let mut conn = app.store().read().await?;
     check_enrolled_on(
@@ -940,9 +971,15 @@ pub async fn record_output(
 ) -> Result<()> {
     app.require(actor, Action::ServiceRecord).await?;
     scoped_facility(app, actor, facility_id, "piecework.output").await?;
-    let day = record_day(app, "日期", day)?.to_string();
+    let day = record_day(app, "日期", day)
+        .map_err(|e| e.keyed("day"))?
+        .to_string();
     if !(0..=1_000_000).contains(&quantity) {
-        return Err(AppError::invalid("数量", "应为 0 到 100 万之间的整数"));
+        return Err(AppError::invalid_field(
+            "quantity",
+            "数量",
+            "应为 0 到 100 万之间的整数",
+        ));
     }
     let mut conn = app.store().read().await?;
     let Some(order) = store::order(&mut conn, facility_id, order_id).await? else {
@@ -952,7 +989,11 @@ pub async fn record_output(
         return Err(AppError::NotFound);
     };
     if day < order.start_date {
-        return Err(AppError::invalid("日期", "订单开始之前不能登记产量"));
+        return Err(AppError::invalid_field(
+            "day",
+            "日期",
+            "订单开始之前不能登记产量",
+        ));
     }
     check_enrolled_on(
         app,
@@ -1058,7 +1099,7 @@ pub async fn payout(app: &App, actor: &Actor, facility_id: i64, month: &str) -> 
         &last.to_string(),
     )
     .await?;
-    let overflow = || AppError::invalid("金额", "金额超出可记录的范围");
+    let overflow = || AppError::invalid_field("total", "金额", "金额超出可记录的范围");
     let mut lines: Vec<PayoutLine> = Vec::new();
     let mut total = Fen(0);
     for r in rows {

@@ -42,17 +42,19 @@ pub struct StatusChange {
 pub fn parse_change(status: &str, date: &str, today: CivilDate) -> Result<StatusChange> {
     let status = match PersonStatus::parse_change(status) {
         Some(PersonStatus::Alive) | None => {
-            return Err(AppError::invalid(
+            return Err(AppError::invalid_field(
+                "status",
                 "状态",
                 "应为死亡、迁出或户籍迁出（恢复为在世请在“修改”中办理）",
             ))
         }
         Some(s) => s,
     };
-    let date = CivilDate::parse(date.trim())
-        .map_err(|_| AppError::invalid("日期", "日期应为 YYYY-MM-DD，如 2026-11-03"))?;
+    let date = CivilDate::parse(date.trim()).map_err(|_| {
+        AppError::invalid_field("date", "日期", "日期应为 YYYY-MM-DD，如 2026-11-03")
+    })?;
     if date > today {
-        return Err(AppError::invalid("日期", "不能晚于今天"));
+        return Err(AppError::invalid_field("date", "日期", "不能晚于今天"));
     }
     Ok(StatusChange { status, date })
 }
@@ -401,7 +403,8 @@ fn status_columns(headers: &[String]) -> Result<StatusColumns> {
     ]);
     match (id, status, date) {
         (Some(id), Some(status), Some(date)) => Ok(StatusColumns { id, status, date }),
-        _ => Err(AppError::invalid(
+        _ => Err(AppError::invalid_field(
+            "file",
             "表头",
             "状态名单须有“身份证号”“状态”“日期”三列（状态为死亡、迁出或户籍迁出）",
         )),
@@ -462,7 +465,8 @@ pub async fn import_status_file(
         let (row, cells) = item.map_err(crate::import::sheet_error)?;
         rows += 1;
         if rows > MAX_STATUS_ROWS {
-            return Err(AppError::invalid(
+            return Err(AppError::invalid_field(
+                "file",
                 "文件",
                 format!("状态名单不超过 {MAX_STATUS_ROWS} 行，请分批导入"),
             ));
@@ -478,9 +482,14 @@ pub async fn import_status_file(
         };
         let change = match parse_change(cell(columns.status), cell(columns.date), today) {
             Ok(c) => c,
-            Err(AppError::Invalid { field, message, .. }) => {
+            Err(AppError::Invalid {
+                field,
+                label,
+                message,
+            }) => {
                 report.rejected += 1;
-                keep(&mut report, row, cells, format!("{field}：{message}"));
+                let name = label.unwrap_or(field);
+                keep(&mut report, row, cells, format!("{name}：{message}"));
                 continue;
             }
             Err(e) => return Err(e),

@@ -93,29 +93,36 @@ fn kind_label(kind: &str) -> &'static str {
     FacilityKind::parse(kind).map_or("", FacilityKind::label)
 }
 
-fn date_field(field: &str, s: &str) -> Result<CivilDate> {
-    CivilDate::parse(s.trim()).map_err(|_| AppError::invalid(field, "日期应为 YYYY-MM-DD"))
+fn date_field(key: &str, label: &str, s: &str) -> Result<CivilDate> {
+    CivilDate::parse(s.trim())
+        .map_err(|_| AppError::invalid_field(key, label, "日期应为 YYYY-MM-DD"))
 }
 
 /// Signs an agreement between a care institution and a clinic of one's scope.
 pub async fn create_agreement(app: &App, actor: &Actor, input: &AgreementInput) -> Result<i64> {
     app.require(actor, Action::FacilityManage).await?;
     if input.institution_id == 0 {
-        return Err(AppError::invalid(
+        return Err(AppError::invalid_field(
             "institution_id",
+            "照护机构",
             "请选择养老、福利等照护机构",
         ));
     }
     let institution =
         scoped_facility(app, actor, input.institution_id, "care_agreement.create").await?;
     if input.clinic_id == 0 {
-        return Err(AppError::invalid("clinic_id", "请选择签约的医疗机构"));
+        return Err(AppError::invalid_field(
+            "clinic_id",
+            "医疗机构",
+            "请选择签约的医疗机构",
+        ));
     }
     let clinic = scoped_facility(app, actor, input.clinic_id, "care_agreement.create").await?;
     let institution_kind = FacilityKind::parse(&institution.kind);
     if !institution_kind.is_some_and(FacilityKind::needs_partner_clinic) {
-        return Err(AppError::invalid(
+        return Err(AppError::invalid_field(
             "institution_id",
+            "照护机构",
             format!(
                 "“{}”（{}）不是养老、福利等照护机构，不签医养结合协议",
                 institution.name,
@@ -124,8 +131,9 @@ pub async fn create_agreement(app: &App, actor: &Actor, input: &AgreementInput) 
         ));
     }
     if FacilityKind::parse(&clinic.kind) != Some(FacilityKind::Clinic) {
-        return Err(AppError::invalid(
+        return Err(AppError::invalid_field(
             "clinic_id",
+            "医疗机构",
             format!(
                 "签约方“{}”是{}，不是医疗机构：医养结合协议只能与医疗机构签订",
                 clinic.name,
@@ -134,15 +142,20 @@ pub async fn create_agreement(app: &App, actor: &Actor, input: &AgreementInput) 
         ));
     }
     check_services(&input.services, input.visits_per_month)
-        .map_err(|m| AppError::invalid("services", m))?;
-    let start = date_field("start_date", &input.start_date)?;
+        .map_err(|m| AppError::invalid_field("services", "服务内容", m))?;
+    let start = date_field("start_date", "起始日期", &input.start_date)?;
     let end = match input.end_date.trim() {
         "" => None,
-        s => Some(date_field("end_date", s)?),
+        s => Some(date_field("end_date", "终止日期", s)?),
     };
-    let term = AgreementTerm::new(start, end).map_err(|m| AppError::invalid("end_date", m))?;
+    let term = AgreementTerm::new(start, end)
+        .map_err(|m| AppError::invalid_field("end_date", "终止日期", m))?;
     if input.notes.chars().count() > 500 {
-        return Err(AppError::invalid("notes", "备注不超过 500 字"));
+        return Err(AppError::invalid_field(
+            "notes",
+            "备注",
+            "备注不超过 500 字",
+        ));
     }
     let services = serde_json::to_string(&input.services).map_err(AppError::internal)?;
     let (mut tx, _guard) = app.store().begin_audited().await?;
@@ -208,13 +221,18 @@ pub async fn end_agreement(app: &App, actor: &Actor, id: i64, input: &EndInput) 
     // Whoever may manage the institution may end its agreements.
     scoped_facility(app, actor, row.institution_id, "care_agreement.end").await?;
     if input.end_date.trim().is_empty() {
-        return Err(AppError::invalid("end_date", "请填写协议终止日期"));
+        return Err(AppError::invalid_field(
+            "end_date",
+            "终止日期",
+            "请填写协议终止日期",
+        ));
     }
-    let day = date_field("end_date", &input.end_date)?;
+    let day = date_field("end_date", "终止日期", &input.end_date)?;
     let term = term_of(&row)?;
     if day < term.start {
-        return Err(AppError::invalid(
+        return Err(AppError::invalid_field(
             "end_date",
+            "终止日期",
             format!("终止日期不能早于协议起始日期 {}", row.start_date),
         ));
     }
@@ -224,14 +242,19 @@ pub async fn end_agreement(app: &App, actor: &Actor, id: i64, input: &EndInput) 
             return Err(AppError::Conflict(format!("协议已于 {end} 终止")));
         }
         if day > end {
-            return Err(AppError::invalid(
+            return Err(AppError::invalid_field(
                 "end_date",
+                "终止日期",
                 format!("协议约定 {end} 到期，提前终止的日期不能晚于到期日"),
             ));
         }
     }
     if input.reason.chars().count() > 200 {
-        return Err(AppError::invalid("reason", "终止原因不超过 200 字"));
+        return Err(AppError::invalid_field(
+            "reason",
+            "终止原因",
+            "终止原因不超过 200 字",
+        ));
     }
     let (mut tx, _guard) = app.store().begin_audited().await?;
     store::end_agreement(

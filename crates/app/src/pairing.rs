@@ -34,7 +34,7 @@ pub async fn add_org(
         .ok_or_else(|| {
             AppError::invalid_field("region", "区划", "区划代码不存在或不在您的管辖范围内")
         })?;
-    crate::regions::require_known(app, &region, "region").await?;
+    crate::regions::require_known(app, &region, "region", "区划").await?;
     if name.trim().is_empty() {
         return Err(AppError::invalid_field("name", "名称", "请填写组织名称"));
     }

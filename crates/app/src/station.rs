@@ -24,7 +24,11 @@ use serde::{Deserialize, Serialize};
 async fn scoped_station(app: &App, actor: &Actor, id: i64, action: &str) -> Result<FacilityRow> {
     let row = scoped_facility(app, actor, id, action).await?;
     if row.kind != FacilityKind::SocialWorkStation.as_str() {
-        return Err(AppError::invalid("社工站", "此机构不是社工站"));
+        return Err(AppError::invalid_field(
+            "facility",
+            "社工站",
+            "此机构不是社工站",
+        ));
     }
     Ok(row)
 }
@@ -39,22 +43,24 @@ pub(crate) async fn is_head_of_own_station(app: &App, actor: &Actor) -> Result<O
     Ok((head == Some(actor.user_id)).then_some(station))
 }
 
+/// Shared by several date fields: callers name the field by key (`keyed`).
 fn day_field(field: &str, s: &str, today: CivilDate) -> Result<CivilDate> {
     let day =
-        CivilDate::parse(s.trim()).map_err(|_| AppError::invalid(field, "日期应为 YYYY-MM-DD"))?;
+        CivilDate::parse(s.trim()).map_err(|_| AppError::unkeyed(field, "日期应为 YYYY-MM-DD"))?;
     if day > today {
-        return Err(AppError::invalid(field, "不能登记今天以后的日期"));
+        return Err(AppError::unkeyed(field, "不能登记今天以后的日期"));
     }
     Ok(day)
 }
 
+/// Shared by several text fields: callers name the field by key (`keyed`).
 fn text_field(field: &str, s: &str, required: bool, max: usize) -> Result<String> {
     let s = s.trim();
     if required && s.is_empty() {
-        return Err(AppError::invalid(field, "不能为空"));
+        return Err(AppError::unkeyed(field, "不能为空"));
     }
     if s.chars().count() > max {
-        return Err(AppError::invalid(field, format!("不超过 {max} 字")));
+        return Err(AppError::unkeyed(field, format!("不超过 {max} 字")));
     }
     Ok(s.to_owned())
 }
@@ -85,9 +91,10 @@ pub async fn add_activity(
 ) -> Result<i64> {
     app.require(actor, Action::PersonWrite).await?;
     scoped_station(app, actor, station_id, "station.activity").await?;
-    let day = day_field("日期", &input.day, app.today())?;
+    let day = day_field("日期", &input.day, app.today()).map_err(|e| e.keyed("day"))?;
     if activity_label(input.kind.trim()).is_none() {
-        return Err(AppError::invalid(
+        return Err(AppError::invalid_field(
+            "kind",
             "类别",
             format!(
                 "应为以下之一：{}",
@@ -99,14 +106,15 @@ pub async fn add_activity(
             ),
         ));
     }
-    let title = text_field("活动名称", &input.title, true, 100)?;
+    let title = text_field("活动名称", &input.title, true, 100).map_err(|e| e.keyed("title"))?;
     if input.participants > MAX_PARTICIPANTS {
-        return Err(AppError::invalid(
+        return Err(AppError::invalid_field(
+            "participants",
             "参与人数",
             format!("应为 0 至 {MAX_PARTICIPANTS} 人"),
         ));
     }
-    let notes = text_field("备注", &input.notes, false, 500)?;
+    let notes = text_field("备注", &input.notes, false, 500).map_err(|e| e.keyed("notes"))?;
     let (mut tx, _guard) = app.store().begin_audited().await?;
     let id = store::add_activity(
         &mut tx,
@@ -191,7 +199,13 @@ pub async fn add_training(
     let worker_id = match input.worker_id {
         Some(id) => id,
         None if own_station => actor.user_id,
-        None => return Err(AppError::invalid("社工", "请选择参训社工")),
+        None => {
+            return Err(AppError::invalid_field(
+                "worker_id",
+                "社工",
+                "请选择参训社工",
+            ))
+        }
     };
     let mut conn = app.store().read().await?;
     let bound = store::workers(&mut conn, station_id)
@@ -201,18 +215,25 @@ pub async fn add_training(
     let head = store::head(&mut conn, station_id).await?;
     drop(conn);
     if !bound {
-        return Err(AppError::invalid("社工", "该账号不是本站的社工"));
+        return Err(AppError::invalid_field(
+            "worker_id",
+            "社工",
+            "该账号不是本站的社工",
+        ));
     }
     if own_station && worker_id != actor.user_id && head != Some(actor.user_id) {
-        return Err(AppError::invalid(
+        return Err(AppError::invalid_field(
+            "worker_id",
             "社工",
             "只能登记本人的培训，其他社工的培训由站长登记",
         ));
     }
-    let course = text_field("课程", &input.course, true, 100)?;
-    let day = day_field("日期", &input.day, app.today())?;
-    let hours = parse_hours(&input.hours).map_err(|m| AppError::invalid("学时", m))?;
-    let organiser = text_field("主办单位", &input.organiser, false, 100)?;
+    let course = text_field("课程", &input.course, true, 100).map_err(|e| e.keyed("course"))?;
+    let day = day_field("日期", &input.day, app.today()).map_err(|e| e.keyed("day"))?;
+    let hours =
+        parse_hours(&input.hours).map_err(|m| AppError::invalid_field("hours", "学时", m))?;
+    let organiser =
+        text_field("主办单位", &input.organiser, false, 100).map_err(|e| e.keyed("organiser"))?;
     let (mut tx, _guard) = app.store().begin_audited().await?;
     let id = store::add_training(
         &mut tx,
@@ -291,12 +312,15 @@ pub async fn set_head(app: &App, actor: &Actor, station_id: i64, input: &HeadInp
     drop(conn);
     match worker {
         None => {
-            return Err(AppError::invalid(
+            return Err(AppError::invalid_field(
+                "user_id",
                 "站长",
                 "请选择本站的一个账号（站长须是绑定到本站的社工）",
             ))
         }
-        Some(w) if w.disabled => return Err(AppError::invalid("站长", "该账号已停用")),
+        Some(w) if w.disabled => {
+            return Err(AppError::invalid_field("user_id", "站长", "该账号已停用"))
+        }
         Some(_) => {}
     }
     let (mut tx, _guard) = app.store().begin_audited().await?;

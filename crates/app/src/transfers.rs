@@ -94,15 +94,26 @@ pub async fn request(app: &App, actor: &Actor, input: &TransferInput) -> Result<
     let region = require_region(app, actor).await?;
     let id_number = kangyang_domain::id_number::repair(&input.id_number)
         .result
-        .map_err(|e| AppError::invalid("id_number", format!("身份证号：{e}")))?;
-    let village = RegionCode::parse(input.village.trim())
-        .map_err(|_| AppError::invalid("village", "迁入村（社区）：应为 12 位统计用区划代码"))?;
+        .map_err(|e| AppError::invalid_field("id_number", "身份证号", format!("身份证号：{e}")))?;
+    let village = RegionCode::parse(input.village.trim()).map_err(|_| {
+        AppError::invalid_field(
+            "village",
+            "迁入村（社区）",
+            "迁入村（社区）：应为 12 位统计用区划代码",
+        )
+    })?;
     let reason: String = input.reason.trim().chars().take(200).collect();
     let index = app.keys().blind_index(ID_KIND, id_number.as_str());
     let mut conn = app.store().read().await?;
     check_village(&mut conn, &actor.scope, &village)
         .await
-        .map_err(|e| AppError::invalid("village", format!("迁入村（社区）：{}", e.message)))?;
+        .map_err(|e| {
+            AppError::invalid_field(
+                "village",
+                "迁入村（社区）",
+                format!("迁入村（社区）：{}", e.message),
+            )
+        })?;
     // Someone already in the actor's reach needs no transfer: say so, as the
     // register's own search would.
     if let Some((id, _, _)) = store_persons::find_by_id_index(&mut conn, &index).await? {
@@ -110,8 +121,9 @@ pub async fn request(app: &App, actor: &Actor, input: &TransferInput) -> Result<
             .await?
             .is_some()
         {
-            return Err(AppError::invalid(
+            return Err(AppError::invalid_field(
                 "id_number",
+                "身份证号",
                 "此人已在您的名单中登记，无需迁入；如居住村（社区）有变，请直接修改",
             ));
         }
@@ -121,8 +133,9 @@ pub async fn request(app: &App, actor: &Actor, input: &TransferInput) -> Result<
         .await?
         .is_some()
     {
-        return Err(AppError::invalid(
+        return Err(AppError::invalid_field(
             "id_number",
+            "身份证号",
             "本辖区已为此身份证号提交过迁入申请，正在等待处理",
         ));
     }
@@ -306,14 +319,16 @@ pub async fn decide(app: &App, actor: &Actor, id: i64, accept: bool) -> Result<T
             person: Some(person),
         } => person,
         Side::Holder { person: None } => {
-            return Err(AppError::invalid(
+            return Err(AppError::invalid_field(
                 "transfer",
+                "迁入申请",
                 format!("此申请已处理（{}）", status_label(&row.status)),
             ))
         }
         Side::Requester => {
-            return Err(AppError::invalid(
+            return Err(AppError::invalid_field(
                 "transfer",
+                "迁入申请",
                 "迁入申请由此人原登记地的民政工作人员处理",
             ))
         }
@@ -334,7 +349,11 @@ pub async fn decide(app: &App, actor: &Actor, id: i64, accept: bool) -> Result<T
     )
     .await?
     {
-        return Err(AppError::invalid("transfer", "此申请已由他人处理"));
+        return Err(AppError::invalid_field(
+            "transfer",
+            "迁入申请",
+            "此申请已由他人处理",
+        ));
     }
     let who = Who::from(actor);
     let detail =
@@ -344,7 +363,13 @@ pub async fn decide(app: &App, actor: &Actor, id: i64, accept: bool) -> Result<T
         // cover it, so it is checked within itself.
         check_village(&mut tx, &Scope::Region { region: to.clone() }, &to)
             .await
-            .map_err(|e| AppError::invalid("village", format!("迁入村（社区）：{}", e.message)))?;
+            .map_err(|e| {
+                AppError::invalid_field(
+                    "village",
+                    "迁入村（社区）",
+                    format!("迁入村（社区）：{}", e.message),
+                )
+            })?;
         move_to_village(app, &mut tx, &who, action, &person, &to, detail).await?;
     } else {
         app.audit_in(

@@ -27,7 +27,8 @@ fn check_username(username: &str) -> Result<()> {
             b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'_' | b'.' | b'-')
         });
     if !ok {
-        return Err(AppError::invalid(
+        return Err(AppError::invalid_field(
+            "username",
             "用户名",
             "用户名为 3-32 位小写字母、数字或 _ . -",
         ));
@@ -35,7 +36,8 @@ fn check_username(username: &str) -> Result<()> {
     // A username is written to the audit trail in clear: it must not be
     // someone's ID number or phone number.
     if crate::auth::looks_like_person_number(username) {
-        return Err(AppError::invalid(
+        return Err(AppError::invalid_field(
+            "username",
             "用户名",
             "用户名不能使用身份证号或手机号",
         ));
@@ -46,13 +48,17 @@ fn check_username(username: &str) -> Result<()> {
 async fn create(app: &App, who: &Who, account: &NewAccount) -> Result<i64> {
     check_username(&account.username)?;
     password::check(&account.password.0, &account.username)
-        .map_err(|e| AppError::invalid("密码", e.to_string()))?;
+        .map_err(|e| AppError::invalid_field("password", "密码", e.to_string()))?;
     let mut conn = app.store().read().await?;
     if regions::get(&mut conn, account.region.as_str())
         .await?
         .is_none()
     {
-        return Err(AppError::invalid("所属区划", "区划代码不存在"));
+        return Err(AppError::invalid_field(
+            "region",
+            "所属区划",
+            "区划代码不存在",
+        ));
     }
     drop(conn);
     let hash = hash_password(&account.password.0).await?;
@@ -174,7 +180,8 @@ fn require_own_region(actor: &Actor, region: &RegionCode) -> Result<()> {
     if actor.scope.facility_id().is_none() && actor.scope.covers(region) {
         Ok(())
     } else {
-        Err(AppError::invalid(
+        Err(AppError::invalid_field(
+            "region",
             "所属区划",
             format!("只能选择本人管辖区划（{}）之内的区划", actor.scope.region()),
         ))
@@ -221,7 +228,11 @@ pub async fn set_disabled(app: &App, actor: &Actor, user_id: i64, disabled: bool
     };
     let user = account_in_scope(app, actor, user_id, action).await?;
     if user.id == actor.user_id {
-        return Err(AppError::invalid("账号", "不能停用或启用本人的账号"));
+        return Err(AppError::invalid_field(
+            "user",
+            "账号",
+            "不能停用或启用本人的账号",
+        ));
     }
     let (mut tx, _guard) = app.store().begin_audited().await?;
     users::set_disabled(&mut tx, user.id, disabled.then(|| app.now())).await?;
@@ -273,22 +284,24 @@ pub async fn grant(app: &App, actor: &Actor, user_id: i64, input: &GrantInput) -
         return Err(AppError::Forbidden);
     }
     if Role::parse(&user.role).is_some_and(Role::is_administrator) {
-        return Err(AppError::invalid(
+        return Err(AppError::invalid_field(
+            "role",
             "角色",
             "管理员账号的角色只能由服务器管理者在命令行设置",
         ));
     }
-    let role =
-        Role::parse(input.role.trim()).ok_or_else(|| AppError::invalid("角色", "请选择角色"))?;
-    let facility_id = match input.facility_id.trim() {
-        "" => None,
-        text => Some(
-            text.parse::<i64>()
-                .map_err(|_| AppError::invalid("所属机构", "机构编号应为数字"))?,
-        ),
-    };
+    let role = Role::parse(input.role.trim())
+        .ok_or_else(|| AppError::invalid_field("role", "角色", "请选择角色"))?;
+    let facility_id =
+        match input.facility_id.trim() {
+            "" => None,
+            text => Some(text.parse::<i64>().map_err(|_| {
+                AppError::invalid_field("facility_id", "所属机构", "机构编号应为数字")
+            })?),
+        };
     if !role.grantable() {
-        return Err(AppError::invalid(
+        return Err(AppError::invalid_field(
+            "role",
             "角色",
             "只能授予业务角色；三类管理员账号在命令行设置",
         ));
@@ -296,15 +309,24 @@ pub async fn grant(app: &App, actor: &Actor, user_id: i64, input: &GrantInput) -
     let region = match facility_id {
         Some(facility_id) if role.needs_facility() => facility_region(app, facility_id).await?,
         _ if role.needs_facility() => {
-            return Err(AppError::invalid("所属机构", "该角色须绑定一个机构"));
+            return Err(AppError::invalid_field(
+                "facility_id",
+                "所属机构",
+                "该角色须绑定一个机构",
+            ));
         }
-        _ => RegionCode::parse(input.region.trim())
-            .map_err(|_| AppError::invalid("所属区划", "区划代码应为 2、4、6、9 或 12 位数字"))?,
+        _ => RegionCode::parse(input.region.trim()).map_err(|_| {
+            AppError::invalid_field("region", "所属区划", "区划代码应为 2、4、6、9 或 12 位数字")
+        })?,
     };
     require_own_region(actor, &region)?;
     let mut conn = app.store().read().await?;
     if regions::get(&mut conn, region.as_str()).await?.is_none() {
-        return Err(AppError::invalid("所属区划", "区划代码不存在"));
+        return Err(AppError::invalid_field(
+            "region",
+            "所属区划",
+            "区划代码不存在",
+        ));
     }
     drop(conn);
     let facility_id = facility_id.filter(|_| role.needs_facility());
@@ -354,7 +376,8 @@ pub async fn reset_password_from_cli(
     new: &Password,
     must_change: bool,
 ) -> Result<()> {
-    password::check(&new.0, username).map_err(|e| AppError::invalid("密码", e.to_string()))?;
+    password::check(&new.0, username)
+        .map_err(|e| AppError::invalid_field("password", "密码", e.to_string()))?;
     let mut conn = app.store().read().await?;
     let user = users::find_by_username(&mut conn, username)
         .await?
@@ -381,7 +404,7 @@ pub async fn facility_region(app: &App, facility_id: i64) -> Result<RegionCode> 
     let mut conn = app.store().read().await?;
     let code = kangyang_store::facility::region_of(&mut conn, facility_id)
         .await?
-        .ok_or_else(|| AppError::invalid("机构", "机构不存在"))?;
+        .ok_or_else(|| AppError::invalid_field("facility_id", "机构", "机构不存在"))?;
     RegionCode::parse(&code).map_err(AppError::internal)
 }
 

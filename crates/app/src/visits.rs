@@ -74,11 +74,15 @@ async fn station_of(app: &App, actor: &Actor, station: Option<i64>) -> Result<i6
     let id = match (actor.scope.facility_id(), station) {
         (Some(own), _) => own,
         (None, Some(id)) => id,
-        (None, None) => return Err(AppError::invalid("社工站", "请选择社工站")),
+        (None, None) => return Err(AppError::invalid_field("station", "社工站", "请选择社工站")),
     };
     let row = scoped_facility(app, actor, id, "visit.read").await?;
     if row.kind != FacilityKind::SocialWorkStation.as_str() {
-        return Err(AppError::invalid("社工站", "此机构不是社工站"));
+        return Err(AppError::invalid_field(
+            "station",
+            "社工站",
+            "此机构不是社工站",
+        ));
     }
     Ok(id)
 }
@@ -371,11 +375,19 @@ pub async fn acknowledge(app: &App, actor: &Actor, input: &AcknowledgeInput) -> 
         return Err(AppError::Forbidden);
     };
     if input.person_id == 0 {
-        return Err(AppError::invalid("person_id", "请选择上报的探访对象"));
+        return Err(AppError::invalid_field(
+            "person_id",
+            "探访对象",
+            "请选择上报的探访对象",
+        ));
     }
     scoped_person(app, actor, input.person_id, "visit.raise_ack").await?;
     if input.note.chars().count() > 200 {
-        return Err(AppError::invalid("note", "处理意见不超过 200 字"));
+        return Err(AppError::invalid_field(
+            "note",
+            "处理意见",
+            "处理意见不超过 200 字",
+        ));
     }
     let list = raised_lines(app, station_id, true).await?;
     let due_on = input.due_on.trim();
@@ -384,8 +396,9 @@ pub async fn acknowledge(app: &App, actor: &Actor, input: &AcknowledgeInput) -> 
         .iter()
         .any(|l| l.person_id == input.person_id && l.due_on == due_on)
     {
-        return Err(AppError::invalid(
+        return Err(AppError::invalid_field(
             "due_on",
+            "到期日",
             "此人目前没有上报站长的逾期探访，或到期日与上报的不符",
         ));
     }
@@ -443,7 +456,7 @@ pub async fn record(app: &App, actor: &Actor, person_id: i64, input: &VisitInput
         day,
         kangyang_domain::life::Service::Visit,
     )
-    .map_err(|refused| AppError::invalid("探访日期", refused.to_string()))?;
+    .map_err(|refused| AppError::invalid_field("day", "探访日期", refused.to_string()))?;
     if !matches!(input.mode.as_str(), "in_person" | "phone") {
         return Err(AppError::invalid_field(
             "mode",
@@ -464,11 +477,12 @@ pub async fn record(app: &App, actor: &Actor, person_id: i64, input: &VisitInput
         };
     let findings = known(&input.findings, &FINDINGS, "findings", "探访发现")?;
     let risks = known(&input.risk_flags, &RISKS, "risk_flags", "风险提示")?;
-    if input.notes.chars().count() > 2000 || input.referral.chars().count() > 200 {
-        return Err(AppError::invalid(
-            "记录",
-            "记录不超过 2000 字，转介不超过 200 字",
-        ));
+    let limits = "记录不超过 2000 字，转介不超过 200 字";
+    if input.notes.chars().count() > 2000 {
+        return Err(AppError::invalid_field("notes", "记录", limits));
+    }
+    if input.referral.chars().count() > 200 {
+        return Err(AppError::invalid_field("referral", "转介", limits));
     }
     let (mut tx, _guard) = app.store().begin_audited().await?;
     let id = store::add(

@@ -3,7 +3,9 @@
 //! station activities, training and the standardisation rating.
 
 use crate::backend_test;
-use crate::support::{get_json, post_json, put_json, start_app, Backend, TestApp, PASSWORD};
+use crate::support::{
+    assert_bad_field, get_json, post_json, put_json, start_app, Backend, TestApp, PASSWORD,
+};
 use crate::visits::elderly_alone;
 use kangyang_app::auth::Password;
 use kangyang_app::users;
@@ -453,11 +455,7 @@ backend_test!(
             json!({ "day": today, "kind": "party", "title": "联欢" }),
         )
         .await;
-        assert_eq!(
-            (status, body["field"].as_str()),
-            (422, Some("类别")),
-            "{body}"
-        );
+        assert_bad_field(status, &body, "kind", "类别");
         let tomorrow = t.app.today().add_days(1).unwrap().to_string();
         let (status, _) = post_json(
             &plain,
@@ -493,11 +491,7 @@ backend_test!(
             json!({ "course": "学时有误", "day": today, "hours": "1.25" }),
         )
         .await;
-        assert_eq!(
-            (status, body["field"].as_str()),
-            (422, Some("学时")),
-            "{body}"
-        );
+        assert_bad_field(status, &body, "hours", "学时");
         let (head, head_csrf) = t.login("stationhead").await;
         let (status, body) = post_json(
             &head,

@@ -3,7 +3,8 @@
 
 use crate::backend_test;
 use crate::support::{
-    get_json, get_text, start_app, start_app_with_clock, Backend, TestApp, PASSWORD,
+    assert_bad_field, get_json, get_text, start_app, start_app_with_clock, Backend, TestApp,
+    PASSWORD,
 };
 use kangyang_app::{totp, Config};
 use kangyang_domain::Role;
@@ -429,11 +430,7 @@ backend_test!(
                 "password": "Chosen-By-Admin-42" }),
             )
             .await;
-        assert_eq!(
-            (status, body["field"].as_str()),
-            (422, Some("所属区划")),
-            "{body}"
-        );
+        assert_bad_field(status, &body, "region", "所属区划");
         let (status, body) = t
             .post_json(
                 &sys,
@@ -442,11 +439,7 @@ backend_test!(
                 serde_json::json!({ "username": "440784194001011234", "region": "440784" }),
             )
             .await;
-        assert_eq!(
-            (status, body["field"].as_str()),
-            (422, Some("用户名")),
-            "{body}"
-        );
+        assert_bad_field(status, &body, "username", "用户名");
         let (status, body) = t
             .post_json(
                 &sys,
@@ -524,19 +517,11 @@ backend_test!(
         let (status, body) = t
             .post_json(&sec, &sec_csrf, &path, grant("official", "4453"))
             .await;
-        assert_eq!(
-            (status, body["field"].as_str()),
-            (422, Some("所属区划")),
-            "{body}"
-        );
+        assert_bad_field(status, &body, "region", "所属区划");
         let (status, body) = t
             .post_json(&sec, &sec_csrf, &path, grant("system_admin", "440784"))
             .await;
-        assert_eq!(
-            (status, body["field"].as_str()),
-            (422, Some("角色")),
-            "{body}"
-        );
+        assert_bad_field(status, &body, "role", "角色");
         let own = format!("/api/v1/users/{}/grant", user_id(&t, "secadmin").await);
         assert_eq!(
             t.post_json(&sec, &sec_csrf, &own, grant("official", "440784"))
@@ -562,11 +547,7 @@ backend_test!(
         let (status, body) = t
             .post_json(&sec, &sec_csrf, &path, grant("facility_staff", "440784"))
             .await;
-        assert_eq!(
-            (status, body["field"].as_str()),
-            (422, Some("所属机构")),
-            "{body}"
-        );
+        assert_bad_field(status, &body, "facility_id", "所属机构");
         let (status, body) = get_json(&sec, &t.url("/api/v1/users")).await;
         assert_eq!(status, 200);
         let listed: Vec<&str> = body
