@@ -899,3 +899,50 @@ fn settlement_workbook(s: &CanteenSettlement) -> Result<Vec<u8>, XlsxError> {
     )?;
     sheet.finish()
 }
+
+/// A canteen with meals of this month held for review (claimed at another
+/// canteen too, or dated after the diner's death or move).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CanteenToReview {
+    pub facility_id: i64,
+    pub name: String,
+    pub month: String,
+    /// How many meals are held.
+    pub held_meals: usize,
+    /// Their subsidy, held back from the claim until reviewed.
+    pub held_fen: i64,
+}
+
+/// The canteens of the actor's scope with meals held for review this month,
+/// for the workbench. Only counts and sums leave here, no diner's name, so
+/// reading it is not a settlement read (that is audited on the canteen's
+/// own settlement page, where the meals are reviewed).
+pub async fn to_review(app: &App, actor: &Actor) -> Result<Vec<CanteenToReview>> {
+    app.require(actor, Action::ServiceRecord).await?;
+    let today = app.today();
+    let month = format!("{}-{:02}", today.year(), today.month());
+    let canteens = {
+        let mut conn = app.store().read().await?;
+        kangyang_store::facility::list(
+            &mut conn,
+            &kangyang_store::facility::FacilityScope::from(&actor.scope),
+            Some(FacilityKind::ElderCanteen.as_str()),
+            None,
+        )
+        .await?
+    };
+    let mut out = Vec::new();
+    for c in canteens {
+        let s = settle_month(app, actor, c.id, &month).await?;
+        if !s.flagged.is_empty() {
+            out.push(CanteenToReview {
+                facility_id: c.id,
+                name: c.values.name.clone(),
+                month: month.clone(),
+                held_meals: s.flagged.len(),
+                held_fen: s.held_fen,
+            });
+        }
+    }
+    Ok(out)
+}

@@ -130,3 +130,40 @@ pub async fn history(app: &App, actor: &Actor, person_id: i64) -> Result<Vec<Cap
             .collect(),
     )
 }
+
+/// A person whose capability assessment is more than a year old: the yearly
+/// reassessment is due (a level decides subsidies and services, so it must
+/// be current).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ReassessmentDue {
+    pub person_id: i64,
+    pub name: String,
+    /// The last assessment's date, YYYY-MM-DD.
+    pub last_assessed: String,
+}
+
+/// People of the actor's scope whose latest capability assessment was made
+/// more than a year before today, oldest first.
+pub async fn reassessments_due(app: &App, actor: &Actor) -> Result<Vec<ReassessmentDue>> {
+    app.require(actor, Action::PersonRead).await?;
+    let today = app.today();
+    let cutoff = today
+        .add_days(-365)
+        .ok_or_else(|| AppError::internal("date out of range"))?;
+    let mut conn = app.store().read().await?;
+    let rows = assessment::due_since(
+        &mut conn,
+        TEMPLATE_CODE,
+        &register::PersonScope::from(&actor.scope),
+        &cutoff.to_string(),
+    )
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(person_id, name, last_assessed)| ReassessmentDue {
+            person_id,
+            name,
+            last_assessed,
+        })
+        .collect())
+}

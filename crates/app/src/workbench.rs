@@ -5,10 +5,11 @@
 //! raised to a station head, the break-glass openings awaiting the auditor,
 //! home-care orders flagged or late, home-modification cases stuck past
 //! their step's limit, building projects with a late milestone, Kangyuan
-//! centres with no attendance taken on a working day, and people whose
-//! status changed while a service is still open.
+//! centres with no attendance taken on a working day, canteens with meals
+//! held for review, capability assessments more than a year old, and people
+//! whose status changed while a service is still open.
 
-use crate::{children, construction, home_care, home_modification, visits};
+use crate::{canteen, capability, children, construction, home_care, home_modification, visits};
 use crate::{Actor, App, Result};
 use kangyang_domain::{Action, RegionLevel, Role};
 use kangyang_store::facility::FacilityScope;
@@ -134,6 +135,13 @@ pub async fn items(app: &App, actor: &Actor) -> Result<Vec<WorkItem>> {
             count: due.lines.len(),
             link: "/visits".to_owned(),
         });
+        let reassess = capability::reassessments_due(app, actor).await?;
+        out.push(WorkItem {
+            code: "reassessments_due",
+            label: "能力评估满一年待复评的人员".to_owned(),
+            count: reassess.len(),
+            link: "/workbench/reassessments".to_owned(),
+        });
         if let Some(raised) = visits::raised_for(app, actor, None).await? {
             if raised.can_acknowledge {
                 out.push(WorkItem {
@@ -209,12 +217,34 @@ pub async fn items(app: &App, actor: &Actor) -> Result<Vec<WorkItem>> {
                 link: format!("/regions/{region}/construction"),
             });
         }
+        let reassess = capability::reassessments_due(app, actor).await?;
+        out.push(WorkItem {
+            code: "reassessments_due",
+            label: "能力评估满一年待复评的人员".to_owned(),
+            count: reassess.len(),
+            link: "/workbench/reassessments".to_owned(),
+        });
         let still_open = status_still_open(app, actor).await?;
         out.push(WorkItem {
             code: "status_still_open",
             label: "已故或迁出但服务未结束的人员".to_owned(),
             count: still_open.len(),
             link: "/workbench/status-open".to_owned(),
+        });
+    }
+
+    // Meals held for review: officials over their region's canteens, a
+    // canteen's staff over their own.
+    let canteen_reader = (actor.role == Role::Official && facility.is_none())
+        || (actor.role == Role::FacilityStaff
+            && own_kind(app, actor).await?.as_deref() == Some("elder_canteen"));
+    if canteen_reader && can(Action::ServiceRecord) {
+        let held = canteen::to_review(app, actor).await?;
+        out.push(WorkItem {
+            code: "meals_held",
+            label: "本月有待核餐次（重复领餐、亡故或迁出后用餐）的饭堂".to_owned(),
+            count: held.len(),
+            link: "/workbench/canteens".to_owned(),
         });
     }
 
@@ -237,13 +267,18 @@ pub async fn items(app: &App, actor: &Actor) -> Result<Vec<WorkItem>> {
 
 /// Whether a facility user's facility is a Kangyuan centre.
 async fn own_is_centre(app: &App, actor: &Actor) -> Result<bool> {
+    Ok(own_kind(app, actor).await?.as_deref() == Some("kangyuan_centre"))
+}
+
+/// The kind of a facility user's facility.
+async fn own_kind(app: &App, actor: &Actor) -> Result<Option<String>> {
     let Some(id) = actor.scope.facility_id() else {
-        return Ok(false);
+        return Ok(None);
     };
     let mut conn = app.store().read().await?;
     Ok(
         kangyang_store::facility::get(&mut conn, &FacilityScope::from(&actor.scope), id)
             .await?
-            .is_some_and(|f| f.kind == "kangyuan_centre"),
+            .map(|f| f.kind.clone()),
     )
 }

@@ -202,3 +202,24 @@ pub async fn add_assessments(conn: &mut Conn, all: &[NewAssessment<'_>], now: i6
     }
     Ok(())
 }
+
+/// The people of the scope whose latest assessment under `template_code` was
+/// made before `cutoff` (YYYY-MM-DD): (id, name, latest date), oldest first.
+pub async fn due_since(
+    conn: &mut Conn,
+    template_code: &str,
+    scope: &crate::register::PersonScope,
+    cutoff: &str,
+) -> Result<Vec<(i64, String, String)>> {
+    let mut sql = crate::sql::Sql::new(
+        "SELECT p.id, p.name, a.latest FROM persons p JOIN (SELECT subject_id, MAX(assessed_on) AS latest \
+         FROM assessments WHERE subject_type = 'person' AND template_code = ",
+    );
+    sql.bind(template_code)
+        .push(" GROUP BY subject_id) a ON a.subject_id = p.id WHERE a.latest < ")
+        .bind(cutoff)
+        .push(" AND p.status = 'alive' AND");
+    scope.apply(&mut sql);
+    sql.push(" ORDER BY a.latest, p.id");
+    Ok(sql.query_as().fetch_all(conn).await?)
+}

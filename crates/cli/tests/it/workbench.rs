@@ -105,3 +105,119 @@ backend_test!(
         assert_eq!(actions, ["holiday.set", "holiday.remove", "holiday.set"]);
     }
 );
+
+/// The length of the list a workbench item links to, read as the user
+/// would read that list: through its API where it has one, else by the
+/// rows of the page.
+async fn list_length(
+    client: &reqwest::Client,
+    t: &crate::support::TestApp,
+    item: &serde_json::Value,
+) -> usize {
+    let link = item["link"].as_str().unwrap();
+    let rows = |v: &serde_json::Value| v.as_array().unwrap().len();
+    match item["code"].as_str().unwrap() {
+        "visits_due" => rows(&get_json(client, &t.url("/api/v1/visits/due")).await.1["lines"]),
+        "visits_raised" => {
+            rows(&get_json(client, &t.url("/api/v1/visits/raised")).await.1["lines"])
+        }
+        "break_glass" => {
+            let (_, report) = get_json(client, &t.url("/api/v1/audit/break-glass")).await;
+            report["entries"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|e| e["reviewed"] == false)
+                .count()
+        }
+        "home_care_flagged" | "home_care_late" => rows(
+            &get_json(
+                client,
+                &t.url(&link.replace("/home-care/", "/api/v1/home-care/")),
+            )
+            .await
+            .1,
+        ),
+        "modifications_stuck" => {
+            let api = link
+                .replace("/regions/", "/api/v1/regions/")
+                .replace("#stuck", "");
+            rows(&get_json(client, &t.url(&api)).await.1["stuck"])
+        }
+        "construction_delayed" => {
+            let (_, list) = get_json(
+                client,
+                &t.url(&link.replace("/regions/", "/api/v1/regions/")),
+            )
+            .await;
+            list["builds"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|b| b["delayed"] == true)
+                .count()
+        }
+        // The workbench's own lists: one table row per entry.
+        _ => {
+            let page = get_text(client, &t.url(link)).await;
+            let body = page.split("<tbody>").nth(1).unwrap_or("");
+            body.matches("<tr id=").count()
+        }
+    }
+}
+
+backend_test!(
+    on_the_demo_every_roles_workbench_counts_equal_the_lists_they_link_to,
+    |b: Backend| async move {
+        let t = start_app(b).await;
+        // The shared test password names Gulao, which the demo's gulao
+        // account may not have; the demo accounts get their own.
+        const DEMO_PASSWORD: &str = "Demo-Workbench-2026";
+        kangyang_demo::build(&t.app, DEMO_PASSWORD, 0.01)
+            .await
+            .unwrap();
+        t.user("auditor", Role::Auditor, "44").await;
+        let mut seen = std::collections::BTreeSet::new();
+        for who in ["heshan", "yunfu", "gulao", "antang", "zhanzhang", "auditor"] {
+            let client = if who == "auditor" {
+                t.login_with_totp(who).await.0
+            } else {
+                let client = t.client();
+                let res = client
+                    .post(t.url("/api/v1/login"))
+                    .json(&serde_json::json!({ "username": who, "password": DEMO_PASSWORD }))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(res.status(), 200, "login of {who}");
+                client
+            };
+            let (status, items) = get_json(&client, &t.url("/api/v1/workbench")).await;
+            assert_eq!(status, 200, "{who}: {items}");
+            for item in items.as_array().unwrap() {
+                let listed = list_length(&client, &t, item).await;
+                assert_eq!(
+                    item["count"].as_u64().unwrap() as usize,
+                    listed,
+                    "{who}: {item}"
+                );
+                seen.insert(item["code"].as_str().unwrap().to_owned());
+            }
+        }
+        // Every kind of item appeared for some role.
+        for code in [
+            "visits_due",
+            "break_glass",
+            "home_care_flagged",
+            "home_care_late",
+            "modifications_stuck",
+            "construction_delayed",
+            "status_still_open",
+            "attendance_missing",
+            "meals_held",
+            "reassessments_due",
+        ] {
+            assert!(seen.contains(code), "no role saw {code}: {seen:?}");
+        }
+    }
+);

@@ -10,6 +10,8 @@ use crate::AppState;
 use askama::Template;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
+use kangyang_app::canteen::{self, CanteenToReview};
+use kangyang_app::capability::{self, ReassessmentDue};
 use kangyang_app::regions::{self, ChildView, RegionDetail};
 use kangyang_app::workbench::{self, CentreWithoutAttendance, StatusStillOpen, WorkItem};
 
@@ -19,6 +21,8 @@ pub(crate) fn routes() -> Routes {
         .get("/", SignedIn, home)
         .get("/workbench/attendance", SignedIn, attendance)
         .get("/workbench/status-open", SignedIn, status_open)
+        .get("/workbench/canteens", SignedIn, canteens)
+        .get("/workbench/reassessments", SignedIn, reassessments)
 }
 
 #[derive(Template)]
@@ -87,6 +91,44 @@ pub(crate) async fn status_open(
 ) -> Result<Response, PageError> {
     let people = workbench::status_still_open(&state.app, &session.actor).await?;
     html(StatusOpenPage {
+        nav: Nav::of(&session.actor),
+        people,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "workbench/canteens.html")]
+struct CanteensPage {
+    nav: Nav,
+    canteens: Vec<CanteenToReview>,
+}
+
+/// The canteens with meals of this month held for review.
+pub(crate) async fn canteens(
+    State(state): State<AppState>,
+    PageSession(session): PageSession,
+) -> Result<Response, PageError> {
+    let canteens = canteen::to_review(&state.app, &session.actor).await?;
+    html(CanteensPage {
+        nav: Nav::of(&session.actor),
+        canteens,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "workbench/reassessments.html")]
+struct ReassessmentsPage {
+    nav: Nav,
+    people: Vec<ReassessmentDue>,
+}
+
+/// The people whose capability assessment is more than a year old.
+pub(crate) async fn reassessments(
+    State(state): State<AppState>,
+    PageSession(session): PageSession,
+) -> Result<Response, PageError> {
+    let people = capability::reassessments_due(&state.app, &session.actor).await?;
+    html(ReassessmentsPage {
         nav: Nav::of(&session.actor),
         people,
     })
