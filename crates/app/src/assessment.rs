@@ -314,7 +314,8 @@ pub async fn open_round_typed(
     opened_on: &str,
 ) -> Result<i64> {
     app.require(actor, Action::FacilityManage).await?;
-    let region = RegionCode::parse(region.trim()).map_err(|_| {
+    let region = crate::regions::resolve_input(app, actor, region, "region", "区划").await?;
+    let region = RegionCode::parse(&region).map_err(|_| {
         AppError::invalid_field("region", "区划", "区划代码应为 2、4、6、9 或 12 位数字")
     })?;
     let day = CivilDate::parse(opened_on.trim())

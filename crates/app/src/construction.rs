@@ -230,7 +230,9 @@ fn milestone(input: &MilestoneInput, n: Option<usize>) -> Result<(Stage, String,
 /// Starts a project (stage: planning) with its milestones.
 pub async fn create(app: &App, actor: &Actor, input: &BuildInput) -> Result<i64> {
     app.require(actor, Action::FacilityManage).await?;
-    let region = RegionCode::parse(input.region.trim()).map_err(|_| {
+    let region_text =
+        crate::regions::resolve_input(app, actor, &input.region, "region", "所在区划").await?;
+    let region = RegionCode::parse(&region_text).map_err(|_| {
         AppError::invalid_field("region", "所在区划", "区划代码应为 2、4、6、9 或 12 位数字")
     })?;
     if !actor.scope.covers(&region) || actor.scope.facility_id().is_some() {

@@ -189,7 +189,9 @@ async fn validated(
             ),
         )
     })?;
-    let region = RegionCode::parse(input.region.trim()).map_err(|_| {
+    let region_text =
+        crate::regions::resolve_input(app, actor, &input.region, "region", "所在区划").await?;
+    let region = RegionCode::parse(&region_text).map_err(|_| {
         AppError::invalid_field(
             "region",
             "所在区划",

@@ -33,7 +33,8 @@ pub const PROJECT_KINDS: [(&str, &str); 4] = [
 
 /// The region of a new source or project; errors name the API's key.
 async fn region_in_scope(app: &App, actor: &Actor, code: &str) -> Result<RegionCode> {
-    let region = RegionCode::parse(code.trim()).map_err(|_| {
+    let code = crate::regions::resolve_input(app, actor, code, "region", "区划").await?;
+    let region = RegionCode::parse(&code).map_err(|_| {
         AppError::invalid_field("region", "区划", "区划代码应为 2、4、6、9 或 12 位数字")
     })?;
     if !actor.scope.covers(&region) {

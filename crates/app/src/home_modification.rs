@@ -814,7 +814,9 @@ fn year_field(app: &App, year: Option<i64>) -> Result<i64> {
 /// Sets a region's annual target (households to modify).
 pub async fn set_target(app: &App, actor: &Actor, input: &TargetInput) -> Result<()> {
     app.require(actor, Action::FacilityManage).await?;
-    let region = RegionCode::parse(input.region.trim()).map_err(|_| {
+    let region_text =
+        crate::regions::resolve_input(app, actor, &input.region, "region", "区划").await?;
+    let region = RegionCode::parse(&region_text).map_err(|_| {
         AppError::invalid_field(
             "region",
             "区划",

@@ -28,7 +28,8 @@ pub async fn add_org(
     contact: &str,
 ) -> Result<i64> {
     app.require(actor, Action::FacilityManage).await?;
-    let region = RegionCode::parse(region.trim())
+    let region = crate::regions::resolve_input(app, actor, region, "region", "区划").await?;
+    let region = RegionCode::parse(&region)
         .ok()
         .filter(|r| actor.scope.covers(r))
         .ok_or_else(|| {

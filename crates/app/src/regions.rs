@@ -203,6 +203,9 @@ pub struct RegionDetail {
     pub path: Vec<RegionView>,
     /// "广东省 / 江门市 / 鹤山市 / 古劳镇 / 麦水村委会"
     pub full_name: String,
+    /// The path below the reader's own region ("古劳镇 / 麦水村委会" for a
+    /// Heshan official); the full name for their own region or one above.
+    pub relative_name: String,
 }
 
 /// A child in a listing, with the size of its own subtree.
@@ -258,11 +261,14 @@ pub async fn get(app: &App, actor: &Actor, code: &str) -> Result<RegionDetail> {
         .map(|r| r.name.as_str())
         .collect::<Vec<_>>()
         .join(" / ");
-    Ok(RegionDetail {
+    let mut detail = RegionDetail {
         region,
         path,
         full_name,
-    })
+        relative_name: String::new(),
+    };
+    detail.relative_name = relative_name(actor, &detail);
+    Ok(detail)
 }
 
 /// The children of `code` that the actor may see, with their subtree sizes.
@@ -331,10 +337,205 @@ pub async fn search(app: &App, actor: &Actor, q: &str) -> Result<Vec<RegionDetai
     Ok(out)
 }
 
+/// The code a person meant by what they typed in a region field: the code
+/// itself; what the region picker fills in ("麦水村委会（440784103202）");
+/// or a name within their scope, alone ("古劳镇") or with the names above it
+/// ("古劳镇 / 麦水村委会", "古劳镇麦水村委会"), which must name one region.
+/// Empty stays empty (the caller decides whether the field is required).
+/// Codes are returned as typed, for the caller's own checks; `key` and
+/// `label` name the field in the error.
+pub async fn resolve_input(
+    app: &App,
+    actor: &Actor,
+    text: &str,
+    key: &str,
+    label: &str,
+) -> Result<String> {
+    let text = text.trim();
+    if text.is_empty() || text.bytes().all(|b| b.is_ascii_digit()) {
+        return Ok(text.to_owned());
+    }
+    if let Some(code) = picked_code(text) {
+        return Ok(code);
+    }
+    app.require(actor, Action::RegionRead).await?;
+    if text.chars().count() > 100 {
+        return Err(AppError::invalid_field(
+            key,
+            label,
+            "区划名称不超过 100 个字",
+        ));
+    }
+    // The last name typed is the region's own; any before it must lie
+    // on its path ("古劳镇 / 麦水村委会", or run together).
+    let parts: Vec<&str> = text
+        .split(['/', '／', ' ', '　'])
+        .filter(|p| !p.is_empty())
+        .collect();
+    let joined: String = parts.concat();
+    let own = parts.last().copied().unwrap_or(text);
+    let mut conn = app.store().read().await?;
+    let mut rows = regions::search(&mut conn, own, actor.scope.region(), 200).await?;
+    if rows.is_empty() && parts.len() == 1 {
+        // Run together: try every split of the text into "above" + "own".
+        rows = Vec::new();
+        for (i, _) in text.char_indices().skip(1) {
+            let tail = &text[i..];
+            let found = regions::search(&mut conn, tail, actor.scope.region(), 200).await?;
+            if found.iter().any(|r| r.name == tail) {
+                rows = found;
+                break;
+            }
+        }
+    }
+    drop(conn);
+    let mut matches = Vec::new();
+    let mut partial = Vec::new();
+    for row in rows {
+        let exact = joined.ends_with(row.name.as_str());
+        if !exact && partial.len() >= 6 {
+            continue;
+        }
+        let detail = get(app, actor, &row.code).await?;
+        let path: String = detail.path.iter().map(|r| r.name.as_str()).collect();
+        if exact && path.ends_with(&joined) {
+            matches.push(detail);
+        } else if parts.len() == 1 {
+            partial.push(detail);
+        }
+    }
+    // No region has the very name: part of a name ("古劳") will do when it
+    // is part of one region's name only.
+    if matches.is_empty() {
+        matches = partial;
+    }
+    match matches.len() {
+        1 => Ok(matches.remove(0).region.code),
+        0 => Err(AppError::invalid_field(
+            key,
+            label,
+            format!("在您的管辖范围内找不到名为“{text}”的区划，请从候选中选择或填写区划代码"),
+        )),
+        n => {
+            let shown: Vec<String> = matches
+                .iter()
+                .take(5)
+                .map(|d| format!("{}（{}）", relative_name(actor, d), d.region.code))
+                .collect();
+            Err(AppError::invalid_field(
+                key,
+                label,
+                format!(
+                    "“{text}”可指多个区划，请写明上级或选择其一：{}{}",
+                    shown.join("、"),
+                    if n > 5 { "等" } else { "" }
+                ),
+            ))
+        }
+    }
+}
+
+/// A full path ("广东省 / 江门市 / 鹤山市 / 古劳镇 / 麦水村委会") as read by
+/// the actor: the names above and including their own region dropped, when
+/// the path runs below it.
+pub fn below_own(actor: &Actor, full_name: &str) -> String {
+    let depth = usize::try_from(actor.scope.region().level().depth()).unwrap_or(0);
+    let names: Vec<&str> = full_name.split(" / ").collect();
+    if names.len() > depth {
+        names[depth..].join(" / ")
+    } else {
+        full_name.to_owned()
+    }
+}
+
+/// Any region's name by its code, for display (a household registration
+/// may lie outside the reader's scope; region names are public data):
+/// relative to the reader's region when under it, else in full; the code
+/// itself when it is not in the tree.
+pub async fn name_for(app: &App, actor: &Actor, code: &str) -> Result<String> {
+    let Ok(parsed) = RegionCode::parse(code) else {
+        return Ok(code.to_owned());
+    };
+    let ancestry: Vec<String> = parsed.ancestry().into_iter().map(String::from).collect();
+    let mut conn = app.store().read().await?;
+    let rows = regions::get_many(&mut conn, &ancestry).await?;
+    if !rows.iter().any(|r| r.code == code) {
+        return Ok(code.to_owned());
+    }
+    let full = rows
+        .iter()
+        .map(|r| r.name.as_str())
+        .collect::<Vec<_>>()
+        .join(" / ");
+    Ok(if actor.scope.covers(&parsed) {
+        below_own(actor, &full)
+    } else {
+        full
+    })
+}
+
+/// The code inside "名称（代码）" or "名称(代码)", as the picker fills in.
+fn picked_code(text: &str) -> Option<String> {
+    let open = text.rfind(['（', '('])?;
+    let inner = text[open..]
+        .trim_start_matches(['（', '('])
+        .trim_end_matches(['）', ')']);
+    (!inner.is_empty() && inner.bytes().all(|b| b.is_ascii_digit())).then(|| inner.to_owned())
+}
+
+/// A region's path below the actor's own region: a Heshan official reads
+/// "古劳镇 / 麦水村委会", not the province and city above them. Their own
+/// region, or one above it, reads in full.
+pub fn relative_name(actor: &Actor, detail: &RegionDetail) -> String {
+    let own = actor.scope.region().as_str();
+    let below: Vec<&str> = detail
+        .path
+        .iter()
+        .filter(|r| r.code.len() > own.len() && r.code.starts_with(own))
+        .map(|r| r.name.as_str())
+        .collect();
+    if below.is_empty() {
+        detail.full_name.clone()
+    } else {
+        below.join(" / ")
+    }
+}
+
+/// A region's name for display, relative to the actor (see
+/// [`relative_name`]); the code itself when it is not visible to them or
+/// not in the tree.
+pub async fn display_name(app: &App, actor: &Actor, code: &str) -> Result<String> {
+    let Ok(parsed) = RegionCode::parse(code) else {
+        return Ok(code.to_owned());
+    };
+    if !visible(actor, &parsed) {
+        return Ok(code.to_owned());
+    }
+    match get(app, actor, code).await {
+        Ok(detail) => Ok(relative_name(actor, &detail)),
+        Err(AppError::NotFound) => Ok(code.to_owned()),
+        Err(e) => Err(e),
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_pickers_code_is_read_from_the_parentheses() {
+        assert_eq!(
+            picked_code("麦水村委会（440784103202）").as_deref(),
+            Some("440784103202")
+        );
+        assert_eq!(
+            picked_code("古劳镇(440784103)").as_deref(),
+            Some("440784103")
+        );
+        assert_eq!(picked_code("古劳镇"), None);
+        assert_eq!(picked_code("古劳（镇）"), None);
+    }
 
     #[test]
     fn embedded_tree_has_all_of_guangdong() {

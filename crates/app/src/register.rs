@@ -155,6 +155,12 @@ pub struct PersonView {
     pub village_code: String,
     /// 广东省 / 江门市 / 鹤山市 / 古劳镇 / 麦水村委会
     pub village_name: String,
+    /// The village's path below the reader's own region, as pages show it
+    /// (古劳镇 / 麦水村委会 for a Heshan official).
+    pub village_label: String,
+    /// The household registration region by name, relative like
+    /// `village_label`.
+    pub hukou_region_label: Option<String>,
     pub urban_rural: Option<String>,
     pub address: String,
     pub status: String,
@@ -253,6 +259,8 @@ impl PersonView {
             phone: row.phone_masked,
             hukou_region: row.hukou_region,
             village_code: row.village_code,
+            village_label: village_name.clone(),
+            hukou_region_label: None,
             village_name,
             urban_rural: row.urban_rural,
             address: row.address,
@@ -409,16 +417,44 @@ async fn duplicate_error(
 }
 
 async fn validated(app: &App, actor: &Actor, raw: &RawPerson) -> Result<PersonRecord> {
-    let checked = parse_person(raw, app.today());
-    let mut errors = match checked.record {
-        Ok(record) => {
-            let mut conn = app.store().read().await?;
-            match check_village(&mut conn, &actor.scope, &record.village).await {
-                Ok(()) => return Ok(record),
-                Err(e) => vec![e],
+    // The village may be typed by name (the form's region picker); the
+    // rules below check the code it names.
+    let mut raw = raw.clone();
+    let mut village_error = None;
+    if let Some(typed) = raw.get(&Field::Village).cloned() {
+        match crate::regions::resolve_input(app, actor, &typed, "village", Field::Village.header())
+            .await
+        {
+            Ok(code) => {
+                raw.insert(Field::Village, code);
             }
+            Err(AppError::Invalid { message, .. }) => {
+                village_error = Some(FieldError {
+                    field: Field::Village,
+                    message,
+                })
+            }
+            Err(e) => return Err(e),
         }
-        Err(errors) => errors,
+    }
+    let checked = parse_person(&raw, app.today());
+    let mut errors = match (checked.record, village_error) {
+        (Ok(_), Some(e)) => vec![e],
+        (Err(mut errors), Some(e)) => {
+            errors.retain(|x| x.field != Field::Village);
+            errors.push(e);
+            errors
+        }
+        (record, None) => match record {
+            Ok(record) => {
+                let mut conn = app.store().read().await?;
+                match check_village(&mut conn, &actor.scope, &record.village).await {
+                    Ok(()) => return Ok(record),
+                    Err(e) => vec![e],
+                }
+            }
+            Err(errors) => errors,
+        },
     };
     errors.sort_by_key(|e| e.field);
     Err(AppError::InvalidFields(errors))
@@ -608,8 +644,12 @@ pub async fn get(app: &App, actor: &Actor, id: i64) -> Result<PersonView> {
     app.require(actor, Action::PersonRead).await?;
     let row = scoped_person(app, actor, id, "person.read").await?;
     let mut conn = app.store().read().await?;
-    let view = view_of(app, &mut conn, row).await?;
+    let mut view = view_of(app, &mut conn, row).await?;
     drop(conn);
+    view.village_label = crate::regions::below_own(actor, &view.village_name);
+    if let Some(code) = &view.hukou_region {
+        view.hukou_region_label = Some(crate::regions::name_for(app, actor, code).await?);
+    }
     app.audit(
         &Who::from(actor),
         Event::ok("person.read", "person", id.to_string()),
@@ -1031,6 +1071,9 @@ pub async fn search(
     query: &PersonQuery,
 ) -> Result<(Vec<PersonView>, MatchCount)> {
     app.require(actor, Action::PersonRead).await?;
+    let mut query = query.clone();
+    query.region =
+        crate::regions::resolve_input(app, actor, &query.region, "region", "区划").await?;
     let filter = query.filter(app.keys(), app.today())?;
     if let Some(within) = &filter.within {
         if !actor.scope.covers(within) {
@@ -1069,7 +1112,9 @@ pub async fn search(
                 name
             }
         };
-        views.push(PersonView::from_row(row, name, today));
+        let mut view = PersonView::from_row(row, name, today);
+        view.village_label = crate::regions::below_own(actor, &view.village_name);
+        views.push(view);
     }
     drop(conn);
     app.audit(

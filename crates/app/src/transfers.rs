@@ -95,7 +95,10 @@ pub async fn request(app: &App, actor: &Actor, input: &TransferInput) -> Result<
     let id_number = kangyang_domain::id_number::repair(&input.id_number)
         .result
         .map_err(|e| AppError::invalid_field("id_number", "身份证号", format!("身份证号：{e}")))?;
-    let village = RegionCode::parse(input.village.trim()).map_err(|_| {
+    let village_text =
+        crate::regions::resolve_input(app, actor, &input.village, "village", "迁入村（社区）")
+            .await?;
+    let village = RegionCode::parse(&village_text).map_err(|_| {
         AppError::invalid_field(
             "village",
             "迁入村（社区）",

@@ -315,7 +315,10 @@ pub async fn grant(app: &App, actor: &Actor, user_id: i64, input: &GrantInput) -
                 "该角色须绑定一个机构",
             ));
         }
-        _ => RegionCode::parse(input.region.trim()).map_err(|_| {
+        _ => RegionCode::parse(
+            &crate::regions::resolve_input(app, actor, &input.region, "region", "所属区划").await?,
+        )
+        .map_err(|_| {
             AppError::invalid_field("region", "所属区划", "区划代码应为 2、4、6、9 或 12 位数字")
         })?,
     };

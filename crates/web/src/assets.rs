@@ -30,3 +30,19 @@ pub(crate) async fn home_care_visit_js() -> impl IntoResponse {
         HOME_CARE_VISIT_JS,
     )
 }
+
+const REGION_PICKER_JS: &str = include_str!("../assets/region-picker.js");
+
+/// The region picker's script: names offered as one types in a region field.
+pub(crate) async fn region_picker_js() -> impl IntoResponse {
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/javascript; charset=utf-8",
+            ),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        REGION_PICKER_JS,
+    )
+}

@@ -205,6 +205,7 @@ fn all() -> Routes {
     Routes::new()
         .merge(api::routes())
         .get("/assets/app.css", Public, assets::css)
+        .get("/assets/region-picker.js", Public, assets::region_picker_js)
         .get(
             "/assets/home-care-visit.js",
             Public,

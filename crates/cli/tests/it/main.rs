@@ -25,6 +25,7 @@ mod home_modification;
 mod import;
 mod life;
 mod planning;
+mod regions;
 mod register;
 mod round_trip;
 mod security;
