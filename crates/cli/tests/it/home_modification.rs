@@ -873,7 +873,7 @@ async fn a_case_is_opened_and_worked_on_a_phone() {
     fits().await;
     b.assert_not_defaced("the case page").await;
 
-    b.click("#nav-modifications").await;
+    b.nav("#nav-modifications").await;
     b.wait_for_url("/regions/4453/modifications").await;
     assert_eq!(b.text("#fig-done").await, "0");
     assert_eq!(b.text("#fig-in-progress").await, "1");

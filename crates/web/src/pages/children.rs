@@ -178,6 +178,8 @@ async fn after(
     }
 }
 
+/// The file's fields, read as the API's input through `flatten`, which
+/// takes every value as the text a form sends.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub(crate) struct FileForm {
@@ -194,6 +196,8 @@ pub(crate) async fn save(
     after(&state, &session, id, result).await
 }
 
+/// The activity's fields, read as the API's input through `flatten`, which
+/// takes every value as the text a form sends.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub(crate) struct ActivityForm {

@@ -153,6 +153,7 @@ pub(crate) async fn form(
     html(visit_page(&state, &session, id, None).await?)
 }
 
+/// The visit form: the ticked findings and risks repeat their key.
 pub(crate) async fn submit(
     State(state): State<AppState>,
     Path(id): Path<i64>,
