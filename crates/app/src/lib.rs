@@ -25,9 +25,6 @@ pub mod export;
 pub mod facility;
 pub mod funds;
 pub mod holidays;
-// Still names some fields by their Chinese name alone (`AppError::invalid`),
-// until it is converted to `invalid_field` (see crates/app/clippy.toml).
-#[allow(clippy::disallowed_methods)]
 pub mod home_care;
 pub mod home_modification;
 pub mod import;

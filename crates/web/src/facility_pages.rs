@@ -564,7 +564,7 @@ struct FacilityPage {
     canteen_modes: Vec<(&'static str, &'static str)>,
     last_month: String,
     /// Clinic agreements and a station's work.
-    care: crate::care_pages::CarePanel,
+    care: crate::pages::medical_care::CarePanel,
 }
 
 #[derive(Deserialize, Default)]
@@ -619,7 +619,7 @@ async fn facility_page(
         can_manage: actor.can(Action::FacilityManage),
         message,
         error,
-        care: crate::care_pages::panel(state, session, id, &d).await?,
+        care: crate::pages::medical_care::panel(state, session, id, &d).await?,
         d,
     })
 }
@@ -639,7 +639,7 @@ pub(crate) async fn show(
         Some("brand") => Some("品牌项目已创建".to_owned()),
         Some("milestone") => Some("里程碑已保存".to_owned()),
         Some("brand_score") => Some("评比得分已保存".to_owned()),
-        Some(other) => crate::care_pages::flash(other).map(str::to_owned),
+        Some(other) => crate::pages::medical_care::flash(other).map(str::to_owned),
         None => None,
     };
     html(facility_page(&state, &session, facility, message, None).await?)

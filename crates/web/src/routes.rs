@@ -40,10 +40,9 @@
 //!   it touches (cancelling an order) comes after the others on it.
 
 use crate::{
-    api, assets, audit_pages, canteen_api, canteen_pages, capability_pages, care_pages,
-    children_pages, construction_pages, dashboard_pages, facility_pages, funds_api,
-    home_care_pages, import_pages, life_pages, modification_pages, pages, person_pages,
-    planning_pages, public_pages, security_headers, session, visit_pages, AppState,
+    api, assets, audit_pages, canteen_api, canteen_pages, capability_pages, construction_pages,
+    dashboard_pages, facility_pages, funds_api, import_pages, life_pages, pages, person_pages,
+    planning_pages, public_pages, security_headers, session, AppState,
 };
 use axum::extract::DefaultBodyLimit;
 use axum::handler::Handler;
@@ -51,7 +50,7 @@ use axum::routing::{get, post, MethodRouter};
 use axum::{middleware, Extension, Router};
 use std::sync::Arc;
 use utoipa::openapi::path::PathItem;
-use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouter, UtoipaMethodRouterExt};
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouter};
 use utoipa_axum::routes;
 
 /// Who may call a route.
@@ -451,231 +450,22 @@ fn all() -> Routes {
             SignedIn,
             facility_pages::overview,
         )
-        .api(SignedIn, routes!(visit_pages::api_due))
-        .api(
-            SignedIn,
-            routes!(visit_pages::api_of_person, visit_pages::api_record),
-        )
-        .get("/visits", SignedIn, visit_pages::due)
-        .get("/visits/{id}", SignedIn, visit_pages::form)
-        .post("/visits/{id}", SignedIn, visit_pages::submit)
-        .api(
-            SignedIn,
-            routes!(children_pages::api_file, children_pages::api_save),
-        )
-        .api(SignedIn, routes!(children_pages::api_break_glass))
-        .api(SignedIn, routes!(children_pages::api_add_activity))
-        .api(SignedIn, routes!(children_pages::api_carers))
-        .api(SignedIn, routes!(children_pages::api_children))
-        .api(SignedIn, routes!(children_pages::api_break_glass_report))
-        .api(SignedIn, routes!(children_pages::api_review))
-        .get(
-            "/facilities/{facility}/children",
-            SignedIn,
-            children_pages::list,
-        )
-        .get("/children/{id}", SignedIn, children_pages::show)
-        .post("/children/{id}", SignedIn, children_pages::save)
-        .post(
-            "/children/{id}/break-glass",
-            SignedIn,
-            children_pages::break_glass,
-        )
-        .post(
-            "/children/{id}/activities",
-            SignedIn,
-            children_pages::add_activity,
-        )
-        .post("/children/{id}/carers", SignedIn, children_pages::carers)
-        .api(SignedIn, routes!(home_care_pages::api_catalogue))
-        .api(
-            SignedIn,
-            routes!(home_care_pages::api_orders, home_care_pages::api_create),
-        )
-        .api(SignedIn, routes!(home_care_pages::api_order))
-        .api(SignedIn, routes!(home_care_pages::api_dispatch))
-        .api(SignedIn, routes!(home_care_pages::api_accept))
-        .api(SignedIn, routes!(home_care_pages::api_check_in))
-        .api(SignedIn, routes!(home_care_pages::api_check_out))
-        .api(SignedIn, routes!(home_care_pages::api_rate))
-        .api(SignedIn, routes!(home_care_pages::api_review))
-        .api(SignedIn, routes!(home_care_pages::api_complain))
-        .api(SignedIn, routes!(home_care_pages::api_callback))
-        // Last of the order's steps in the walk: it ends the order.
-        .api(SignedIn, routes!(home_care_pages::api_cancel))
-        .api(SignedIn, routes!(home_care_pages::api_complaints))
-        .api(SignedIn, routes!(home_care_pages::api_close_complaint))
-        .api(
-            SignedIn,
-            routes!(home_care_pages::api_callbacks, home_care_pages::api_sample),
-        )
-        .api(SignedIn, routes!(home_care_pages::api_providers))
-        .api(
-            SignedIn,
-            routes!(
-                home_care_pages::api_caregivers,
-                home_care_pages::api_add_caregiver
-            ),
-        )
-        .api(SignedIn, routes!(home_care_pages::api_settlement))
-        .api(SignedIn, routes!(home_care_pages::api_score))
-        .api(SignedIn, routes!(home_care_pages::api_plan_orders))
-        .api(SignedIn, routes!(home_care_pages::api_dashboard))
-        .api(
-            SignedIn,
-            routes!(
-                home_care_pages::api_client,
-                home_care_pages::api_save_client
-            ),
-        )
-        .get("/home-care", SignedIn, home_care_pages::dashboard)
-        .get("/home-care/visits", SignedIn, home_care_pages::visits)
-        .get("/home-care/orders", SignedIn, home_care_pages::list)
-        .post("/home-care/orders", SignedIn, home_care_pages::create)
-        .get("/home-care/orders/new", SignedIn, home_care_pages::new_form)
-        .get(
-            "/home-care/orders/{care_order}",
-            SignedIn,
-            home_care_pages::show,
-        )
-        .post(
-            "/home-care/orders/{care_order}",
-            SignedIn,
-            home_care_pages::act,
-        )
-        .get(
-            "/home-care/orders/{care_order}/visit",
-            SignedIn,
-            home_care_pages::visit,
-        )
-        .post(
-            "/home-care/orders/{care_order}/visit",
-            SignedIn,
-            home_care_pages::visit_submit,
-        )
-        .get(
-            "/home-care/providers/{provider}",
-            SignedIn,
-            home_care_pages::provider,
-        )
-        .post(
-            "/home-care/providers/{provider}",
-            SignedIn,
-            home_care_pages::provider_act,
-        )
-        .get(
-            "/home-care/providers/{provider}/settlement.xlsx",
-            SignedIn,
-            home_care_pages::settlement_xlsx,
-        )
-        .get("/audit/break-glass", SignedIn, children_pages::report)
-        .post(
-            "/audit/break-glass/{grant}/review",
-            SignedIn,
-            children_pages::review,
-        )
-        .api(SignedIn, routes!(modification_pages::api_items))
-        .api(SignedIn, routes!(modification_pages::api_open))
-        .api(SignedIn, routes!(modification_pages::api_case))
-        .api(SignedIn, routes!(modification_pages::api_move))
-        .api(SignedIn, routes!(modification_pages::api_set_item))
-        .api(
-            SignedIn,
-            routes!(modification_pages::api_add_photo)
-                .layer(DefaultBodyLimit::max(modification_pages::PHOTO_BODY_LIMIT)),
-        )
-        .api(SignedIn, routes!(modification_pages::api_person_cases))
-        .api(SignedIn, routes!(modification_pages::api_progress))
-        .api(SignedIn, routes!(modification_pages::api_set_target))
-        .get(
-            "/regions/{code}/modifications",
-            SignedIn,
-            modification_pages::progress,
-        )
-        .post(
-            "/regions/{code}/modifications",
-            SignedIn,
-            modification_pages::target_submit,
-        )
-        .post("/modifications", SignedIn, modification_pages::open_submit)
-        .get("/modifications/new", SignedIn, modification_pages::new_form)
-        .get("/modifications/{case}", SignedIn, modification_pages::case)
-        .post(
-            "/modifications/{case}/state",
-            SignedIn,
-            modification_pages::move_submit,
-        )
-        .post(
-            "/modifications/{case}/items",
-            SignedIn,
-            modification_pages::item_submit,
-        )
-        .page(
-            "POST",
-            "/modifications/{case}/photos",
-            SignedIn,
-            post(modification_pages::photo_submit)
-                .layer(DefaultBodyLimit::max(modification_pages::PHOTO_BODY_LIMIT)),
-        )
-        .get(
-            "/modifications/{case}/photos/{photo}",
-            SignedIn,
-            modification_pages::photo,
-        )
-        .merge(care())
+        .merge(api::visits::routes())
+        .merge(pages::visits::routes())
+        .merge(api::children::routes())
+        .merge(pages::children::routes())
+        .merge(api::home_care::routes())
+        .merge(pages::home_care::routes())
+        .merge(api::home_modification::routes())
+        .merge(pages::home_modification::routes())
+        .merge(api::medical_care::routes())
+        .merge(api::station::routes())
+        .merge(pages::medical_care::routes())
+        .merge(pages::station::routes())
         .merge(planning())
         .merge(construction())
         .merge(dashboards())
         .merge(public())
-}
-
-/// Medical-care agreements, the region's report, station work and the
-/// visits raised to the station head.
-fn care() -> Routes {
-    use Access::*;
-    Routes::new()
-        .api(SignedIn, routes!(care_pages::api_create))
-        .api(SignedIn, routes!(care_pages::api_end))
-        .api(SignedIn, routes!(care_pages::api_of_facility))
-        .api(SignedIn, routes!(care_pages::api_report))
-        .api(
-            SignedIn,
-            routes!(care_pages::api_activities, care_pages::api_add_activity),
-        )
-        .api(
-            SignedIn,
-            routes!(care_pages::api_trainings, care_pages::api_add_training),
-        )
-        .api(SignedIn, routes!(care_pages::api_set_head))
-        .api(SignedIn, routes!(care_pages::api_raised))
-        .api(SignedIn, routes!(care_pages::api_acknowledge))
-        .get("/regions/{code}/medical-care", SignedIn, care_pages::report)
-        .post(
-            "/facilities/{facility}/care-agreements",
-            SignedIn,
-            care_pages::create,
-        )
-        .post(
-            "/care-agreements/{agreement}/end",
-            SignedIn,
-            care_pages::end,
-        )
-        .post(
-            "/facilities/{facility}/activities",
-            SignedIn,
-            care_pages::add_activity,
-        )
-        .post(
-            "/facilities/{facility}/trainings",
-            SignedIn,
-            care_pages::add_training,
-        )
-        .post(
-            "/facilities/{facility}/head",
-            SignedIn,
-            care_pages::set_head,
-        )
-        .post("/visits/raised", SignedIn, care_pages::acknowledge)
 }
 
 /// The facility-location planner.

@@ -154,7 +154,13 @@ pub(super) fn parse_point(lon: &str, lat: &str) -> Result<Option<GeoPoint>> {
     if lon.is_empty() && lat.is_empty() {
         return Ok(None);
     }
-    let bad = || AppError::invalid("位置", "经纬度应为度数，如 经度 112.08、纬度 22.94");
+    let bad = || {
+        AppError::invalid_field(
+            "longitude",
+            "位置",
+            "经纬度应为度数，如 经度 112.08、纬度 22.94",
+        )
+    };
     let lon: f64 = lon.parse().map_err(|_| bad())?;
     let lat: f64 = lat.parse().map_err(|_| bad())?;
     GeoPoint::from_degrees(lon, lat).map(Some).ok_or_else(bad)
@@ -189,7 +195,8 @@ pub async fn save_client(
     drop(conn);
     let mut plan = Vec::new();
     for (n, line) in input.plan.iter().enumerate() {
-        let field = format!("照护计划第 {} 项", n + 1);
+        let key = format!("plan[{n}]");
+        let label = format!("照护计划第 {} 项", n + 1);
         // The code, as GET's `item`, or the name, as GET's `item_name`.
         let given = line.item.trim();
         let Some(item) = items
@@ -197,11 +204,12 @@ pub async fn save_client(
             .find(|i| i.code == given)
             .or_else(|| items.iter().find(|i| i.name == given))
         else {
-            return Err(AppError::invalid(field, "服务项目不存在"));
+            return Err(AppError::invalid_field(key, label, "服务项目不存在"));
         };
         if !(1..=31).contains(&line.times_per_month) || line.quantity > 8 {
-            return Err(AppError::invalid(
-                field,
+            return Err(AppError::invalid_field(
+                key,
+                label,
                 "每月次数应为 1 到 31，每次数量不超过 8",
             ));
         }

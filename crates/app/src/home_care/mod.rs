@@ -274,7 +274,11 @@ async fn scoped_provider(app: &App, actor: &Actor, id: i64, action: &str) -> Res
     };
     match row {
         Some(row) if row.kind == FacilityKind::HomeCareCentre.as_str() => Ok(row),
-        Some(_) => Err(AppError::invalid("服务机构", "此机构不是居家养老服务中心")),
+        Some(_) => Err(AppError::invalid_field(
+            "provider_id",
+            "服务机构",
+            "此机构不是居家养老服务中心",
+        )),
         None => {
             app.audit_denied(actor, action, "facility", &id.to_string())
                 .await?;

@@ -54,8 +54,9 @@ pub struct OrderCreated {
 
 /// "YYYY-MM-DD HH:MM" (or "YYYY-MM-DDTHH:MM", as a datetime-local input
 /// sends it) in Shanghai time, as Unix seconds and its civil date.
-fn parse_time(field: &str, s: &str) -> Result<(i64, CivilDate)> {
-    let bad = || AppError::invalid(field, "时间应为 YYYY-MM-DD HH:MM，如 2026-03-05 09:30");
+fn parse_time(key: &str, label: &str, s: &str) -> Result<(i64, CivilDate)> {
+    let bad =
+        || AppError::invalid_field(key, label, "时间应为 YYYY-MM-DD HH:MM，如 2026-03-05 09:30");
     let s = s.trim();
     let (date, time) = s
         .split_once(['T', ' '])
@@ -86,10 +87,16 @@ pub async fn create_order(app: &App, actor: &Actor, input: &OrderInput) -> Resul
     let mut conn = app.store().read().await?;
     let person_id = match (input.person_id, input.id_number.trim()) {
         (Some(id), _) => Some(id),
-        (None, "") => return Err(AppError::invalid("老人", "请给出老人或其身份证号")),
+        (None, "") => {
+            return Err(AppError::invalid_field(
+                "person_id",
+                "老人",
+                "请给出老人或其身份证号",
+            ))
+        }
         (None, number) => {
             let number = IdNumber::parse(number)
-                .map_err(|e| AppError::invalid("身份证号", e.to_string()))?;
+                .map_err(|e| AppError::invalid_field("id_number", "身份证号", e.to_string()))?;
             let index = app
                 .keys()
                 .blind_index(crate::register::ID_KIND, number.as_str());
@@ -109,7 +116,8 @@ pub async fn create_order(app: &App, actor: &Actor, input: &OrderInput) -> Resul
             .await?;
         return Err(match input.person_id {
             Some(_) => AppError::NotFound,
-            None => AppError::invalid(
+            None => AppError::invalid_field(
+                "id_number",
                 "老人",
                 "在您管辖范围的人员名册中找不到此人：请核对身份证号，或先登记",
             ),
@@ -120,7 +128,8 @@ pub async fn create_order(app: &App, actor: &Actor, input: &OrderInput) -> Resul
         .iter()
         .find(|i| i.code == input.item.trim() || i.name == input.item.trim())
         .ok_or_else(|| {
-            AppError::invalid(
+            AppError::invalid_field(
+                "item",
                 "服务项目",
                 format!(
                     "应为以下之一：{}",
@@ -138,26 +147,37 @@ pub async fn create_order(app: &App, actor: &Actor, input: &OrderInput) -> Resul
             .parse::<u32>()
             .ok()
             .filter(|q| (1..=8).contains(q))
-            .ok_or_else(|| AppError::invalid("数量", "应为 1 到 8 的整数（小时或次）"))?,
+            .ok_or_else(|| {
+                AppError::invalid_field("quantity", "数量", "应为 1 到 8 的整数（小时或次）")
+            })?,
     };
-    let (scheduled_at, day) = parse_time("预约时间", &input.scheduled_at)?;
+    let (scheduled_at, day) = parse_time("scheduled_at", "预约时间", &input.scheduled_at)?;
     let now = app.now();
     if scheduled_at < now - 86_400 || scheduled_at > now + 62 * 86_400 {
-        return Err(AppError::invalid("预约时间", "应在昨天到两个月之内"));
+        return Err(AppError::invalid_field(
+            "scheduled_at",
+            "预约时间",
+            "应在昨天到两个月之内",
+        ));
     }
     let channel = match input.channel.trim() {
         "" => Channel::Hotline,
         c => Channel::parse(c).ok_or_else(|| {
-            AppError::invalid("来源", "应为养老服务热线、社工转介、家属申请或照护计划")
+            AppError::invalid_field(
+                "channel",
+                "来源",
+                "应为养老服务热线、社工转介、家属申请或照护计划",
+            )
         })?,
     };
     let notes = input.notes.trim();
     if notes.chars().count() > 500 {
-        return Err(AppError::invalid("备注", "不超过 500 字"));
+        return Err(AppError::invalid_field("notes", "备注", "不超过 500 字"));
     }
     let elder = elder_of(&person, day)?;
     if elder.age < ELDERLY_AGE {
-        return Err(AppError::invalid(
+        return Err(AppError::invalid_field(
+            "person_id",
             "老人",
             "居家养老上门服务面向 60 岁及以上的老年人",
         ));
@@ -168,10 +188,11 @@ pub async fn create_order(app: &App, actor: &Actor, input: &OrderInput) -> Resul
         day,
         kangyang_domain::life::Service::HomeCare,
     )
-    .map_err(|refused| AppError::invalid("预约时间", refused.to_string()))?;
+    .map_err(|refused| AppError::invalid_field("scheduled_at", "预约时间", refused.to_string()))?;
     let rules = entitlement_rules(&mut conn).await?;
     drop(conn);
-    let price = price_of(item, quantity).ok_or_else(|| AppError::invalid("数量", "金额过大"))?;
+    let price = price_of(item, quantity)
+        .ok_or_else(|| AppError::invalid_field("quantity", "数量", "金额过大"))?;
     let rule = entitlement_for(&rules, &elder).cloned();
     let month = month_of(day);
     let (mut tx, _guard) = app.store().begin_audited().await?;
@@ -386,7 +407,7 @@ pub async fn orders(app: &App, actor: &Actor, q: &OrderQuery) -> Result<Vec<Orde
         "" => None,
         s => Some(
             OrderState::parse(s)
-                .ok_or_else(|| AppError::invalid("state", "工单状态不存在"))?
+                .ok_or_else(|| AppError::invalid_field("state", "工单状态", "工单状态不存在"))?
                 .as_str()
                 .to_owned(),
         ),
@@ -651,10 +672,15 @@ pub async fn dispatch(app: &App, actor: &Actor, id: i64, provider_id: Option<i64
     drop(conn);
     let chosen = match provider_id {
         Some(p) => options.iter().find(|c| c.id == p).ok_or_else(|| {
-            AppError::invalid("服务机构", "在您管辖范围内找不到此居家养老服务中心")
+            AppError::invalid_field(
+                "provider_id",
+                "服务机构",
+                "在您管辖范围内找不到此居家养老服务中心",
+            )
         })?,
         None => options.iter().find(|c| c.suggested).ok_or_else(|| {
-            AppError::invalid(
+            AppError::invalid_field(
+                "provider_id",
                 "服务机构",
                 "没有服务该村（社区）且当天仍有余量的服务机构，请手动指定",
             )
@@ -694,13 +720,16 @@ pub async fn accept(app: &App, actor: &Actor, id: i64, caregiver_id: Option<i64>
     }
     let from = OrderState::parse(&o.state).unwrap_or(OrderState::Cancelled);
     next_state(from, Step::Accept).map_err(AppError::Conflict)?;
-    let caregiver_id = caregiver_id.ok_or_else(|| AppError::invalid("护理员", "请选择护理员"))?;
+    let caregiver_id = caregiver_id
+        .ok_or_else(|| AppError::invalid_field("caregiver_id", "护理员", "请选择护理员"))?;
     let mut conn = app.store().read().await?;
     let caregiver = store::caregiver(&mut conn, caregiver_id).await?;
     drop(conn);
     let caregiver = caregiver
         .filter(|c| Some(c.provider_id) == o.provider_id && c.active == 1)
-        .ok_or_else(|| AppError::invalid("护理员", "此护理员不属于承接的服务机构"))?;
+        .ok_or_else(|| {
+            AppError::invalid_field("caregiver_id", "护理员", "此护理员不属于承接的服务机构")
+        })?;
     move_order(
         app,
         actor,

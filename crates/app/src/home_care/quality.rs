@@ -32,14 +32,16 @@ pub async fn review(app: &App, actor: &Actor, id: i64, input: &ReviewInput) -> R
         return Err(AppError::Conflict("此工单的异常已审核".into()));
     }
     let outcome = ReviewOutcome::parse(input.outcome.trim()).ok_or_else(|| {
-        AppError::invalid(
+        AppError::invalid_field(
+            "outcome",
             "审核结论",
             "应为核实属实（confirmed）或核实不实（rejected）",
         )
     })?;
     let note = input.note.trim();
     if note.is_empty() || note.chars().count() > 300 {
-        return Err(AppError::invalid(
+        return Err(AppError::invalid_field(
+            "note",
             "审核说明",
             "请写明核实经过（300 字以内）",
         ));
@@ -355,7 +357,11 @@ pub async fn score_provider(
     let (y, m) = parse_month(month)?;
     let (_, last) = month_bounds(y, m)?;
     if last > app.today() {
-        return Err(AppError::invalid("month", "只能评分已结束的月份"));
+        return Err(AppError::invalid_field(
+            "month",
+            "月份",
+            "只能评分已结束的月份",
+        ));
     }
     let month = format!("{y}-{m:02}");
     let mut conn = app.store().read().await?;
@@ -369,7 +375,7 @@ pub async fn score_provider(
     let scores = provider_scores(&metrics);
     let scored = template
         .score(&scores)
-        .map_err(|e| crate::assessment::score_errors("评分", e))?;
+        .map_err(|e| crate::assessment::score_errors("评分", e).keyed("scores"))?;
     let (mut tx, _guard) = app.store().begin_audited().await?;
     kangyang_store::assessment::add_assessment(
         &mut tx,

@@ -113,8 +113,8 @@ pub async fn settlement(
             anomalies: anomalies.iter().map(Anomaly::describe).collect(),
         });
     }
-    let s =
-        rules::settle(&settled).ok_or_else(|| AppError::invalid("金额", "金额超出可记录的范围"))?;
+    let s = rules::settle(&settled)
+        .ok_or_else(|| AppError::invalid_field("amount", "金额", "金额超出可记录的范围"))?;
     Ok(ProviderSettlement {
         provider_id: provider,
         provider: facility.name.clone(),

@@ -398,8 +398,7 @@ backend_test!(
         let (status, body) = t
             .post_json(&official, &csrf, &review, json!({ "outcome": "confirmed" }))
             .await;
-        assert_eq!(status, 422, "{body}");
-        assert_eq!(body["field"], "审核说明");
+        assert_bad_field(status, &body, "note", "审核说明");
         let (status, _) = t.post_json(&official, &csrf, &review,
             json!({ "outcome": "confirmed", "note": "电话回访老人，确认当日已助浴，护理员手机故障未签到" })).await;
         assert_eq!(status, 204);
@@ -512,25 +511,13 @@ backend_test!(
             json!({ "person_id": person, "item": "massage", "scheduled_at": at(&t, 3600) }),
         )
         .await;
-        assert_eq!(
-            (status, body["field"].as_str()),
-            (422, Some("服务项目")),
-            "{body}"
-        );
+        assert_bad_field(status, &body, "item", "服务项目");
         let (status, body) =
             attempt(json!({ "person_id": person, "item": "cleaning", "scheduled_at": "明天上午" }))
                 .await;
-        assert_eq!(
-            (status, body["field"].as_str()),
-            (422, Some("预约时间")),
-            "{body}"
-        );
+        assert_bad_field(status, &body, "scheduled_at", "预约时间");
         let (status, body) = attempt(json!({ "person_id": person, "item": "cleaning", "quantity": "9", "scheduled_at": at(&t, 3600) })).await;
-        assert_eq!(
-            (status, body["field"].as_str()),
-            (422, Some("数量")),
-            "{body}"
-        );
+        assert_bad_field(status, &body, "quantity", "数量");
         let (status, _) = t
             .post_json(
                 &heshan,

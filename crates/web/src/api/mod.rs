@@ -6,10 +6,16 @@
 //! router collected, plus the description.
 
 pub(crate) mod auth;
+pub(crate) mod children;
 pub(crate) mod holidays;
+pub(crate) mod home_care;
+pub(crate) mod home_modification;
+pub(crate) mod medical_care;
 pub(crate) mod regions;
+pub(crate) mod station;
 pub(crate) mod transfers;
 pub(crate) mod users;
+pub(crate) mod visits;
 pub(crate) mod workbench;
 
 use crate::routes::{Access, Routes};

@@ -4,9 +4,15 @@
 //! The pages of a concept live in `pages/<concept>.rs`; what is still here
 //! (sign-in, password, second factor, home, regions) moves out the same way.
 
+pub(crate) mod children;
 pub(crate) mod holidays;
+pub(crate) mod home_care;
+pub(crate) mod home_modification;
+pub(crate) mod medical_care;
+pub(crate) mod station;
 pub(crate) mod transfers;
 pub(crate) mod users;
+pub(crate) mod visits;
 pub(crate) mod workbench;
 
 use crate::error::PageError;

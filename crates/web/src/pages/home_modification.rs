@@ -1,18 +1,20 @@
 //! Age-friendly home modification (适老化改造): the progress of a region
-//! against its annual target, the case page (items, steps, photos), opening
-//! a case from the person page, and their JSON API. Photos are uploaded as
-//! multipart forms and served back only to users who may see the case.
+//! against its annual target, the case page (items, steps, photos), and
+//! opening a case from the person page (the API is
+//! `api/home_modification.rs`). Photos are uploaded as multipart forms, read
+//! here for both, and served back only to users who may see the case.
 
-use crate::error::{ApiError, PageError};
+use crate::error::PageError;
 use crate::pages::{html, Nav};
-use crate::session::{check_form_csrf, ApiSession, FormList, PageSession, Session};
+use crate::routes::{Access, Routes};
+use crate::session::{check_form_csrf, CsrfForm, PageSession, Session};
 use crate::AppState;
 use askama::Template;
 use axum::extract::multipart::MultipartRejection;
-use axum::extract::{Form, Multipart, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::Json;
+use axum::routing::post;
 use kangyang_app::home_modification::{
     self as hm, CaseView, CatalogueItem, ItemInput, ModificationProgress, MoveInput, OpenCaseInput,
     PersonCases, PhotoInput, PhotoStored, TargetInput,
@@ -22,19 +24,38 @@ use kangyang_domain::home_modification::MAX_PHOTO_BYTES;
 use kangyang_domain::{Action, RegionCode};
 use serde::Deserialize;
 
+pub(crate) fn routes() -> Routes {
+    use Access::*;
+    Routes::new()
+        .get("/regions/{code}/modifications", SignedIn, progress)
+        .post("/regions/{code}/modifications", SignedIn, target_submit)
+        .post("/modifications", SignedIn, open_submit)
+        .get("/modifications/new", SignedIn, new_form)
+        .get("/modifications/{case}", SignedIn, case)
+        .post("/modifications/{case}/state", SignedIn, move_submit)
+        .post("/modifications/{case}/items", SignedIn, item_submit)
+        .page(
+            "POST",
+            "/modifications/{case}/photos",
+            SignedIn,
+            post(photo_submit).layer(DefaultBodyLimit::max(PHOTO_BODY_LIMIT)),
+        )
+        .get("/modifications/{case}/photos/{photo}", SignedIn, photo)
+}
+
 /// The body limit of the photo routes: the photo limit and room for the
 /// form's other fields, so a photo a little too big reaches the use case and
 /// is refused with its message rather than cut off.
 pub(crate) const PHOTO_BODY_LIMIT: usize = MAX_PHOTO_BYTES + 1024 * 1024;
 
-fn region_param(code: &str) -> Result<RegionCode, AppError> {
+pub(crate) fn region_param(code: &str) -> Result<RegionCode, AppError> {
     // An unparseable code names nothing: not found, like an unknown one.
     RegionCode::parse(code).map_err(|_| AppError::NotFound)
 }
 
 /// "2026" → Some(2026); blank → this year; anything else → 0, which the use
 /// case refuses with a message naming the year.
-fn year_param(s: &str) -> Option<i64> {
+pub(crate) fn year_param(s: &str) -> Option<i64> {
     let s = s.trim();
     (!s.is_empty()).then(|| s.parse().unwrap_or(0))
 }
@@ -50,7 +71,7 @@ fn number(s: &str) -> Option<i64> {
 #[into_params(parameter_in = Query)]
 pub(crate) struct YearParam {
     /// The year (e.g. 2026); this year when left out.
-    year: String,
+    pub(crate) year: String,
 }
 
 // ---- reading a multipart photo upload ----
@@ -59,13 +80,13 @@ pub(crate) struct YearParam {
 /// empty upload, so the use case still checks the case's scope first (and
 /// answers 404 outside it) before it refuses the missing photo.
 #[derive(Default)]
-struct Upload {
+pub(crate) struct Upload {
     csrf: String,
     input: PhotoInput,
     broken: bool,
 }
 
-async fn read_upload(multipart: Result<Multipart, MultipartRejection>) -> Upload {
+pub(crate) async fn read_upload(multipart: Result<Multipart, MultipartRejection>) -> Upload {
     let mut upload = Upload::default();
     let Ok(mut multipart) = multipart else {
         return upload;
@@ -111,8 +132,9 @@ async fn read_upload(multipart: Result<Multipart, MultipartRejection>) -> Upload
 /// An upload cut off by the body limit or the network: refused as too big
 /// or broken, with nothing stored.
 fn broken_upload() -> AppError {
-    AppError::invalid(
+    AppError::invalid_field(
         "photo",
+        "照片",
         format!(
             "照片上传中断或超过 {} MB，请重试",
             MAX_PHOTO_BYTES / 1024 / 1024
@@ -120,7 +142,7 @@ fn broken_upload() -> AppError {
     )
 }
 
-async fn store_upload(
+pub(crate) async fn store_upload(
     state: &AppState,
     session: &Session,
     case: i64,
@@ -137,137 +159,10 @@ async fn store_upload(
     hm::add_photo(&state.app, &session.actor, case, &upload.input).await
 }
 
-// ---- JSON API ----
-
-/// The Ministry of Civil Affairs' 2020 recommended list: 30 items in 7 groups, 7 of them basic.
-#[utoipa::path(get, path = "/api/v1/modification-items",
-    responses((status = 200, body = [CatalogueItem]), (status = 401, body = crate::api::ErrorBody)))]
-pub(crate) async fn api_items(ApiSession(_session): ApiSession) -> Json<Vec<CatalogueItem>> {
-    Json(hm::catalogue())
-}
-
-/// Open a home-modification case for an elderly person (one live case a person a year).
-#[utoipa::path(post, path = "/api/v1/modifications", request_body = OpenCaseInput,
-    responses((status = 201, body = Object), (status = 404, body = crate::api::ErrorBody), (status = 409, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
-pub(crate) async fn api_open(
-    State(state): State<AppState>,
-    ApiSession(session): ApiSession,
-    Json(input): Json<OpenCaseInput>,
-) -> Result<impl IntoResponse, ApiError> {
-    let id = hm::open_case(&state.app, &session.actor, &input).await?;
-    Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": id }))))
-}
-
-/// A case: the person (masked), items with costs and totals, steps, photos.
-#[utoipa::path(get, path = "/api/v1/modifications/{case}", params(("case" = i64, Path)),
-    responses((status = 200, body = CaseView), (status = 404, body = crate::api::ErrorBody)))]
-pub(crate) async fn api_case(
-    State(state): State<AppState>,
-    ApiSession(session): ApiSession,
-    Path(case): Path<i64>,
-) -> Result<Json<CaseView>, ApiError> {
-    Ok(Json(hm::case(&state.app, &session.actor, case).await?))
-}
-
-/// Move a case to its next step, or withdraw it (with a reason).
-#[utoipa::path(post, path = "/api/v1/modifications/{case}/state", params(("case" = i64, Path)), request_body = MoveInput,
-    responses((status = 200, body = Object), (status = 404, body = crate::api::ErrorBody), (status = 409, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
-pub(crate) async fn api_move(
-    State(state): State<AppState>,
-    ApiSession(session): ApiSession,
-    Path(case): Path<i64>,
-    Json(input): Json<MoveInput>,
-) -> Result<Json<serde_json::Value>, ApiError> {
-    let to = hm::move_case(&state.app, &session.actor, case, &input).await?;
-    Ok(Json(
-        serde_json::json!({ "state": to.as_str(), "state_label": to.label() }),
-    ))
-}
-
-/// Set an item of the case's design: add it, change quantity or unit cost, or remove it with quantity 0.
-#[utoipa::path(post, path = "/api/v1/modifications/{case}/items", params(("case" = i64, Path)), request_body = ItemInput,
-    responses((status = 204), (status = 404, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
-pub(crate) async fn api_set_item(
-    State(state): State<AppState>,
-    ApiSession(session): ApiSession,
-    Path(case): Path<i64>,
-    Json(input): Json<ItemInput>,
-) -> Result<StatusCode, ApiError> {
-    hm::set_item(&state.app, &session.actor, case, &input).await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-/// A photo upload: `phase` (before or after) and the image in `photo`.
-#[derive(utoipa::ToSchema)]
-#[allow(dead_code)]
-pub(crate) struct PhotoUpload {
-    /// before or after
-    phase: String,
-    /// A JPEG, PNG or WebP image of at most 5 MiB, recognised by its content.
-    #[schema(format = Binary, value_type = String)]
-    photo: Vec<u8>,
-}
-
-/// Upload a before or after photo (multipart form: `phase`, `photo`).
-#[utoipa::path(post, path = "/api/v1/modifications/{case}/photos", params(("case" = i64, Path)),
-    request_body(content = PhotoUpload, content_type = "multipart/form-data"),
-    responses((status = 201, body = PhotoStored), (status = 404, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
-pub(crate) async fn api_add_photo(
-    State(state): State<AppState>,
-    ApiSession(session): ApiSession,
-    Path(case): Path<i64>,
-    multipart: Result<Multipart, MultipartRejection>,
-) -> Result<(StatusCode, Json<PhotoStored>), ApiError> {
-    let upload = read_upload(multipart).await;
-    let stored = store_upload(&state, &session, case, &upload).await?;
-    Ok((StatusCode::CREATED, Json(stored)))
-}
-
-/// A person's home-modification cases, newest first.
-#[utoipa::path(get, path = "/api/v1/persons/{id}/modifications", params(("id" = i64, Path)),
-    responses((status = 200, body = PersonCases), (status = 404, body = crate::api::ErrorBody)))]
-pub(crate) async fn api_person_cases(
-    State(state): State<AppState>,
-    ApiSession(session): ApiSession,
-    Path(id): Path<i64>,
-) -> Result<Json<PersonCases>, ApiError> {
-    Ok(Json(
-        hm::cases_of_person(&state.app, &session.actor, id).await?,
-    ))
-}
-
-/// A region's progress for a year: target, cases done (accepted or paid), by
-/// child region (a city's counties) and by step, and the cases stuck.
-#[utoipa::path(get, path = "/api/v1/regions/{code}/modifications", params(("code" = String, Path), YearParam),
-    responses((status = 200, body = ModificationProgress), (status = 404, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
-pub(crate) async fn api_progress(
-    State(state): State<AppState>,
-    ApiSession(session): ApiSession,
-    Path(code): Path<String>,
-    Query(p): Query<YearParam>,
-) -> Result<Json<ModificationProgress>, ApiError> {
-    let region = region_param(&code)?;
-    Ok(Json(
-        hm::progress(&state.app, &session.actor, &region, year_param(&p.year)).await?,
-    ))
-}
-
-/// Set a region's annual target (households to modify).
-#[utoipa::path(post, path = "/api/v1/modification-targets", request_body = TargetInput,
-    responses((status = 204), (status = 403, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
-pub(crate) async fn api_set_target(
-    State(state): State<AppState>,
-    ApiSession(session): ApiSession,
-    Json(input): Json<TargetInput>,
-) -> Result<StatusCode, ApiError> {
-    hm::set_target(&state.app, &session.actor, &input).await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
 // ---- the progress page ----
 
 #[derive(Template)]
-#[template(path = "modifications.html")]
+#[template(path = "home_modification/progress.html")]
 struct ProgressPage {
     nav: Nav,
     p: ModificationProgress,
@@ -308,25 +203,29 @@ pub(crate) async fn progress(
 }
 
 /// The target form of the progress page.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct TargetForm {
+    region: String,
+    year: String,
+    households: String,
+}
+
 pub(crate) async fn target_submit(
     State(state): State<AppState>,
-    PageSession(session): PageSession,
     Path(code): Path<String>,
-    Form(form): Form<Vec<(String, String)>>,
+    CsrfForm { session, form }: CsrfForm<TargetForm>,
 ) -> Result<Response, PageError> {
-    let form = FormList(form);
-    check_form_csrf(&session, &form.get("csrf_token"))?;
     let region = region_param(&code)?;
     hm::check_region(&state.app, &session.actor, &region, "home_mod.target").await?;
-    let chosen = form.get("region");
     let input = TargetInput {
-        region: if chosen.trim().is_empty() {
+        region: if form.region.trim().is_empty() {
             code.clone()
         } else {
-            chosen
+            form.region
         },
-        year: year_param(&form.get("year")),
-        households: number(&form.get("households")),
+        year: year_param(&form.year),
+        households: number(&form.households),
     };
     match hm::set_target(&state.app, &session.actor, &input).await {
         Ok(()) => {
@@ -344,7 +243,7 @@ pub(crate) async fn target_submit(
 // ---- opening a case ----
 
 #[derive(Template)]
-#[template(path = "modification_new.html")]
+#[template(path = "home_modification/new.html")]
 struct NewCasePage {
     nav: Nav,
     person: Option<PersonCases>,
@@ -385,17 +284,22 @@ pub(crate) async fn new_form(
     html(new_page(&state, &session, person, None).await?)
 }
 
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct OpenForm {
+    person_id: String,
+    applied_on: String,
+    note: String,
+}
+
 pub(crate) async fn open_submit(
     State(state): State<AppState>,
-    PageSession(session): PageSession,
-    Form(form): Form<Vec<(String, String)>>,
+    CsrfForm { session, form }: CsrfForm<OpenForm>,
 ) -> Result<Response, PageError> {
-    let form = FormList(form);
-    check_form_csrf(&session, &form.get("csrf_token"))?;
     let input = OpenCaseInput {
-        person_id: form.get("person_id").trim().parse().unwrap_or(0),
-        applied_on: form.get("applied_on"),
-        note: form.get("note"),
+        person_id: form.person_id.trim().parse().unwrap_or(0),
+        applied_on: form.applied_on,
+        note: form.note,
     };
     match hm::open_case(&state.app, &session.actor, &input).await {
         Ok(id) => Ok(Redirect::to(&format!("/modifications/{id}")).into_response()),
@@ -422,7 +326,7 @@ fn refusal(e: AppError) -> Result<(StatusCode, String), PageError> {
 // ---- the case page ----
 
 #[derive(Template)]
-#[template(path = "modification.html")]
+#[template(path = "home_modification/show.html")]
 struct CasePage {
     nav: Nav,
     c: CaseView,
@@ -472,18 +376,23 @@ async fn after_case_form(
     }
 }
 
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct MoveForm {
+    to: String,
+    day: String,
+    note: String,
+}
+
 pub(crate) async fn move_submit(
     State(state): State<AppState>,
-    PageSession(session): PageSession,
     Path(case): Path<i64>,
-    Form(form): Form<Vec<(String, String)>>,
+    CsrfForm { session, form }: CsrfForm<MoveForm>,
 ) -> Result<Response, PageError> {
-    let form = FormList(form);
-    check_form_csrf(&session, &form.get("csrf_token"))?;
     let input = MoveInput {
-        to: form.get("to"),
-        day: form.get("day"),
-        note: form.get("note"),
+        to: form.to,
+        day: form.day,
+        note: form.note,
     };
     let done = hm::move_case(&state.app, &session.actor, case, &input)
         .await
@@ -491,18 +400,23 @@ pub(crate) async fn move_submit(
     after_case_form(&state, &session, case, done).await
 }
 
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct ItemForm {
+    item: String,
+    quantity: String,
+    unit_cost: String,
+}
+
 pub(crate) async fn item_submit(
     State(state): State<AppState>,
-    PageSession(session): PageSession,
     Path(case): Path<i64>,
-    Form(form): Form<Vec<(String, String)>>,
+    CsrfForm { session, form }: CsrfForm<ItemForm>,
 ) -> Result<Response, PageError> {
-    let form = FormList(form);
-    check_form_csrf(&session, &form.get("csrf_token"))?;
     let input = ItemInput {
-        item: form.get("item"),
-        quantity: number(&form.get("quantity")),
-        unit_cost: form.get("unit_cost"),
+        item: form.item,
+        quantity: number(&form.quantity),
+        unit_cost: form.unit_cost,
     };
     let done = hm::set_item(&state.app, &session.actor, case, &input).await;
     after_case_form(&state, &session, case, done).await
@@ -516,8 +430,9 @@ pub(crate) async fn photo_submit(
 ) -> Result<Response, PageError> {
     let is_form = multipart.is_ok();
     let upload = read_upload(multipart).await;
-    // A multipart form carries the CSRF token; any other body is refused as
-    // an empty upload (after the scope check) and changes nothing.
+    // A multipart form carries the CSRF token, which `CsrfForm` (a
+    // urlencoded reader) cannot see: it is checked here. Any other body is
+    // refused as an empty upload (after the scope check) and changes nothing.
     if is_form && !upload.broken {
         check_form_csrf(&session, &upload.csrf)?;
     }

@@ -1,72 +1,30 @@
-//! Social-work visits: the phone list of who is due and overdue, the visit
-//! form, and their API.
+//! Social-work visits: the phone list of who is due and overdue, and the
+//! visit form (the API is `api/visits.rs`).
 
-use crate::error::{ApiError, PageError};
+use crate::error::PageError;
 use crate::pages::{html, Nav};
-use crate::session::{check_form_csrf, ApiSession, FormList, PageSession, Session};
+use crate::routes::{Access, Routes};
+use crate::session::{CsrfForm, FormList, PageSession, Session};
 use crate::AppState;
 use askama::Template;
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Json;
 use kangyang_app::facility::{self, FacilityQuery, FacilityView};
 use kangyang_app::visits::{self, DueList, RaisedList, VisitInput, VisitView, FINDINGS, RISKS};
 use kangyang_app::{register, AppError};
 use serde::Deserialize;
 
-#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
-#[serde(default)]
-#[into_params(parameter_in = Query)]
-pub(crate) struct StationParam {
-    /// The station (officials); a social worker's own station otherwise.
-    station: Option<i64>,
-}
-
-/// Who of a station's people is due or overdue for a visit, most urgent first.
-#[utoipa::path(get, path = "/api/v1/visits/due", params(StationParam),
-    responses((status = 200, body = DueList), (status = 404, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
-pub(crate) async fn api_due(
-    State(state): State<AppState>,
-    ApiSession(session): ApiSession,
-    Query(p): Query<StationParam>,
-) -> Result<Json<DueList>, ApiError> {
-    Ok(Json(
-        visits::due_list(&state.app, &session.actor, p.station).await?,
-    ))
-}
-
-/// Record a visit to a person (in person or by phone), with findings, risks and referral.
-#[utoipa::path(post, path = "/api/v1/persons/{id}/visits", params(("id" = i64, Path)), request_body = VisitInput,
-    responses((status = 201, body = Object), (status = 404, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
-pub(crate) async fn api_record(
-    State(state): State<AppState>,
-    ApiSession(session): ApiSession,
-    Path(id): Path<i64>,
-    Json(input): Json<VisitInput>,
-) -> Result<impl IntoResponse, ApiError> {
-    let visit = visits::record(&state.app, &session.actor, id, &input).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(serde_json::json!({ "id": visit })),
-    ))
-}
-
-/// A person's visits, newest first.
-#[utoipa::path(get, path = "/api/v1/persons/{id}/visits", params(("id" = i64, Path)),
-    responses((status = 200, body = [VisitView]), (status = 404, body = crate::api::ErrorBody)))]
-pub(crate) async fn api_of_person(
-    State(state): State<AppState>,
-    ApiSession(session): ApiSession,
-    Path(id): Path<i64>,
-) -> Result<Json<Vec<VisitView>>, ApiError> {
-    Ok(Json(
-        visits::of_person(&state.app, &session.actor, id).await?,
-    ))
+pub(crate) fn routes() -> Routes {
+    use Access::*;
+    Routes::new()
+        .get("/visits", SignedIn, due)
+        .get("/visits/{id}", SignedIn, form)
+        .post("/visits/{id}", SignedIn, submit)
 }
 
 #[derive(Template)]
-#[template(path = "visits.html")]
+#[template(path = "visits/due.html")]
 struct DuePage {
     nav: Nav,
     list: Option<DueList>,
@@ -154,7 +112,7 @@ async fn due_page(
 }
 
 #[derive(Template)]
-#[template(path = "visit_form.html")]
+#[template(path = "visits/form.html")]
 struct VisitPage {
     nav: Nav,
     person_id: i64,
@@ -195,15 +153,13 @@ pub(crate) async fn form(
     html(visit_page(&state, &session, id, None).await?)
 }
 
+/// The visit form: the ticked findings and risks repeat their key.
 pub(crate) async fn submit(
     State(state): State<AppState>,
-    PageSession(session): PageSession,
     Path(id): Path<i64>,
-    Form(form): Form<Vec<(String, String)>>,
+    CsrfForm { session, form }: CsrfForm<FormList>,
 ) -> Result<Response, PageError> {
-    let form = FormList(form);
     let field = |k: &str| form.get(k);
-    check_form_csrf(&session, &field("csrf_token"))?;
     let input = VisitInput {
         day: field("day"),
         mode: field("mode"),
