@@ -7,26 +7,18 @@
 
 mod api;
 mod assets;
-mod audit_pages;
 mod canteen_api;
 mod canteen_pages;
-mod capability_pages;
 mod care_pages;
 mod charts;
 mod children_pages;
 mod construction_pages;
-mod dashboard_pages;
 mod error;
 mod facility_pages;
 mod funds_api;
 mod home_care_pages;
-mod import_pages;
-mod life_pages;
 mod modification_pages;
 mod pages;
-mod person_pages;
-mod planning_pages;
-mod public_pages;
 mod routes;
 mod security_headers;
 mod session;

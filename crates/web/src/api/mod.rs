@@ -5,9 +5,15 @@
 //! [`Routes::api`](crate::routes::Routes::api): the document below is what the
 //! router collected, plus the description.
 
+pub(crate) mod audit;
 pub(crate) mod auth;
+pub(crate) mod capability;
+pub(crate) mod dashboards;
+pub(crate) mod export;
 pub(crate) mod holidays;
+pub(crate) mod planning;
 pub(crate) mod regions;
+pub(crate) mod register;
 pub(crate) mod transfers;
 pub(crate) mod users;
 pub(crate) mod workbench;
