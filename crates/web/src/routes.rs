@@ -565,8 +565,8 @@ fn all() -> Routes {
             modification_pages::photo,
         )
         .merge(care())
-        .merge(pages::planning::routes())
         .merge(api::planning::routes())
+        .merge(pages::planning::routes())
         .merge(construction())
         .merge(pages::dashboards::routes())
         .merge(api::dashboards::routes())
