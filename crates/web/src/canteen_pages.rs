@@ -23,7 +23,7 @@ use serde::Deserialize;
 use std::collections::HashMap;
 
 fn encode(s: &str) -> String {
-    crate::audit_pages::percent_encode(s)
+    crate::pages::percent_encode(s)
 }
 
 /// The status a form's own mistake is answered with; anything else is an error page.

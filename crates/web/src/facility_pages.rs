@@ -920,7 +920,7 @@ pub(crate) async fn mark(
     kangyuan::mark(&state.app, &session.actor, facility, person, &day, mark).await?;
     Ok(Redirect::to(&format!(
         "/facilities/{facility}/attendance?day={}#p{person}",
-        crate::audit_pages::percent_encode(&day)
+        crate::pages::percent_encode(&day)
     ))
     .into_response())
 }
@@ -940,7 +940,7 @@ pub(crate) async fn mark_day(
     kangyuan::mark_day(&state.app, &session.actor, facility, &day, &present).await?;
     Ok(Redirect::to(&format!(
         "/facilities/{facility}/attendance?day={}",
-        crate::audit_pages::percent_encode(&day)
+        crate::pages::percent_encode(&day)
     ))
     .into_response())
 }

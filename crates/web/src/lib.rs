@@ -7,22 +7,14 @@
 
 mod api;
 mod assets;
-mod audit_pages;
 mod canteen_api;
 mod canteen_pages;
-mod capability_pages;
 mod charts;
 mod construction_pages;
-mod dashboard_pages;
 mod error;
 mod facility_pages;
 mod funds_api;
-mod import_pages;
-mod life_pages;
 mod pages;
-mod person_pages;
-mod planning_pages;
-mod public_pages;
 mod routes;
 mod security_headers;
 mod session;

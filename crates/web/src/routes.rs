@@ -40,11 +40,9 @@
 //!   it touches (cancelling an order) comes after the others on it.
 
 use crate::{
-    api, assets, audit_pages, canteen_api, canteen_pages, capability_pages, construction_pages,
-    dashboard_pages, facility_pages, funds_api, import_pages, life_pages, pages, person_pages,
-    planning_pages, public_pages, security_headers, session, AppState,
+    api, assets, canteen_api, canteen_pages, construction_pages, facility_pages, funds_api, pages,
+    security_headers, session, AppState,
 };
-use axum::extract::DefaultBodyLimit;
 use axum::handler::Handler;
 use axum::routing::{get, post, MethodRouter};
 use axum::{middleware, Extension, Router};
@@ -210,82 +208,26 @@ fn all() -> Routes {
             Public,
             assets::home_care_visit_js,
         )
-        .get("/login", Public, pages::login_form)
-        .post("/login", Public, pages::login_submit)
-        .post("/logout", SignedIn, pages::logout)
-        .get("/password", SignedIn, pages::password_form)
-        .post("/password", SignedIn, pages::password_submit)
-        .get("/account/totp", SignedIn, pages::totp_form)
-        .post("/account/totp", SignedIn, pages::totp_submit)
+        .merge(pages::auth::routes())
         .merge(pages::workbench::routes())
         .merge(api::workbench::routes())
         .merge(pages::holidays::routes())
         .merge(api::holidays::routes())
-        .get("/regions", SignedIn, pages::regions_search)
-        .get("/regions/{code}", SignedIn, pages::region)
-        .get("/admin/permissions", SignedIn, pages::permissions)
+        .merge(pages::regions::routes())
         .merge(pages::users::routes())
         .merge(api::users::routes())
-        .get("/audit", SignedIn, audit_pages::page)
-        .get("/audit/export.csv", SignedIn, audit_pages::export_csv)
-        .api(SignedIn, routes!(audit_pages::api_search))
-        .api(
-            SignedIn,
-            routes!(person_pages::api_search, person_pages::api_create),
-        )
-        .api(SignedIn, routes!(person_pages::api_find))
-        .api(
-            SignedIn,
-            routes!(person_pages::api_get, person_pages::api_update),
-        )
-        .api(SignedIn, routes!(person_pages::api_reveal))
-        .api(SignedIn, routes!(person_pages::api_history))
-        .get("/persons", SignedIn, person_pages::list)
-        .post("/persons", SignedIn, person_pages::create)
-        .get("/persons/new", SignedIn, person_pages::new_form)
-        .post("/persons/find", SignedIn, person_pages::find)
-        .get("/persons/export.csv", SignedIn, import_pages::export_csv)
-        .get("/persons/export.xlsx", SignedIn, import_pages::export_xlsx)
-        .api(SignedIn, routes!(import_pages::api_export))
-        .get("/imports/template.xlsx", SignedIn, import_pages::template)
-        .get("/imports/new", SignedIn, import_pages::new_form)
-        // Sheets of a whole county run to tens of megabytes.
-        .page(
-            "POST",
-            "/imports",
-            SignedIn,
-            post(import_pages::upload).layer(DefaultBodyLimit::max(512 * 1024 * 1024)),
-        )
-        .get("/imports/status", SignedIn, life_pages::form)
-        .page(
-            "POST",
-            "/imports/status",
-            SignedIn,
-            post(life_pages::upload).layer(DefaultBodyLimit::max(64 * 1024 * 1024)),
-        )
-        .get("/imports/{job}", SignedIn, import_pages::job)
+        .merge(pages::audit::routes())
+        .merge(api::audit::routes())
+        .merge(api::register::routes())
+        .merge(pages::export::routes())
+        .merge(api::export::routes())
+        .merge(pages::import::routes())
+        .merge(pages::life::routes())
         .merge(api::transfers::routes())
         .merge(pages::transfers::routes())
-        .get(
-            "/imports/{job}/errors.xlsx",
-            SignedIn,
-            import_pages::job_errors,
-        )
-        .get("/persons/{id}", SignedIn, person_pages::show)
-        .post("/persons/{id}", SignedIn, person_pages::update)
-        .get("/persons/{id}/edit", SignedIn, person_pages::edit_form)
-        .post("/persons/{id}/reveal", SignedIn, person_pages::reveal)
-        .post("/persons/{id}/status", SignedIn, person_pages::life_event)
-        .get("/persons/{id}/capability", SignedIn, capability_pages::form)
-        .post(
-            "/persons/{id}/capability",
-            SignedIn,
-            capability_pages::submit,
-        )
-        .api(
-            SignedIn,
-            routes!(capability_pages::api_history, capability_pages::api_assess),
-        )
+        .merge(pages::register::routes())
+        .merge(pages::capability::routes())
+        .merge(api::capability::routes())
         .api(
             SignedIn,
             routes!(facility_pages::api_list, facility_pages::api_create),
@@ -462,18 +404,12 @@ fn all() -> Routes {
         .merge(api::station::routes())
         .merge(pages::medical_care::routes())
         .merge(pages::station::routes())
-        .merge(planning())
+        .merge(api::planning::routes())
+        .merge(pages::planning::routes())
         .merge(construction())
-        .merge(dashboards())
-        .merge(public())
-}
-
-/// The facility-location planner.
-fn planning() -> Routes {
-    use Access::*;
-    Routes::new()
-        .api(SignedIn, routes!(planning_pages::api_plan))
-        .get("/regions/{code}/planner", SignedIn, planning_pages::page)
+        .merge(pages::dashboards::routes())
+        .merge(api::dashboards::routes())
+        .merge(pages::portal::routes())
 }
 
 /// Construction projects. `{build}` is the construction project
@@ -523,45 +459,6 @@ fn construction() -> Routes {
             SignedIn,
             construction_pages::payment_submit,
         )
-}
-
-/// Region dashboards, demand mining and coverage.
-fn dashboards() -> Routes {
-    use Access::*;
-    Routes::new()
-        .get(
-            "/regions/{code}/dashboard",
-            SignedIn,
-            dashboard_pages::dashboard,
-        )
-        .get(
-            "/regions/{code}/dashboard.xlsx",
-            SignedIn,
-            dashboard_pages::dashboard_xlsx,
-        )
-        .api(SignedIn, routes!(dashboard_pages::api_dashboard))
-        .get("/regions/{code}/demand", SignedIn, dashboard_pages::demand)
-        .api(SignedIn, routes!(dashboard_pages::api_demand))
-        .get(
-            "/regions/{code}/coverage",
-            SignedIn,
-            dashboard_pages::coverage,
-        )
-        .api(SignedIn, routes!(dashboard_pages::api_coverage))
-}
-
-/// The public portal: no sign-in, aggregates and facilities only.
-fn public() -> Routes {
-    use Access::*;
-    Routes::new()
-        .get("/public", Public, public_pages::index)
-        .get("/public/facilities", Public, public_pages::directory)
-        .get(
-            "/public/facilities/{facility}",
-            Public,
-            public_pages::facility,
-        )
-        .get("/public/regions/{code}", Public, public_pages::region)
 }
 
 #[cfg(test)]

@@ -5,13 +5,19 @@
 //! [`Routes::api`](crate::routes::Routes::api): the document below is what the
 //! router collected, plus the description.
 
+pub(crate) mod audit;
 pub(crate) mod auth;
+pub(crate) mod capability;
 pub(crate) mod children;
+pub(crate) mod dashboards;
+pub(crate) mod export;
 pub(crate) mod holidays;
 pub(crate) mod home_care;
 pub(crate) mod home_modification;
 pub(crate) mod medical_care;
+pub(crate) mod planning;
 pub(crate) mod regions;
+pub(crate) mod register;
 pub(crate) mod station;
 pub(crate) mod transfers;
 pub(crate) mod users;

@@ -6,7 +6,7 @@
 
 use crate::api::users::parse_region;
 use crate::error::PageError;
-use crate::pages::Nav;
+use crate::pages::{html, Nav};
 use crate::routes::{Access, Routes};
 use crate::session::{CsrfForm, PageSession, Session};
 use crate::AppState;
@@ -23,6 +23,7 @@ use serde::Deserialize;
 pub(crate) fn routes() -> Routes {
     use Access::*;
     Routes::new()
+        .get("/admin/permissions", SignedIn, permissions)
         .get("/admin/users", SignedIn, list)
         .post("/admin/users", SignedIn, create)
         .get("/admin/users/{user}", SignedIn, show)
@@ -271,4 +272,43 @@ pub(crate) async fn enable(
     CsrfForm { session, .. }: CsrfForm,
 ) -> Result<Response, PageError> {
     set_disabled_page(&state, &session, user_id, false).await
+}
+
+// ---- the permission table ----
+
+struct PermissionRow {
+    role_label: &'static str,
+    role: &'static str,
+    allowed: Vec<bool>,
+}
+
+#[derive(Template)]
+#[template(path = "users/permissions.html")]
+struct PermissionsPage {
+    nav: Nav,
+    actions: Vec<(&'static str, &'static str)>,
+    rows: Vec<PermissionRow>,
+}
+
+pub(crate) async fn permissions(
+    State(state): State<AppState>,
+    PageSession(session): PageSession,
+) -> Result<Response, PageError> {
+    let table = users::permissions(&state.app, &session.actor).await?;
+    let rows = table
+        .iter()
+        .map(|(role, actions): &(Role, Vec<Action>)| PermissionRow {
+            role_label: role.label(),
+            role: role.as_str(),
+            allowed: Action::ALL.iter().map(|a| actions.contains(a)).collect(),
+        })
+        .collect();
+    html(PermissionsPage {
+        nav: Nav::of(&session.actor),
+        actions: Action::ALL
+            .iter()
+            .map(|a| (a.as_str(), a.label()))
+            .collect(),
+        rows,
+    })
 }

@@ -4,22 +4,35 @@
 //! import runs while the page waits and the report is the answer.
 
 use crate::error::PageError;
+use crate::pages::import::{receive_upload, Upload};
 use crate::pages::{html, Nav};
+use crate::routes::{Access, Routes};
 use crate::session::{check_form_csrf, PageSession, Session};
 use crate::AppState;
 use askama::Template;
-use axum::extract::{Multipart, State};
+use axum::extract::{DefaultBodyLimit, Multipart, State};
 use axum::response::{IntoResponse, Response};
+use axum::routing::post;
 use kangyang_app::import::{ImportOptions, Importer};
 use kangyang_app::life::StatusReport;
 use kangyang_app::sheet::SheetFormat;
 use kangyang_app::AppError;
 
+pub(crate) fn routes() -> Routes {
+    use Access::*;
+    Routes::new().get("/imports/status", SignedIn, form).page(
+        "POST",
+        "/imports/status",
+        SignedIn,
+        post(upload).layer(DefaultBodyLimit::max(64 * 1024 * 1024)),
+    )
+}
+
 /// Rows of the report listed on the page.
 const ROWS_SHOWN: usize = 200;
 
 #[derive(Template)]
-#[template(path = "life_status_import.html")]
+#[template(path = "life/status_import.html")]
 struct StatusImportPage {
     nav: Nav,
     error: Option<String>,
@@ -66,13 +79,14 @@ pub(crate) async fn upload(
     if !session.actor.can(kangyang_domain::Action::PersonWrite) {
         return Err(PageError::new(AppError::Forbidden));
     }
-    let multipart =
-        multipart.map_err(|_| PageError::from(AppError::invalid("文件", "请上传文件")))?;
-    let crate::import_pages::Upload {
+    let multipart = multipart
+        .map_err(|_| PageError::from(AppError::invalid_field("file", "文件", "请上传文件")))?;
+    let Upload {
         csrf,
         accept_valid,
         file,
-    } = crate::import_pages::receive_upload(multipart).await?;
+    } = receive_upload(multipart).await?;
+    // Multipart, which `CsrfForm` cannot read: the token is a part of it.
     check_form_csrf(&session, &csrf)?;
     let again = |message: String| -> Result<Response, PageError> {
         let p = page(&session, Some(message), None);

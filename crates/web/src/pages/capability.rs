@@ -1,53 +1,25 @@
-//! The GB/T 42195-2022 capability assessment form and its API.
+//! The GB/T 42195-2022 capability assessment (能力评估) form of a person
+//! (the API is `api/capability.rs`).
 
-use crate::error::{ApiError, PageError};
+use crate::error::PageError;
 use crate::pages::{html, Nav};
-use crate::session::{check_form_csrf, ApiSession, PageSession};
+use crate::routes::{Access, Routes};
+use crate::session::{CsrfForm, PageSession};
 use crate::AppState;
 use askama::Template;
-use axum::extract::{Form, Path, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Json;
 use kangyang_app::capability::{self, CapabilityInput, CapabilityView};
 use kangyang_app::{register, AppError};
 use kangyang_domain::capability::capability_template;
 use std::collections::BTreeMap;
 
-/// Assess a person's capability: every item's score; the answer gives the
-/// total, the level and any level change the standard's rules made.
-#[utoipa::path(post, path = "/api/v1/persons/{id}/capability", params(("id" = i64, Path)), request_body = CapabilityInput,
-    responses((status = 201, body = Object), (status = 404, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
-pub(crate) async fn api_assess(
-    State(state): State<AppState>,
-    ApiSession(session): ApiSession,
-    Path(id): Path<i64>,
-    Json(input): Json<CapabilityInput>,
-) -> Result<impl IntoResponse, ApiError> {
-    let result = capability::assess(&state.app, &session.actor, id, &input).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(serde_json::json!({
-            "total": result.total,
-            "initial_level": result.initial_level.as_str(),
-            "level": result.level.as_str(),
-            "level_label": result.level.label(),
-            "adjustment": result.adjustment,
-        })),
-    ))
-}
-
-/// A person's capability assessments, newest first.
-#[utoipa::path(get, path = "/api/v1/persons/{id}/capability", params(("id" = i64, Path)),
-    responses((status = 200, body = [CapabilityView]), (status = 404, body = crate::api::ErrorBody)))]
-pub(crate) async fn api_history(
-    State(state): State<AppState>,
-    ApiSession(session): ApiSession,
-    Path(id): Path<i64>,
-) -> Result<Json<Vec<CapabilityView>>, ApiError> {
-    Ok(Json(
-        capability::history(&state.app, &session.actor, id).await?,
-    ))
+pub(crate) fn routes() -> Routes {
+    use Access::*;
+    Routes::new()
+        .get("/persons/{id}/capability", SignedIn, form)
+        .post("/persons/{id}/capability", SignedIn, submit)
 }
 
 struct Item {
@@ -63,7 +35,7 @@ struct Group {
 }
 
 #[derive(Template)]
-#[template(path = "capability.html")]
+#[template(path = "capability/form.html")]
 struct CapabilityPage {
     nav: Nav,
     person_id: i64,
@@ -121,12 +93,15 @@ pub(crate) async fn form(
 
 pub(crate) async fn submit(
     State(state): State<AppState>,
-    PageSession(session): PageSession,
     Path(id): Path<i64>,
-    Form(values): Form<BTreeMap<String, String>>,
+    // A map: one field per item of the standard's form, keyed by the item's
+    // code (`capability_template`), besides the few fixed ones read below.
+    CsrfForm {
+        session,
+        form: values,
+    }: CsrfForm<BTreeMap<String, String>>,
 ) -> Result<Response, PageError> {
     let field = |k: &str| values.get(k).cloned().unwrap_or_default();
-    check_form_csrf(&session, &field("csrf_token"))?;
     let mut scores = BTreeMap::new();
     let mut unreadable = Vec::new();
     for c in capability_template().criteria() {
@@ -162,7 +137,8 @@ pub(crate) async fn submit(
     } else {
         // Scope first: the person must be reachable before the form is judged.
         register::get(&state.app, &session.actor, id).await?;
-        Err(AppError::invalid(
+        Err(AppError::invalid_field(
+            "scores",
             "评估表",
             format!("分数应为整数：{}", unreadable.join("、")),
         ))

@@ -1,20 +1,35 @@
-//! The person register in the browser and the JSON API.
+//! The person register (人员登记) in the browser: search, the form, a
+//! person's page with reveal and life events (the API is `api/register.rs`).
 
-use crate::error::{ApiError, PageError};
+use crate::error::PageError;
 use crate::pages::{html, Nav};
-use crate::session::{check_form_csrf, ApiSession, PageSession, Session};
+use crate::routes::{Access, Routes};
+use crate::session::{CsrfForm, PageSession, Session};
 use crate::AppState;
 use askama::Template;
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::Json;
 use kangyang_app::register::{self, HistoryEntry, PersonQuery, PersonView, RevealField};
 use kangyang_app::AppError;
 use kangyang_domain::register::{Field, FieldError, RawPerson};
 use kangyang_domain::Action;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use std::collections::HashMap;
+
+pub(crate) fn routes() -> Routes {
+    use Access::*;
+    Routes::new()
+        .get("/persons", SignedIn, list)
+        .post("/persons", SignedIn, create)
+        .get("/persons/new", SignedIn, new_form)
+        .post("/persons/find", SignedIn, find)
+        .get("/persons/{id}", SignedIn, show)
+        .post("/persons/{id}", SignedIn, update)
+        .get("/persons/{id}/edit", SignedIn, edit_form)
+        .post("/persons/{id}/reveal", SignedIn, reveal)
+        .post("/persons/{id}/status", SignedIn, life_event)
+}
 
 /// The fields a person form shows (sex and birth date come from the ID number).
 fn form_fields() -> impl Iterator<Item = Field> {
@@ -30,186 +45,6 @@ fn raw_from(values: &HashMap<String, String>) -> RawPerson {
         .filter_map(|(k, v)| Field::from_key(k).map(|f| (f, v.clone())))
         .collect()
 }
-
-/// Reads a JSON API body into a raw record. The body may be what GET
-/// returned: numbers (disability_grade), lists (tags) and nulls are read as
-/// text, `village_code` stands for `village`, and keys that are not fields
-/// (id, age, the `*_label`s, created_at …) are ignored, so GET's answer can be
-/// PUT back unchanged.
-fn raw_from_json(
-    values: &serde_json::Map<String, serde_json::Value>,
-) -> Result<RawPerson, ApiError> {
-    use serde_json::Value;
-    let text = |key: &str, v: &Value| -> Result<String, ApiError> {
-        match v {
-            Value::Null => Ok(String::new()),
-            Value::String(s) => Ok(s.clone()),
-            Value::Number(n) => Ok(n.to_string()),
-            Value::Array(items) => items
-                .iter()
-                .map(|i| match i {
-                    Value::String(s) => Ok(s.clone()),
-                    Value::Number(n) => Ok(n.to_string()),
-                    _ => Err(()),
-                })
-                .collect::<Result<Vec<_>, ()>>()
-                .map(|parts| parts.join(","))
-                .map_err(|()| AppError::invalid(key, "列表中应为文字或数字").into()),
-            Value::Bool(_) | Value::Object(_) => {
-                Err(AppError::invalid(key, "应为文字、数字或文字列表").into())
-            }
-        }
-    };
-    let mut raw = RawPerson::new();
-    for (key, v) in values {
-        if let Some(f) = Field::from_key(key) {
-            raw.insert(f, text(key, v)?);
-        }
-    }
-    // GET names the village `village_code`; `village` wins if both are sent.
-    if let (false, Some(v)) = (
-        raw.contains_key(&Field::Village),
-        values.get("village_code"),
-    ) {
-        raw.insert(Field::Village, text("village_code", v)?);
-    }
-    Ok(raw)
-}
-
-// ---- JSON API ----
-
-#[derive(Serialize, utoipa::ToSchema)]
-pub(crate) struct PersonPage {
-    /// How many match: counted exactly up to the server's count limit
-    /// (200,000 by default), estimated past it.
-    total: i64,
-    /// `total` is an estimate (PostgreSQL's planner, or on SQLite an
-    /// extrapolation from the count), not a count.
-    total_is_estimate: bool,
-    /// Kept for clients written before `total_is_estimate`: always false,
-    /// since `total` is never a bare lower bound any more.
-    total_is_lower_bound: bool,
-    page: i64,
-    page_size: i64,
-    persons: Vec<PersonView>,
-}
-
-/// Search the register within one's scope, 50 a page.
-#[utoipa::path(get, path = "/api/v1/persons", params(PersonQuery),
-    responses((status = 200, body = PersonPage), (status = 401, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
-pub(crate) async fn api_search(
-    State(state): State<AppState>,
-    ApiSession(session): ApiSession,
-    Query(query): Query<PersonQuery>,
-) -> Result<Json<PersonPage>, ApiError> {
-    let (persons, total) = register::search(&state.app, &session.actor, &query).await?;
-    Ok(Json(PersonPage {
-        total: total.total,
-        total_is_estimate: total.estimated,
-        total_is_lower_bound: false,
-        page: query.page.unwrap_or(1).max(1),
-        page_size: register::PAGE_SIZE,
-        persons,
-    }))
-}
-
-/// Register a person. The body's keys are the field keys (id_number, name,
-/// village, phone, living_situation, …); coded values take the code or the
-/// Chinese name. Every bad field is reported in `errors`.
-#[utoipa::path(post, path = "/api/v1/persons", request_body = Object,
-    responses((status = 201, body = Object), (status = 401, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
-pub(crate) async fn api_create(
-    State(state): State<AppState>,
-    ApiSession(session): ApiSession,
-    Json(values): Json<serde_json::Map<String, serde_json::Value>>,
-) -> Result<impl IntoResponse, ApiError> {
-    let id = register::create(&state.app, &session.actor, &raw_from_json(&values)?).await?;
-    Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": id }))))
-}
-
-/// One person, sensitive values masked.
-#[utoipa::path(get, path = "/api/v1/persons/{id}", params(("id" = i64, Path)),
-    responses((status = 200, body = PersonView), (status = 401, body = crate::api::ErrorBody), (status = 404, body = crate::api::ErrorBody)))]
-pub(crate) async fn api_get(
-    State(state): State<AppState>,
-    ApiSession(session): ApiSession,
-    Path(id): Path<i64>,
-) -> Result<Json<PersonView>, ApiError> {
-    Ok(Json(register::get(&state.app, &session.actor, id).await?))
-}
-
-/// Replace a person's record; takes back unchanged what GET returned.
-/// Sensitive fields left out, blank, or sent back masked as GET showed them
-/// keep their stored values; coded fields take the code or the Chinese name.
-#[utoipa::path(put, path = "/api/v1/persons/{id}", params(("id" = i64, Path)), request_body = Object,
-    responses((status = 204), (status = 401, body = crate::api::ErrorBody), (status = 404, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
-pub(crate) async fn api_update(
-    State(state): State<AppState>,
-    ApiSession(session): ApiSession,
-    Path(id): Path<i64>,
-    Json(values): Json<serde_json::Map<String, serde_json::Value>>,
-) -> Result<StatusCode, ApiError> {
-    register::update(&state.app, &session.actor, id, &raw_from_json(&values)?).await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-#[derive(Deserialize, utoipa::ToSchema)]
-pub(crate) struct RevealRequest {
-    field: RevealField,
-    /// Why the full value is needed; kept in the audit trail.
-    reason: String,
-}
-
-/// The full value of one masked field, with a reason (audited).
-#[utoipa::path(post, path = "/api/v1/persons/{id}/reveal", params(("id" = i64, Path)), request_body = RevealRequest,
-    responses((status = 200, body = Object), (status = 403, body = crate::api::ErrorBody), (status = 404, body = crate::api::ErrorBody)))]
-pub(crate) async fn api_reveal(
-    State(state): State<AppState>,
-    ApiSession(session): ApiSession,
-    Path(id): Path<i64>,
-    Json(req): Json<RevealRequest>,
-) -> Result<Json<serde_json::Value>, ApiError> {
-    let value = register::reveal(&state.app, &session.actor, id, req.field, &req.reason).await?;
-    Ok(Json(serde_json::json!({ "value": value })))
-}
-
-/// An ID number to find a person by; in the body, never in a URL.
-#[derive(Deserialize, utoipa::ToSchema)]
-pub(crate) struct FindRequest {
-    id_number: String,
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-pub(crate) struct Found {
-    id: i64,
-}
-
-/// The person with this ID number, within one's scope (404 otherwise).
-#[utoipa::path(post, path = "/api/v1/persons/find", request_body = FindRequest,
-    responses((status = 200, body = Found), (status = 404, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
-pub(crate) async fn api_find(
-    State(state): State<AppState>,
-    ApiSession(session): ApiSession,
-    Json(req): Json<FindRequest>,
-) -> Result<Json<Found>, ApiError> {
-    let id = register::find_by_id_number(&state.app, &session.actor, &req.id_number).await?;
-    Ok(Json(Found { id }))
-}
-
-/// Who changed which field of this person, and when.
-#[utoipa::path(get, path = "/api/v1/persons/{id}/history", params(("id" = i64, Path)),
-    responses((status = 200, body = [HistoryEntry]), (status = 404, body = crate::api::ErrorBody)))]
-pub(crate) async fn api_history(
-    State(state): State<AppState>,
-    ApiSession(session): ApiSession,
-    Path(id): Path<i64>,
-) -> Result<Json<Vec<HistoryEntry>>, ApiError> {
-    Ok(Json(
-        register::history(&state.app, &session.actor, id).await?,
-    ))
-}
-
-// ---- pages ----
 
 struct Choice {
     value: &'static str,
@@ -266,7 +101,7 @@ fn build_form(
 }
 
 #[derive(Template)]
-#[template(path = "persons.html")]
+#[template(path = "register/list.html")]
 struct PersonsPage {
     nav: Nav,
     q: PersonQuery,
@@ -307,14 +142,13 @@ fn query_string(q: &PersonQuery, page: Option<i64>) -> String {
     pairs
         .into_iter()
         .filter(|(_, v)| !v.trim().is_empty())
-        .map(|(k, v)| format!("{k}={}", crate::audit_pages::percent_encode(v)))
+        .map(|(k, v)| format!("{k}={}", crate::pages::percent_encode(v)))
         .collect::<Vec<_>>()
         .join("&")
 }
 
 #[derive(Deserialize)]
 pub(crate) struct FindForm {
-    csrf_token: String,
     id_number: String,
 }
 
@@ -329,10 +163,8 @@ pub(crate) struct FindOutcome {
 /// Opens the person with the ID number typed, or says why not.
 pub(crate) async fn find(
     State(state): State<AppState>,
-    PageSession(session): PageSession,
-    Form(form): Form<FindForm>,
+    CsrfForm { session, form }: CsrfForm<FindForm>,
 ) -> Result<Response, PageError> {
-    check_form_csrf(&session, &form.csrf_token)?;
     match register::find_by_id_number(&state.app, &session.actor, &form.id_number).await {
         Ok(id) => Ok(Redirect::to(&format!("/persons/{id}")).into_response()),
         Err(AppError::Invalid { .. }) => Ok(Redirect::to("/persons?find=invalid").into_response()),
@@ -399,7 +231,7 @@ fn three_figures(n: i64) -> i64 {
 }
 
 #[derive(Template)]
-#[template(path = "person_form.html")]
+#[template(path = "register/form.html")]
 struct PersonFormPage {
     nav: Nav,
     title: String,
@@ -446,13 +278,13 @@ fn form_again(
 
 pub(crate) async fn create(
     State(state): State<AppState>,
-    PageSession(session): PageSession,
-    Form(values): Form<HashMap<String, String>>,
+    // A map: the keys are the register's field keys, one per field of
+    // `Field::ALL` the form shows (the token among them is no field).
+    CsrfForm {
+        session,
+        form: values,
+    }: CsrfForm<HashMap<String, String>>,
 ) -> Result<Response, PageError> {
-    check_form_csrf(
-        &session,
-        values.get("csrf_token").map(String::as_str).unwrap_or(""),
-    )?;
     let raw = raw_from(&values);
     match register::create(&state.app, &session.actor, &raw).await {
         Ok(id) => Ok(Redirect::to(&format!("/persons/{id}")).into_response()),
@@ -501,14 +333,14 @@ pub(crate) async fn edit_form(
 
 pub(crate) async fn update(
     State(state): State<AppState>,
-    PageSession(session): PageSession,
     Path(id): Path<i64>,
-    Form(values): Form<HashMap<String, String>>,
+    // A map: the keys are the register's field keys, one per field of
+    // `Field::ALL` the form shows (the token among them is no field).
+    CsrfForm {
+        session,
+        form: values,
+    }: CsrfForm<HashMap<String, String>>,
 ) -> Result<Response, PageError> {
-    check_form_csrf(
-        &session,
-        values.get("csrf_token").map(String::as_str).unwrap_or(""),
-    )?;
     let posted = raw_from(&values);
     match register::update(&state.app, &session.actor, id, &posted).await {
         Ok(()) => Ok(Redirect::to(&format!("/persons/{id}")).into_response()),
@@ -528,7 +360,7 @@ pub(crate) async fn update(
 }
 
 #[derive(Template)]
-#[template(path = "person.html")]
+#[template(path = "register/show.html")]
 struct PersonDetailPage {
     nav: Nav,
     p: PersonView,
@@ -619,18 +451,15 @@ pub(crate) async fn show(
 
 #[derive(Deserialize)]
 pub(crate) struct RevealForm {
-    csrf_token: String,
     field: RevealField,
     reason: String,
 }
 
 pub(crate) async fn reveal(
     State(state): State<AppState>,
-    PageSession(session): PageSession,
     Path(id): Path<i64>,
-    Form(form): Form<RevealForm>,
+    CsrfForm { session, form }: CsrfForm<RevealForm>,
 ) -> Result<Response, PageError> {
-    check_form_csrf(&session, &form.csrf_token)?;
     let label = match form.field {
         RevealField::IdNumber => "身份证号",
         RevealField::Phone => "联系电话",
@@ -659,7 +488,6 @@ pub(crate) async fn reveal(
 #[serde(default)]
 #[derive(Default)]
 pub(crate) struct StatusForm {
-    csrf_token: String,
     status: String,
     date: String,
 }
@@ -668,11 +496,9 @@ pub(crate) struct StatusForm {
 /// then listed on the page.
 pub(crate) async fn life_event(
     State(state): State<AppState>,
-    PageSession(session): PageSession,
     Path(id): Path<i64>,
-    Form(form): Form<StatusForm>,
+    CsrfForm { session, form }: CsrfForm<StatusForm>,
 ) -> Result<Response, PageError> {
-    check_form_csrf(&session, &form.csrf_token)?;
     let input = kangyang_app::life::StatusChangeInput {
         status: form.status,
         date: form.date,

@@ -1,24 +1,34 @@
-//! Region dashboards, demand mining and coverage: pages, workbook and API.
+//! Region dashboards, demand mining and coverage: pages and workbook (the
+//! API is `api/dashboards.rs`).
 
 use crate::charts::{BarChart, MapFrame};
-use crate::error::{ApiError, PageError};
+use crate::error::PageError;
 use crate::facility_pages::{region_param, xlsx};
 use crate::pages::{html, Nav};
-use crate::session::{ApiSession, PageSession};
+use crate::routes::{Access, Routes};
+use crate::session::PageSession;
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
-use axum::Json;
 use kangyang_app::coverage::{self, Coverage, CoverageQuery, Placement};
 use kangyang_app::dashboards::{self, Dashboard, Section};
 use kangyang_app::demand::{self, Demand, NeedSummary};
 use kangyang_app::AppError;
 use kangyang_domain::facility::FacilityKind;
 
+pub(crate) fn routes() -> Routes {
+    use Access::*;
+    Routes::new()
+        .get("/regions/{code}/dashboard", SignedIn, dashboard)
+        .get("/regions/{code}/dashboard.xlsx", SignedIn, dashboard_xlsx)
+        .get("/regions/{code}/demand", SignedIn, demand)
+        .get("/regions/{code}/coverage", SignedIn, coverage)
+}
+
 #[derive(Template)]
-#[template(path = "dashboard.html")]
+#[template(path = "dashboards/dashboard.html")]
 struct DashboardPage {
     nav: Nav,
     d: Dashboard,
@@ -93,27 +103,10 @@ pub(crate) async fn dashboard_xlsx(
     Ok(xlsx(&format!("dashboard-{region}.xlsx"), bytes))
 }
 
-/// A region's dashboard: people by category, urban/rural, age band,
-/// capability, disability and child category; services this month; the
-/// home-modification target; funds. Each figure by child region, with links
-/// to the register search behind people counts.
-#[utoipa::path(get, path = "/api/v1/regions/{code}/dashboard", params(("code" = String, Path)),
-    responses((status = 200, body = Dashboard), (status = 401, body = crate::api::ErrorBody), (status = 404, body = crate::api::ErrorBody)))]
-pub(crate) async fn api_dashboard(
-    State(state): State<AppState>,
-    ApiSession(session): ApiSession,
-    Path(code): Path<String>,
-) -> Result<Json<Dashboard>, ApiError> {
-    let region = region_param(&code)?;
-    Ok(Json(
-        dashboards::dashboard(&state.app, &session.actor, &region).await?,
-    ))
-}
-
 // ---- demand ----
 
 #[derive(Template)]
-#[template(path = "demand.html")]
+#[template(path = "dashboards/demand.html")]
 struct DemandPage {
     nav: Nav,
     d: Demand,
@@ -143,24 +136,6 @@ pub(crate) async fn demand(
         trends: d.needs.iter().map(trend_chart).collect(),
         d,
     })
-}
-
-/// A region's unmet needs: disabled adults enrolled nowhere, impaired
-/// elderly living alone with no visit in 90 days and no meal this month,
-/// children in need whom no social-work station serves. Per village and
-/// town, ranked, urban and rural apart, with six months' trend; the people
-/// themselves for users who may read people.
-#[utoipa::path(get, path = "/api/v1/regions/{code}/demand", params(("code" = String, Path)),
-    responses((status = 200, body = Demand), (status = 401, body = crate::api::ErrorBody), (status = 404, body = crate::api::ErrorBody)))]
-pub(crate) async fn api_demand(
-    State(state): State<AppState>,
-    ApiSession(session): ApiSession,
-    Path(code): Path<String>,
-) -> Result<Json<Demand>, ApiError> {
-    let region = region_param(&code)?;
-    Ok(Json(
-        demand::demand(&state.app, &session.actor, &region).await?,
-    ))
 }
 
 // ---- coverage ----
@@ -273,7 +248,7 @@ fn coverage_map(c: &Coverage) -> Option<CoverageMap> {
 }
 
 #[derive(Template)]
-#[template(path = "coverage.html")]
+#[template(path = "dashboards/coverage.html")]
 struct CoveragePage {
     nav: Nav,
     c: Coverage,
@@ -326,22 +301,4 @@ pub(crate) async fn coverage(
         coverage_facility: Placement::Facility,
     };
     Ok((status, Html(page.render()?)).into_response())
-}
-
-/// Coverage of a region by one kind of facility: for each village with
-/// people of the kind's need group, the distance to the nearest facility of
-/// the kind, and the share of those people within `radius_km`. Village
-/// points are stand-ins (see `placement_note`).
-#[utoipa::path(get, path = "/api/v1/regions/{code}/coverage", params(("code" = String, Path), CoverageQuery),
-    responses((status = 200, body = Coverage), (status = 401, body = crate::api::ErrorBody), (status = 404, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
-pub(crate) async fn api_coverage(
-    State(state): State<AppState>,
-    ApiSession(session): ApiSession,
-    Path(code): Path<String>,
-    Query(q): Query<CoverageQuery>,
-) -> Result<Json<Coverage>, ApiError> {
-    let region = region_param(&code)?;
-    Ok(Json(
-        coverage::coverage(&state.app, &session.actor, &region, &q).await?,
-    ))
 }

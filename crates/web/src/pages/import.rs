@@ -1,39 +1,38 @@
-//! Importing and exporting the register in the browser.
+//! Importing the register from a sheet in the browser: the template, the
+//! upload, the job's progress and its error workbook (the exports are
+//! `pages/export.rs`).
 
-use crate::error::{ApiError, PageError};
+use crate::error::PageError;
+use crate::pages::export::{attachment, XLSX};
 use crate::pages::{html, Nav};
-use crate::session::{check_form_csrf, ApiSession, PageSession, Session};
+use crate::routes::{Access, Routes};
+use crate::session::{check_form_csrf, PageSession, Session};
 use crate::AppState;
 use askama::Template;
 use axum::body::Body;
-use axum::extract::{Multipart, Path, Query, State};
-use axum::http::header;
+use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use futures_util::stream;
-use kangyang_app::export::{self, PersonExport};
+use axum::routing::post;
 use kangyang_app::import::{self, ImportOptions, JobState};
-use kangyang_app::register::PersonQuery;
 use kangyang_app::sheet::{self, SheetFormat};
 use kangyang_app::AppError;
-use serde::Deserialize;
 use std::io::Write;
 
-fn attachment(name: &str, content_type: &'static str, body: Body) -> Response {
-    // The file name is ours (ASCII), never user input.
-    (
-        [
-            (header::CONTENT_TYPE, content_type.to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
-            ),
-        ],
-        body,
-    )
-        .into_response()
+pub(crate) fn routes() -> Routes {
+    use Access::*;
+    Routes::new()
+        .get("/imports/template.xlsx", SignedIn, template)
+        .get("/imports/new", SignedIn, new_form)
+        // Sheets of a whole county run to tens of megabytes.
+        .page(
+            "POST",
+            "/imports",
+            SignedIn,
+            post(upload).layer(DefaultBodyLimit::max(512 * 1024 * 1024)),
+        )
+        .get("/imports/{job}", SignedIn, job)
+        .get("/imports/{job}/errors.xlsx", SignedIn, job_errors)
 }
-
-const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 /// The import template (xlsx, Chinese headers, drop-down lists).
 pub(crate) async fn template(PageSession(_session): PageSession) -> Result<Response, PageError> {
@@ -46,7 +45,7 @@ pub(crate) async fn template(PageSession(_session): PageSession) -> Result<Respo
 }
 
 #[derive(Template)]
-#[template(path = "import_new.html")]
+#[template(path = "import/new.html")]
 struct ImportNewPage {
     nav: Nav,
     error: Option<String>,
@@ -75,7 +74,7 @@ pub(crate) async fn receive_upload(mut multipart: Multipart) -> Result<Upload, P
     let mut csrf = String::new();
     let mut accept_valid = false;
     let mut file: Option<(tempfile::TempPath, String)> = None;
-    let bad = |m: &str| PageError::from(AppError::invalid("文件", m));
+    let bad = |m: &str| PageError::from(AppError::invalid_field("file", "文件", m));
     while let Some(mut field) = multipart
         .next_field()
         .await
@@ -117,6 +116,8 @@ pub(crate) async fn upload(
         accept_valid,
         file,
     } = receive_upload(multipart).await?;
+    // A multipart body, which `CsrfForm` (url-encoded forms) cannot read:
+    // the token is one of its parts, checked here.
     check_form_csrf(&session, &csrf)?;
     let Some((path, name)) = file.filter(|(_, n)| !n.is_empty()) else {
         return again(&session, "请选择要导入的 .xlsx 或 .csv 文件");
@@ -151,7 +152,7 @@ fn again(session: &Session, message: &str) -> Result<Response, PageError> {
 }
 
 #[derive(Template)]
-#[template(path = "import_job.html")]
+#[template(path = "import/job.html")]
 struct ImportJobPage {
     nav: Nav,
     id: u64,
@@ -235,137 +236,4 @@ pub(crate) async fn job_errors(
         XLSX,
         Body::from(bytes),
     ))
-}
-
-#[derive(Deserialize, Default)]
-pub(crate) struct ExportParams {
-    #[serde(flatten)]
-    query: PersonQuery,
-    /// Full values instead of masks (needs the reveal permission; audited).
-    #[serde(default)]
-    unmasked: Option<String>,
-    /// csv or xlsx (API only; the pages use the file extension).
-    #[serde(default)]
-    format: Option<String>,
-}
-
-impl ExportParams {
-    fn unmasked(&self) -> bool {
-        matches!(self.unmasked.as_deref(), Some("1" | "true" | "on"))
-    }
-}
-
-/// CSV, streamed a page at a time as the rows are read.
-fn csv_body(export: PersonExport) -> Body {
-    let header = format!(
-        "{}{}",
-        sheet::CSV_BOM,
-        sheet::csv_record(&export::headers())
-    );
-    let first = stream::once(async move { Ok::<_, std::io::Error>(header.into_bytes()) });
-    // The state is the export until it is done (or failed), then None.
-    let rest = stream::unfold(Some(export), |state| async move {
-        let mut export = state?;
-        match export.next_page().await {
-            Ok(Some(rows)) => {
-                let chunk: String = rows.iter().map(|row| sheet::csv_record(row)).collect();
-                Some((Ok(chunk.into_bytes()), Some(export)))
-            }
-            Ok(None) => None,
-            Err(e) => {
-                tracing::error!(cause = %e.operator_message(), "export failed part-way");
-                Some((Err(std::io::Error::other("export failed")), None))
-            }
-        }
-    });
-    Body::from_stream(futures_util::StreamExt::chain(first, rest))
-}
-
-/// XLSX: rows go to a constant-memory worksheet, the finished file is
-/// streamed from disk.
-async fn xlsx_body(mut export: PersonExport) -> Result<Body, AppError> {
-    let dir = tempfile::tempdir().map_err(AppError::internal)?;
-    let mut writer = sheet::XlsxStreamWriter::new_in(dir.path(), "人员信息", &export::headers())
-        .map_err(|e| AppError::internal(e.to_string()))?;
-    while let Some(rows) = export.next_page().await? {
-        for row in rows {
-            writer
-                .write_row(&row)
-                .map_err(|e| AppError::invalid("导出", e.to_string()))?;
-        }
-    }
-    let path = dir.path().join("export.xlsx");
-    writer
-        .finish_to_path(&path)
-        .map_err(|e| AppError::internal(e.to_string()))?;
-    let file = tokio::fs::File::open(&path)
-        .await
-        .map_err(AppError::internal)?;
-    // The directory goes when the stream ends; the open file stays readable.
-    let chunks = stream::unfold((file, dir), |(mut file, dir)| async move {
-        use tokio::io::AsyncReadExt;
-        let mut buf = vec![0u8; 64 * 1024];
-        match file.read(&mut buf).await {
-            Ok(0) => None,
-            Ok(n) => {
-                buf.truncate(n);
-                Some((Ok::<_, std::io::Error>(buf), (file, dir)))
-            }
-            Err(e) => Some((Err(e), (file, dir))),
-        }
-    });
-    Ok(Body::from_stream(chunks))
-}
-
-async fn export_response(
-    state: &AppState,
-    session: &Session,
-    params: &ExportParams,
-    xlsx: bool,
-) -> Result<Response, AppError> {
-    let export =
-        export::start(&state.app, &session.actor, &params.query, params.unmasked()).await?;
-    Ok(if xlsx {
-        attachment("kangyang-persons.xlsx", XLSX, xlsx_body(export).await?)
-    } else {
-        attachment(
-            "kangyang-persons.csv",
-            "text/csv; charset=utf-8",
-            csv_body(export),
-        )
-    })
-}
-
-pub(crate) async fn export_csv(
-    State(state): State<AppState>,
-    PageSession(session): PageSession,
-    Query(params): Query<ExportParams>,
-) -> Result<Response, PageError> {
-    Ok(export_response(&state, &session, &params, false).await?)
-}
-
-pub(crate) async fn export_xlsx(
-    State(state): State<AppState>,
-    PageSession(session): PageSession,
-    Query(params): Query<ExportParams>,
-) -> Result<Response, PageError> {
-    Ok(export_response(&state, &session, &params, true).await?)
-}
-
-/// Export the people matching a search as csv or xlsx (masked unless `unmasked=1`).
-#[utoipa::path(get, path = "/api/v1/persons/export", params(PersonQuery,
-        ("format" = Option<String>, Query, description = "csv (default) or xlsx"),
-        ("unmasked" = Option<String>, Query, description = "1 for full values: needs person.reveal; audited")),
-    responses((status = 200, description = "the file"), (status = 401, body = crate::api::ErrorBody), (status = 403, body = crate::api::ErrorBody)))]
-pub(crate) async fn api_export(
-    State(state): State<AppState>,
-    ApiSession(session): ApiSession,
-    Query(params): Query<ExportParams>,
-) -> Result<Response, ApiError> {
-    let xlsx = match params.format.as_deref().unwrap_or("csv") {
-        "csv" => false,
-        "xlsx" => true,
-        _ => return Err(AppError::invalid("format", "格式应为 csv 或 xlsx").into()),
-    };
-    Ok(export_response(&state, &session, &params, xlsx).await?)
 }

@@ -1,36 +1,24 @@
 //! The facility-location planner in the browser (`/regions/{code}/planner`,
-//! a GET form whose answer is a linkable, printable page) and the API
-//! (`POST /api/v1/regions/{code}/plan`).
+//! a GET form whose answer is a linkable, printable page; the API is
+//! `api/planning.rs`).
 
-use crate::error::{ApiError, PageError};
+use crate::error::PageError;
 use crate::facility_pages::region_param;
 use crate::pages::{html, Nav};
-use crate::session::{ApiSession, PageSession};
+use crate::routes::{Access, Routes};
+use crate::session::PageSession;
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
-use axum::Json;
 use kangyang_app::planning::{self, PlanInput, PlanView, PlannerContext};
 use kangyang_app::AppError;
 use serde::Deserialize;
 
-/// Plan K new facilities of a kind in a region: maximal covering
-/// (`objective: coverage`) or p-median (`median`), with before/after
-/// coverage, why each site was chosen, and the optimality gap.
-#[utoipa::path(post, path = "/api/v1/regions/{code}/plan", params(("code" = String, Path)), request_body = PlanInput,
-    responses((status = 200, body = PlanView), (status = 404, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
-pub(crate) async fn api_plan(
-    State(state): State<AppState>,
-    ApiSession(session): ApiSession,
-    Path(code): Path<String>,
-    Json(input): Json<PlanInput>,
-) -> Result<Json<PlanView>, ApiError> {
-    let region = region_param(&code)?;
-    Ok(Json(
-        planning::plan(&state.app, &session.actor, &region, &input).await?,
-    ))
+pub(crate) fn routes() -> Routes {
+    use Access::*;
+    Routes::new().get("/regions/{code}/planner", SignedIn, page)
 }
 
 /// The page's form, as typed (numbers are read leniently: what does not
@@ -58,7 +46,7 @@ fn real(s: &str) -> Option<f64> {
 }
 
 #[derive(Template)]
-#[template(path = "planner.html")]
+#[template(path = "planning/planner.html")]
 struct PlannerPage {
     nav: Nav,
     c: PlannerContext,

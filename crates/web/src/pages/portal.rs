@@ -4,6 +4,7 @@
 use crate::charts::MapFrame;
 use crate::error::PageError;
 use crate::pages::html;
+use crate::routes::{Access, Routes};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -12,8 +13,17 @@ use kangyang_app::portal::{self, Directory, DirectoryQuery, FacilityPage, Public
 use kangyang_app::AppError;
 use kangyang_domain::facility::FacilityKind;
 
+pub(crate) fn routes() -> Routes {
+    use Access::*;
+    Routes::new()
+        .get("/public", Public, index)
+        .get("/public/facilities", Public, directory)
+        .get("/public/facilities/{facility}", Public, facility)
+        .get("/public/regions/{code}", Public, region)
+}
+
 #[derive(Template)]
-#[template(path = "public_index.html")]
+#[template(path = "portal/index.html")]
 struct IndexPage {
     kinds: Vec<(&'static str, &'static str)>,
 }
@@ -42,7 +52,7 @@ pub(crate) struct FacilityMap {
 }
 
 #[derive(Template)]
-#[template(path = "public_facilities.html")]
+#[template(path = "portal/facilities.html")]
 struct DirectoryPage {
     d: Directory,
     map: Option<FacilityMap>,
@@ -83,7 +93,7 @@ pub(crate) async fn directory(
 }
 
 #[derive(Template)]
-#[template(path = "public_facility.html")]
+#[template(path = "portal/facility.html")]
 struct FacilityDetailPage {
     p: FacilityPage,
 }
@@ -99,7 +109,7 @@ pub(crate) async fn facility(
 }
 
 #[derive(Template)]
-#[template(path = "public_region.html")]
+#[template(path = "portal/region.html")]
 struct RegionPage {
     s: PublicStats,
 }
