@@ -2,7 +2,7 @@
 //! settlement (JSON, and the xlsx a canteen submits).
 
 use crate::error::{ApiError, PageError};
-use crate::facility_pages::{month_or_this, xlsx};
+use crate::pages::{month_or_this, xlsx};
 use crate::session::{ApiSession, PageSession};
 use crate::AppState;
 use axum::extract::{Path, Query, State};

@@ -2,12 +2,12 @@
 //! phone, the week's menu and its form, the canteen's mode (set by an
 //! official on the facility page), and the monthly settlement.
 //!
-//! The counter follows the sign-in sheet (`facility_pages::attendance`): each
+//! The counter follows the sign-in sheet (`pages::kangyuan::attendance`): each
 //! tap is a small form, saved at once, answered with a redirect back to the
 //! diner's line.
 
 use crate::error::PageError;
-use crate::facility_pages::{month_or_this, page_with_error};
+use crate::pages::{facility::page_with_error, month_or_this};
 use crate::pages::{html, Nav};
 use crate::session::{check_form_csrf, PageSession};
 use crate::AppState;

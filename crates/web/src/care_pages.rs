@@ -5,7 +5,7 @@
 //! station head.
 
 use crate::error::{ApiError, PageError};
-use crate::facility_pages::{page_with_error, region_param};
+use crate::pages::{facility::page_with_error, region_param};
 use crate::pages::{html, Nav};
 use crate::session::{check_form_csrf, ApiSession, FormList, PageSession, Session};
 use crate::AppState;

@@ -3,7 +3,7 @@
 //! project parameter is `{build}` (`{project}` is the funds project).
 
 use crate::error::{ApiError, PageError};
-use crate::facility_pages::region_param;
+use crate::pages::region_param;
 use crate::pages::{html, Nav};
 use crate::session::{check_form_csrf, ApiSession, FormList, PageSession, Session};
 use crate::AppState;

@@ -2,8 +2,8 @@
 
 use crate::charts::{BarChart, MapFrame};
 use crate::error::{ApiError, PageError};
-use crate::facility_pages::{region_param, xlsx};
 use crate::pages::{html, Nav};
+use crate::pages::{region_param, xlsx};
 use crate::session::{ApiSession, PageSession};
 use crate::AppState;
 use askama::Template;

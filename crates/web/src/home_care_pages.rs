@@ -3,8 +3,8 @@
 //! and the caregiver's phone page for checking in and out.
 
 use crate::error::{ApiError, PageError};
-use crate::facility_pages::{month_or_this, xlsx};
 use crate::pages::Nav;
+use crate::pages::{month_or_this, xlsx};
 use crate::session::{check_form_csrf, ApiSession, FormList, PageSession, Session};
 use crate::AppState;
 use askama::Template;

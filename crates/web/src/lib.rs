@@ -17,7 +17,6 @@ mod children_pages;
 mod construction_pages;
 mod dashboard_pages;
 mod error;
-mod facility_pages;
 mod funds_api;
 mod home_care_pages;
 mod import_pages;

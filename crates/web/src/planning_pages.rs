@@ -3,7 +3,7 @@
 //! (`POST /api/v1/regions/{code}/plan`).
 
 use crate::error::{ApiError, PageError};
-use crate::facility_pages::region_param;
+use crate::pages::region_param;
 use crate::pages::{html, Nav};
 use crate::session::{ApiSession, PageSession};
 use crate::AppState;

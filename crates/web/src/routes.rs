@@ -41,9 +41,9 @@
 
 use crate::{
     api, assets, audit_pages, canteen_api, canteen_pages, capability_pages, care_pages,
-    children_pages, construction_pages, dashboard_pages, facility_pages, funds_api,
-    home_care_pages, import_pages, life_pages, modification_pages, pages, person_pages,
-    planning_pages, public_pages, security_headers, session, visit_pages, AppState,
+    children_pages, construction_pages, dashboard_pages, funds_api, home_care_pages, import_pages,
+    life_pages, modification_pages, pages, person_pages, planning_pages, public_pages,
+    security_headers, session, visit_pages, AppState,
 };
 use axum::extract::DefaultBodyLimit;
 use axum::handler::Handler;
@@ -286,45 +286,10 @@ fn all() -> Routes {
             SignedIn,
             routes!(capability_pages::api_history, capability_pages::api_assess),
         )
-        .api(
-            SignedIn,
-            routes!(facility_pages::api_list, facility_pages::api_create),
-        )
-        .api(
-            SignedIn,
-            routes!(facility_pages::api_get, facility_pages::api_update),
-        )
-        .api(SignedIn, routes!(facility_pages::api_relocate))
-        .api(SignedIn, routes!(facility_pages::api_add_room))
-        .api(
-            SignedIn,
-            routes!(
-                facility_pages::api_brand_projects,
-                facility_pages::api_add_brand_project
-            ),
-        )
-        .api(SignedIn, routes!(facility_pages::api_add_brand_milestone))
-        .api(SignedIn, routes!(facility_pages::api_score_brand_project))
-        .post(
-            "/facilities/{facility}/brand-projects",
-            SignedIn,
-            facility_pages::add_brand_project,
-        )
-        .post(
-            "/facilities/{facility}/brand-projects/{brand}/milestones",
-            SignedIn,
-            facility_pages::add_brand_milestone,
-        )
-        .post(
-            "/facilities/{facility}/brand-projects/{brand}/score",
-            SignedIn,
-            facility_pages::score_brand_project,
-        )
-        .post(
-            "/facilities/{facility}/relocations",
-            SignedIn,
-            facility_pages::relocate,
-        )
+        .merge(api::facility::routes())
+        .merge(pages::facility::routes())
+        .merge(api::kangyuan::routes())
+        .merge(pages::kangyuan::routes())
         .api(SignedIn, routes!(canteen_api::set_mode))
         .api(
             SignedIn,
@@ -367,26 +332,6 @@ fn all() -> Routes {
             SignedIn,
             canteen_pages::set_mode,
         )
-        .api(
-            SignedIn,
-            routes!(facility_pages::api_trainees, facility_pages::api_enrol),
-        )
-        .api(SignedIn, routes!(facility_pages::api_mark))
-        .api(SignedIn, routes!(facility_pages::api_set_eligibility))
-        .api(
-            SignedIn,
-            routes!(facility_pages::api_orders, facility_pages::api_add_order),
-        )
-        .api(SignedIn, routes!(facility_pages::api_record_output))
-        .api(
-            SignedIn,
-            routes!(
-                facility_pages::api_counselling,
-                facility_pages::api_add_counselling
-            ),
-        )
-        .api(SignedIn, routes!(facility_pages::api_rate))
-        .api(SignedIn, routes!(facility_pages::api_overview))
         .api(SignedIn, routes!(funds_api::add_source))
         .api(SignedIn, routes!(funds_api::add_project))
         .api(SignedIn, routes!(funds_api::allocate))
@@ -395,61 +340,6 @@ fn all() -> Routes {
         .api(SignedIn, routes!(funds_api::add_org))
         .api(SignedIn, routes!(funds_api::pair))
         .api(SignedIn, routes!(funds_api::add_help))
-        .api(SignedIn, routes!(facility_pages::api_open_round))
-        .get("/facilities", SignedIn, facility_pages::list)
-        .post("/facilities", SignedIn, facility_pages::create)
-        .get("/facilities/new", SignedIn, facility_pages::new_form)
-        .get("/facilities/{facility}", SignedIn, facility_pages::show)
-        .post(
-            "/facilities/{facility}/output",
-            SignedIn,
-            facility_pages::record_output,
-        )
-        .post(
-            "/facilities/{facility}/enrolments",
-            SignedIn,
-            facility_pages::enrol,
-        )
-        .post(
-            "/facilities/{facility}/leave",
-            SignedIn,
-            facility_pages::leave,
-        )
-        .post(
-            "/facilities/{facility}/services",
-            SignedIn,
-            facility_pages::add_service,
-        )
-        .get(
-            "/facilities/{facility}/attendance",
-            SignedIn,
-            facility_pages::attendance,
-        )
-        .post(
-            "/facilities/{facility}/attendance",
-            SignedIn,
-            facility_pages::mark,
-        )
-        .post(
-            "/facilities/{facility}/attendance/day",
-            SignedIn,
-            facility_pages::mark_day,
-        )
-        .get(
-            "/facilities/{facility}/attendance.xlsx",
-            SignedIn,
-            facility_pages::attendance_xlsx,
-        )
-        .get(
-            "/facilities/{facility}/payout.xlsx",
-            SignedIn,
-            facility_pages::payout_xlsx,
-        )
-        .get(
-            "/regions/{code}/kangyuan",
-            SignedIn,
-            facility_pages::overview,
-        )
         .api(SignedIn, routes!(visit_pages::api_due))
         .api(
             SignedIn,

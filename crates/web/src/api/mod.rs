@@ -6,7 +6,9 @@
 //! router collected, plus the description.
 
 pub(crate) mod auth;
+pub(crate) mod facility;
 pub(crate) mod holidays;
+pub(crate) mod kangyuan;
 pub(crate) mod regions;
 pub(crate) mod transfers;
 pub(crate) mod users;

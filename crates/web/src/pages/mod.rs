@@ -4,7 +4,9 @@
 //! The pages of a concept live in `pages/<concept>.rs`; what is still here
 //! (sign-in, password, second factor, home, regions) moves out the same way.
 
+pub(crate) mod facility;
 pub(crate) mod holidays;
+pub(crate) mod kangyuan;
 pub(crate) mod transfers;
 pub(crate) mod users;
 pub(crate) mod workbench;
@@ -70,6 +72,41 @@ impl Nav {
 
 pub(crate) fn html(t: impl Template) -> Result<Response, PageError> {
     Ok(Html(t.render()?).into_response())
+}
+
+/// The month asked for ("YYYY-MM"), or this month when none was.
+pub(crate) fn month_or_this(state: &AppState, month: &str) -> String {
+    if month.trim().is_empty() {
+        let t = state.app.today();
+        format!("{}-{:02}", t.year(), t.month())
+    } else {
+        month.trim().to_owned()
+    }
+}
+
+/// The content type of the spreadsheets the pages hand out.
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// A spreadsheet download named `name`.
+pub(crate) fn xlsx(name: &str, bytes: Vec<u8>) -> Response {
+    // File names are ours (ASCII), never user input.
+    (
+        [
+            (header::CONTENT_TYPE, XLSX.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        axum::body::Body::from(bytes),
+    )
+        .into_response()
+}
+
+/// The region of a `{code}` path parameter.
+pub(crate) fn region_param(code: &str) -> kangyang_app::Result<kangyang_domain::RegionCode> {
+    // An unparseable code names nothing: not found, like an unknown one.
+    kangyang_domain::RegionCode::parse(code).map_err(|_| AppError::NotFound)
 }
 
 #[derive(Template)]
