@@ -8,8 +8,6 @@
 mod api;
 mod assets;
 mod audit_pages;
-mod canteen_api;
-mod canteen_pages;
 mod capability_pages;
 mod care_pages;
 mod charts;

@@ -40,10 +40,10 @@
 //!   it touches (cancelling an order) comes after the others on it.
 
 use crate::{
-    api, assets, audit_pages, canteen_api, canteen_pages, capability_pages, care_pages,
-    children_pages, construction_pages, dashboard_pages, funds_api, home_care_pages, import_pages,
-    life_pages, modification_pages, pages, person_pages, planning_pages, public_pages,
-    security_headers, session, visit_pages, AppState,
+    api, assets, audit_pages, capability_pages, care_pages, children_pages, construction_pages,
+    dashboard_pages, funds_api, home_care_pages, import_pages, life_pages, modification_pages,
+    pages, person_pages, planning_pages, public_pages, security_headers, session, visit_pages,
+    AppState,
 };
 use axum::extract::DefaultBodyLimit;
 use axum::handler::Handler;
@@ -290,48 +290,8 @@ fn all() -> Routes {
         .merge(pages::facility::routes())
         .merge(api::kangyuan::routes())
         .merge(pages::kangyuan::routes())
-        .api(SignedIn, routes!(canteen_api::set_mode))
-        .api(
-            SignedIn,
-            routes!(canteen_api::week_menu, canteen_api::set_menu),
-        )
-        .api(
-            SignedIn,
-            routes!(canteen_api::counter, canteen_api::record_meal),
-        )
-        .api(SignedIn, routes!(canteen_api::cancel_meal))
-        .api(SignedIn, routes!(canteen_api::settlement))
-        .get(
-            "/facilities/{facility}/settlement.xlsx",
-            SignedIn,
-            canteen_api::settlement_xlsx,
-        )
-        .get(
-            "/facilities/{facility}/settlement",
-            SignedIn,
-            canteen_pages::settlement,
-        )
-        .get(
-            "/facilities/{facility}/meals",
-            SignedIn,
-            canteen_pages::counter,
-        )
-        .post("/facilities/{facility}/meals", SignedIn, canteen_pages::tap)
-        .get(
-            "/facilities/{facility}/menus",
-            SignedIn,
-            canteen_pages::menus,
-        )
-        .post(
-            "/facilities/{facility}/menus",
-            SignedIn,
-            canteen_pages::set_menu,
-        )
-        .post(
-            "/facilities/{facility}/canteen-mode",
-            SignedIn,
-            canteen_pages::set_mode,
-        )
+        .merge(api::canteen::routes())
+        .merge(pages::canteen::routes())
         .api(SignedIn, routes!(funds_api::add_source))
         .api(SignedIn, routes!(funds_api::add_project))
         .api(SignedIn, routes!(funds_api::allocate))

@@ -6,6 +6,7 @@
 //! router collected, plus the description.
 
 pub(crate) mod auth;
+pub(crate) mod canteen;
 pub(crate) mod facility;
 pub(crate) mod holidays;
 pub(crate) mod kangyuan;

@@ -137,7 +137,7 @@ async fn facility_page(
             .iter()
             .map(|m| (m.as_str(), m.label()))
             .collect(),
-        last_month: crate::canteen_pages::month_step(&month, false),
+        last_month: crate::pages::canteen::month_step(&month, false),
         nav: Nav::of(actor),
         trainees,
         ratings: assessment::facility_history(app, actor, id, STAR_TEMPLATE).await?,

@@ -4,6 +4,7 @@
 //! The pages of a concept live in `pages/<concept>.rs`; what is still here
 //! (sign-in, password, second factor, home, regions) moves out the same way.
 
+pub(crate) mod canteen;
 pub(crate) mod facility;
 pub(crate) mod holidays;
 pub(crate) mod kangyuan;
