@@ -15,7 +15,6 @@ mod children_pages;
 mod construction_pages;
 mod dashboard_pages;
 mod error;
-mod funds_api;
 mod home_care_pages;
 mod import_pages;
 mod life_pages;

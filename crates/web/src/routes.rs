@@ -41,9 +41,8 @@
 
 use crate::{
     api, assets, audit_pages, capability_pages, care_pages, children_pages, construction_pages,
-    dashboard_pages, funds_api, home_care_pages, import_pages, life_pages, modification_pages,
-    pages, person_pages, planning_pages, public_pages, security_headers, session, visit_pages,
-    AppState,
+    dashboard_pages, home_care_pages, import_pages, life_pages, modification_pages, pages,
+    person_pages, planning_pages, public_pages, security_headers, session, visit_pages, AppState,
 };
 use axum::extract::DefaultBodyLimit;
 use axum::handler::Handler;
@@ -292,14 +291,8 @@ fn all() -> Routes {
         .merge(pages::kangyuan::routes())
         .merge(api::canteen::routes())
         .merge(pages::canteen::routes())
-        .api(SignedIn, routes!(funds_api::add_source))
-        .api(SignedIn, routes!(funds_api::add_project))
-        .api(SignedIn, routes!(funds_api::allocate))
-        .api(SignedIn, routes!(funds_api::spend))
-        .api(SignedIn, routes!(funds_api::projects))
-        .api(SignedIn, routes!(funds_api::add_org))
-        .api(SignedIn, routes!(funds_api::pair))
-        .api(SignedIn, routes!(funds_api::add_help))
+        .merge(api::funds::routes())
+        .merge(api::pairing::routes())
         .api(SignedIn, routes!(visit_pages::api_due))
         .api(
             SignedIn,

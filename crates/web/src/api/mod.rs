@@ -8,8 +8,10 @@
 pub(crate) mod auth;
 pub(crate) mod canteen;
 pub(crate) mod facility;
+pub(crate) mod funds;
 pub(crate) mod holidays;
 pub(crate) mod kangyuan;
+pub(crate) mod pairing;
 pub(crate) mod regions;
 pub(crate) mod transfers;
 pub(crate) mod users;
