@@ -12,7 +12,6 @@ mod capability_pages;
 mod care_pages;
 mod charts;
 mod children_pages;
-mod construction_pages;
 mod dashboard_pages;
 mod error;
 mod home_care_pages;

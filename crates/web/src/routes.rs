@@ -40,9 +40,9 @@
 //!   it touches (cancelling an order) comes after the others on it.
 
 use crate::{
-    api, assets, audit_pages, capability_pages, care_pages, children_pages, construction_pages,
-    dashboard_pages, home_care_pages, import_pages, life_pages, modification_pages, pages,
-    person_pages, planning_pages, public_pages, security_headers, session, visit_pages, AppState,
+    api, assets, audit_pages, capability_pages, care_pages, children_pages, dashboard_pages,
+    home_care_pages, import_pages, life_pages, modification_pages, pages, person_pages,
+    planning_pages, public_pages, security_headers, session, visit_pages, AppState,
 };
 use axum::extract::DefaultBodyLimit;
 use axum::handler::Handler;
@@ -466,7 +466,8 @@ fn all() -> Routes {
         )
         .merge(care())
         .merge(planning())
-        .merge(construction())
+        .merge(api::construction::routes())
+        .merge(pages::construction::routes())
         .merge(dashboards())
         .merge(public())
 }
@@ -526,55 +527,6 @@ fn planning() -> Routes {
     Routes::new()
         .api(SignedIn, routes!(planning_pages::api_plan))
         .get("/regions/{code}/planner", SignedIn, planning_pages::page)
-}
-
-/// Construction projects. `{build}` is the construction project
-/// (`{project}` is taken by the funds project).
-fn construction() -> Routes {
-    use Access::*;
-    Routes::new()
-        .api(SignedIn, routes!(construction_pages::api_create))
-        .api(SignedIn, routes!(construction_pages::api_list))
-        .api(SignedIn, routes!(construction_pages::api_detail))
-        .api(SignedIn, routes!(construction_pages::api_stage))
-        .api(SignedIn, routes!(construction_pages::api_milestone))
-        .api(SignedIn, routes!(construction_pages::api_progress))
-        .api(SignedIn, routes!(construction_pages::api_pay))
-        .get(
-            "/regions/{code}/construction",
-            SignedIn,
-            construction_pages::list,
-        )
-        .post(
-            "/regions/{code}/construction",
-            SignedIn,
-            construction_pages::create,
-        )
-        .get(
-            "/construction/{build}",
-            SignedIn,
-            construction_pages::detail,
-        )
-        .post(
-            "/construction/{build}/stage",
-            SignedIn,
-            construction_pages::stage_submit,
-        )
-        .post(
-            "/construction/{build}/milestones",
-            SignedIn,
-            construction_pages::milestone_submit,
-        )
-        .post(
-            "/construction/{build}/progress",
-            SignedIn,
-            construction_pages::progress_submit,
-        )
-        .post(
-            "/construction/{build}/payments",
-            SignedIn,
-            construction_pages::payment_submit,
-        )
 }
 
 /// Region dashboards, demand mining and coverage.

@@ -7,6 +7,7 @@
 
 pub(crate) mod auth;
 pub(crate) mod canteen;
+pub(crate) mod construction;
 pub(crate) mod facility;
 pub(crate) mod funds;
 pub(crate) mod holidays;

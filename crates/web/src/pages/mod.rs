@@ -5,6 +5,7 @@
 //! (sign-in, password, second factor, home, regions) moves out the same way.
 
 pub(crate) mod canteen;
+pub(crate) mod construction;
 pub(crate) mod facility;
 pub(crate) mod holidays;
 pub(crate) mod kangyuan;
