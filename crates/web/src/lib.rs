@@ -7,13 +7,8 @@
 
 mod api;
 mod assets;
-mod canteen_api;
-mod canteen_pages;
 mod charts;
-mod construction_pages;
 mod error;
-mod facility_pages;
-mod funds_api;
 mod pages;
 mod routes;
 mod security_headers;

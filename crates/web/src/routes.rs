@@ -39,17 +39,13 @@
 //! - The order of the table is the order of the walks: a route that ends what
 //!   it touches (cancelling an order) comes after the others on it.
 
-use crate::{
-    api, assets, canteen_api, canteen_pages, construction_pages, facility_pages, funds_api, pages,
-    security_headers, session, AppState,
-};
+use crate::{api, assets, pages, security_headers, session, AppState};
 use axum::handler::Handler;
 use axum::routing::{get, post, MethodRouter};
 use axum::{middleware, Extension, Router};
 use std::sync::Arc;
 use utoipa::openapi::path::PathItem;
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouter};
-use utoipa_axum::routes;
 
 /// Who may call a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -228,170 +224,14 @@ fn all() -> Routes {
         .merge(pages::register::routes())
         .merge(pages::capability::routes())
         .merge(api::capability::routes())
-        .api(
-            SignedIn,
-            routes!(facility_pages::api_list, facility_pages::api_create),
-        )
-        .api(
-            SignedIn,
-            routes!(facility_pages::api_get, facility_pages::api_update),
-        )
-        .api(SignedIn, routes!(facility_pages::api_relocate))
-        .api(SignedIn, routes!(facility_pages::api_add_room))
-        .api(
-            SignedIn,
-            routes!(
-                facility_pages::api_brand_projects,
-                facility_pages::api_add_brand_project
-            ),
-        )
-        .api(SignedIn, routes!(facility_pages::api_add_brand_milestone))
-        .api(SignedIn, routes!(facility_pages::api_score_brand_project))
-        .post(
-            "/facilities/{facility}/brand-projects",
-            SignedIn,
-            facility_pages::add_brand_project,
-        )
-        .post(
-            "/facilities/{facility}/brand-projects/{brand}/milestones",
-            SignedIn,
-            facility_pages::add_brand_milestone,
-        )
-        .post(
-            "/facilities/{facility}/brand-projects/{brand}/score",
-            SignedIn,
-            facility_pages::score_brand_project,
-        )
-        .post(
-            "/facilities/{facility}/relocations",
-            SignedIn,
-            facility_pages::relocate,
-        )
-        .api(SignedIn, routes!(canteen_api::set_mode))
-        .api(
-            SignedIn,
-            routes!(canteen_api::week_menu, canteen_api::set_menu),
-        )
-        .api(
-            SignedIn,
-            routes!(canteen_api::counter, canteen_api::record_meal),
-        )
-        .api(SignedIn, routes!(canteen_api::cancel_meal))
-        .api(SignedIn, routes!(canteen_api::settlement))
-        .get(
-            "/facilities/{facility}/settlement.xlsx",
-            SignedIn,
-            canteen_api::settlement_xlsx,
-        )
-        .get(
-            "/facilities/{facility}/settlement",
-            SignedIn,
-            canteen_pages::settlement,
-        )
-        .get(
-            "/facilities/{facility}/meals",
-            SignedIn,
-            canteen_pages::counter,
-        )
-        .post("/facilities/{facility}/meals", SignedIn, canteen_pages::tap)
-        .get(
-            "/facilities/{facility}/menus",
-            SignedIn,
-            canteen_pages::menus,
-        )
-        .post(
-            "/facilities/{facility}/menus",
-            SignedIn,
-            canteen_pages::set_menu,
-        )
-        .post(
-            "/facilities/{facility}/canteen-mode",
-            SignedIn,
-            canteen_pages::set_mode,
-        )
-        .api(
-            SignedIn,
-            routes!(facility_pages::api_trainees, facility_pages::api_enrol),
-        )
-        .api(SignedIn, routes!(facility_pages::api_mark))
-        .api(SignedIn, routes!(facility_pages::api_set_eligibility))
-        .api(
-            SignedIn,
-            routes!(facility_pages::api_orders, facility_pages::api_add_order),
-        )
-        .api(SignedIn, routes!(facility_pages::api_record_output))
-        .api(
-            SignedIn,
-            routes!(
-                facility_pages::api_counselling,
-                facility_pages::api_add_counselling
-            ),
-        )
-        .api(SignedIn, routes!(facility_pages::api_rate))
-        .api(SignedIn, routes!(facility_pages::api_overview))
-        .api(SignedIn, routes!(funds_api::add_source))
-        .api(SignedIn, routes!(funds_api::add_project))
-        .api(SignedIn, routes!(funds_api::allocate))
-        .api(SignedIn, routes!(funds_api::spend))
-        .api(SignedIn, routes!(funds_api::projects))
-        .api(SignedIn, routes!(funds_api::add_org))
-        .api(SignedIn, routes!(funds_api::pair))
-        .api(SignedIn, routes!(funds_api::add_help))
-        .api(SignedIn, routes!(facility_pages::api_open_round))
-        .get("/facilities", SignedIn, facility_pages::list)
-        .post("/facilities", SignedIn, facility_pages::create)
-        .get("/facilities/new", SignedIn, facility_pages::new_form)
-        .get("/facilities/{facility}", SignedIn, facility_pages::show)
-        .post(
-            "/facilities/{facility}/output",
-            SignedIn,
-            facility_pages::record_output,
-        )
-        .post(
-            "/facilities/{facility}/enrolments",
-            SignedIn,
-            facility_pages::enrol,
-        )
-        .post(
-            "/facilities/{facility}/leave",
-            SignedIn,
-            facility_pages::leave,
-        )
-        .post(
-            "/facilities/{facility}/services",
-            SignedIn,
-            facility_pages::add_service,
-        )
-        .get(
-            "/facilities/{facility}/attendance",
-            SignedIn,
-            facility_pages::attendance,
-        )
-        .post(
-            "/facilities/{facility}/attendance",
-            SignedIn,
-            facility_pages::mark,
-        )
-        .post(
-            "/facilities/{facility}/attendance/day",
-            SignedIn,
-            facility_pages::mark_day,
-        )
-        .get(
-            "/facilities/{facility}/attendance.xlsx",
-            SignedIn,
-            facility_pages::attendance_xlsx,
-        )
-        .get(
-            "/facilities/{facility}/payout.xlsx",
-            SignedIn,
-            facility_pages::payout_xlsx,
-        )
-        .get(
-            "/regions/{code}/kangyuan",
-            SignedIn,
-            facility_pages::overview,
-        )
+        .merge(api::facility::routes())
+        .merge(pages::facility::routes())
+        .merge(api::kangyuan::routes())
+        .merge(pages::kangyuan::routes())
+        .merge(api::canteen::routes())
+        .merge(pages::canteen::routes())
+        .merge(api::funds::routes())
+        .merge(api::pairing::routes())
         .merge(api::visits::routes())
         .merge(pages::visits::routes())
         .merge(api::children::routes())
@@ -406,59 +246,11 @@ fn all() -> Routes {
         .merge(pages::station::routes())
         .merge(api::planning::routes())
         .merge(pages::planning::routes())
-        .merge(construction())
+        .merge(api::construction::routes())
+        .merge(pages::construction::routes())
         .merge(pages::dashboards::routes())
         .merge(api::dashboards::routes())
         .merge(pages::portal::routes())
-}
-
-/// Construction projects. `{build}` is the construction project
-/// (`{project}` is taken by the funds project).
-fn construction() -> Routes {
-    use Access::*;
-    Routes::new()
-        .api(SignedIn, routes!(construction_pages::api_create))
-        .api(SignedIn, routes!(construction_pages::api_list))
-        .api(SignedIn, routes!(construction_pages::api_detail))
-        .api(SignedIn, routes!(construction_pages::api_stage))
-        .api(SignedIn, routes!(construction_pages::api_milestone))
-        .api(SignedIn, routes!(construction_pages::api_progress))
-        .api(SignedIn, routes!(construction_pages::api_pay))
-        .get(
-            "/regions/{code}/construction",
-            SignedIn,
-            construction_pages::list,
-        )
-        .post(
-            "/regions/{code}/construction",
-            SignedIn,
-            construction_pages::create,
-        )
-        .get(
-            "/construction/{build}",
-            SignedIn,
-            construction_pages::detail,
-        )
-        .post(
-            "/construction/{build}/stage",
-            SignedIn,
-            construction_pages::stage_submit,
-        )
-        .post(
-            "/construction/{build}/milestones",
-            SignedIn,
-            construction_pages::milestone_submit,
-        )
-        .post(
-            "/construction/{build}/progress",
-            SignedIn,
-            construction_pages::progress_submit,
-        )
-        .post(
-            "/construction/{build}/payments",
-            SignedIn,
-            construction_pages::payment_submit,
-        )
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! and the workbook are `pages/dashboards.rs`).
 
 use crate::error::ApiError;
-use crate::facility_pages::region_param;
+use crate::pages::region_param;
 use crate::routes::{Access, Routes};
 use crate::session::ApiSession;
 use crate::AppState;

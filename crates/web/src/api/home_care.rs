@@ -4,7 +4,7 @@
 //! `pages/home_care.rs`).
 
 use crate::error::ApiError;
-use crate::facility_pages::month_or_this;
+use crate::pages::month_or_this;
 use crate::routes::{Access, Routes};
 use crate::session::ApiSession;
 use crate::AppState;

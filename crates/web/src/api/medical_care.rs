@@ -3,7 +3,7 @@
 //! pages are `pages/medical_care.rs`).
 
 use crate::error::ApiError;
-use crate::facility_pages::region_param;
+use crate::pages::region_param;
 use crate::routes::{Access, Routes};
 use crate::session::ApiSession;
 use crate::AppState;

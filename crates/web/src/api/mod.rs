@@ -7,14 +7,20 @@
 
 pub(crate) mod audit;
 pub(crate) mod auth;
+pub(crate) mod canteen;
 pub(crate) mod capability;
 pub(crate) mod children;
+pub(crate) mod construction;
 pub(crate) mod dashboards;
 pub(crate) mod export;
+pub(crate) mod facility;
+pub(crate) mod funds;
 pub(crate) mod holidays;
 pub(crate) mod home_care;
 pub(crate) mod home_modification;
+pub(crate) mod kangyuan;
 pub(crate) mod medical_care;
+pub(crate) mod pairing;
 pub(crate) mod planning;
 pub(crate) mod regions;
 pub(crate) mod register;

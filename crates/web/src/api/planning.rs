@@ -2,7 +2,7 @@
 //! `pages/planning.rs`).
 
 use crate::error::ApiError;
-use crate::facility_pages::region_param;
+use crate::pages::region_param;
 use crate::routes::{Access, Routes};
 use crate::session::ApiSession;
 use crate::AppState;

@@ -3,8 +3,7 @@
 
 use crate::charts::{BarChart, MapFrame};
 use crate::error::PageError;
-use crate::facility_pages::{region_param, xlsx};
-use crate::pages::{html, Nav};
+use crate::pages::{html, region_param, xlsx, Nav};
 use crate::routes::{Access, Routes};
 use crate::session::PageSession;
 use crate::AppState;

@@ -5,8 +5,8 @@
 
 use crate::api::home_care::MonthParam;
 use crate::error::PageError;
-use crate::facility_pages::{month_or_this, xlsx};
 use crate::pages::Nav;
+use crate::pages::{month_or_this, xlsx};
 use crate::routes::{Access, Routes};
 use crate::session::{CsrfForm, PageSession, Session};
 use crate::AppState;

@@ -4,7 +4,8 @@
 //! panel, which also shows the station work of `pages/station.rs`, is here.
 
 use crate::error::PageError;
-use crate::facility_pages::{page_with_error, region_param};
+use crate::pages::facility::page_with_error;
+use crate::pages::region_param;
 use crate::pages::{html, Nav};
 use crate::routes::{Access, Routes};
 use crate::session::{CsrfForm, FormList, PageSession, Session};

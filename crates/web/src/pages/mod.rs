@@ -6,14 +6,18 @@
 
 pub(crate) mod audit;
 pub(crate) mod auth;
+pub(crate) mod canteen;
 pub(crate) mod capability;
 pub(crate) mod children;
+pub(crate) mod construction;
 pub(crate) mod dashboards;
 pub(crate) mod export;
+pub(crate) mod facility;
 pub(crate) mod holidays;
 pub(crate) mod home_care;
 pub(crate) mod home_modification;
 pub(crate) mod import;
+pub(crate) mod kangyuan;
 pub(crate) mod life;
 pub(crate) mod medical_care;
 pub(crate) mod planning;
@@ -27,7 +31,9 @@ pub(crate) mod visits;
 pub(crate) mod workbench;
 
 use crate::error::PageError;
+use crate::AppState;
 use askama::Template;
+use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 use kangyang_app::{Actor, AppError};
 use kangyang_domain::{Action, Role};
@@ -90,6 +96,41 @@ pub(crate) fn percent_encode(v: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+/// The month asked for ("YYYY-MM"), or this month when none was.
+pub(crate) fn month_or_this(state: &AppState, month: &str) -> String {
+    if month.trim().is_empty() {
+        let t = state.app.today();
+        format!("{}-{:02}", t.year(), t.month())
+    } else {
+        month.trim().to_owned()
+    }
+}
+
+/// The content type of the spreadsheets the pages hand out.
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// A spreadsheet download named `name`.
+pub(crate) fn xlsx(name: &str, bytes: Vec<u8>) -> Response {
+    // File names are ours (ASCII), never user input.
+    (
+        [
+            (header::CONTENT_TYPE, XLSX.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        axum::body::Body::from(bytes),
+    )
+        .into_response()
+}
+
+/// The region of a `{code}` path parameter.
+pub(crate) fn region_param(code: &str) -> kangyang_app::Result<kangyang_domain::RegionCode> {
+    // An unparseable code names nothing: not found, like an unknown one.
+    kangyang_domain::RegionCode::parse(code).map_err(|_| AppError::NotFound)
 }
 
 #[derive(Template)]

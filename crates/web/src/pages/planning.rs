@@ -3,7 +3,7 @@
 //! `api/planning.rs`).
 
 use crate::error::PageError;
-use crate::facility_pages::region_param;
+use crate::pages::region_param;
 use crate::pages::{html, Nav};
 use crate::routes::{Access, Routes};
 use crate::session::PageSession;

@@ -4,7 +4,7 @@
 //! API is `api/station.rs`).
 
 use crate::error::PageError;
-use crate::facility_pages::page_with_error;
+use crate::pages::facility::page_with_error;
 use crate::pages::medical_care::id_of;
 use crate::routes::{Access, Routes};
 use crate::session::CsrfForm;

@@ -1,18 +1,20 @@
 //! Elder canteens in the browser: the meal counter canteen staff tap on a
 //! phone, the week's menu and its form, the canteen's mode (set by an
-//! official on the facility page), and the monthly settlement.
+//! official on the facility page), and the monthly settlement with its
+//! sheet. The API is `api/canteen.rs`.
 //!
-//! The counter follows the sign-in sheet (`facility_pages::attendance`): each
+//! The counter follows the sign-in sheet (`pages::kangyuan::attendance`): each
 //! tap is a small form, saved at once, answered with a redirect back to the
 //! diner's line.
 
 use crate::error::PageError;
-use crate::facility_pages::{month_or_this, page_with_error};
-use crate::pages::{html, Nav};
-use crate::session::{check_form_csrf, PageSession};
+use crate::pages::facility::page_with_error;
+use crate::pages::{html, month_or_this, xlsx, Nav};
+use crate::routes::{Access, Routes};
+use crate::session::{CsrfForm, PageSession};
 use crate::AppState;
 use askama::Template;
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use kangyang_app::canteen::{self, CanteenSettlement, Counter, DayMenuInput, MealInput, WeekMenu};
@@ -20,7 +22,22 @@ use kangyang_app::AppError;
 use kangyang_domain::money::Fen;
 use kangyang_domain::Action;
 use serde::Deserialize;
-use std::collections::HashMap;
+
+pub(crate) fn routes() -> Routes {
+    use Access::*;
+    Routes::new()
+        .get(
+            "/facilities/{facility}/settlement.xlsx",
+            SignedIn,
+            settlement_xlsx,
+        )
+        .get("/facilities/{facility}/settlement", SignedIn, settlement)
+        .get("/facilities/{facility}/meals", SignedIn, counter)
+        .post("/facilities/{facility}/meals", SignedIn, tap)
+        .get("/facilities/{facility}/menus", SignedIn, menus)
+        .post("/facilities/{facility}/menus", SignedIn, set_menu)
+        .post("/facilities/{facility}/canteen-mode", SignedIn, set_mode)
+}
 
 fn encode(s: &str) -> String {
     crate::pages::percent_encode(s)
@@ -43,7 +60,7 @@ fn with_status(status: StatusCode, page: impl Template) -> Result<Response, Page
 // ---- the counter ----
 
 #[derive(Template)]
-#[template(path = "canteen_counter.html")]
+#[template(path = "canteen/counter.html")]
 struct CounterPage {
     nav: Nav,
     c: Counter,
@@ -107,20 +124,28 @@ pub(crate) async fn counter(
 
 /// One tap: a meal dine-in or delivered, or taken back; saved at once, then
 /// back to the same diner's line.
+/// One tap at the counter: a diner's meal of a day, and how it was served
+/// (`clear` takes it back).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(crate) struct TapForm {
+    person_id: String,
+    day: String,
+    meal: String,
+    service: String,
+}
+
 pub(crate) async fn tap(
     State(state): State<AppState>,
-    PageSession(session): PageSession,
     Path(facility): Path<i64>,
-    Form(form): Form<HashMap<String, String>>,
+    CsrfForm { session, form }: CsrfForm<TapForm>,
 ) -> Result<Response, PageError> {
-    let field = |k: &str| form.get(k).cloned().unwrap_or_default();
-    check_form_csrf(&session, &field("csrf_token"))?;
-    let person_id = field("person_id").trim().parse().unwrap_or(0);
-    let service = field("service");
+    let person_id = form.person_id.trim().parse().unwrap_or(0);
+    let service = form.service;
     let input = MealInput {
         person_id,
-        day: field("day"),
-        meal: field("meal"),
+        day: form.day,
+        meal: form.meal,
         service: service.clone(),
     };
     let done = if service == "clear" {
@@ -158,7 +183,7 @@ pub(crate) async fn tap(
 // ---- the week's menu ----
 
 #[derive(Template)]
-#[template(path = "canteen_menus.html")]
+#[template(path = "canteen/menus.html")]
 struct MenusPage {
     nav: Nav,
     w: WeekMenu,
@@ -238,18 +263,12 @@ pub(crate) async fn menus(
 
 pub(crate) async fn set_menu(
     State(state): State<AppState>,
-    PageSession(session): PageSession,
     Path(facility): Path<i64>,
-    Form(form): Form<HashMap<String, String>>,
+    CsrfForm {
+        session,
+        form: input,
+    }: CsrfForm<DayMenuInput>,
 ) -> Result<Response, PageError> {
-    let field = |k: &str| form.get(k).cloned().unwrap_or_default();
-    check_form_csrf(&session, &field("csrf_token"))?;
-    let input = DayMenuInput {
-        day: field("day"),
-        breakfast: field("breakfast"),
-        lunch: field("lunch"),
-        dinner: field("dinner"),
-    };
     match canteen::set_day_menu(&state.app, &session.actor, facility, &input).await {
         Ok(()) => {
             let day = encode(input.day.trim());
@@ -279,16 +298,20 @@ pub(crate) async fn set_menu(
 
 // ---- the mode ----
 
+/// The mode form: own_kitchen, delivery, charity or neighbour_help.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(crate) struct ModeForm {
+    mode: String,
+}
+
 /// An official sets how the canteen works, from the facility page.
 pub(crate) async fn set_mode(
     State(state): State<AppState>,
-    PageSession(session): PageSession,
     Path(facility): Path<i64>,
-    Form(form): Form<HashMap<String, String>>,
+    CsrfForm { session, form }: CsrfForm<ModeForm>,
 ) -> Result<Response, PageError> {
-    let field = |k: &str| form.get(k).cloned().unwrap_or_default();
-    check_form_csrf(&session, &field("csrf_token"))?;
-    match canteen::set_mode(&state.app, &session.actor, facility, &field("mode")).await {
+    match canteen::set_mode(&state.app, &session.actor, facility, &form.mode).await {
         Ok(()) => Ok(Redirect::to(&format!("/facilities/{facility}?ok=mode")).into_response()),
         Err(e) => page_with_error(&state, &session, facility, e).await,
     }
@@ -297,7 +320,7 @@ pub(crate) async fn set_mode(
 // ---- the settlement ----
 
 #[derive(Template)]
-#[template(path = "canteen_settlement.html")]
+#[template(path = "canteen/settlement.html")]
 struct SettlementPage {
     nav: Nav,
     facility_id: i64,
@@ -371,6 +394,18 @@ pub(crate) async fn settlement(
         s,
         error,
     })
+}
+
+/// The settlement sheet (xlsx).
+pub(crate) async fn settlement_xlsx(
+    State(state): State<AppState>,
+    PageSession(session): PageSession,
+    Path(facility): Path<i64>,
+    Query(p): Query<MonthParam>,
+) -> Result<Response, PageError> {
+    let month = month_or_this(&state, &p.month);
+    let bytes = canteen::settlement_xlsx(&state.app, &session.actor, facility, &month).await?;
+    Ok(xlsx(&format!("settlement-{facility}-{month}.xlsx"), bytes))
 }
 
 #[cfg(test)]

@@ -1,16 +1,28 @@
 //! Elder canteens through the API: mode, menus, meals and the monthly
-//! settlement (JSON, and the xlsx a canteen submits).
+//! settlement (the pages, and the xlsx a canteen submits, are
+//! `pages/canteen.rs`).
 
-use crate::error::{ApiError, PageError};
-use crate::facility_pages::{month_or_this, xlsx};
-use crate::session::{ApiSession, PageSession};
+use crate::error::ApiError;
+use crate::pages::month_or_this;
+use crate::routes::{Access, Routes};
+use crate::session::ApiSession;
 use crate::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
 use axum::Json;
 use kangyang_app::canteen::{self, CanteenSettlement, Counter, MealInput, MealPriced, WeekMenu};
 use serde::Deserialize;
+use utoipa_axum::routes;
+
+pub(crate) fn routes() -> Routes {
+    use Access::*;
+    Routes::new()
+        .api(SignedIn, routes!(set_mode))
+        .api(SignedIn, routes!(week_menu, set_menu))
+        .api(SignedIn, routes!(counter, record_meal))
+        .api(SignedIn, routes!(cancel_meal))
+        .api(SignedIn, routes!(settlement))
+}
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
@@ -97,18 +109,6 @@ pub(crate) async fn settlement(
     Ok(Json(
         canteen::settlement(&state.app, &session.actor, facility, &month).await?,
     ))
-}
-
-/// The settlement sheet (xlsx).
-pub(crate) async fn settlement_xlsx(
-    State(state): State<AppState>,
-    PageSession(session): PageSession,
-    Path(facility): Path<i64>,
-    Query(p): Query<MonthParam>,
-) -> Result<Response, PageError> {
-    let month = month_or_this(&state, &p.month);
-    let bytes = canteen::settlement_xlsx(&state.app, &session.actor, facility, &month).await?;
-    Ok(xlsx(&format!("settlement-{facility}-{month}.xlsx"), bytes))
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
