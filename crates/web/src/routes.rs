@@ -621,6 +621,9 @@ fn all() -> Routes {
             SignedIn,
             modification_pages::photo,
         )
+        .merge(pages::kangyuan_forms::routes())
+        .merge(pages::funds::routes())
+        .merge(pages::pairing::routes())
         .merge(care())
         .merge(planning())
         .merge(construction())

@@ -4,7 +4,10 @@
 //! The pages of a concept live in `pages/<concept>.rs`; what is still here
 //! (sign-in, password, second factor, home, regions) moves out the same way.
 
+pub(crate) mod funds;
 pub(crate) mod holidays;
+pub(crate) mod kangyuan_forms;
+pub(crate) mod pairing;
 pub(crate) mod transfers;
 pub(crate) mod users;
 pub(crate) mod workbench;
@@ -43,6 +46,8 @@ pub(crate) struct Nav {
     pub(crate) can_see_modifications: bool,
     /// Home-care orders: the hotline, providers and their caregivers.
     pub(crate) can_home_care: bool,
+    /// Counsellors record counselling sessions on the centre page.
+    pub(crate) can_counsel: bool,
 }
 
 impl Nav {
@@ -64,6 +69,7 @@ impl Nav {
             can_see_modifications: actor.can(Action::PersonRead)
                 && actor.scope.facility_id().is_none(),
             can_home_care: actor.can(Action::PersonRead) && actor.role != Role::Counsellor,
+            can_counsel: actor.can(Action::CounsellingNotes),
         }
     }
 }
