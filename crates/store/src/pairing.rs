@@ -172,11 +172,7 @@ pub struct RegionPairingRow {
 
 /// The current pairings with centres in the region `[lo, hi)`; pairings with
 /// people are left out, so no person shows on a region's list.
-pub async fn with_facilities(
-    conn: &mut Conn,
-    lo: &str,
-    hi: &str,
-) -> Result<Vec<RegionPairingRow>> {
+pub async fn with_facilities(conn: &mut Conn, lo: &str, hi: &str) -> Result<Vec<RegionPairingRow>> {
     Ok(sqlx::query_as(
         "SELECT pa.id, o.name AS org_name, f.name AS facility_name, pa.started_on, \
          (SELECT CAST(COUNT(*) AS BIGINT) FROM help_records h WHERE h.pairing_id = pa.id \

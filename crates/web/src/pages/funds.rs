@@ -90,11 +90,7 @@ async fn render(
         sources: funds::sources(app, actor).await?,
         source_kinds: SOURCE_KINDS.to_vec(),
         project_kinds: PROJECT_KINDS.to_vec(),
-        centres: overview
-            .lines
-            .into_iter()
-            .map(|l| (l.id, l.name))
-            .collect(),
+        centres: overview.lines.into_iter().map(|l| (l.id, l.name)).collect(),
         source_error: message.clone().filter(|_| which == Which::Source),
         project_error: message.clone().filter(|_| which == Which::Project),
         money_error: match which {
@@ -159,8 +155,8 @@ pub(crate) async fn add_project(
     CsrfForm { session, form }: CsrfForm<ProjectForm>,
 ) -> Result<Response, PageError> {
     // The same parsing, keys and labels as the API's.
-    let budget = Fen::parse_yuan(&form.budget)
-        .map_err(|m| AppError::invalid_field("budget", "预算", m));
+    let budget =
+        Fen::parse_yuan(&form.budget).map_err(|m| AppError::invalid_field("budget", "预算", m));
     let started = CivilDate::parse(form.started_on.trim())
         .map_err(|_| AppError::invalid_field("started_on", "开始日期", "日期应为 YYYY-MM-DD"));
     let facility_id = form.facility_id.trim().parse::<i64>().ok();

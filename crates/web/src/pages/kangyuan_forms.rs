@@ -27,7 +27,11 @@ pub(crate) fn routes() -> Routes {
     Routes::new()
         .post("/facilities/{facility}/rooms", SignedIn, add_room)
         .post("/facilities/{facility}/orders", SignedIn, add_order)
-        .post("/facilities/{facility}/counselling", SignedIn, add_counselling)
+        .post(
+            "/facilities/{facility}/counselling",
+            SignedIn,
+            add_counselling,
+        )
         .post("/facilities/{facility}/villages", SignedIn, set_villages)
         .get("/facilities/{facility}/ratings/new", SignedIn, rating_form)
         .post("/facilities/{facility}/ratings", SignedIn, rate)

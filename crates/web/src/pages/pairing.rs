@@ -26,7 +26,11 @@ pub(crate) fn routes() -> Routes {
         .get("/regions/{code}/pairing", SignedIn, page)
         .post("/regions/{code}/partner-orgs", SignedIn, add_org)
         .post("/regions/{code}/pairings", SignedIn, pair)
-        .post("/regions/{code}/pairings/{pairing}/help", SignedIn, add_help)
+        .post(
+            "/regions/{code}/pairings/{pairing}/help",
+            SignedIn,
+            add_help,
+        )
 }
 
 #[derive(Default, PartialEq, Eq)]
@@ -77,11 +81,7 @@ async fn render(
         region_name: overview.region_name,
         orgs: pairing::orgs(app, actor, &region).await?,
         pairings: pairing::of_region(app, actor, &region).await?,
-        centres: overview
-            .lines
-            .into_iter()
-            .map(|l| (l.id, l.name))
-            .collect(),
+        centres: overview.lines.into_iter().map(|l| (l.id, l.name)).collect(),
         org_kinds: ORG_KINDS.to_vec(),
         help_kinds: HELP_KINDS.to_vec(),
         org_error: message.clone().filter(|_| which == Which::Org),
