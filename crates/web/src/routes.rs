@@ -779,6 +779,7 @@ fn public() -> Routes {
 /// What a state-changing API route has for people: the page route (POST)
 /// whose form does the same, or why it has none.
 #[derive(Debug, Clone, Copy)]
+#[cfg_attr(not(test), allow(dead_code))]
 pub(crate) enum Pairing {
     /// The page form's POST route.
     Page(&'static str),
