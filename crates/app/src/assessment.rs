@@ -118,6 +118,9 @@ pub struct RatingInput {
     pub scores: BTreeMap<String, u32>,
     /// What the rating rests on: documents seen, site visit notes.
     pub evidence: String,
+    /// Criterion code → what that criterion's score rests on, as the
+    /// provincial form asks per line; kept in the evidence, one line each.
+    pub criterion_notes: BTreeMap<String, String>,
     pub assessed_on: String,
     /// Who assessed (the panel).
     pub assessor: String,
@@ -228,6 +231,7 @@ pub async fn rate_facility(
         }
     }
     drop(conn);
+    let evidence = with_criterion_notes(&template, input);
     let scores = serde_json::to_string(&input.scores).map_err(AppError::internal)?;
     let (mut tx, _guard) = app.store().begin_audited().await?;
     store::add_assessment(
@@ -241,7 +245,7 @@ pub async fn rate_facility(
             scores: &scores,
             total: i64::from(scored.total),
             result: scored.result.as_ref().map(|r| r.result.as_str()),
-            evidence: input.evidence.trim(),
+            evidence: &evidence,
             assessed_on: &day.to_string(),
             assessor: input.assessor.trim(),
             by: Some(actor.user_id),
@@ -256,6 +260,63 @@ pub async fn rate_facility(
     app.audit_in(&mut tx, &Who::from(actor), event).await?;
     tx.commit().await?;
     Ok(scored)
+}
+
+/// The evidence with each criterion's note after it, in the template's order
+/// and named by the criterion's text, so the stored rating reads as the form.
+fn with_criterion_notes(template: &Template, input: &RatingInput) -> String {
+    let mut lines = vec![input.evidence.trim().to_owned()];
+    for c in template.groups.iter().flat_map(|g| &g.criteria) {
+        if let Some(note) = input.criterion_notes.get(&c.code) {
+            if !note.trim().is_empty() {
+                lines.push(format!("【{}】{}", c.text, note.trim()));
+            }
+        }
+    }
+    lines.retain(|l| !l.is_empty());
+    lines.join("\n")
+}
+
+/// The rounds opened in a region or below it: (name, opened on).
+pub async fn rounds_of_region(
+    app: &App,
+    actor: &Actor,
+    region: &RegionCode,
+) -> Result<Vec<(String, String)>> {
+    app.require(actor, Action::FacilityRead).await?;
+    if !actor.scope.covers(region) {
+        app.audit_denied(actor, "rating.read", "region", region.as_str())
+            .await?;
+        return Err(AppError::NotFound);
+    }
+    let (lo, hi) = region.subtree_range();
+    let mut conn = app.store().read().await?;
+    Ok(store::rounds(&mut conn, &lo, &hi)
+        .await?
+        .into_iter()
+        .map(|r| (r.name, r.opened_on))
+        .collect())
+}
+
+/// A round a facility may be rated in: (id, name).
+pub async fn rounds_for_facility(
+    app: &App,
+    actor: &Actor,
+    facility_id: i64,
+    template_code: &str,
+) -> Result<Vec<(i64, String)>> {
+    let facility = scoped_facility(app, actor, facility_id, "rating.read").await?;
+    let region = RegionCode::parse(&facility.region_code).map_err(AppError::internal)?;
+    let (lo, hi) = crate::facility::province_of(&region).subtree_range();
+    let mut conn = app.store().read().await?;
+    Ok(store::rounds(&mut conn, &lo, &hi)
+        .await?
+        .into_iter()
+        .filter(|r| {
+            r.template_code == template_code && facility.region_code.starts_with(&r.region_code)
+        })
+        .map(|r| (r.id, r.name))
+        .collect())
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]

@@ -289,3 +289,38 @@ pub async fn projects(app: &App, actor: &Actor, region: &RegionCode) -> Result<V
     let rows = store::projects(&mut conn, &lo, &hi, actor.scope.facility_id()).await?;
     project_views(&mut conn, rows).await
 }
+
+/// A fund source an official of the region may allocate from.
+#[derive(Debug, Clone)]
+pub struct SourceView {
+    pub id: i64,
+    pub name: String,
+    pub kind_label: &'static str,
+    pub region_code: String,
+}
+
+/// The sources the actor may allocate from: their region's and those of the
+/// regions above it (the same rule `allocate` checks).
+pub async fn sources(app: &App, actor: &Actor) -> Result<Vec<SourceView>> {
+    app.require(actor, Action::FacilityRead).await?;
+    let (lo, hi) = actor.scope.region().subtree_range();
+    let (root_lo, root_hi) = crate::facility::province_of(actor.scope.region()).subtree_range();
+    let mut conn = app.store().read().await?;
+    Ok(store::sources(&mut conn, &root_lo, &root_hi)
+        .await?
+        .into_iter()
+        .filter(|s| {
+            actor.scope.region().as_str().starts_with(&s.region_code)
+                || (s.region_code.as_str() >= lo.as_str() && s.region_code.as_str() < hi.as_str())
+        })
+        .map(|s| SourceView {
+            id: s.id,
+            kind_label: SOURCE_KINDS
+                .iter()
+                .find(|(k, _)| *k == s.kind)
+                .map_or("其他", |(_, l)| l),
+            name: s.name,
+            region_code: s.region_code,
+        })
+        .collect())
+}

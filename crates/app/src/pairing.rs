@@ -209,3 +209,77 @@ pub async fn add_help(app: &App, actor: &Actor, help: &HelpInput<'_>) -> Result<
     tx.commit().await?;
     Ok(id)
 }
+
+/// A partner organisation as its region's list shows it.
+#[derive(Debug, Clone)]
+pub struct OrgView {
+    pub id: i64,
+    pub name: String,
+    pub kind_label: &'static str,
+}
+
+/// A region's current pairing with a centre, with the help given so far.
+#[derive(Debug, Clone)]
+pub struct RegionPairing {
+    pub id: i64,
+    pub org_name: String,
+    pub facility_name: String,
+    pub started_on: String,
+    pub visits: i64,
+    pub money: String,
+    pub goods: i64,
+}
+
+/// A region in the actor's scope, or not found (audited like the others).
+async fn covered(app: &App, actor: &Actor, region: &RegionCode, action: &str) -> Result<()> {
+    app.require(actor, Action::FacilityRead).await?;
+    if !actor.scope.covers(region) {
+        app.audit_denied(actor, action, "region", region.as_str())
+            .await?;
+        return Err(AppError::NotFound);
+    }
+    Ok(())
+}
+
+/// The partner organisations registered in a region.
+pub async fn orgs(app: &App, actor: &Actor, region: &RegionCode) -> Result<Vec<OrgView>> {
+    covered(app, actor, region, "pairing.read").await?;
+    let (lo, hi) = region.subtree_range();
+    let mut conn = app.store().read().await?;
+    Ok(store::orgs(&mut conn, &lo, &hi)
+        .await?
+        .into_iter()
+        .map(|o| OrgView {
+            id: o.id,
+            kind_label: ORG_KINDS
+                .iter()
+                .find(|(k, _)| *k == o.kind)
+                .map_or("其他组织", |(_, l)| l),
+            name: o.name,
+        })
+        .collect())
+}
+
+/// The region's current pairings with centres and the help each received.
+pub async fn of_region(
+    app: &App,
+    actor: &Actor,
+    region: &RegionCode,
+) -> Result<Vec<RegionPairing>> {
+    covered(app, actor, region, "pairing.read").await?;
+    let (lo, hi) = region.subtree_range();
+    let mut conn = app.store().read().await?;
+    Ok(store::with_facilities(&mut conn, &lo, &hi)
+        .await?
+        .into_iter()
+        .map(|p| RegionPairing {
+            id: p.id,
+            org_name: p.org_name,
+            facility_name: p.facility_name.unwrap_or_default(),
+            started_on: p.started_on,
+            visits: p.visits,
+            money: Fen(p.money_fen).yuan_string(),
+            goods: p.goods,
+        })
+        .collect())
+}

@@ -136,3 +136,58 @@ pub async fn for_facility(conn: &mut Conn, facility_id: i64) -> Result<Vec<Pairi
     .fetch_all(conn)
     .await?)
 }
+
+/// A partner organisation, for the lists pairing pages choose from.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OrgRow {
+    pub id: i64,
+    pub name: String,
+    pub kind: String,
+    pub region_code: String,
+}
+
+/// Organisations registered in the region `[lo, hi)`.
+pub async fn orgs(conn: &mut Conn, lo: &str, hi: &str) -> Result<Vec<OrgRow>> {
+    Ok(sqlx::query_as(
+        "SELECT id, name, kind, region_code FROM partner_orgs \
+         WHERE region_code >= $1 AND region_code < $2 ORDER BY id",
+    )
+    .bind(lo)
+    .bind(hi)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// A current pairing of the region with a centre, and what was given.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RegionPairingRow {
+    pub id: i64,
+    pub org_name: String,
+    pub facility_name: Option<String>,
+    pub started_on: String,
+    pub visits: i64,
+    pub money_fen: i64,
+    pub goods: i64,
+}
+
+/// The current pairings with centres in the region `[lo, hi)`; pairings with
+/// people are left out, so no person shows on a region's list.
+pub async fn with_facilities(conn: &mut Conn, lo: &str, hi: &str) -> Result<Vec<RegionPairingRow>> {
+    Ok(sqlx::query_as(
+        "SELECT pa.id, o.name AS org_name, f.name AS facility_name, pa.started_on, \
+         (SELECT CAST(COUNT(*) AS BIGINT) FROM help_records h WHERE h.pairing_id = pa.id \
+            AND h.kind = 'visit') AS visits, \
+         (SELECT CAST(COALESCE(SUM(h.amount_fen), 0) AS BIGINT) FROM help_records h \
+            WHERE h.pairing_id = pa.id) AS money_fen, \
+         (SELECT CAST(COUNT(*) AS BIGINT) FROM help_records h WHERE h.pairing_id = pa.id \
+            AND h.kind = 'goods') AS goods \
+         FROM pairings pa JOIN partner_orgs o ON o.id = pa.org_id \
+         JOIN facilities f ON f.id = pa.facility_id \
+         WHERE pa.ended_on IS NULL AND pa.region_code >= $1 AND pa.region_code < $2 \
+         ORDER BY pa.started_on, pa.id",
+    )
+    .bind(lo)
+    .bind(hi)
+    .fetch_all(conn)
+    .await?)
+}

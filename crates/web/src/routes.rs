@@ -232,6 +232,9 @@ fn all() -> Routes {
         .merge(pages::canteen::routes())
         .merge(api::funds::routes())
         .merge(api::pairing::routes())
+        .merge(pages::kangyuan_forms::routes())
+        .merge(pages::funds::routes())
+        .merge(pages::pairing::routes())
         .merge(api::visits::routes())
         .merge(pages::visits::routes())
         .merge(api::children::routes())
@@ -252,6 +255,108 @@ fn all() -> Routes {
         .merge(api::dashboards::routes())
         .merge(pages::portal::routes())
 }
+
+/// What a state-changing API route has for people: the page route (POST)
+/// whose form does the same, or why it has none.
+#[derive(Debug, Clone, Copy)]
+#[cfg_attr(not(test), allow(dead_code))]
+pub(crate) enum Pairing {
+    /// The page form's POST route.
+    Page(&'static str),
+    /// No page: the reason (a machine-only route, or a TODO naming what is
+    /// missing).
+    MachineOnly(&'static str),
+}
+
+/// Every POST/PUT/DELETE API route with its page form: a test walks the
+/// route table against this one (issue #14: a page for every action).
+#[cfg_attr(not(test), allow(dead_code))]
+pub(crate) const API_PAGES: &[(&str, &str, Pairing)] = {
+    use Pairing::*;
+    &[
+        ("POST", "/api/v1/login", MachineOnly("the API's own sign-in for scripts; people sign in at /login")),
+        ("POST", "/api/v1/logout", MachineOnly("the API's own sign-out for scripts; people sign out at /logout")),
+        ("POST", "/api/v1/audit/break-glass/{grant}/review", Page("/audit/break-glass/{grant}/review")),
+        ("POST", "/api/v1/care-agreements", Page("/facilities/{facility}/care-agreements")),
+        ("POST", "/api/v1/care-agreements/{agreement}/end", Page("/care-agreements/{agreement}/end")),
+        ("POST", "/api/v1/children/{id}", Page("/children/{id}")),
+        ("POST", "/api/v1/children/{id}/activities", Page("/children/{id}/activities")),
+        ("POST", "/api/v1/children/{id}/break-glass", Page("/children/{id}/break-glass")),
+        ("POST", "/api/v1/children/{id}/carers", Page("/children/{id}/carers")),
+        ("POST", "/api/v1/construction", Page("/regions/{code}/construction")),
+        ("POST", "/api/v1/construction/{build}/milestones", Page("/construction/{build}/milestones")),
+        ("POST", "/api/v1/construction/{build}/payments", Page("/construction/{build}/payments")),
+        ("POST", "/api/v1/construction/{build}/progress", Page("/construction/{build}/progress")),
+        ("POST", "/api/v1/construction/{build}/stage", Page("/construction/{build}/stage")),
+        ("POST", "/api/v1/facilities", Page("/facilities")),
+        ("PUT", "/api/v1/facilities/{facility}", MachineOnly("TODO(#14): page not built yet: the whole record; only the villages served have a form (/facilities/{facility}/villages)")),
+        ("POST", "/api/v1/facilities/{facility}/activities", Page("/facilities/{facility}/activities")),
+        ("POST", "/api/v1/facilities/{facility}/attendance", Page("/facilities/{facility}/attendance")),
+        ("POST", "/api/v1/facilities/{facility}/brand-projects", Page("/facilities/{facility}/brand-projects")),
+        ("POST", "/api/v1/facilities/{facility}/brand-projects/{brand}/milestones", Page("/facilities/{facility}/brand-projects/{brand}/milestones")),
+        ("POST", "/api/v1/facilities/{facility}/brand-projects/{brand}/score", Page("/facilities/{facility}/brand-projects/{brand}/score")),
+        ("PUT", "/api/v1/facilities/{facility}/canteen-mode", Page("/facilities/{facility}/canteen-mode")),
+        ("POST", "/api/v1/facilities/{facility}/counselling", Page("/facilities/{facility}/counselling")),
+        ("PUT", "/api/v1/facilities/{facility}/eligibility", MachineOnly("TODO(#14): page not built yet: the eligibility rule (ages, disabilities)")),
+        ("POST", "/api/v1/facilities/{facility}/enrolments", Page("/facilities/{facility}/enrolments")),
+        ("PUT", "/api/v1/facilities/{facility}/head", Page("/facilities/{facility}/head")),
+        ("POST", "/api/v1/facilities/{facility}/meals", Page("/facilities/{facility}/meals")),
+        ("POST", "/api/v1/facilities/{facility}/meals/cancel", MachineOnly("TODO(#14): page not built yet: cancelling a meal at the counter")),
+        ("POST", "/api/v1/facilities/{facility}/menus", Page("/facilities/{facility}/menus")),
+        ("POST", "/api/v1/facilities/{facility}/orders", Page("/facilities/{facility}/orders")),
+        ("POST", "/api/v1/facilities/{facility}/orders/{order}/output", Page("/facilities/{facility}/output")),
+        ("POST", "/api/v1/facilities/{facility}/ratings", Page("/facilities/{facility}/ratings")),
+        ("POST", "/api/v1/facilities/{facility}/relocations", Page("/facilities/{facility}/relocations")),
+        ("POST", "/api/v1/facilities/{facility}/rooms", Page("/facilities/{facility}/rooms")),
+        ("POST", "/api/v1/facilities/{facility}/trainings", Page("/facilities/{facility}/trainings")),
+        ("POST", "/api/v1/funds/projects", Page("/regions/{code}/funds/projects")),
+        ("POST", "/api/v1/funds/projects/{project}/allocations", Page("/regions/{code}/funds/projects/{project}/allocations")),
+        ("POST", "/api/v1/funds/projects/{project}/expenditures", Page("/regions/{code}/funds/projects/{project}/expenditures")),
+        ("POST", "/api/v1/funds/sources", Page("/regions/{code}/funds/sources")),
+        ("POST", "/api/v1/holidays", Page("/holidays")),
+        ("POST", "/api/v1/holidays/remove", Page("/holidays/remove")),
+        ("POST", "/api/v1/home-care/callbacks", MachineOnly("TODO(#14): page not built yet: drawing the month's callback sample")),
+        ("POST", "/api/v1/home-care/complaints/{complaint}/close", MachineOnly("TODO(#14): page not built yet: closing a complaint")),
+        ("POST", "/api/v1/home-care/orders", Page("/home-care/orders")),
+        ("POST", "/api/v1/home-care/orders/{care_order}/accept", Page("/home-care/orders/{care_order}")),
+        ("POST", "/api/v1/home-care/orders/{care_order}/callback", Page("/home-care/orders/{care_order}")),
+        ("POST", "/api/v1/home-care/orders/{care_order}/cancel", Page("/home-care/orders/{care_order}")),
+        ("POST", "/api/v1/home-care/orders/{care_order}/check-in", Page("/home-care/orders/{care_order}/visit")),
+        ("POST", "/api/v1/home-care/orders/{care_order}/check-out", Page("/home-care/orders/{care_order}/visit")),
+        ("POST", "/api/v1/home-care/orders/{care_order}/complaints", Page("/home-care/orders/{care_order}")),
+        ("POST", "/api/v1/home-care/orders/{care_order}/dispatch", Page("/home-care/orders/{care_order}")),
+        ("POST", "/api/v1/home-care/orders/{care_order}/rating", Page("/home-care/orders/{care_order}")),
+        ("POST", "/api/v1/home-care/orders/{care_order}/review", Page("/home-care/orders/{care_order}")),
+        ("POST", "/api/v1/home-care/plan-orders", MachineOnly("TODO(#14): page not built yet: raising a month's orders from the care plans")),
+        ("POST", "/api/v1/home-care/providers/{provider}/caregivers", Page("/home-care/providers/{provider}")),
+        ("POST", "/api/v1/home-care/providers/{provider}/score", Page("/home-care/providers/{provider}")),
+        ("POST", "/api/v1/modification-targets", Page("/regions/{code}/modifications")),
+        ("POST", "/api/v1/modifications", Page("/modifications")),
+        ("POST", "/api/v1/modifications/{case}/items", Page("/modifications/{case}/items")),
+        ("POST", "/api/v1/modifications/{case}/photos", Page("/modifications/{case}/photos")),
+        ("POST", "/api/v1/modifications/{case}/state", Page("/modifications/{case}/state")),
+        ("POST", "/api/v1/pairings", Page("/regions/{code}/pairings")),
+        ("POST", "/api/v1/pairings/{pairing}/help", Page("/regions/{code}/pairings/{pairing}/help")),
+        ("POST", "/api/v1/partner-orgs", Page("/regions/{code}/partner-orgs")),
+        ("POST", "/api/v1/persons", Page("/persons")),
+        ("POST", "/api/v1/persons/find", Page("/persons/find")),
+        ("PUT", "/api/v1/persons/{id}", Page("/persons/{id}")),
+        ("POST", "/api/v1/persons/{id}/capability", Page("/persons/{id}/capability")),
+        ("PUT", "/api/v1/persons/{id}/home-care", MachineOnly("TODO(#14): page not built yet: a person's home-care client record")),
+        ("POST", "/api/v1/persons/{id}/reveal", Page("/persons/{id}/reveal")),
+        ("POST", "/api/v1/persons/{id}/visits", Page("/visits/{id}")),
+        ("POST", "/api/v1/rating-rounds", Page("/regions/{code}/rating-rounds")),
+        ("POST", "/api/v1/regions/{code}/plan", MachineOnly("computes a layout plan and stores nothing; the page /regions/{code}/planner shows it by GET")),
+        ("POST", "/api/v1/transfers", Page("/transfers")),
+        ("POST", "/api/v1/transfers/{transfer}/accept", Page("/transfers/{transfer}/accept")),
+        ("POST", "/api/v1/transfers/{transfer}/refuse", Page("/transfers/{transfer}/refuse")),
+        ("POST", "/api/v1/users", Page("/admin/users")),
+        ("POST", "/api/v1/users/{user}/disable", Page("/admin/users/{user}/disable")),
+        ("POST", "/api/v1/users/{user}/enable", Page("/admin/users/{user}/enable")),
+        ("POST", "/api/v1/users/{user}/grant", Page("/admin/users/{user}/grant")),
+        ("POST", "/api/v1/visits/raised/acknowledgements", Page("/visits/raised")),
+    ]
+};
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
@@ -320,5 +425,45 @@ mod tests {
         );
         assert_eq!(routes.table.len(), 2);
         let _: Router<AppState> = routes.router.split_for_parts().0;
+    }
+
+    #[test]
+    fn every_state_changing_api_route_has_a_page_or_a_reason() {
+        let table = route_table();
+        let routed: BTreeSet<(&str, &str)> =
+            table.iter().map(|r| (r.method, r.path.as_str())).collect();
+        let paired: BTreeSet<(&str, &str)> = API_PAGES.iter().map(|(m, p, _)| (*m, *p)).collect();
+        assert_eq!(
+            paired.len(),
+            API_PAGES.len(),
+            "an API route is listed twice"
+        );
+        let mut missing = Vec::new();
+        for r in &table {
+            let changes = matches!(r.method, "POST" | "PUT" | "DELETE" | "PATCH");
+            if changes && r.path.starts_with("/api/") && !paired.contains(&(r.method, &*r.path)) {
+                missing.push(format!("{} {}", r.method, r.path));
+            }
+        }
+        assert!(
+            missing.is_empty(),
+            "API routes without a page or a reason in API_PAGES: {missing:?}"
+        );
+        for (method, path, pairing) in API_PAGES {
+            assert!(
+                routed.contains(&(*method, *path)),
+                "API_PAGES names {method} {path}, which is not routed"
+            );
+            match pairing {
+                Pairing::Page(page) => assert!(
+                    routed.contains(&("POST", *page)),
+                    "{method} {path}: its page POST {page} is not routed"
+                ),
+                Pairing::MachineOnly(reason) => assert!(
+                    !reason.trim().is_empty(),
+                    "{method} {path}: a reason is needed"
+                ),
+            }
+        }
     }
 }

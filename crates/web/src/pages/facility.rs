@@ -172,7 +172,9 @@ pub(crate) async fn show(
         Some("brand") => Some("品牌项目已创建".to_owned()),
         Some("milestone") => Some("里程碑已保存".to_owned()),
         Some("brand_score") => Some("评比得分已保存".to_owned()),
-        Some(other) => crate::pages::medical_care::flash(other).map(str::to_owned),
+        Some(other) => crate::pages::medical_care::flash(other)
+            .or_else(|| crate::pages::kangyuan_forms::flash(other))
+            .map(str::to_owned),
         None => None,
     };
     html(facility_page(&state, &session, facility, message, None).await?)

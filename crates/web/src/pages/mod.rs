@@ -13,13 +13,16 @@ pub(crate) mod construction;
 pub(crate) mod dashboards;
 pub(crate) mod export;
 pub(crate) mod facility;
+pub(crate) mod funds;
 pub(crate) mod holidays;
 pub(crate) mod home_care;
 pub(crate) mod home_modification;
 pub(crate) mod import;
 pub(crate) mod kangyuan;
+pub(crate) mod kangyuan_forms;
 pub(crate) mod life;
 pub(crate) mod medical_care;
+pub(crate) mod pairing;
 pub(crate) mod planning;
 pub(crate) mod portal;
 pub(crate) mod regions;
@@ -57,6 +60,8 @@ pub(crate) struct Nav {
     pub(crate) can_see_modifications: bool,
     /// Home-care orders: the hotline, providers and their caregivers.
     pub(crate) can_home_care: bool,
+    /// Counsellors record counselling sessions on the centre page.
+    pub(crate) can_counsel: bool,
 }
 
 impl Nav {
@@ -78,6 +83,7 @@ impl Nav {
             can_see_modifications: actor.can(Action::PersonRead)
                 && actor.scope.facility_id().is_none(),
             can_home_care: actor.can(Action::PersonRead) && actor.role != Role::Counsellor,
+            can_counsel: actor.can(Action::CounsellingNotes),
         }
     }
 }

@@ -25,7 +25,7 @@ pub(crate) fn routes() -> Routes {
 }
 
 #[derive(Template)]
-#[template(path = "transfers.html")]
+#[template(path = "transfers/list.html")]
 struct TransfersPage {
     nav: Nav,
     lists: TransferLists,

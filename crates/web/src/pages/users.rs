@@ -69,7 +69,7 @@ fn line(u: UserRow, now: i64) -> UserLine {
 }
 
 #[derive(Template)]
-#[template(path = "users.html")]
+#[template(path = "users/list.html")]
 struct UsersPage {
     nav: Nav,
     users: Vec<UserLine>,
@@ -161,7 +161,7 @@ pub(crate) async fn create(
 }
 
 #[derive(Template)]
-#[template(path = "user.html")]
+#[template(path = "users/show.html")]
 struct UserPage {
     nav: Nav,
     user: UserLine,
