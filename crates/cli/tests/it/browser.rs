@@ -285,7 +285,9 @@ impl Browser {
             .eval(
                 "return {
                     title: document.title,
-                    scripts: document.scripts.length,
+                    // Scripts other than kangyang's own embedded assets (the
+                    // region picker on pages with a region field).
+                    scripts: Array.from(document.scripts).filter(s => !s.src.startsWith(location.origin + '/assets/')).length,
                     foreign: Array.from(document.querySelectorAll('a[href], area[href], form[action], iframe, img[src], link[href]'))
                         .map(e => e.href || e.action || e.src || '')
                         .filter(u => u && !u.startsWith(location.origin) && !u.startsWith('javascript:void'))
@@ -1471,4 +1473,238 @@ async fn an_official_creates_a_brand_project_and_milestone_from_the_centre_page(
         shown.contains(&format!("{today} 醒狮头饰样品：未完成")),
         "{shown}"
     );
+}
+
+/// Issue #14's walk: as `heshan`, only through the menu and the forms, a
+/// fund source, a project for Gulao's centre with an allocation and an
+/// expenditure, a partner organisation paired with the centre and a help
+/// record, a rating round and a rating scored criterion by criterion, a
+/// piecework order with a day's output, and a room; each then shows on
+/// 康园概况 and on the centre's page. Only the centre and one trainee are
+/// set up through the API.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_official_runs_a_centres_programme_from_the_pages_alone() {
+    let t = start_app(Backend::Sqlite).await;
+    t.user("heshan", Role::Official, "440784").await;
+    let (api, csrf) = t.login("heshan").await;
+    let (status, body) = crate::support::post_json(
+        &api,
+        &csrf,
+        &t.url("/api/v1/facilities"),
+        json!({ "name": "古劳康园中心", "kind": "kangyuan_centre", "region": "440784103" }),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let centre = body["id"].as_i64().unwrap();
+    let (person, _) =
+        crate::facility::disabled_person(&t, &api, &csrf, 3, 30, "intellectual", "2").await;
+    let (status, body) = crate::support::post_json(
+        &api,
+        &csrf,
+        &t.url(&format!("/api/v1/facilities/{centre}/enrolments")),
+        json!({ "person_id": person }),
+    )
+    .await;
+    assert!(status == 201 || status == 204, "{status} {body}");
+    let today = t.app.today().to_string();
+    let set = |css: &str, value: &str| {
+        format!(
+            "document.querySelector({}).value = {}; return 0;",
+            json!(css),
+            json!(value)
+        )
+    };
+
+    let b = Browser::start(1280, 900).await;
+    b.login(&t, "heshan").await;
+    // 康园概况 → 资金管理: a source, a project, its allocation and expenditure.
+    b.nav("#nav-kangyuan").await;
+    b.wait_for_url("/regions/440784/kangyuan").await;
+    open_forms(&b).await;
+    b.click("#funds-link").await;
+    b.wait_for_url("/regions/440784/funds").await;
+    open_forms(&b).await;
+    b.type_into("#source-form input[name=name]", "省福彩公益金")
+        .await;
+    submit(&b, "#source-form button").await;
+    b.type_into("#project-form input[name=name]", "古劳康园提升")
+        .await;
+    b.eval(&format!(
+        "const s = document.querySelector('#project-form select[name=facility_id]'); \
+         s.value = '{centre}'; return 0;"
+    ))
+    .await;
+    b.type_into("#project-form input[name=budget]", "50000")
+        .await;
+    b.eval(&set("#project-form input[name=started_on]", &today))
+        .await;
+    submit(&b, "#project-form button").await;
+    b.find(".allocation-form").await;
+    b.type_into(".allocation-form input[name=amount]", "30000")
+        .await;
+    b.eval(&set(".allocation-form input[name=day]", &today))
+        .await;
+    submit(&b, ".allocation-form button").await;
+    b.find(".expenditure-form").await;
+    b.type_into(".expenditure-form input[name=item]", "康复器材")
+        .await;
+    b.type_into(".expenditure-form input[name=amount]", "12000")
+        .await;
+    b.eval(&set(".expenditure-form input[name=day]", &today))
+        .await;
+    submit(&b, ".expenditure-form button").await;
+    let funds = b.eval("return document.body.innerText;").await;
+    let funds = funds.as_str().unwrap();
+    for want in [
+        "省福彩公益金 30,000.00",
+        "古劳康园提升\t50,000.00\t30,000.00\t12,000.00",
+    ] {
+        assert!(funds.contains(want), "the funds page lacks {want}: {funds}");
+    }
+
+    // 康园概况 → 结对帮扶: an organisation, its pairing with the centre, help.
+    b.nav("#nav-kangyuan").await;
+    b.wait_for_url("/regions/440784/kangyuan").await;
+    open_forms(&b).await;
+    b.click("#pairing-link").await;
+    b.wait_for_url("/regions/440784/pairing").await;
+    open_forms(&b).await;
+    b.type_into("#org-form input[name=name]", "古劳镇团委")
+        .await;
+    submit(&b, "#org-form button").await;
+    b.find("#pair-form").await;
+    b.eval(&set("#pair-form input[name=started_on]", &today))
+        .await;
+    submit(&b, "#pair-form button").await;
+    b.find(".help-form").await;
+    b.eval(&set(".help-form input[name=day]", &today)).await;
+    b.type_into(".help-form input[name=amount]", "800").await;
+    submit(&b, ".help-form button").await;
+    b.find("#region-pairings").await;
+
+    // 康园概况 → 星级评定轮次: open a round.
+    b.nav("#nav-kangyuan").await;
+    b.wait_for_url("/regions/440784/kangyuan").await;
+    open_forms(&b).await;
+    b.click("#rounds-link").await;
+    b.wait_for_url("/regions/440784/rating-rounds").await;
+    open_forms(&b).await;
+    b.type_into("#round-form input[name=name]", "2026 年度康园中心星级评定")
+        .await;
+    b.eval(&set("#round-form input[name=opened_on]", &today))
+        .await;
+    submit(&b, "#round-form button").await;
+    b.find("#round-form").await;
+
+    // 服务机构 → the centre: a room, an order and a day's output, a rating.
+    b.nav("#nav-facilities").await;
+    b.wait_for_url("/facilities").await;
+    open_forms(&b).await;
+    b.click_link("古劳康园中心").await;
+    b.wait_for_url(&format!("/facilities/{centre}")).await;
+    open_forms(&b).await;
+    b.type_into("#room-form input[name=name]", "康复训练室")
+        .await;
+    b.type_into("#room-form input[name=function]", "康复").await;
+    b.type_into("#room-form input[name=area_m2]", "60").await;
+    submit(&b, "#room-form button").await;
+    b.find("#order-form").await;
+    b.type_into("#order-form input[name=company]", "鹤山市某制衣厂")
+        .await;
+    b.type_into("#order-form input[name=product]", "衣架").await;
+    b.type_into("#order-form input[name=unit_price]", "0.2")
+        .await;
+    b.type_into("#order-form input[name=quantity]", "1000")
+        .await;
+    b.eval(&set("#order-form input[name=start_date]", &today))
+        .await;
+    b.eval(&set("#order-form input[name=due_date]", &today))
+        .await;
+    submit(&b, "#order-form button").await;
+    b.find("#output-form").await;
+    b.eval(&set("#output-form input[name=day]", &today)).await;
+    b.type_into("#output-form input[name=quantity]", "120")
+        .await;
+    submit(&b, "#output-form button").await;
+    b.find("#rating-link").await;
+    b.click("#rating-link").await;
+    b.wait_for_url(&format!("/facilities/{centre}/ratings/new"))
+        .await;
+    // Every criterion gets its full marks and a note, as the assessors'
+    // form is filled; the round just opened is chosen.
+    b.eval(
+        "document.querySelectorAll('#criteria input[name^=score_]').forEach(i => { \
+           const max = i.closest('tr').querySelector('td.num').innerText.trim(); i.value = max; }); \
+         document.querySelectorAll('#criteria input[name^=note_]').forEach(i => i.value = '现场查看'); \
+         const r = document.getElementById('round-select'); r.selectedIndex = r.options.length - 1; \
+         return 0;",
+    )
+    .await;
+    b.eval(&set("#rating-form input[name=assessed_on]", &today))
+        .await;
+    b.type_into("#rating-form input[name=assessor]", "鹤山市评定组")
+        .await;
+    submit(&b, "#rating-submit").await;
+    b.wait_for_url(&format!("/facilities/{centre}?ok=rating"))
+        .await;
+    open_forms(&b).await;
+
+    // The centre's page shows each result.
+    let page = b.eval("return document.body.innerText;").await;
+    let page = page.as_str().unwrap();
+    for want in [
+        "康复训练室",
+        "衣架",
+        "120",
+        "2026 年度康园中心星级评定",
+        "鹤山市评定组",
+        "古劳康园提升",
+        "古劳镇团委",
+    ] {
+        assert!(
+            page.contains(want),
+            "the centre's page lacks {want}: {page}"
+        );
+    }
+    // 康园概况 counts the money raised and the organisation paired.
+    b.nav("#nav-kangyuan").await;
+    b.wait_for_url("/regions/440784/kangyuan").await;
+    open_forms(&b).await;
+    assert_eq!(b.text("#fig-paired").await, "1");
+    let overview = b.eval("return document.body.innerText;").await;
+    let overview = overview.as_str().unwrap();
+    for want in ["古劳康园中心", "古劳康园提升"] {
+        assert!(overview.contains(want), "康园概况 lacks {want}: {overview}");
+    }
+}
+
+/// Clicks a form's submit button and waits until the page it leads to has
+/// loaded (forms answer with a redirect, often to the page they are on).
+async fn submit(b: &Browser, css: &str) {
+    b.eval("window.__before_submit = true; return 0;").await;
+    b.click(css).await;
+    for _ in 0..100 {
+        let fresh = b
+            .eval("return window.__before_submit === undefined && document.readyState === 'complete';")
+            .await;
+        if fresh == Value::Bool(true) {
+            let error = b
+                .eval("const e = document.querySelector('.error'); return e ? e.innerText : '';")
+                .await;
+            assert_eq!(error, Value::String(String::new()), "{css} was refused");
+            open_forms(b).await;
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("submitting {css} loaded no page");
+}
+
+/// Opens the folded forms of a page (each a <details>), as a user clicks
+/// their headings; the menu's groups stay closed.
+async fn open_forms(b: &Browser) {
+    b.eval(
+        "document.querySelectorAll('main details:not([open]) > summary').forEach(s => s.click()); return 0;",
+    )
+    .await;
 }

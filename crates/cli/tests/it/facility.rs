@@ -386,7 +386,7 @@ backend_test!(
 );
 
 /// A person for enrolment tests: born `age` years before today, with a disability.
-async fn disabled_person(
+pub async fn disabled_person(
     t: &TestApp,
     client: &reqwest::Client,
     csrf: &str,

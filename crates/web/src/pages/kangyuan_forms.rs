@@ -226,9 +226,27 @@ async fn render_rating(
     let app = &state.app;
     let actor = &session.actor;
     let d = facility::detail(app, actor, facility_id).await?;
-    let code = FacilityKind::parse(&d.facility.kind)
-        .and_then(FacilityKind::rating_template)
-        .ok_or(AppError::NotFound)?;
+    let Some(code) = FacilityKind::parse(&d.facility.kind).and_then(FacilityKind::rating_template)
+    else {
+        // A kind with no star-rating standard (a canteen, a nursing home):
+        // the page says so rather than offering a form.
+        let page = RatingFormPage {
+            nav: Nav::of(actor),
+            facility_id,
+            facility_name: d.facility.name.clone(),
+            template_code: String::new(),
+            template_name: "星级评定".to_owned(),
+            groups: Vec::new(),
+            max_total: 0,
+            rounds: Vec::new(),
+            round_id: String::new(),
+            evidence: String::new(),
+            assessed_on: String::new(),
+            assessor: String::new(),
+            error: Some("此类机构没有星级评定标准，无需评定".to_owned()),
+        };
+        return Ok(Html(page.render()?).into_response());
+    };
     let template = assessment::template(app, code).await?;
     let groups: Vec<GroupLines> = template
         .groups
