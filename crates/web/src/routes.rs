@@ -301,7 +301,8 @@ pub(crate) const API_PAGES: &[(&str, &str, Pairing)] = {
         ("POST", "/api/v1/facilities/{facility}/enrolments", Page("/facilities/{facility}/enrolments")),
         ("PUT", "/api/v1/facilities/{facility}/head", Page("/facilities/{facility}/head")),
         ("POST", "/api/v1/facilities/{facility}/meals", Page("/facilities/{facility}/meals")),
-        ("POST", "/api/v1/facilities/{facility}/meals/cancel", MachineOnly("TODO(#14): page not built yet: cancelling a meal at the counter")),
+        // The counter's 撤销 button (service=clear) calls the same cancel.
+        ("POST", "/api/v1/facilities/{facility}/meals/cancel", Page("/facilities/{facility}/meals")),
         ("POST", "/api/v1/facilities/{facility}/menus", Page("/facilities/{facility}/menus")),
         ("POST", "/api/v1/facilities/{facility}/orders", Page("/facilities/{facility}/orders")),
         ("POST", "/api/v1/facilities/{facility}/orders/{order}/output", Page("/facilities/{facility}/output")),
