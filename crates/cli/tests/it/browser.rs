@@ -1708,3 +1708,123 @@ async fn open_forms(b: &Browser) {
     )
     .await;
 }
+
+/// Every page a role reaches, as the demo's accounts (an official, a
+/// centre's staff, a social worker, a canteen's staff), on a phone (390 px)
+/// and, for the officials, on a desktop (1280 px): nothing is wider than the
+/// screen (`scrollWidth <= innerWidth`), and no link on it leads nowhere
+/// (404 or a server error). The pages are read from the router's own table:
+/// a new page is walked without being listed here.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_page_fits_the_screen_and_no_link_is_broken() {
+    const DEMO_PASSWORD: &str = "Demo-Pages-2026";
+    let t = start_app(Backend::Sqlite).await;
+    kangyang_demo::build(&t.app, DEMO_PASSWORD, 0.01)
+        .await
+        .unwrap();
+    let mut problems = Vec::new();
+    let mut walked = 0;
+    for (who, widths) in [
+        ("heshan", &[1280u32, 390][..]),
+        ("yunfu", &[1280][..]),
+        ("gulao", &[390][..]),
+        ("antang", &[390][..]),
+        ("shitang", &[390][..]),
+    ] {
+        // The user's own objects fill the routes' placeholders.
+        let client = t.client();
+        let res = client
+            .post(t.url("/api/v1/login"))
+            .json(&json!({ "username": who, "password": DEMO_PASSWORD }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "login of {who}");
+        let (_, me) = crate::support::get_json(&client, &t.url("/api/v1/me")).await;
+        let code = me["region"].as_str().unwrap().to_owned();
+        let (_, people) = crate::support::get_json(&client, &t.url("/api/v1/persons")).await;
+        let person = people["persons"][0]["id"].as_i64();
+        let (_, facilities) = crate::support::get_json(&client, &t.url("/api/v1/facilities")).await;
+        let facility = me["facility_id"]
+            .as_i64()
+            .or_else(|| facilities[0]["id"].as_i64());
+        let mut pages = Vec::new();
+        for route in kangyang_web::route_table() {
+            let p = &route.path;
+            if route.method != "GET"
+                || route.access != kangyang_web::Access::SignedIn
+                || p.starts_with("/api/")
+                || p.starts_with("/assets/")
+                || p.ends_with(".xlsx")
+                || p.ends_with(".csv")
+            {
+                continue;
+            }
+            let mut path = p.replace("{code}", &code);
+            if let Some(id) = person {
+                path = path.replace("{id}", &id.to_string());
+            }
+            if let Some(f) = facility {
+                path = path.replace("{facility}", &f.to_string());
+            }
+            if path.contains('{') {
+                continue; // an object this walk does not create
+            }
+            // Only the pages this role reaches.
+            let res = client.get(t.url(&path)).send().await.unwrap();
+            let html = res
+                .headers()
+                .get("content-type")
+                .is_some_and(|v| v.to_str().unwrap_or("").starts_with("text/html"));
+            if res.status() == 200 && html {
+                pages.push(path);
+            }
+        }
+        assert!(pages.len() >= 3, "{who} reaches only {pages:?}");
+        for &width in widths {
+            let b = Browser::start(width, 844).await;
+            b.goto(&t.url("/login")).await;
+            b.type_into("#username", who).await;
+            b.type_into("#password", DEMO_PASSWORD).await;
+            b.click("#login-submit").await;
+            b.find("#logout").await;
+            let mut links = std::collections::BTreeSet::new();
+            for path in &pages {
+                b.goto(&t.url(path)).await;
+                b.find("main").await;
+                walked += 1;
+                let fit = b
+                    .eval("return [document.documentElement.scrollWidth, window.innerWidth];")
+                    .await;
+                if fit[0].as_i64().unwrap() > fit[1].as_i64().unwrap() {
+                    problems.push(format!("{who} at {width}px: {path} is {fit} wide"));
+                }
+                let hrefs = b
+                    .eval(
+                        "return Array.from(document.querySelectorAll('a[href]'))\
+                         .map(a => new URL(a.getAttribute('href'), location.href).href)\
+                         .filter(h => h.startsWith(location.origin)).map(h => h.split('#')[0]);",
+                    )
+                    .await;
+                for h in hrefs.as_array().unwrap() {
+                    links.insert((path.clone(), h.as_str().unwrap().to_owned()));
+                }
+            }
+            drop(b);
+            let mut checked = std::collections::BTreeSet::new();
+            for (from, href) in links {
+                if !checked.insert(href.clone()) {
+                    continue;
+                }
+                let status = client.get(&href).send().await.unwrap().status().as_u16();
+                if status == 404 || status >= 500 {
+                    problems.push(format!(
+                        "{who}: {from} links to {href}, which answers {status}"
+                    ));
+                }
+            }
+        }
+    }
+    assert!(walked > 50, "only {walked} pages walked");
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
