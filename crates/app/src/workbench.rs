@@ -217,25 +217,35 @@ pub async fn items(app: &App, actor: &Actor) -> Result<Vec<WorkItem>> {
                 link: format!("/regions/{region}/construction"),
             });
         }
-        let reassess = capability::reassessments_due(app, actor).await?;
-        out.push(WorkItem {
-            code: "reassessments_due",
-            label: "能力评估满一年待复评的人员".to_owned(),
-            count: reassess.len(),
-            link: "/workbench/reassessments".to_owned(),
-        });
-        let still_open = status_still_open(app, actor).await?;
-        out.push(WorkItem {
-            code: "status_still_open",
-            label: "已故或迁出但服务未结束的人员".to_owned(),
-            count: still_open.len(),
-            link: "/workbench/status-open".to_owned(),
-        });
+        // Person-level lists run over the whole region on every landing: a
+        // province's official (tens of millions of people) reads these
+        // figures on the dashboards, not as lists here.
+        let person_lists = region.level() != RegionLevel::Province;
+        if person_lists {
+            let reassess = capability::reassessments_due(app, actor).await?;
+            out.push(WorkItem {
+                code: "reassessments_due",
+                label: "能力评估满一年待复评的人员".to_owned(),
+                count: reassess.len(),
+                link: "/workbench/reassessments".to_owned(),
+            });
+            let still_open = status_still_open(app, actor).await?;
+            out.push(WorkItem {
+                code: "status_still_open",
+                label: "已故或迁出但服务未结束的人员".to_owned(),
+                count: still_open.len(),
+                link: "/workbench/status-open".to_owned(),
+            });
+        }
     }
 
     // Meals held for review: officials over their region's canteens, a
     // canteen's staff over their own.
-    let canteen_reader = (actor.role == Role::Official && facility.is_none())
+    // A province's canteens are settled by their cities; a month of every
+    // canteen's meals is too much to read on each landing.
+    let canteen_reader = (actor.role == Role::Official
+        && facility.is_none()
+        && region.level() != RegionLevel::Province)
         || (actor.role == Role::FacilityStaff
             && own_kind(app, actor).await?.as_deref() == Some("elder_canteen"));
     if canteen_reader && can(Action::ServiceRecord) {
