@@ -501,23 +501,6 @@ pub fn relative_name(actor: &Actor, detail: &RegionDetail) -> String {
     }
 }
 
-/// A region's name for display, relative to the actor (see
-/// [`relative_name`]); the code itself when it is not visible to them or
-/// not in the tree.
-pub async fn display_name(app: &App, actor: &Actor, code: &str) -> Result<String> {
-    let Ok(parsed) = RegionCode::parse(code) else {
-        return Ok(code.to_owned());
-    };
-    if !visible(actor, &parsed) {
-        return Ok(code.to_owned());
-    }
-    match get(app, actor, code).await {
-        Ok(detail) => Ok(relative_name(actor, &detail)),
-        Err(AppError::NotFound) => Ok(code.to_owned()),
-        Err(e) => Err(e),
-    }
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
